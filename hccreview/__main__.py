@@ -1,0 +1,28 @@
+"""Entry point: ``hccreview`` (GUI) and ``hccreview <command>`` (command line)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Dispatch: no arguments or ``open`` start the GUI (imported lazily); anything else is the CLI."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] == "open":
+        if len(args) > 2:
+            print("usage: hccreview open STUDY.db", file=sys.stderr)
+            return 2
+        if args and len(args) == 1:
+            print("usage: hccreview open STUDY.db", file=sys.stderr)
+            return 2
+        from hccreview.ui.app import run_gui
+
+        return run_gui(args[1] if args else None)
+    from hccreview.cli import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

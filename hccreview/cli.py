@@ -1,0 +1,147 @@
+"""The command line of DESIGN §7: sub-commands, JSON output, exit codes 0 / 1 / 2.
+
+Thin: parses arguments, calls services, prints. Exit 0 on success, 1 when a check fails or input is
+refused, 2 on a usage error (argparse's own convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from hccreview import __version__
+from hccreview.services.session import StoreError, create_study
+from hccreview.services.verify import verify_study
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    try:
+        with create_study(args.study, title=args.title, criteria=args.criteria) as session:
+            s = session.settings()
+    except StoreError as exc:
+        print(f"hccreview init: {exc}", file=sys.stderr)
+        return 1
+    print(f"created {args.study}: {s.title} ({s.criteria.value})")
+    return 0
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        checks = verify_study(args.study)
+    except StoreError as exc:
+        print(f"hccreview verify: {exc}", file=sys.stderr)
+        return 1
+    for check in checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    failed = [c for c in checks if not c.ok]
+    print(f"{args.study}: {'verified' if not failed else f'{len(failed)} check(s) failed'}")
+    return 0 if not failed else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from hccreview.services.demo_study import build_demo_study
+
+    try:
+        build_demo_study(args.study, seed=args.seed, patients=args.patients)
+    except StoreError as exc:
+        print(f"hccreview demo: {exc}", file=sys.stderr)
+        return 1
+    print(f"created demo study {args.study} (seed {args.seed}, {args.patients} patients)")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from hccreview.services.importing import ImportRefused, import_into
+
+    try:
+        result = import_into(args.study, fmt=args.format, source=args.source, study_title=args.study_title)
+    except ImportRefused as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"hccreview import: refused ({len(exc.problems)} error(s)); nothing was written", file=sys.stderr)
+        return 1
+    except StoreError as exc:
+        print(f"hccreview import: {exc}", file=sys.stderr)
+        return 1
+    print(result.summary())
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    import json
+
+    from hccreview.services.session import open_study
+    from hccreview.services.stats import cohort_stats, format_summary
+
+    try:
+        with open_study(args.study) as session:
+            stats = cohort_stats(session, source=args.source)
+    except (StoreError, ValueError) as exc:
+        print(f"hccreview stats: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(stats.to_dict(), indent=2) if args.json else format_summary(stats))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the GUI entry point to recognise commands)."""
+    parser = argparse.ArgumentParser(
+        prog="hccreview",
+        description="Case-review workstation for oncology trials. Without a command, opens the GUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"hccreview {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("open", help="open a study file in the GUI")
+    p.add_argument("study", help="study file (.db)")
+
+    p = sub.add_parser("init", help="create an empty study file")
+    p.add_argument("study")
+    p.add_argument("--title", required=True)
+    p.add_argument("--criteria", choices=["recist1.1", "mrecist"], default="recist1.1")
+    p.set_defaults(handler=_cmd_init)
+
+    p = sub.add_parser("verify", help="check a study file: SQLite integrity, foreign keys, audit chain")
+    p.add_argument("study")
+    p.set_defaults(handler=_cmd_verify)
+
+    p = sub.add_parser("demo", help="build the seeded demo study")
+    p.add_argument("study")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--patients", type=int, default=40)
+    p.set_defaults(handler=_cmd_demo)
+
+    p = sub.add_parser("import", help="import SDTM domains or a CSV bundle into a study file (all or nothing)")
+    p.add_argument("study")
+    p.add_argument("--format", choices=["sdtm", "csv"], required=True)
+    p.add_argument("source", help="folder of domain files (.csv or .xpt)")
+    p.add_argument("--study-title", default=None)
+    p.set_defaults(handler=_cmd_import)
+
+    p = sub.add_parser("stats", help="cohort statistics computed by the rules engine")
+    p.add_argument("study")
+    p.add_argument("--source", default=None, help="adjudicated | investigator | computed | reader:USER")
+    p.add_argument("--json", action="store_true", help="print the JSON object of DESIGN section 7")
+    p.set_defaults(handler=_cmd_stats)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+#: Later sub-commands register themselves here (each a function taking the sub-parsers object).
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run one command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_usage(sys.stderr)
+        return 2
+    return handler(args)

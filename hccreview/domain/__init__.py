@@ -1,0 +1,1 @@
+"""hccreview.domain package."""

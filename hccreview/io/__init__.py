@@ -1,0 +1,1 @@
+"""hccreview.io package."""

@@ -1,0 +1,1 @@
+"""hccreview.services package."""

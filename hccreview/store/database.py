@@ -1,0 +1,287 @@
+"""Opening, creating and writing one study file (SQLite through sqlite-utils).
+
+The only module that opens connections. Every write happens inside :meth:`Store.transaction`
+(``BEGIN IMMEDIATE``: one writer at a time) and every change of review data appends audit entries
+in the same transaction, so a failed write leaves neither the change nor its audit entry behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from hccreview.domain.records import StudySettings
+from hccreview.store import audit, schema
+from hccreview.store.backup import backup_copy
+from hccreview.store.rows import _to_sql, from_row
+
+#: Primary key column of each table that is not keyed by an integer ``id``.
+_KEYS = {
+    "subjects": "subject_id",
+    "child_pugh": "subject_id",
+    "follow_up": "subject_id",
+    "review_status": "subject_id",
+    "users": "username",
+    "settings": "key",
+}
+#: Columns never written to the audit trail (secrets).
+_SECRET_COLUMNS = {"password_hash", "salt"}
+
+
+class StoreError(Exception):
+    """A study file cannot be opened or written; the message is meant for the user."""
+
+
+def key_column(table: str) -> str:
+    """The primary-key column of ``table``."""
+    return _KEYS.get(table, "id")
+
+
+class Store:
+    """An open study file and the user on whose behalf it is written.
+
+    Not thread-safe by itself: the UI serialises writes through one worker lane; readers may open
+    their own ``Store`` on the same file (WAL lets them read while one writer writes).
+    """
+
+    def __init__(self, db: sqlite_utils.Database, path: Path, user: str = "system") -> None:
+        self.db = db
+        self.path = path
+        self.user = user
+
+    # ------------------------------------------------------------------ open / create
+    @classmethod
+    def create(cls, path: str | Path, settings: StudySettings, *, user: str = "system") -> Store:
+        """Create a new study file at ``path`` (which must not exist) with ``settings``."""
+        path = Path(path)
+        if path.exists():
+            raise StoreError(f"{path}: a file already exists there; choose another name")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        store = cls(_connect(path), path, user)
+        store._migrate(backup=False)
+        with store.transaction():
+            for key, value in _settings_items(settings):
+                store.insert("settings", {"key": key, "value": value})
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path, *, user: str = "system", migrate: bool = True) -> Store:
+        """Open an existing study file; an older schema is migrated after a backup copy is made."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path}: no such study file")
+        db = _connect(path)
+        store = cls(db, path, user)
+        try:
+            tables = set(db.table_names())
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"{path}: not a hccreview study file ({exc})") from exc
+        if "settings" not in tables or "audit_log" not in tables:
+            db.close()
+            raise StoreError(f"{path}: not a hccreview study file (no study tables)")
+        version = store.schema_version
+        if version > schema.SCHEMA_VERSION:
+            db.close()
+            raise StoreError(
+                f"{path}: written by a newer hccreview (schema {version} > {schema.SCHEMA_VERSION}); upgrade"
+            )
+        if version < schema.SCHEMA_VERSION and migrate:
+            store._migrate(backup=True)
+        return store
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with contextlib.suppress(sqlite3.ProgrammingError):
+            self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self, *, backup: bool) -> Path | None:
+        """Apply the missing migration steps, each in its own transaction; returns the backup path."""
+        version = self.schema_version
+        copy = None
+        if backup and version < schema.SCHEMA_VERSION:
+            copy = backup_copy(self.conn, self.path.with_name(f"{self.path.name}.v{version}.bak"))
+        for step in range(version, schema.SCHEMA_VERSION):
+            with self.transaction():
+                for statement in schema.MIGRATIONS[step]:
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {step + 1}")
+                if backup:  # an existing file was migrated: record it
+                    audit.append(
+                        self.conn, username=self.user, action="migrate", table_name="schema",
+                        row_key=str(step + 1), old_value=step, new_value=step + 1,
+                    )
+        return copy
+
+    # ------------------------------------------------------------------ transactions
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic unit of work: everything inside commits together or not at all (nests as savepoints)."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # ------------------------------------------------------------------ audited writes
+    def insert(self, table: str, row: dict[str, Any], *, reason: str | None = None) -> Any:
+        """Insert one row and audit it; returns its primary key."""
+        row = {k: _to_sql(v) for k, v in row.items()}
+        with self.transaction():
+            self.db[table].insert(row)
+            key_col = key_column(table)
+            key = row.get(key_col) if key_col in row else self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            audit.append(
+                self.conn, username=self.user, action="create", table_name=table, row_key=str(key),
+                new_value=_public(row), reason=reason,
+            )
+        return key
+
+    def update(self, table: str, key: Any, changes: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
+        """Change fields of one row, auditing each changed field with its old and new value.
+
+        Returns the old values of the fields that changed (the inverse change, for undo).
+        """
+        changes = {k: _to_sql(v) for k, v in changes.items()}
+        with self.transaction():
+            old = self.get(table, key)
+            changed = {k: v for k, v in changes.items() if old.get(k) != v}
+            if changed:
+                self.db[table].update(key, changed)
+            for field, new in changed.items():
+                audit.append(
+                    self.conn, username=self.user, action="update", table_name=table, row_key=str(key),
+                    field=field, old_value=None if field in _SECRET_COLUMNS else old.get(field),
+                    new_value=None if field in _SECRET_COLUMNS else new, reason=reason,
+                )
+        return {k: old.get(k) for k in changed}
+
+    def delete(self, table: str, key: Any, *, reason: str | None = None) -> dict[str, Any]:
+        """Delete one row, keeping its full content in the audit trail; returns the deleted row."""
+        with self.transaction():
+            old = self.get(table, key)
+            self.db[table].delete(key)
+            audit.append(
+                self.conn, username=self.user, action="delete", table_name=table, row_key=str(key),
+                old_value=_public(old), reason=reason,
+            )
+        return old
+
+    def bulk_insert(self, table: str, rows: Sequence[dict[str, Any]], *, note: str, batch_size: int = 2000) -> int:
+        """Insert many source rows (an import) with ONE audit entry naming their count and SHA-256 digest.
+
+        Row-level entries are kept for interactive edits; an import is audited as a batch whose digest
+        identifies exactly what was written.
+        """
+        if not rows:
+            return 0
+        prepared = [{k: _to_sql(v) for k, v in r.items()} for r in rows]
+        digest = hashlib.sha256(
+            json.dumps(prepared, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+        with self.transaction():
+            self.db[table].insert_all(prepared, batch_size=batch_size)
+            audit.append(
+                self.conn, username=self.user, action="import", table_name=table, row_key=f"{len(prepared)} rows",
+                new_value={"rows": len(prepared), "sha256": digest, "note": note},
+            )
+        return len(prepared)
+
+    # ------------------------------------------------------------------ reads
+    def get(self, table: str, key: Any) -> dict[str, Any]:
+        """One row by primary key (KeyError naming table and key when absent)."""
+        try:
+            return dict(self.db[table].get(key))
+        except sqlite_utils.db.NotFoundError as exc:
+            raise KeyError(f"{table}: no row {key!r}") from exc
+
+    def rows(self, table: str, where: str | None = None, params: Sequence[Any] | dict | None = None,
+             order_by: str | None = None) -> list[dict[str, Any]]:
+        """Rows of a table as dicts."""
+        return list(self.db[table].rows_where(where, params or [], order_by=order_by))
+
+    def records(self, table: str, cls: type, where: str | None = None, params: Sequence[Any] | None = None,
+                order_by: str | None = None) -> list[Any]:
+        """Rows of a table as domain records of type ``cls``."""
+        return [from_row(cls, r) for r in self.rows(table, where, params, order_by=order_by or key_column(table))]
+
+    def count(self, table: str) -> int:
+        return int(self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])
+
+    # ------------------------------------------------------------------ settings
+    def settings(self) -> StudySettings:
+        """The study settings as a record."""
+        values = {r["key"]: json.loads(r["value"]) for r in self.rows("settings")}
+        names = {f.name for f in dataclasses.fields(StudySettings)}
+        return from_row(StudySettings, {k: v for k, v in values.items() if k in names})
+
+    def update_settings(self, *, reason: str | None = None, **changes: Any) -> StudySettings:
+        """Change study settings (audited per field)."""
+        names = {f.name for f in dataclasses.fields(StudySettings)}
+        unknown = set(changes) - names
+        if unknown:
+            raise ValueError(f"unknown study settings: {', '.join(sorted(unknown))}")
+        with self.transaction():
+            current = {r["key"] for r in self.rows("settings")}
+            for key, value in changes.items():
+                encoded = json.dumps(_to_sql(value))
+                if key in current:
+                    self.update("settings", key, {"value": encoded}, reason=reason)
+                else:
+                    self.insert("settings", {"key": key, "value": encoded}, reason=reason)
+        return self.settings()
+
+
+def _settings_items(settings: StudySettings) -> Iterable[tuple[str, str]]:
+    for f in dataclasses.fields(settings):
+        yield f.name, json.dumps(_to_sql(getattr(settings, f.name)))
+
+
+def _public(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in _SECRET_COLUMNS}
+
+
+def _connect(path: Path) -> sqlite_utils.Database:
+    """Open ``path`` with explicit transactions, foreign keys on and the WAL journal."""
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute("PRAGMA synchronous = FULL")  # a committed review decision survives power loss
+        if mode != "wal":
+            raise StoreError(f"{path}: cannot switch the journal to WAL (mode {mode})")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: not a hccreview study file ({exc})") from exc
+    return db

@@ -1,0 +1,217 @@
+"""Tables of the study file and their migrations, versioned by ``PRAGMA user_version``.
+
+Each migration is an ordered list of SQL statements; ``MIGRATIONS[i]`` takes a file from version ``i``
+to ``i + 1``. Never edit a released step: append a new one. The audit table is append-only, enforced
+by SQLite triggers (21 CFR Part 11 §11.10(e): changes must not obscure previously recorded information).
+"""
+
+from __future__ import annotations
+
+# Version 0 -> 1: the record kinds of DESIGN §3 and the audit trail.
+_V1 = [
+    """CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )""",
+    """CREATE TABLE subjects (
+        subject_id TEXT PRIMARY KEY,
+        site TEXT NOT NULL DEFAULT '',
+        sex TEXT NOT NULL DEFAULT '',
+        age INTEGER,
+        etiology TEXT NOT NULL DEFAULT '',
+        bclc_stage TEXT NOT NULL DEFAULT '',
+        ecog INTEGER,
+        prior_sorafenib TEXT NOT NULL DEFAULT '',
+        extrahepatic INTEGER,
+        macrovascular_invasion INTEGER,
+        afp_ng_ml REAL,
+        arm TEXT NOT NULL DEFAULT '',
+        birth_date TEXT,
+        enrolment_date TEXT,
+        randomisation_date TEXT,
+        first_dose_date TEXT,
+        screen_failure INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE child_pugh (
+        subject_id TEXT PRIMARY KEY REFERENCES subjects(subject_id),
+        bilirubin_mg_dl REAL CHECK (bilirubin_mg_dl IS NULL OR bilirubin_mg_dl >= 0),
+        albumin_g_dl REAL CHECK (albumin_g_dl IS NULL OR albumin_g_dl >= 0),
+        inr REAL CHECK (inr IS NULL OR inr > 0),
+        ascites TEXT,
+        encephalopathy TEXT
+    )""",
+    """CREATE TABLE cycles (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        number INTEGER NOT NULL,
+        start_date TEXT NOT NULL,
+        dose_mg REAL NOT NULL CHECK (dose_mg >= 0),
+        days_dosed INTEGER,
+        delay_days INTEGER NOT NULL DEFAULT 0,
+        reduced INTEGER NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL DEFAULT '',
+        drug TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX cycles_subject ON cycles(subject_id)",
+    """CREATE TABLE adverse_events (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        seq INTEGER NOT NULL,
+        term TEXT NOT NULL,
+        soc TEXT NOT NULL DEFAULT '',
+        grade INTEGER CHECK (grade IS NULL OR grade BETWEEN 1 AND 5),
+        severity TEXT NOT NULL DEFAULT '',
+        onset TEXT,
+        resolution TEXT,
+        attribution TEXT NOT NULL DEFAULT '',
+        serious INTEGER NOT NULL DEFAULT 0,
+        action TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX adverse_events_subject ON adverse_events(subject_id)",
+    """CREATE TABLE labs (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        test TEXT NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL DEFAULT '',
+        date TEXT,
+        lln REAL,
+        uln REAL
+    )""",
+    "CREATE INDEX labs_subject ON labs(subject_id)",
+    """CREATE TABLE lesions (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        reader TEXT NOT NULL,
+        lesion_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('target', 'non-target', 'new')),
+        organ TEXT NOT NULL DEFAULT '',
+        site TEXT NOT NULL DEFAULT '',
+        is_node INTEGER NOT NULL DEFAULT 0,
+        method TEXT NOT NULL DEFAULT '',
+        UNIQUE (subject_id, reader, lesion_id)
+    )""",
+    """CREATE TABLE measurements (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL,
+        reader TEXT NOT NULL,
+        lesion_id TEXT NOT NULL,
+        date TEXT NOT NULL,
+        visit TEXT NOT NULL DEFAULT '',
+        diameter_mm REAL CHECK (diameter_mm IS NULL OR diameter_mm >= 0),
+        short_axis_mm REAL CHECK (short_axis_mm IS NULL OR short_axis_mm >= 0),
+        viable_mm REAL CHECK (viable_mm IS NULL OR viable_mm >= 0),
+        status TEXT NOT NULL DEFAULT 'present',
+        method TEXT NOT NULL DEFAULT '',
+        FOREIGN KEY (subject_id, reader, lesion_id) REFERENCES lesions(subject_id, reader, lesion_id)
+    )""",
+    "CREATE INDEX measurements_lesion ON measurements(subject_id, reader, lesion_id)",
+    """CREATE TABLE reads (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        reader TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('investigator', 'reader', 'computed')),
+        date TEXT NOT NULL,
+        visit TEXT NOT NULL DEFAULT '',
+        overall TEXT NOT NULL DEFAULT '',
+        target TEXT NOT NULL DEFAULT '',
+        non_target TEXT NOT NULL DEFAULT '',
+        new_lesion INTEGER,
+        date_imputed INTEGER NOT NULL DEFAULT 0,
+        accepted INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX reads_subject ON reads(subject_id, reader)",
+    """CREATE TABLE adjudications (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        chosen_reader TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        adjudicator TEXT NOT NULL,
+        decided_at TEXT,
+        signed INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE follow_up (
+        subject_id TEXT PRIMARY KEY REFERENCES subjects(subject_id),
+        death_date TEXT,
+        death_cause TEXT NOT NULL DEFAULT '',
+        last_known_alive TEXT
+    )""",
+    """CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('reader', 'adjudicator', 'admin')),
+        password_hash TEXT NOT NULL,
+        salt TEXT NOT NULL,
+        kdf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    """CREATE TABLE signatures (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username),
+        full_name TEXT NOT NULL,
+        signed_at TEXT NOT NULL,
+        meaning TEXT NOT NULL,
+        record_table TEXT NOT NULL,
+        record_id TEXT NOT NULL,
+        record_hash TEXT NOT NULL
+    )""",
+    """CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_utc TEXT NOT NULL,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        table_name TEXT NOT NULL,
+        row_key TEXT NOT NULL,
+        field TEXT,
+        old_value TEXT,
+        new_value TEXT,
+        reason TEXT,
+        prev_hash TEXT NOT NULL,
+        entry_hash TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE refused'); END""",
+    """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE refused'); END""",
+]
+
+# Version 1 -> 2: import findings (warnings kept with the study) and per-subject review state.
+_V2 = [
+    """CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT,
+        kind TEXT NOT NULL,
+        file TEXT NOT NULL DEFAULT '',
+        row INTEGER,
+        field TEXT NOT NULL DEFAULT '',
+        value TEXT NOT NULL DEFAULT '',
+        message TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX findings_subject ON findings(subject_id)",
+    """CREATE TABLE review_status (
+        subject_id TEXT PRIMARY KEY REFERENCES subjects(subject_id),
+        state TEXT NOT NULL DEFAULT 'not started',
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Tables holding review data, in the order a study is loaded (parents first).
+DATA_TABLES: tuple[str, ...] = (
+    "subjects",
+    "child_pugh",
+    "cycles",
+    "adverse_events",
+    "labs",
+    "lesions",
+    "measurements",
+    "reads",
+    "adjudications",
+    "follow_up",
+)

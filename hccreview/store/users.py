@@ -1,0 +1,78 @@
+"""Users, roles and password checks; passwords are kept only as salted ``hashlib.scrypt`` hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+
+from hccreview.domain.records import Role
+from hccreview.store.audit import utc_now
+from hccreview.store.database import Store
+
+#: scrypt cost parameters (RFC 7914); stored with each hash so they can be raised later.
+_KDF = {"name": "scrypt", "n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+class AuthError(Exception):
+    """Unknown user, inactive user or wrong password (deliberately not saying which)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in user of the workstation."""
+
+    username: str
+    full_name: str
+    role: Role
+
+
+def _hash(password: str, salt: bytes, kdf: dict) -> bytes:
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=kdf["n"], r=kdf["r"], p=kdf["p"], dklen=kdf["dklen"],
+        maxmem=256 * 1024 * 1024,
+    )
+
+
+def create_user(store: Store, *, username: str, full_name: str, role: Role | str, password: str) -> User:
+    """Add a user (audited, without the secret)."""
+    role = Role(role)
+    if not username.strip():
+        raise ValueError("username must not be empty")
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    salt = secrets.token_bytes(16)
+    store.insert(
+        "users",
+        {
+            "username": username,
+            "full_name": full_name,
+            "role": role.value,
+            "password_hash": _hash(password, salt, _KDF).hex(),
+            "salt": salt.hex(),
+            "kdf": json.dumps(_KDF),
+            "created_at": utc_now(),
+            "active": 1,
+        },
+    )
+    return User(username, full_name, role)
+
+
+def authenticate(store: Store, username: str, password: str) -> User:
+    """The user if the password is right; :class:`AuthError` otherwise (constant-time comparison)."""
+    rows = store.rows("users", "username = ?", [username])
+    if not rows or not rows[0]["active"]:
+        _hash(password, b"0" * 16, _KDF)  # same cost whether or not the user exists
+        raise AuthError("unknown user or wrong password")
+    row = rows[0]
+    computed = _hash(password, bytes.fromhex(row["salt"]), json.loads(row["kdf"]))
+    if not hmac.compare_digest(computed, bytes.fromhex(row["password_hash"])):
+        raise AuthError("unknown user or wrong password")
+    return User(row["username"], row["full_name"], Role(row["role"]))
+
+
+def list_users(store: Store) -> list[User]:
+    """All users, without secrets."""
+    return [User(r["username"], r["full_name"], Role(r["role"])) for r in store.rows("users", order_by="username")]

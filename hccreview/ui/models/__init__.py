@@ -1,0 +1,1 @@
+"""hccreview.ui.models package."""

@@ -1,0 +1,1 @@
+"""hccreview.ui.views package."""

@@ -1,0 +1,1 @@
+"""Resource files of hccreview (CTCAE table, templates, icons, stylesheet), read via importlib.resources."""
