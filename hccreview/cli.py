@@ -61,7 +61,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     except ImportRefused as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(f"hccreview import: refused ({len(exc.problems)} error(s)); nothing was written", file=sys.stderr)
+        print(
+            f"hccreview import: refused ({len(exc.problems)} error(s)); nothing was written", file=sys.stderr
+        )
         return 1
     except StoreError as exc:
         print(f"hccreview import: {exc}", file=sys.stderr)
@@ -114,7 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patients", type=int, default=40)
     p.set_defaults(handler=_cmd_demo)
 
-    p = sub.add_parser("import", help="import SDTM domains or a CSV bundle into a study file (all or nothing)")
+    p = sub.add_parser(
+        "import", help="import SDTM domains or a CSV bundle into a study file (all or nothing)"
+    )
     p.add_argument("study")
     p.add_argument("--format", choices=["sdtm", "csv"], required=True)
     p.add_argument("source", help="folder of domain files (.csv or .xpt)")

@@ -31,8 +31,13 @@ class ImportProblem:
 
     def to_dict(self) -> dict[str, object]:
         return {
-            "file": self.file, "row": self.row, "field": self.field, "value": self.value,
-            "reason": self.reason, "severity": self.severity, "subject_id": self.subject_id,
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "value": self.value,
+            "reason": self.reason,
+            "severity": self.severity,
+            "subject_id": self.subject_id,
         }
 
 
@@ -40,8 +45,8 @@ class ImportProblem:
 class ParsedImport:
     """What an importer read from a source folder, before anything is written.
 
-    ``records`` maps a store table name (``subjects``, ``child_pugh``, ``cycles``, ``adverse_events``, ``labs``,
-    ``lesions``, ``measurements``, ``reads``, ``adjudications``, ``follow_up``) to domain records;
+    ``records`` maps a store table name (``subjects``, ``child_pugh``, ``cycles``, ``adverse_events``,
+    ``labs``, ``lesions``, ``measurements``, ``reads``, ``adjudications``, ``follow_up``) to domain records;
     ``settings`` suggests study settings (``title``, ``origin``, ``criteria``...); ``notes`` are informational
     (ignored columns / domains); ``counts`` are rows read per source file.
     """

@@ -9,7 +9,7 @@ from hccreview.domain.records import Criteria, StudyData, StudySettings
 from hccreview.store import Store, StoreError
 from hccreview.store.study_data import load_study
 
-__all__ = ["StudySession", "StoreError", "create_study", "open_study"]
+__all__ = ["StoreError", "StudySession", "create_study", "open_study"]
 
 
 @dataclass
@@ -49,7 +49,12 @@ def open_study(path: str | Path, *, user: str = "system") -> StudySession:
 
 
 def create_study(
-    path: str | Path, *, title: str, criteria: Criteria | str = Criteria.RECIST11, user: str = "system", **settings: object
+    path: str | Path,
+    *,
+    title: str,
+    criteria: Criteria | str = Criteria.RECIST11,
+    user: str = "system",
+    **settings: object,
 ) -> StudySession:
     """Create a new, empty study file."""
     crit = criteria if isinstance(criteria, Criteria) else Criteria.parse(criteria)

@@ -130,8 +130,13 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {step + 1}")
                 if backup:  # an existing file was migrated: record it
                     audit.append(
-                        self.conn, username=self.user, action="migrate", table_name="schema",
-                        row_key=str(step + 1), old_value=step, new_value=step + 1,
+                        self.conn,
+                        username=self.user,
+                        action="migrate",
+                        table_name="schema",
+                        row_key=str(step + 1),
+                        old_value=step,
+                        new_value=step + 1,
                     )
         return copy
 
@@ -160,14 +165,25 @@ class Store:
         with self.transaction():
             self.db[table].insert(row)
             key_col = key_column(table)
-            key = row.get(key_col) if key_col in row else self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            key = (
+                row.get(key_col)
+                if key_col in row
+                else self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+            )
             audit.append(
-                self.conn, username=self.user, action="create", table_name=table, row_key=str(key),
-                new_value=_public(row), reason=reason,
+                self.conn,
+                username=self.user,
+                action="create",
+                table_name=table,
+                row_key=str(key),
+                new_value=_public(row),
+                reason=reason,
             )
         return key
 
-    def update(self, table: str, key: Any, changes: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
+    def update(
+        self, table: str, key: Any, changes: dict[str, Any], *, reason: str | None = None
+    ) -> dict[str, Any]:
         """Change fields of one row, auditing each changed field with its old and new value.
 
         Returns the old values of the fields that changed (the inverse change, for undo).
@@ -180,9 +196,15 @@ class Store:
                 self.db[table].update(key, changed)
             for field, new in changed.items():
                 audit.append(
-                    self.conn, username=self.user, action="update", table_name=table, row_key=str(key),
-                    field=field, old_value=None if field in _SECRET_COLUMNS else old.get(field),
-                    new_value=None if field in _SECRET_COLUMNS else new, reason=reason,
+                    self.conn,
+                    username=self.user,
+                    action="update",
+                    table_name=table,
+                    row_key=str(key),
+                    field=field,
+                    old_value=None if field in _SECRET_COLUMNS else old.get(field),
+                    new_value=None if field in _SECRET_COLUMNS else new,
+                    reason=reason,
                 )
         return {k: old.get(k) for k in changed}
 
@@ -192,12 +214,19 @@ class Store:
             old = self.get(table, key)
             self.db[table].delete(key)
             audit.append(
-                self.conn, username=self.user, action="delete", table_name=table, row_key=str(key),
-                old_value=_public(old), reason=reason,
+                self.conn,
+                username=self.user,
+                action="delete",
+                table_name=table,
+                row_key=str(key),
+                old_value=_public(old),
+                reason=reason,
             )
         return old
 
-    def bulk_insert(self, table: str, rows: Sequence[dict[str, Any]], *, note: str, batch_size: int = 2000) -> int:
+    def bulk_insert(
+        self, table: str, rows: Sequence[dict[str, Any]], *, note: str, batch_size: int = 2000
+    ) -> int:
         """Insert many source rows (an import) with ONE audit entry naming their count and SHA-256 digest.
 
         Row-level entries are kept for interactive edits; an import is audited as a batch whose digest
@@ -212,7 +241,11 @@ class Store:
         with self.transaction():
             self.db[table].insert_all(prepared, batch_size=batch_size)
             audit.append(
-                self.conn, username=self.user, action="import", table_name=table, row_key=f"{len(prepared)} rows",
+                self.conn,
+                username=self.user,
+                action="import",
+                table_name=table,
+                row_key=f"{len(prepared)} rows",
                 new_value={"rows": len(prepared), "sha256": digest, "note": note},
             )
         return len(prepared)
@@ -225,15 +258,28 @@ class Store:
         except sqlite_utils.db.NotFoundError as exc:
             raise KeyError(f"{table}: no row {key!r}") from exc
 
-    def rows(self, table: str, where: str | None = None, params: Sequence[Any] | dict | None = None,
-             order_by: str | None = None) -> list[dict[str, Any]]:
+    def rows(
+        self,
+        table: str,
+        where: str | None = None,
+        params: Sequence[Any] | dict | None = None,
+        order_by: str | None = None,
+    ) -> list[dict[str, Any]]:
         """Rows of a table as dicts."""
         return list(self.db[table].rows_where(where, params or [], order_by=order_by))
 
-    def records(self, table: str, cls: type, where: str | None = None, params: Sequence[Any] | None = None,
-                order_by: str | None = None) -> list[Any]:
+    def records(
+        self,
+        table: str,
+        cls: type,
+        where: str | None = None,
+        params: Sequence[Any] | None = None,
+        order_by: str | None = None,
+    ) -> list[Any]:
         """Rows of a table as domain records of type ``cls``."""
-        return [from_row(cls, r) for r in self.rows(table, where, params, order_by=order_by or key_column(table))]
+        return [
+            from_row(cls, r) for r in self.rows(table, where, params, order_by=order_by or key_column(table))
+        ]
 
     def count(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0])

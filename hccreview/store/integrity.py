@@ -23,17 +23,24 @@ def run_checks(store: Store) -> list[Check]:
     result = [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
     checks.append(Check("integrity_check", result == ["ok"], "; ".join(result[:5])))
     fk = store.conn.execute("PRAGMA foreign_key_check").fetchall()
-    detail = "no violations" if not fk else "; ".join(f"{t} row {rid} -> {parent}" for t, rid, parent, _ in fk[:5])
+    detail = (
+        "no violations" if not fk else "; ".join(f"{t} row {rid} -> {parent}" for t, rid, parent, _ in fk[:5])
+    )
     checks.append(Check("foreign_key_check", not fk, f"{len(fk)} violation(s): {detail}" if fk else detail))
     triggers = {
-        r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+        r[0]
+        for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+        )
     }
     missing = {"audit_log_no_update", "audit_log_no_delete"} - triggers
     checks.append(
         Check(
             "audit_append_only",
             not missing,
-            "append-only triggers present" if not missing else f"missing triggers: {', '.join(sorted(missing))}",
+            "append-only triggers present"
+            if not missing
+            else f"missing triggers: {', '.join(sorted(missing))}",
         )
     )
     chain = verify_chain(store.conn)
@@ -41,7 +48,9 @@ def run_checks(store: Store) -> list[Check]:
         Check(
             "audit_chain",
             chain.ok,
-            f"{chain.entries} entries, chain intact" if chain.ok else f"first bad entry: seq {chain.first_bad_seq} — {chain.problem}",
+            f"{chain.entries} entries, chain intact"
+            if chain.ok
+            else f"first bad entry: seq {chain.first_bad_seq} — {chain.problem}",
         )
     )
     return checks

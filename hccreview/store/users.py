@@ -31,7 +31,12 @@ class User:
 
 def _hash(password: str, salt: bytes, kdf: dict) -> bytes:
     return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=kdf["n"], r=kdf["r"], p=kdf["p"], dklen=kdf["dklen"],
+        password.encode("utf-8"),
+        salt=salt,
+        n=kdf["n"],
+        r=kdf["r"],
+        p=kdf["p"],
+        dklen=kdf["dklen"],
         maxmem=256 * 1024 * 1024,
     )
 
@@ -75,4 +80,6 @@ def authenticate(store: Store, username: str, password: str) -> User:
 
 def list_users(store: Store) -> list[User]:
     """All users, without secrets."""
-    return [User(r["username"], r["full_name"], Role(r["role"])) for r in store.rows("users", order_by="username")]
+    return [
+        User(r["username"], r["full_name"], Role(r["role"])) for r in store.rows("users", order_by="username")
+    ]

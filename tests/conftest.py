@@ -1,0 +1,46 @@
+"""Shared fixtures: Qt on the offscreen platform, a private data folder, temporary studies, the real data."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Qt must never look for a display in tests (set before any QApplication exists).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "pharmaversesdtm"
+
+
+@pytest.fixture(autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own user data folder: no test sees or writes the real one."""
+    monkeypatch.setenv("HCCREVIEW_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+
+
+@pytest.fixture
+def study_path(tmp_path: Path) -> Path:
+    """Path for a new study file (not yet created)."""
+    return tmp_path / "study.db"
+
+
+@pytest.fixture
+def store(study_path: Path) -> Iterator[object]:
+    """A new, empty study store written as user 'tester'."""
+    from hccreview.domain.records import StudySettings
+    from hccreview.store import Store
+
+    s = Store.create(study_path, StudySettings(title="Test study"), user="tester")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def sdtm_root() -> Path:
+    """The real pharmaverse SDTM deliveries (../shared/data next to the repository)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real SDTM data not present at {SHARED_DATA} (clone outside the workspace)")
+    return SHARED_DATA
