@@ -51,13 +51,16 @@ _ORDER = {
 }
 
 
-def load_study(store: Store, tables: Iterable[str] | None = None) -> r.StudyData:
-    """The whole study (or the named tables) as plain records, in a stable order."""
+def load_study(
+    store: Store, tables: Iterable[str] | None = None, *, subject_id: str | None = None
+) -> r.StudyData:
+    """The whole study (or the named tables, or one subject's records) as plain records, in a stable order."""
     wanted = set(tables) if tables is not None else set(TABLE_RECORDS)
     kwargs: dict[str, Any] = {"settings": store.settings()}
+    where, params = ("WHERE subject_id = ?", [subject_id]) if subject_id is not None else ("", [])
     for table, cls in TABLE_RECORDS.items():
         if table in wanted:
-            rows = store.conn.execute(f"SELECT * FROM [{table}] ORDER BY {_ORDER[table]}")
+            rows = store.conn.execute(f"SELECT * FROM [{table}] {where} ORDER BY {_ORDER[table]}", params)
             names = [d[0] for d in rows.description]
             kwargs[TABLE_ATTRS[table]] = tuple(from_row(cls, dict(zip(names, v, strict=True))) for v in rows)
     return r.StudyData(**kwargs)
@@ -72,6 +75,20 @@ def write_records(store: Store, records: Mapping[str, Sequence[Any]], *, note: s
             if items:
                 written[table] = store.bulk_insert(table, [to_row(x) for x in items], note=note)
     return written
+
+
+def rows_with_ids(store: Store, table: str, subject_id: str) -> list[tuple[int, Any]]:
+    """One subject's rows of an id-keyed table as ``(id, record)`` pairs (ids let the UI edit a row)."""
+    cls = TABLE_RECORDS[table]
+    cur = store.conn.execute(
+        f"SELECT * FROM [{table}] WHERE subject_id = ? ORDER BY {_ORDER[table]}", [subject_id]
+    )
+    names = [d[0] for d in cur.description]
+    out = []
+    for values in cur:
+        row = dict(zip(names, values, strict=True))
+        out.append((int(row["id"]), from_row(cls, row)))
+    return out
 
 
 def review_tables_digest(store: Store) -> str:

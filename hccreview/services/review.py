@@ -1,0 +1,159 @@
+"""Review edits: a lesion measurement, a stated timepoint response, an AE grade / attribution, review state.
+
+Each call validates first (a :class:`ValidationError` names the field; nothing is saved), writes the change and
+its audit entries in one transaction, and returns an :class:`Edit`: the :class:`Changes` for the UI and the old
+values, so an undo command can call the same service with them (the undo is itself audited).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from hccreview.domain.changes import Changes
+from hccreview.domain.records import LesionStatus, Response
+from hccreview.services.session import StudySession
+from hccreview.store.review_state import REVIEW_STATES
+from hccreview.store.review_state import set_review_state as _store_set_review_state
+
+ATTRIBUTIONS = ("unrelated", "unlikely", "possible", "probable", "definite")
+_RESPONSE_CODES = tuple(r.value for r in Response if r not in (Response.MISSING, Response.PENDING))
+
+
+class ValidationError(ValueError):
+    """An edit was refused; ``field`` names what was wrong. Nothing was written."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        super().__init__(f"{field}: {value!r} — {reason}")
+        self.field = field
+        self.value = value
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The result of one review edit: what changed, and the old values (the inverse edit)."""
+
+    changes: Changes
+    table: str
+    key: Any
+    old_values: dict[str, Any]
+    new_values: dict[str, Any]
+
+
+def _number(field: str, value: Any, *, allow_none: bool = True) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if allow_none:
+            return None
+        raise ValidationError(field, value, "a value is required")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(field, value, "not a number") from None
+    if math.isnan(number) or math.isinf(number):
+        raise ValidationError(field, value, "not a finite number")
+    if number < 0:
+        raise ValidationError(field, value, "a diameter cannot be negative")
+    if number > 1000:
+        raise ValidationError(field, value, "implausible diameter (over 1000 mm)")
+    return number
+
+
+def _apply(session: StudySession, table: str, key: Any, values: dict[str, Any], reason: str | None) -> Edit:
+    store = session.store
+    row = store.get(table, key)
+    old = store.update(table, key, values, reason=reason)
+    new = {k: values[k] for k in old}
+    subject = row.get("subject_id")
+    return Edit(Changes.of(subject, kinds={table}) if subject else Changes(study=True), table, key, old, new)
+
+
+def update_measurement(
+    session: StudySession, *, measurement_id: int, values: dict[str, Any], reason: str | None = None
+) -> Edit:
+    """Change a lesion measurement's diameters (mm) and / or status."""
+    allowed = {"diameter_mm", "short_axis_mm", "viable_mm", "status"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError(", ".join(sorted(unknown)), None, "not an editable measurement field")
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        if field == "status":
+            try:
+                clean[field] = LesionStatus(value).value
+            except ValueError:
+                choices = ", ".join(s.value for s in LesionStatus)
+                raise ValidationError(field, value, f"status must be one of {choices}") from None
+        else:
+            clean[field] = _number(field, value)
+    return _apply(session, "measurements", measurement_id, clean, reason)
+
+
+def update_read(
+    session: StudySession, *, read_id: int, values: dict[str, Any], reason: str | None = None
+) -> Edit:
+    """Change a reader's stated responses (overall / target / non-target) or new-lesion flag."""
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        if field in ("overall", "target", "non_target"):
+            code = str(value or "").strip().upper()
+            if code and code not in _RESPONSE_CODES:
+                raise ValidationError(field, value, f"response must be one of {', '.join(_RESPONSE_CODES)}")
+            clean[field] = code
+        elif field == "new_lesion":
+            clean[field] = None if value is None else bool(value)
+        else:
+            raise ValidationError(field, value, "not an editable read field")
+    return _apply(session, "reads", read_id, clean, reason)
+
+
+def update_adverse_event(
+    session: StudySession, *, ae_id: int, values: dict[str, Any], reason: str | None = None
+) -> Edit:
+    """Change an adverse event's CTCAE grade (1–5) or attribution."""
+    clean: dict[str, Any] = {}
+    for field, value in values.items():
+        if field == "grade":
+            if value in (None, ""):
+                clean[field] = None
+                continue
+            try:
+                grade = int(value)
+            except (TypeError, ValueError):
+                raise ValidationError(field, value, "grade must be a whole number 1–5") from None
+            if not 1 <= grade <= 5 or str(value).strip() not in (str(grade), f"{grade}.0"):
+                raise ValidationError(field, value, "CTCAE grade must be 1, 2, 3, 4 or 5")
+            clean[field] = grade
+        elif field == "attribution":
+            text = str(value or "").strip().lower()
+            if text and text not in ATTRIBUTIONS:
+                raise ValidationError(field, value, f"attribution must be one of {', '.join(ATTRIBUTIONS)}")
+            clean[field] = text
+        else:
+            raise ValidationError(field, value, "not an editable adverse-event field")
+    return _apply(session, "adverse_events", ae_id, clean, reason)
+
+
+def set_review_state(
+    session: StudySession, *, subject_id: str, state: str, reason: str | None = None
+) -> Edit:
+    """Mark a subject not started / in progress / reviewed."""
+    if state not in REVIEW_STATES:
+        raise ValidationError("state", state, f"review state must be one of {', '.join(REVIEW_STATES)}")
+    old = _store_set_review_state(session.store, subject_id, state, reason=reason)
+    return Edit(
+        Changes.of(subject_id, kinds={"review_status"}),
+        "review_status",
+        subject_id,
+        {"state": old},
+        {"state": state},
+    )
+
+
+def revert(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
+    """Write an edit's old values back (an audited change of its own); returns the inverse of the inverse."""
+    if edit.table == "review_status":
+        return set_review_state(session, subject_id=edit.key, state=edit.old_values["state"], reason=reason)
+    old = session.store.update(edit.table, edit.key, edit.old_values, reason=reason)
+    return Edit(edit.changes, edit.table, edit.key, old, dict(edit.old_values))

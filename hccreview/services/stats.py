@@ -1,0 +1,72 @@
+"""Cohort statistics for the CLI, the dashboard and the report: one computation, three views."""
+
+from __future__ import annotations
+
+from hccreview.domain.cohort import CohortStats, compute_cohort_stats
+from hccreview.domain.records import StudyData
+from hccreview.services.session import StudySession
+
+__all__ = ["CohortStats", "cohort_stats", "cohort_stats_from_data", "format_summary"]
+
+
+def cohort_stats(session: StudySession, *, source: str | None = None) -> CohortStats:
+    """Compute the cohort statistics of the open study from its records (``source`` as in DESIGN §7)."""
+    return cohort_stats_from_data(session.data(), source=source)
+
+
+def cohort_stats_from_data(data: StudyData, *, source: str | None = None) -> CohortStats:
+    """The same, on records already loaded (workers load once and compute off the GUI thread)."""
+    return compute_cohort_stats(data, source)
+
+
+def _pct(rate: float | None) -> str:
+    return "—" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _months(value: float | None) -> str:
+    return "NR" if value is None else f"{value:.1f}"
+
+
+def format_summary(stats: CohortStats) -> str:
+    """A readable plain-text summary of the figures in ``stats.to_dict()``."""
+    d = stats.to_dict()
+    study, resp = d["study"], d["response"]
+    lines = [
+        f"{study['title']} — {study['criteria']} (confirmation ≥{study['confirmation_days']} d, "
+        f"SD ≥{study['min_sd_days']} d); source: {d['source']}",
+        f"Analysed: {d['n_enrolled']} patients",
+    ]
+    cp = d["baseline"]["child_pugh"]
+    lines.append(
+        f"Child-Pugh A {cp.get('A', 0)} / B {cp.get('B', 0)} / C {cp.get('C', 0)}; "
+        f"extrahepatic disease {d['baseline']['extrahepatic']}"
+    )
+    counts = ", ".join(f"{k} {v}" for k, v in resp["bor_counts"].items())
+    lines.append(f"Best overall response (confirmed): {counts}")
+    for key, label in (("orr", "ORR"), ("dcr", "DCR")):
+        block = resp[key]
+        lo, hi = block["ci95"]
+        lines.append(
+            f"{label}: {block['n']}/{d['n_enrolled']} = {_pct(block['rate'])} "
+            f"(exact 95% CI {_pct(lo)}–{_pct(hi)}, Clopper–Pearson)"
+        )
+    for key, label in (("pfs", "PFS"), ("os", "OS")):
+        block = d[key]
+        lo, hi = block["ci95_months"]
+        method = block.get("ci_method", "")
+        lines.append(
+            f"{label}: median {_months(block['median_months'])} months "
+            f"(95% CI {_months(lo)}–{_months(hi)}{'; ' + method if method else ''}); "
+            f"{block['events']} events, {block['censored']} censored"
+        )
+    tox = d["toxicity"]
+    if tox:
+        lines.append("Toxicity (patients by worst grade): term — any / G3 / G4 / G5 / attributable G≥3")
+        for row in tox[:15]:
+            lines.append(
+                f"  {row['term']}: {row['any_grade']} / {row['grade3']} / {row['grade4']} / {row['grade5']} / "
+                f"{row['attributable_grade3plus']}"
+            )
+        if len(tox) > 15:
+            lines.append(f"  ... {len(tox) - 15} more terms (use --json)")
+    return "\n".join(lines)

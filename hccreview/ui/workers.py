@@ -1,0 +1,170 @@
+"""Work off the GUI thread through one helper (Anki's CollectionOp / QueryOp, Orange's newest-wins runner).
+
+Two lanes:
+
+- the **database lane**: one thread, in submission order. Every use of the open study's connection (reads and
+  writes) runs here, so the connection is never used from two threads and writes are serialised;
+- the **compute lane**: a thread pool for pure work on records already loaded (statistics, figures).
+
+Results come back on the GUI thread through Qt's queued signals. A job submitted with a ``key`` supersedes
+earlier jobs of the same key: their results are dropped (newest wins). Worker functions are plain functions,
+testable without Qt; they may take a :class:`Progress` to report progress and check cancellation.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+
+
+@dataclass
+class Progress:
+    """Passed to long jobs: ``report(fraction, text)`` from the worker; ``cancelled`` set by the GUI."""
+
+    callback: Callable[[float, str], None] | None = None
+    _cancel: threading.Event = field(default_factory=threading.Event)
+
+    def report(self, fraction: float, text: str = "") -> None:
+        if self.callback is not None:
+            self.callback(fraction, text)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+class _Signals(QObject):
+    finished = Signal(object)
+    failed = Signal(object)
+    progressed = Signal(float, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+        super().__init__()
+        self.fn = fn
+        self.signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:  # reported to the GUI thread, never swallowed
+            exc.__hccreview_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
+            self.signals.failed.emit(exc)
+        else:
+            self.signals.finished.emit(result)
+
+
+class Runner(QObject):
+    """Runs plain functions off the GUI thread; callbacks run on the GUI thread.
+
+    Signals:
+        busy_changed(bool): True while any job runs (for a status-bar indicator).
+        error(object): a job failed and had no ``on_error`` of its own (the exception).
+    """
+
+    busy_changed = Signal(bool)
+    error = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_lane = QThreadPool(self)
+        self.db_lane.setMaxThreadCount(1)
+        self.compute_lane = QThreadPool(self)
+        self.compute_lane.setMaxThreadCount(max(1, QThreadPool.globalInstance().maxThreadCount()))
+        self._generation: dict[str, int] = {}
+        self._running = 0
+        self._keep: set[_Signals] = set()
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        key: str | None = None,
+        lane: str = "db",
+        progress: Progress | None = None,
+        **kwargs: Any,
+    ) -> Progress:
+        """Run ``fn(*args, **kwargs)`` on a lane; returns the job's :class:`Progress` (to cancel it).
+
+        If ``progress`` is passed (or ``on_progress`` is), ``fn`` receives it as the keyword ``progress``.
+        """
+        signals = _Signals()
+        self._keep.add(signals)
+        generation = None
+        if key is not None:
+            generation = self._generation.get(key, 0) + 1
+            self._generation[key] = generation
+        prog = progress or Progress()
+        if on_progress is not None:
+            prog.callback = signals.progressed.emit
+            signals.progressed.connect(on_progress)
+            kwargs["progress"] = prog
+        elif progress is not None:
+            kwargs["progress"] = prog
+
+        def current() -> bool:
+            return key is None or self._generation.get(key) == generation
+
+        def done(result: object) -> None:
+            self._finish(signals)
+            if current() and on_done is not None:
+                on_done(result)
+
+        def failed(exc: object) -> None:
+            self._finish(signals)
+            if not current():
+                return
+            if on_error is not None:
+                on_error(exc)  # type: ignore[arg-type]
+            else:
+                self.error.emit(exc)
+
+        signals.finished.connect(done)
+        signals.failed.connect(failed)
+        self._running += 1
+        if self._running == 1:
+            self.busy_changed.emit(True)
+        pool = self.db_lane if lane == "db" else self.compute_lane
+        pool.start(_Job(lambda: fn(*args, **kwargs), signals))
+        return prog
+
+    def _finish(self, signals: _Signals) -> None:
+        self._keep.discard(signals)
+        self._running -= 1
+        if self._running == 0:
+            self.busy_changed.emit(False)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Block until both lanes are idle (tests and shutdown only; never from a GUI handler)."""
+        return self.db_lane.waitForDone(msecs) and self.compute_lane.waitForDone(msecs)
+
+    @property
+    def busy(self) -> bool:
+        return self._running > 0
+
+
+class Debouncer(QObject):
+    """Calls ``fn`` once, ``delay_ms`` after the last :meth:`trigger` (cohort recompute after edits)."""
+
+    def __init__(self, fn: Callable[[], None], delay_ms: int = 150, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(delay_ms)
+        self._timer.timeout.connect(fn)
+
+    def trigger(self) -> None:
+        self._timer.start()
