@@ -74,9 +74,7 @@ def compare_reads(
     if (pd_a is None) != (pd_b is None):
         reasons.append("progression in one read only")
     elif pd_a is not None and pd_b is not None and abs((pd_a - pd_b).days) > pd_tolerance_days:
-        reasons.append(
-            f"progression dates differ by {abs((pd_a - pd_b).days)} d (> {pd_tolerance_days} d)"
-        )
+        reasons.append(f"progression dates differ by {abs((pd_a - pd_b).days)} d (> {pd_tolerance_days} d)")
     return DiscordanceResult(subject_id, bool(reasons), reasons, a, b, pd_a, pd_b)
 
 
@@ -86,6 +84,8 @@ class AgreementResult:
 
     ``percent_agreement`` is in percent (0–100); ``kappa`` is Cohen's unweighted kappa, None when undefined
     (n = 0, or chance agreement p_e = 1, i.e. both raters used one and the same category throughout).
+    ``kappa_se`` / ``kappa_ci95``: statsmodels' asymptotic standard error and Wald interval, clipped to
+    [-1, 1].
     ``table[i][j]`` counts rater A = ``categories[i]`` and rater B = ``categories[j]``.
     """
 
@@ -147,12 +147,24 @@ def agreement(pairs: Sequence[tuple[str, str]]) -> AgreementResult:
     percent = 100.0 * n_agree / n
     kappa = se = None
     ci: tuple[float | None, float | None] = (None, None)
-    p_e = float((table.sum(axis=1) @ table.sum(axis=0))) / (n * n)
+    p_e = float(table.sum(axis=1) @ table.sum(axis=0)) / (n * n)
     if p_e < 1.0:
         from statsmodels.stats.inter_rater import cohens_kappa
 
         res = cohens_kappa(table.astype(float))
         kappa = _finite(res.kappa)
         se = _finite(res.std_kappa)
-        ci = (_finite(res.kappa_low), _finite(res.kappa_upp))
+        low, upp = _finite(res.kappa_low), _finite(res.kappa_upp)
+        ci = (None if low is None else max(-1.0, low), None if upp is None else min(1.0, upp))
     return AgreementResult(n, n_agree, percent, kappa, se, ci, categories, table.tolist())
+
+
+def summarise(results: Sequence[DiscordanceResult]) -> dict[str, object] | None:
+    """Agreement (:func:`agreement` on the confirmed BOR pairs) of many subjects' comparisons, plus the
+    discordant subject ids; None when there is nothing to compare."""
+    if not results:
+        return None
+    out = agreement([(r.bor_a, r.bor_b) for r in results]).to_dict()
+    discordant = [r.subject_id for r in results if r.discordant]
+    out.update(discordant=discordant, n_discordant=len(discordant))
+    return out

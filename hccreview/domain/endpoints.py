@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from hccreview.domain.recist import normalise_response
 from hccreview.domain.records import FollowUp, Origin, Response, StudySettings, Subject
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -137,13 +138,8 @@ def _censor(origin: date, when: date, rule: str) -> EndpointResult:
     return EndpointResult(_days(origin, when), False, None, when, rule)
 
 
-def _as_response(value: Response | str) -> Response:
-    if isinstance(value, Response):
-        return value
-    try:
-        return Response(str(value).strip().upper())
-    except ValueError:
-        return Response.NE
+def _as_response(value: Response | str | None) -> Response:
+    return normalise_response(value)
 
 
 def pfs(

@@ -100,7 +100,7 @@ def default_risk_times(max_months: float, step: float = RISK_TABLE_STEP_MONTHS) 
     """0, step, 2·step, … up to and including the largest multiple ≤ ``max_months``."""
     if max_months < 0 or not math.isfinite(max_months):
         return [0.0]
-    count = int(math.floor(max_months / step + 1e-9))
+    count = math.floor(max_months / step + 1e-9)
     return [float(i * step) for i in range(count + 1)]
 
 
@@ -122,9 +122,7 @@ def risk_table_from_event_table(event_table: object, times: Sequence[float]) -> 
     for t in times:
         first_ge = int(np.searchsorted(index, t, side="left"))
         n_le = int(np.searchsorted(index, t, side="right"))
-        rows.append(
-            RiskRow(float(t), int(removed_after[first_ge]), int(cum_obs[n_le]), int(cum_cens[n_le]))
-        )
+        rows.append(RiskRow(float(t), int(removed_after[first_ge]), int(cum_obs[n_le]), int(cum_cens[n_le])))
     return rows
 
 
