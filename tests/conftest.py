@@ -17,8 +17,9 @@ SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "pharmaversesdtm"
 
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own user data folder: no test sees or writes the real one."""
+    """Each test gets its own user data and settings folders: no test sees or writes the real ones."""
     monkeypatch.setenv("HCCREVIEW_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ Cohort figures:
 
 - ``bor_counts``: every response code, PENDING included for the adjudicated source (subjects awaiting
   adjudication). The denominator of every rate is the analysis population: a PENDING (or MISSING / NE)
-  subject counts as a non-responder.
+  subject counts as a non-responder. While any subject is PENDING the figures are *provisional*:
+  ``to_dict()`` says so at the top level (``provisional``, ``pending`` = how many, ``provisional_note``).
 - ORR = confirmed CR + PR; DCR = CR + PR + SD + NON-CR/NON-PD (SD already needs the minimum duration in
   the BOR). ``n`` = subjects counted, ``denominator`` = subjects analysed, ``rate`` and ``ci95`` as fractions;
   the 95% CI is exact (Clopper–Pearson, ``scipy.stats.binomtest(k, n).proportion_ci(method="exact")``).
@@ -218,6 +219,21 @@ class CohortStats:
         """Subjects analysed (the analysis population)."""
         return len(self.subjects)
 
+    @property
+    def provisional(self) -> bool:
+        """True while patients await adjudication: the figures may still change (issue 7 item 6)."""
+        return bool(self.pending)
+
+    @property
+    def provisional_note(self) -> str | None:
+        """A sentence saying the figures are provisional and how many patients are pending, else None."""
+        if not self.pending:
+            return None
+        return (
+            f"Provisional: {len(self.pending)} of {self.n_enrolled} patients await adjudication "
+            "(best response PENDING, counted as non-responders)."
+        )
+
     def to_dict(self) -> dict[str, object]:
         """The JSON object of ``hccreview stats --json`` (DESIGN §7), plain types only."""
         status_counts: dict[str, int] = defaultdict(int)
@@ -228,6 +244,9 @@ class CohortStats:
             "source": self.source,
             "n_enrolled": self.n_enrolled,
             "n_screened": self.n_screened,
+            "provisional": self.provisional,
+            "pending": len(self.pending),
+            "provisional_note": self.provisional_note,
             "baseline": self.baseline,
             "response": {
                 "bor_counts": self.bor_counts,

@@ -72,6 +72,7 @@ class ReadRole(enum.StrEnum):
     INVESTIGATOR = "investigator"
     READER = "reader"  # independent central reader
     COMPUTED = "computed"  # derived by the rules engine from measurements
+    ADJUDICATOR = "adjudicator"  # the adjudicator's own read, chosen instead of either reader's (issue 7)
 
 
 class Origin(enum.StrEnum):

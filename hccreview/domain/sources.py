@@ -27,6 +27,7 @@ import functools
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC as dt_timezone_utc
 from datetime import date
 from itertools import combinations
 
@@ -83,12 +84,20 @@ class StudyIndex:
         for m in data.measurements:
             index.measurements[m.subject_id].append(m)
         # the latest decision stands (a re-opened case gets a newer record)
-        for adj in sorted(
-            enumerate(data.adjudications),
-            key=lambda t: (t[1].decided_at is not None, t[1].decided_at or 0, t[0]),  # type: ignore[arg-type]
-        ):
+        for adj in sorted(enumerate(data.adjudications), key=_decision_order):
             index.adjudications[adj[1].subject_id] = adj[1]
         return index
+
+
+def _decision_order(item: tuple[int, Adjudication]) -> tuple[bool, float, int]:
+    """Sort key: undated decisions first, then by time (a naive time is taken as UTC), then by entry order."""
+    position, adj = item
+    when = adj.decided_at
+    if when is None:
+        return (False, 0.0, position)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt_timezone_utc)
+    return (True, when.timestamp(), position)
 
 
 _cache: tuple[weakref.ReferenceType[StudyData], StudyIndex] | None = None

@@ -5,18 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hccreview.domain.records import Criteria, StudyData, StudySettings
+from hccreview.domain.records import Criteria, Role, StudyData, StudySettings
 from hccreview.store import Store, StoreError
 from hccreview.store.study_data import load_study
+from hccreview.store.users import User
 
 __all__ = ["StoreError", "StudySession", "create_study", "open_study"]
 
 
 @dataclass
 class StudySession:
-    """An open study file on behalf of one user. Close it when done (or use ``with``)."""
+    """An open study file on behalf of one user. Close it when done (or use ``with``).
+
+    ``signed_in`` is the user who signed in with a password (``services.auth.sign_in``); None is the
+    unsigned system context of the command line and scripts. ``user`` is the name writes are audited under.
+    """
 
     store: Store
+    signed_in: User | None = None
 
     @property
     def path(self) -> Path:
@@ -25,6 +31,11 @@ class StudySession:
     @property
     def user(self) -> str:
         return self.store.user
+
+    @property
+    def role(self) -> Role | None:
+        """The signed-in user's role (None when nobody signed in)."""
+        return self.signed_in.role if self.signed_in is not None else None
 
     def settings(self) -> StudySettings:
         return self.store.settings()

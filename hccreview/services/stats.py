@@ -36,6 +36,8 @@ def format_summary(stats: CohortStats) -> str:
         f"SD ≥{study['min_sd_days']} d); source: {d['source']}",
         f"Analysed: {d['n_enrolled']} patients",
     ]
+    if d.get("provisional_note"):
+        lines.append(f"PROVISIONAL: {d['provisional_note']}")
     cp = d["baseline"]["child_pugh"]
     lines.append(
         f"Child-Pugh A {cp.get('A', 0)} / B {cp.get('B', 0)} / C {cp.get('C', 0)}; "

@@ -23,24 +23,28 @@ def run_checks(store: Store) -> list[Check]:
     result = [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
     checks.append(Check("integrity_check", result == ["ok"], "; ".join(result[:5])))
     fk = store.conn.execute("PRAGMA foreign_key_check").fetchall()
-    detail = (
-        "no violations" if not fk else "; ".join(f"{t} row {rid} -> {parent}" for t, rid, parent, _ in fk[:5])
-    )
+    detail = "no violations" if not fk else "; ".join(f"{t} row {rid} -> {parent}" for t, rid, parent, _ in fk[:5])
     checks.append(Check("foreign_key_check", not fk, f"{len(fk)} violation(s): {detail}" if fk else detail))
     triggers = {
         r[0]
-        for r in store.conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
-        )
+        for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
     }
     missing = {"audit_log_no_update", "audit_log_no_delete"} - triggers
     checks.append(
         Check(
             "audit_append_only",
             not missing,
-            "append-only triggers present"
-            if not missing
-            else f"missing triggers: {', '.join(sorted(missing))}",
+            "append-only triggers present" if not missing else f"missing triggers: {', '.join(sorted(missing))}",
+        )
+    )
+    from hccreview.store.signatures import verify_signatures
+
+    broken = verify_signatures(store)
+    checks.append(
+        Check(
+            "signatures",
+            not broken,
+            f"{store.count('signatures')} signature(s) match their records" if not broken else "; ".join(broken[:3]),
         )
     )
     chain = verify_chain(store.conn)

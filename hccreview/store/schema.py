@@ -199,7 +199,48 @@ _V2 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2]
+# Version 2 -> 3: adjudication workflow (issue 7). Reads record who entered them, the rules engine's response
+# at entry and the reason for overriding it, and may be the adjudicator's own read (role 'adjudicator'; the
+# role CHECK needs a table rebuild, ids kept so audit entries still point at their rows). Adjudications get
+# a lifecycle (open -> signed -> reopened) linked to their e-signature (21 CFR Part 11 §11.70). Every new
+# column has a default, so existing rows stay valid; a decision already marked signed becomes 'signed'.
+_V3 = [
+    """CREATE TABLE reads_v3 (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        reader TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('investigator', 'reader', 'computed', 'adjudicator')),
+        date TEXT NOT NULL,
+        visit TEXT NOT NULL DEFAULT '',
+        overall TEXT NOT NULL DEFAULT '',
+        target TEXT NOT NULL DEFAULT '',
+        non_target TEXT NOT NULL DEFAULT '',
+        new_lesion INTEGER,
+        date_imputed INTEGER NOT NULL DEFAULT 0,
+        accepted INTEGER NOT NULL DEFAULT 0,
+        entered_by TEXT NOT NULL DEFAULT '',
+        computed_overall TEXT NOT NULL DEFAULT '',
+        override_reason TEXT NOT NULL DEFAULT ''
+    )""",
+    """INSERT INTO reads_v3 (id, subject_id, reader, role, date, visit, overall, target, non_target, new_lesion,
+                            date_imputed, accepted)
+       SELECT id, subject_id, reader, role, date, visit, overall, target, non_target, new_lesion,
+              date_imputed, accepted FROM reads""",
+    "DROP TABLE reads",
+    "ALTER TABLE reads_v3 RENAME TO reads",
+    "CREATE INDEX reads_subject ON reads(subject_id, reader)",
+    """ALTER TABLE adjudications ADD COLUMN status TEXT NOT NULL DEFAULT 'open'
+       CHECK (status IN ('open', 'signed', 'reopened'))""",
+    "ALTER TABLE adjudications ADD COLUMN signature_id INTEGER REFERENCES signatures(id)",
+    "ALTER TABLE adjudications ADD COLUMN reopened_reason TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE adjudications ADD COLUMN reopened_by TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE adjudications ADD COLUMN reopened_at TEXT",
+    "UPDATE adjudications SET status = 'signed' WHERE signed = 1",
+    "CREATE INDEX adjudications_subject ON adjudications(subject_id)",
+    "CREATE INDEX signatures_record ON signatures(record_table, record_id)",
+]
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables holding review data, in the order a study is loaded (parents first).

@@ -216,3 +216,20 @@ def test_index_is_cached_per_study_object() -> None:
     data = study()
     assert study_index(data) is study_index(data)
     assert study_index(study()) is not study_index(data)
+
+
+def test_latest_decision_stands_with_naive_and_aware_times() -> None:
+    """A naive decision time (e.g. from a CSV without zone) is taken as UTC and sorts with aware ones."""
+    from datetime import UTC, datetime
+
+    from hccreview.domain.records import Adjudication, StudyData, StudySettings
+    from hccreview.domain.sources import study_index
+
+    data = StudyData(
+        settings=StudySettings(title="t"),
+        adjudications=(
+            Adjudication("S1", "reader2", "later, naive", "adj", decided_at=datetime(2024, 3, 2, 12, 0)),
+            Adjudication("S1", "reader1", "earlier, aware", "adj", decided_at=datetime(2024, 3, 1, tzinfo=UTC)),
+        ),
+    )
+    assert study_index(data).adjudications["S1"].chosen_reader == "reader2"

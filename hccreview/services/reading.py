@@ -1,0 +1,370 @@
+"""The reader's workflow with blinding enforced in the service and the store (issue 7 item 2; DESIGN §1, §4).
+
+A central reader records, per timepoint, the target / non-target / new-lesion assessment and the stated
+overall response. The response is prefilled with the rules engine's (RECIST 1.1 Tables 1–2 on the reader's
+own measurements of that date when there are any, else on the stated components); stating another response
+is an *override* and needs a reason. Each read keeps who entered it, the computed response and the override
+reason; every write is audited (21 CFR Part 11 §11.10(e)) and returns an :class:`Edit` for undo.
+
+Blinding: while the study is blinded (the default), a reader-role user obtains only their own reads and the
+responses computed from their own measurements; asking for another reader's reads (central or investigator)
+or for an adjudication raises :class:`BlindingError` (``store.access`` refuses as well). Only an admin
+unblinds, with a reason, audited. An adjudicator's or admin's :func:`record_read` is the adjudicator's own
+read (role ``adjudicator``), which :func:`~hccreview.services.adjudication.adjudicate` may then choose.
+Reads of a patient whose adjudication is signed are locked (:class:`LockedError`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from hccreview.domain import recist
+from hccreview.domain.changes import Changes
+from hccreview.domain.records import Read, ReadRole, Response, Role
+from hccreview.services.case import CaseData, load_case
+from hccreview.services.review import Edit, ValidationError
+from hccreview.services.session import StudySession
+from hccreview.store import access
+from hccreview.store.access import BlindingError
+from hccreview.store.rows import from_row
+from hccreview.store.study_data import load_study
+
+__all__ = [
+    "BlindingError",
+    "Edit",
+    "LockedError",
+    "ReadEntry",
+    "ReaderReads",
+    "ValidationError",
+    "WorklistItem",
+    "allowed_sources",
+    "blinded_case",
+    "computed_response",
+    "get_reads",
+    "invert_edit",
+    "is_blinded",
+    "reader_worklist",
+    "reblind",
+    "record_read",
+    "unblind",
+    "undo_read",
+    "visible_readers",
+]
+
+TARGET_CODES = ("CR", "PR", "SD", "PD", "NE")
+NON_TARGET_CODES = ("CR", "NON-CR/NON-PD", "PD", "NE")
+OVERALL_CODES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+
+
+class LockedError(PermissionError):
+    """The patient's adjudication is signed: its reads and decision are locked until an admin re-opens it."""
+
+
+@dataclass(frozen=True)
+class ReadEntry:
+    """One stored read with its entry metadata; ``id`` lets the UI edit or undo it."""
+
+    id: int
+    read: Read
+    computed_overall: str
+    override_reason: str
+    entered_by: str
+
+
+@dataclass(frozen=True)
+class ReaderReads:
+    """One reader's reads of one patient and the responses computed from that reader's own measurements."""
+
+    subject_id: str
+    reader: str
+    entries: list[ReadEntry]
+    computed: list[recist.TimepointResult]
+
+
+@dataclass(frozen=True)
+class WorklistItem:
+    """A patient on a reader's worklist: the timepoints to read and those already read by this reader."""
+
+    subject_id: str
+    timepoints: list[date]
+    read_dates: list[date]
+    status: str  # "not started" | "in progress" | "done"
+
+
+def _viewer(session: StudySession) -> tuple[str | None, Role | None]:
+    user = session.signed_in
+    return (user.username, user.role) if user is not None else (None, None)
+
+
+def _signed_in(session: StudySession) -> Any:
+    if session.signed_in is None:
+        raise PermissionError("sign in first")
+    return session.signed_in
+
+
+def is_blinded(session: StudySession) -> bool:
+    """Whether the study's central reads are blinded."""
+    return access.is_blinded(session.store)
+
+
+def _set_blinding(session: StudySession, blinded: bool, reason: str) -> Changes:
+    user = _signed_in(session)
+    if user.role is not Role.ADMIN:
+        raise PermissionError(f"{user.username} ({user.role}) may not change blinding: admin role required")
+    if not (reason or "").strip():
+        raise ValidationError("reason", reason, "a reason is required to change blinding")
+    access.set_blinded(session.store, blinded, reason=reason.strip())
+    return Changes(kinds=frozenset({"blinding"}), study=True)
+
+
+def unblind(session: StudySession, reason: str) -> Changes:
+    """Unblind the study (admin only; reason required; audited)."""
+    return _set_blinding(session, False, reason)
+
+
+def reblind(session: StudySession, reason: str) -> Changes:
+    """Blind the study again (admin only; reason required; audited)."""
+    return _set_blinding(session, True, reason)
+
+
+def visible_readers(session: StudySession, subject_id: str) -> list[str]:
+    """The readers of ``subject_id`` whose reads the signed-in user may see."""
+    viewer, role = _viewer(session)
+    return access.visible_readers(session.store, subject_id, viewer=viewer, role=role)
+
+
+def allowed_sources(session: StudySession, sources: list[str]) -> list[str]:
+    """The read sources (``stats --source`` spellings) the signed-in user may see figures of: a blinded
+    reader only their own ``reader:NAME``; everyone else all of ``sources`` (navigator, dashboard, report)."""
+    viewer, role = _viewer(session)
+    if role is not Role.READER or not access.is_blinded(session.store):
+        return list(sources)
+    return [s for s in sources if s == f"reader:{viewer}"]
+
+
+def _entry(row: dict[str, Any]) -> ReadEntry:
+    return ReadEntry(
+        int(row["id"]), from_row(Read, row), row.get("computed_overall") or "",
+        row.get("override_reason") or "", row.get("entered_by") or "",
+    )  # fmt: skip
+
+
+def get_reads(session: StudySession, subject_id: str, reader: str) -> ReaderReads:
+    """``reader``'s reads of ``subject_id`` and the responses computed from ``reader``'s own measurements.
+
+    A blinded reader-role user asking for anyone but themself gets :class:`BlindingError`.
+    """
+    viewer, role = _viewer(session)
+    rows = access.read_rows(session.store, subject_id, reader=reader, viewer=viewer, role=role)
+    data = load_study(session.store, ("lesions", "measurements"), subject_id=subject_id)
+    lesions = [les for les in data.lesions if les.reader == reader]
+    ms = [m for m in data.measurements if m.reader == reader]
+    computed = recist.timepoint_responses(lesions, ms, data.settings.criteria) if lesions else []
+    return ReaderReads(subject_id, reader, [_entry(r) for r in rows], computed)
+
+
+def reader_worklist(session: StudySession, *, reader: str | None = None) -> list[WorklistItem]:
+    """The patients to read for ``reader`` (default: the signed-in user) with their reading progress.
+
+    Timepoints are the dates at which the patient was assessed (any reader's read, any measurement after
+    the baseline scan): dates only, nothing of another reader's results. A patient is "done" when every
+    timepoint up to the reader's own first PD is read.
+    """
+    viewer, role = _viewer(session)
+    name = reader or viewer
+    if name is None:
+        raise PermissionError("sign in first (or name the reader)")
+    if role is Role.READER and name != viewer:
+        raise BlindingError(f"{viewer} may only see their own worklist")
+    data = load_study(session.store, ("subjects", "reads", "measurements"))
+    baseline: dict[str, date] = {}
+    for m in data.measurements:
+        if m.subject_id not in baseline or m.date < baseline[m.subject_id]:
+            baseline[m.subject_id] = m.date
+    points: dict[str, set[date]] = {}
+    own: dict[str, set[date]] = {}
+    own_pd: dict[str, date] = {}
+    for r in data.reads:
+        points.setdefault(r.subject_id, set()).add(r.date)
+        if r.reader == name:
+            own.setdefault(r.subject_id, set()).add(r.date)
+            if recist.normalise_response(r.overall) is Response.PD:
+                own_pd[r.subject_id] = min(r.date, own_pd.get(r.subject_id, r.date))
+    for m in data.measurements:
+        if m.date > baseline[m.subject_id]:
+            points.setdefault(m.subject_id, set()).add(m.date)
+    out = []
+    for s in data.subjects:
+        if s.screen_failure:
+            continue
+        tps, done = sorted(points.get(s.subject_id, set())), sorted(own.get(s.subject_id, set()))
+        stop = own_pd.get(s.subject_id)  # after the reader's own progression nothing more counts (RECIST 1.1)
+        needed = {d for d in tps if stop is None or d <= stop}
+        status = "not started" if not done else "done" if needed <= set(done) else "in progress"
+        out.append(WorklistItem(s.subject_id, tps, done, status))
+    return out
+
+
+def _code(field: str, value: Any, allowed: tuple[str, ...], *, blank_ok: bool = True) -> str:
+    text = str(value or "").strip().upper()
+    if text == "NON-CR/NON-PD" or text.replace(" ", "") in ("NONCR/NONPD", "NON-CR/NONPD"):
+        text = "NON-CR/NON-PD"
+    if not text and blank_ok:
+        return ""
+    if text not in allowed:
+        raise ValidationError(field, value, f"must be one of {', '.join(allowed)}" + (" or blank" if blank_ok else ""))
+    return text
+
+
+def _day(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError("date", value, "a full date YYYY-MM-DD is required") from None
+
+
+def computed_response(
+    session: StudySession, subject_id: str, reader: str, day: date, *, target: str, non_target: str,
+    new_lesion: bool | None,
+) -> tuple[Response, str]:  # fmt: skip
+    """The rules engine's overall response for a read: RECIST 1.1 / mRECIST on ``reader``'s own measurements
+    of ``day`` when there are any, else Table 1 / Table 2 on the stated components (blank = no such disease)."""
+    data = load_study(session.store, ("lesions", "measurements"), subject_id=subject_id)
+    lesions = [les for les in data.lesions if les.reader == reader]
+    ms = [m for m in data.measurements if m.reader == reader]
+    if lesions and any(m.date == day for m in ms):
+        for tp in recist.timepoint_responses(lesions, ms, data.settings.criteria):
+            if tp.date == day:
+                return tp.overall, f"computed from {reader}'s measurements: {tp.rule}"
+    out, rule = recist.overall_timepoint_response(target or None, non_target or None, bool(new_lesion))
+    return out, f"computed from the stated assessment: {rule}"
+
+
+def _locked(session: StudySession, subject_id: str) -> bool:
+    rows = access.adjudication_rows(session.store, subject_id)
+    if not rows:
+        return False
+    last = rows[-1]
+    return last.get("status") == "signed" or (bool(last.get("signed")) and last.get("status") != "reopened")
+
+
+def record_read(
+    session: StudySession,
+    subject_id: str,
+    date: date | str,
+    visit: str = "",
+    *,
+    overall: str | None = None,
+    target: str | None = "",
+    non_target: str | None = "",
+    new_lesion: bool | None = None,
+    override_reason: str | None = None,
+) -> Edit:
+    """Record (or correct) the signed-in user's read of one timepoint; audited; returns the :class:`Edit`.
+
+    ``overall`` None / blank takes the computed response. A stated ``overall`` that differs from the computed
+    one is an override and needs ``override_reason`` (:class:`ValidationError` otherwise; nothing written).
+    A reader's read has role ``reader``; an adjudicator's or admin's is their own read (role ``adjudicator``).
+    """
+    user = _signed_in(session)
+    store = session.store
+    day = _day(date)
+    try:
+        store.get("subjects", subject_id)
+    except KeyError:
+        raise ValidationError("subject_id", subject_id, "no such patient in this study") from None
+    tgt = _code("target", target, TARGET_CODES)
+    ntg = _code("non_target", non_target, NON_TARGET_CODES)
+    new = None if new_lesion is None else bool(new_lesion)
+    computed, _rule = computed_response(session, subject_id, user.username, day, target=tgt, non_target=ntg,
+                                        new_lesion=new)  # fmt: skip
+    stated = _code("overall", overall, OVERALL_CODES) or computed.value
+    reason = (override_reason or "").strip()
+    if stated != computed.value and not reason:
+        raise ValidationError(
+            "override_reason", override_reason,
+            f"the stated response {stated} overrides the computed {computed.value}: a reason is required",
+        )  # fmt: skip
+    if _locked(session, subject_id):
+        raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked until an admin re-opens it")
+    role = ReadRole.READER if user.role is Role.READER else ReadRole.ADJUDICATOR
+    values = {
+        "visit": visit or "", "overall": stated, "target": tgt, "non_target": ntg,
+        "new_lesion": None if new is None else int(new), "computed_overall": computed.value,
+        "override_reason": reason if stated != computed.value else "", "entered_by": user.username,
+    }  # fmt: skip
+    audit_reason = f"override of computed {computed.value}: {reason}" if stated != computed.value else None
+    changes = Changes.of(subject_id, kinds={"reads"})
+    with store.transaction():
+        existing = [r for r in access.read_rows(store, subject_id, reader=user.username, viewer=user.username,
+                                                role=user.role) if r["date"] == day.isoformat()]  # fmt: skip
+        if existing:
+            key = int(existing[0]["id"])
+            old = store.update("reads", key, values, reason=audit_reason)
+            return Edit(changes, "reads", key, old, {k: values[k] for k in old})
+        row = {"subject_id": subject_id, "reader": user.username, "role": role.value, "date": day.isoformat(),
+               "date_imputed": 0, "accepted": 0, **values}  # fmt: skip
+        key = int(store.insert("reads", row, reason=audit_reason))
+    return Edit(changes, "reads", key, {}, row)
+
+
+def invert_edit(session: StudySession, edit: Edit, *, reason: str) -> Edit:
+    """Undo an edit of an id-keyed row, audited: an insert is deleted, a delete re-inserted (new id), an
+    update written back. Returns the inverse edit (undo of the undo = redo)."""
+    store = session.store
+    if not edit.old_values and not edit.new_values:  # nothing had changed: nothing to undo
+        return edit
+    if not edit.old_values:  # an insert: delete the row
+        old = store.delete(edit.table, edit.key, reason=reason)
+        return Edit(edit.changes, edit.table, edit.key, old, {})
+    if not edit.new_values:  # a delete: insert the row again
+        row = {k: v for k, v in edit.old_values.items() if k != "id"}
+        key = int(store.insert(edit.table, row, reason=reason))
+        return Edit(edit.changes, edit.table, key, {}, row)
+    old = store.update(edit.table, edit.key, edit.old_values, reason=reason)
+    return Edit(edit.changes, edit.table, edit.key, old, dict(edit.old_values))
+
+
+def undo_read(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
+    """Undo one of the signed-in user's own read edits (refused once the patient's adjudication is signed)."""
+    user = _signed_in(session)
+    if edit.table != "reads":
+        raise ValueError("not a read edit")
+    subject_id = next(iter(edit.changes.subjects))
+    reader = (edit.old_values or edit.new_values).get("reader")
+    if reader is None:
+        reader = session.store.get("reads", edit.key)["reader"]
+    if reader != user.username:
+        raise PermissionError(f"{user.username} may only undo their own reads")
+    if _locked(session, subject_id):
+        raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked")
+    return invert_edit(session, edit, reason=reason)
+
+
+def blinded_case(session: StudySession, subject_id: str) -> CaseData:
+    """The case view's data with what the signed-in user may not see removed (other readers' lesions,
+    measurements, reads and derived outcomes while blinded); unchanged for adjudicators and admins."""
+    case = load_case(session, subject_id)
+    viewer, role = _viewer(session)
+    if role is not Role.READER or not access.is_blinded(session.store):
+        return case
+    keep = {viewer}
+
+    def only(mapping: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in mapping.items() if k in keep}
+
+    return dataclasses.replace(
+        case,
+        readers=[r for r in case.readers if r in keep],
+        lesions=only(case.lesions),
+        measurements=only(case.measurements),
+        computed=only(case.computed),
+        reads=only(case.reads),
+        outcomes={k: v for k, v in case.outcomes.items() if k == f"reader:{viewer}"},
+        selection_findings=only(case.selection_findings),
+    )

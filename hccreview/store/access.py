@@ -1,0 +1,169 @@
+"""Who may see and change what: blinding state, the demo flag, account upkeep and reader-scoped queries.
+
+Blinding (DESIGN §1, §4; FDA *Clinical Trial Imaging Endpoint Process Standards*, 2018): a central reader
+works blinded to the other reads of the same patient — the other central reader's, the investigator's —
+and to the adjudication, until the study admin unblinds the study. The state is a ``settings`` row
+(key :data:`BLINDING_KEY`, absent = blinded); changing it is audited with its reason. The queries here
+take the viewer and refuse with :class:`BlindingError` rather than trusting the caller to filter, so a
+reader-role request for another reader's reads fails in the store as well as in the service.
+
+The demo flag (key :data:`DEMO_KEY`) marks the built-in demo study, whose documented demo accounts the
+sign-in dialog may list; the demo simulator calls :func:`mark_demo`.
+
+Sign-in events are audited (21 CFR Part 11 §11.10(e), §11.300(d): attempts at unauthorised use are
+recorded); passwords are never written to the trail.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from hccreview.domain.records import Role
+from hccreview.store import audit
+from hccreview.store.database import Store
+from hccreview.store.users import _KDF, _hash
+
+BLINDING_KEY = "blinding"
+DEMO_KEY = "demo"
+BLINDED, UNBLINDED = "blinded", "unblinded"
+
+
+class BlindingError(PermissionError):
+    """A blinded reader asked for another reader's reads or for the adjudication (nothing is returned)."""
+
+
+# ---------------------------------------------------------------------------------------------- flags
+def _flag(store: Store, key: str) -> Any:
+    rows = store.rows("settings", "key = ?", [key])
+    return json.loads(rows[0]["value"]) if rows else None
+
+
+def _set_flag(store: Store, key: str, value: Any, *, reason: str | None) -> None:
+    encoded = json.dumps(value)
+    with store.transaction():
+        if store.rows("settings", "key = ?", [key]):
+            store.update("settings", key, {"value": encoded}, reason=reason)
+        else:
+            store.insert("settings", {"key": key, "value": encoded}, reason=reason)
+
+
+def is_blinded(store: Store) -> bool:
+    """Whether central reads are blinded (the default until an admin unblinds)."""
+    return _flag(store, BLINDING_KEY) != UNBLINDED
+
+
+def set_blinded(store: Store, blinded: bool, *, reason: str) -> None:
+    """Blind or unblind the study (audited with ``reason``; the caller checks the admin role)."""
+    _set_flag(store, BLINDING_KEY, BLINDED if blinded else UNBLINDED, reason=reason)
+
+
+def is_demo(store: Store) -> bool:
+    """Whether this file is the built-in demo study (its demo accounts may be shown at sign-in)."""
+    return _flag(store, DEMO_KEY) is True
+
+
+def first_writer(store: Store) -> str | None:
+    """The user name of the study file's first audit entry (who created it), None for an empty trail."""
+    rows = store.rows("audit_log", "seq = 1")
+    return str(rows[0]["username"]) if rows else None
+
+
+def mark_demo(store: Store) -> None:
+    """Mark the study as the built-in demo study (the demo simulator calls this once; idempotent)."""
+    if not is_demo(store):
+        _set_flag(store, DEMO_KEY, True, reason="built-in demo study")
+
+
+# ---------------------------------------------------------------------------------------------- who sees what
+def may_see_reads_of(store: Store, *, viewer: str | None, role: Role | None, reader: str) -> bool:
+    """A reader-role viewer sees only their own reads while the study is blinded; other roles see all.
+
+    ``role`` None is the unsigned system context (command line, scripts): not a person, not blinded.
+    """
+    if role is not Role.READER or viewer == reader:
+        return True
+    return not is_blinded(store)
+
+
+def check_reads_visible(store: Store, *, viewer: str | None, role: Role | None, reader: str) -> None:
+    """Raise :class:`BlindingError` unless :func:`may_see_reads_of`."""
+    if not may_see_reads_of(store, viewer=viewer, role=role, reader=reader):
+        raise BlindingError(
+            f"blinded: {viewer} may not see the reads of {reader!r} until the study admin unblinds the study"
+        )
+
+
+def check_adjudication_visible(store: Store, *, viewer: str | None, role: Role | None) -> None:
+    """Raise :class:`BlindingError` for a reader-role viewer while blinded (adjudications, queue, figures)."""
+    if role is Role.READER and is_blinded(store):
+        raise BlindingError(f"blinded: {viewer} may not see adjudications or other reads while the study is blinded")
+
+
+def read_rows(
+    store: Store, subject_id: str, *, reader: str, viewer: str | None, role: Role | None
+) -> list[dict[str, Any]]:
+    """One reader's read rows of one subject (date order), refused by blinding as above."""
+    check_reads_visible(store, viewer=viewer, role=role, reader=reader)
+    return store.rows("reads", "subject_id = ? AND reader = ?", [subject_id, reader], order_by="date, id")
+
+
+def subject_read_rows(store: Store, subject_id: str) -> list[dict[str, Any]]:
+    """Every read row of one subject, unfiltered: for role-checked callers (adjudication) only."""
+    return store.rows("reads", "subject_id = ?", [subject_id], order_by="reader, date, id")
+
+
+def visible_readers(store: Store, subject_id: str, *, viewer: str | None, role: Role | None) -> list[str]:
+    """The readers of one subject whose reads ``viewer`` may see (all, or only their own while blinded)."""
+    names = [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT reader FROM reads WHERE subject_id = ? ORDER BY reader", [subject_id]
+    )]  # fmt: skip
+    return [n for n in names if may_see_reads_of(store, viewer=viewer, role=role, reader=n)]
+
+
+def adjudication_rows(
+    store: Store, subject_id: str | None = None, *, viewer: str | None = None, role: Role | None = None
+) -> list[dict[str, Any]]:
+    """Adjudication rows (one subject's, or all), oldest decision first; refused for a blinded reader."""
+    check_adjudication_visible(store, viewer=viewer, role=role)
+    order = "subject_id, decided_at IS NOT NULL, decided_at, id"
+    if subject_id is None:
+        return store.rows("adjudications", order_by=order)
+    return store.rows("adjudications", "subject_id = ?", [subject_id], order_by=order)
+
+
+# ---------------------------------------------------------------------------------------------- accounts
+def set_password(store: Store, username: str, password: str, *, reason: str) -> None:
+    """Replace a user's password (new salt; audited without the secret — §11.300(b) periodic revision)."""
+    if len(password) < 8:
+        raise ValueError("password must have at least 8 characters")
+    store.get("users", username)  # KeyError for an unknown user
+    salt = secrets.token_bytes(16)
+    store.update(
+        "users",
+        username,
+        {"password_hash": _hash(password, salt, _KDF).hex(), "salt": salt.hex(), "kdf": json.dumps(_KDF)},
+        reason=reason,
+    )
+
+
+def set_active(store: Store, username: str, active: bool, *, reason: str) -> None:
+    """Activate or deactivate an account (users are never deleted: their audit entries name them)."""
+    store.update("users", username, {"active": int(active)}, reason=reason)
+
+
+def active_usernames(store: Store) -> set[str]:
+    """User names of the active accounts."""
+    return {r["username"] for r in store.rows("users", "active = 1")}
+
+
+def user_count(store: Store) -> int:
+    """Number of accounts (0: the first admin has yet to be created)."""
+    return store.count("users")
+
+
+def log_access(store: Store, *, username: str, action: str, detail: str | None = None) -> None:
+    """Append a sign-in / sign-out / refused-attempt entry to the audit trail."""
+    with store.transaction():
+        audit.append(store.conn, username=username, action=action, table_name="users", row_key=username, reason=detail)
