@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hccreview.domain.changes import Changes
-from hccreview.domain.records import LesionStatus, Response
+from hccreview.domain.records import LesionStatus, Response, Role
 from hccreview.services.session import StudySession
+from hccreview.store import access
 from hccreview.store.review_state import REVIEW_STATES
 from hccreview.store.review_state import set_review_state as _store_set_review_state
 
@@ -90,10 +91,23 @@ def update_measurement(
     return _apply(session, "measurements", measurement_id, clean, reason)
 
 
-def update_read(
-    session: StudySession, *, read_id: int, values: dict[str, Any], reason: str | None = None
-) -> Edit:
-    """Change a reader's stated responses (overall / target / non-target) or new-lesion flag."""
+def _guard_read(session: StudySession, read_id: int) -> None:
+    """A reader may edit only their own reads, and nobody may edit the reads of a signed (locked) case."""
+    row = session.store.get("reads", read_id)
+    user = session.signed_in
+    if user is not None and user.role is Role.READER and row["reader"] != user.username:
+        raise PermissionError(f"{user.username} may not change {row['reader']}'s reads (blinded review)")
+    decisions = access.adjudication_rows(session.store, row["subject_id"])
+    if decisions and decisions[-1].get("status") == "signed":
+        raise PermissionError(f"patient {row['subject_id']}: the adjudication is signed; the case is locked")
+
+
+def update_read(session: StudySession, *, read_id: int, values: dict[str, Any], reason: str | None = None) -> Edit:
+    """Change a reader's stated responses (overall / target / non-target) or new-lesion flag.
+
+    Refused (PermissionError) for another reader's read while a reader is signed in, and on a locked case.
+    """
+    _guard_read(session, read_id)
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field in ("overall", "target", "non_target"):
@@ -135,9 +149,7 @@ def update_adverse_event(
     return _apply(session, "adverse_events", ae_id, clean, reason)
 
 
-def set_review_state(
-    session: StudySession, *, subject_id: str, state: str, reason: str | None = None
-) -> Edit:
+def set_review_state(session: StudySession, *, subject_id: str, state: str, reason: str | None = None) -> Edit:
     """Mark a subject not started / in progress / reviewed."""
     if state not in REVIEW_STATES:
         raise ValidationError("state", state, f"review state must be one of {', '.join(REVIEW_STATES)}")

@@ -95,3 +95,20 @@ def test_review_state_round_trip(session: StudySession) -> None:
     assert session.store.rows("review_status")[0]["state"] == "not started"
     with pytest.raises(ValidationError):
         set_review_state(session, subject_id="P01", state="done-ish")
+
+
+def test_read_edits_respect_blinding_and_locks(session: StudySession) -> None:
+    from hccreview.domain.records import Role
+    from hccreview.store.users import User
+
+    rid = session.store.rows("reads", "subject_id = 'P02'", order_by="date")[0]["id"]
+    session.signed_in = User("someone-else", "Other Reader", Role.READER)
+    with pytest.raises(PermissionError, match="blinded"):
+        update_read(session, read_id=rid, values={"overall": "PD"})
+    session.signed_in = None
+    session.store.insert(
+        "adjudications",
+        {"subject_id": "P02", "chosen_reader": "investigator", "reason": "r", "adjudicator": "a", "status": "signed"},
+    )
+    with pytest.raises(PermissionError, match="locked"):
+        update_read(session, read_id=rid, values={"overall": "PD"})
