@@ -421,17 +421,20 @@ def _study_block(data: StudyData) -> dict[str, object]:
     return plain(dataclasses.asdict(data.settings))  # type: ignore[return-value]
 
 
-def compute_cohort_stats(
-    data: StudyData,
-    source: str | None = None,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> CohortStats:
-    """Derive the cohort figures of ``data`` under ``source`` (default :func:`sources.default_source`).
+@dataclass
+class _Derived:
+    """Per-subject derivations of one source, shared by the cohort figures and single-patient views."""
 
-    ``progress(done, total)``, when given, is called every 500 subjects and at the end (from the calling
-    thread). Raises ValueError for an unknown source string.
-    """
+    source: str
+    kind: str
+    index: StudyIndex
+    outcomes: list[SubjectOutcome]
+    origins: dict[str, dt.date]
+    adjudicated: dict[str, tuple[SubjectTimepoints, BestResponse]]
+    cp_problems: dict[str, str]
+
+
+def _derive(data: StudyData, source: str | None, progress: Callable[[int, int], None] | None) -> _Derived:
     settings = data.settings
     src = source.strip() if source else default_source(data)
     kind, _ = parse_source(src)
@@ -488,6 +491,31 @@ def compute_cohort_stats(
             progress(i, total)
     if progress is not None:
         progress(total, total)
+
+    return _Derived(src, kind, index, outcomes, origins, adjudicated, cp_problems)
+
+
+def subject_outcomes(data: StudyData, source: str | None = None) -> list[SubjectOutcome]:
+    """Best response, PFS, OS and DoR of each analysed subject under ``source`` — without the cohort's survival
+    fits, so a single patient's view (``data`` holding one subject) stays fast."""
+    return _derive(data, source, None).outcomes
+
+
+def compute_cohort_stats(
+    data: StudyData,
+    source: str | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> CohortStats:
+    """Derive the cohort figures of ``data`` under ``source`` (default :func:`sources.default_source`).
+
+    ``progress(done, total)``, when given, is called every 500 subjects and at the end (from the calling
+    thread). Raises ValueError for an unknown source string.
+    """
+    d = _derive(data, source, progress)
+    settings = data.settings
+    src, kind, index, outcomes, origins = d.source, d.kind, d.index, d.outcomes, d.origins
+    adjudicated, cp_problems = d.adjudicated, d.cp_problems
 
     n = len(outcomes)
     bors = [o.bor for o in outcomes]

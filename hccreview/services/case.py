@@ -9,7 +9,7 @@ from typing import Any
 
 from hccreview.domain import recist
 from hccreview.domain.child_pugh import ChildPughScore, child_pugh_score
-from hccreview.domain.cohort import SubjectOutcome, compute_cohort_stats
+from hccreview.domain.cohort import SubjectOutcome, subject_outcomes
 from hccreview.domain.dosing import DoseSummary, dose_summary
 from hccreview.domain.records import (
     AdverseEvent,
@@ -98,9 +98,9 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
             selection[reader] = recist.check_lesion_selection(lesions[reader], baseline, settings.criteria)
     outcomes = {}
     for source in available_sources(data):
-        stats = compute_cohort_stats(data, source)
-        if stats.subjects:
-            outcomes[source] = stats.subjects[0]
+        found = subject_outcomes(data, source)
+        if found:
+            outcomes[source] = found[0]
     return CaseData(
         subject=subject,
         child_pugh=cp,

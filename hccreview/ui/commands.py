@@ -1,0 +1,236 @@
+"""Undo commands for review edits in the case view: a lesion measurement, a stated response, an AE.
+
+Each command's ``redo()`` / ``undo()`` returns at once. The service call (``services.review.update_*`` /
+``revert``) runs on the runner's database lane; back on the GUI thread the command publishes the edit's
+:class:`~hccreview.domain.changes.Changes` on the :class:`ChangeBus` with its initiator, and every panel
+refreshes what it touches. The database lane runs jobs one at a time in submission order, so an undo queued
+right after a redo sees the redo's result (HOUSE-STYLE §3 "the flow of one edit"). Every write, including
+undo and redo, is audited by the service.
+
+A redo refused by validation (``ValidationError``) writes nothing: the command marks itself obsolete and
+reports the error through ``on_error``; :func:`drop_failed` then takes it off the stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from hccreview.services import review
+from hccreview.services.review import Edit
+from hccreview.services.session import StudySession
+from hccreview.ui.bus import ChangeBus
+from hccreview.ui.workers import Runner
+
+_FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable_mm": "viable diameter",
+                "status": "status", "overall": "response", "target": "target response",
+                "non_target": "non-target response", "grade": "grade", "attribution": "attribution"}  # fmt: skip
+_UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}
+
+
+class PendingEdit:
+    """Hands the last write from one database-lane job to the next (redo → undo → redo). Qt-free."""
+
+    def __init__(self) -> None:
+        self.edit: Edit | None = None  # the forward edit in force (what undo must revert)
+        self.inverse: Edit | None = None  # the undo's edit (what a redo after an undo reverts)
+
+
+def apply_edit(
+    session: StudySession, pending: PendingEdit, service: Callable[..., Edit], kwargs: dict[str, Any]
+) -> Edit:
+    """Worker function (database lane): the first redo calls the service; a later redo reverts the undo."""
+    if pending.inverse is not None:
+        edit = review.revert(session, pending.inverse, reason="redo")
+    else:
+        edit = service(session, **kwargs)
+    pending.edit, pending.inverse = edit, None
+    return edit
+
+
+def revert_edit(session: StudySession, pending: PendingEdit) -> Edit | None:
+    """Worker function (database lane): write the old values back (audited, reason "undo")."""
+    if pending.edit is None:  # the redo failed or is undone already: nothing to revert
+        return None
+    inverse = review.revert(session, pending.edit, reason="undo")
+    pending.edit, pending.inverse = None, inverse
+    return inverse
+
+
+_STATUS_WORDS = {"absent": "absent", "gone": "absent", "too_small": "too_small", "too small": "too_small",
+                 "ne": "not_assessed", "not_assessed": "not_assessed", "not assessed": "not_assessed",
+                 "present": "present", "equivocal": "equivocal", "unequivocal_progression": "unequivocal_progression",
+                 "pd": "unequivocal_progression"}  # fmt: skip
+_NO_SIZE = ("absent", "too_small", "not_assessed")
+
+
+def measurement_values(text: Any, field: str, old_status: str | None) -> dict[str, Any]:
+    """The values of a measurement edit from what the user typed in a diameter cell.
+
+    A status word ("gone", "too small", "NE", ...) changes the status; anything else is the new value of
+    ``field`` (the service validates it), and a lesion that was gone / too small / not assessed becomes
+    present again.
+    """
+    word = " ".join(str(text).strip().lower().split())
+    if word in _STATUS_WORDS:
+        return {"status": _STATUS_WORDS[word]}
+    values: dict[str, Any] = {field: text}
+    if old_status in _NO_SIZE:
+        values["status"] = "present"
+    return values
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return str(value).strip()
+
+
+def describe(field: str, old: Any, new: Any) -> str:
+    """``"diameter: 32 → 28 mm"``."""
+    return f"{_FIELD_NAMES.get(field, field)}: {_show(old)} → {_show(new)}{_UNITS.get(field, '')}"
+
+
+class ReviewEditCommand(QUndoCommand):
+    """One review edit through a ``services.review`` function; undo writes the old values back.
+
+    Callbacks (GUI thread): ``on_error(exc)`` when the service refuses or fails; ``on_done(edit)`` after
+    each successful write, after the bus has been told. The Changes go out with ``initiator``. No signals.
+    """
+
+    def __init__(
+        self,
+        session: StudySession,
+        runner: Runner,
+        bus: ChangeBus,
+        *,
+        service: Callable[..., Edit],
+        kwargs: dict[str, Any],
+        text: str,
+        initiator: object | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_done: Callable[[Edit], None] | None = None,
+    ) -> None:
+        super().__init__(text)
+        self.session, self.runner, self.bus = session, runner, bus
+        self.service, self.kwargs = service, kwargs
+        self.initiator = initiator
+        self.on_error, self.on_done = on_error, on_done
+        self.pending = PendingEdit()
+        self.applied = False  # a redo has succeeded at least once
+
+    def redo(self) -> None:
+        self.runner.run(
+            apply_edit, self.session, self.pending, self.service, self.kwargs,
+            lane="db", on_done=self._written, on_error=self._failed,
+        )  # fmt: skip
+
+    def undo(self) -> None:
+        if self.isObsolete():
+            return
+        self.runner.run(
+            revert_edit, self.session, self.pending, lane="db", on_done=self._written, on_error=self._failed
+        )
+
+    def _written(self, edit: Edit | None) -> None:
+        if edit is None:
+            return
+        self.applied = True
+        self.bus.publish(edit.changes, self.initiator)
+        if self.on_done is not None:
+            self.on_done(edit)
+
+    def _failed(self, exc: BaseException) -> None:
+        if not self.applied:
+            self.setObsolete(True)  # nothing was written: the stack drops it (see drop_failed)
+        if self.on_error is not None:
+            self.on_error(exc)
+
+
+class EditMeasurementCommand(ReviewEditCommand):
+    """Change one lesion measurement (diameter, short axis, viable diameter, status)."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        runner: Runner,
+        bus: ChangeBus,
+        *,
+        measurement_id: int,
+        values: dict[str, Any],
+        old_values: dict[str, Any],
+        lesion_id: str,
+        when: date | None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> None:
+        field = next(iter(values))
+        text = f"Edit {lesion_id} {_FIELD_NAMES.get(field, field)} {when.isoformat() if when else ''}".rstrip()
+        text += ": " + describe(field, old_values.get(field), values[field]).split(": ", 1)[1]
+        kwargs = {"measurement_id": measurement_id, "values": values, "reason": reason}
+        super().__init__(session, runner, bus, service=review.update_measurement, kwargs=kwargs, text=text, **options)
+
+
+class EditReadCommand(ReviewEditCommand):
+    """Change a reader's stated timepoint response (overall, target, non-target) or new-lesion flag."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        runner: Runner,
+        bus: ChangeBus,
+        *,
+        read_id: int,
+        values: dict[str, Any],
+        old_values: dict[str, Any],
+        reader: str,
+        when: date | None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> None:
+        field = next(iter(values))
+        day = when.isoformat() if when else ""
+        text = f"Edit {reader} {describe(field, old_values.get(field), str(values[field]).upper())}"
+        text = text.replace(": ", f" {day}: ", 1) if day else text
+        kwargs = {"read_id": read_id, "values": values, "reason": reason}
+        super().__init__(session, runner, bus, service=review.update_read, kwargs=kwargs, text=text, **options)
+
+
+class EditAdverseEventCommand(ReviewEditCommand):
+    """Change an adverse event's CTCAE grade or attribution."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        runner: Runner,
+        bus: ChangeBus,
+        *,
+        ae_id: int,
+        values: dict[str, Any],
+        old_values: dict[str, Any],
+        term: str,
+        reason: str | None = None,
+        **options: Any,
+    ) -> None:
+        field = next(iter(values))
+        text = f"Edit AE {term} {describe(field, old_values.get(field), values[field])}"
+        kwargs = {"ae_id": ae_id, "values": values, "reason": reason}
+        super().__init__(session, runner, bus, service=review.update_adverse_event, kwargs=kwargs, text=text, **options)
+
+
+def drop_failed(stack: QUndoStack, command: QUndoCommand) -> bool:
+    """Take a failed (obsolete) command off the top of ``stack`` so Edit ▸ Undo never offers it.
+
+    QUndoStack deletes an obsolete command when it is undone, without calling its ``undo()``. Returns
+    whether it was dropped (it is left alone when other commands were pushed on top since).
+    """
+    top = stack.index() - 1
+    if top >= 0 and command.isObsolete() and stack.command(top) is command:
+        stack.undo()
+        return True
+    return False

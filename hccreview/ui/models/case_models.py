@@ -1,0 +1,248 @@
+"""Table models of the patient case view: cycles, adverse events, findings, audit trail (and the tumour grid).
+
+Thin adapters over the records in :class:`hccreview.services.case_extra.CaseDetail`: they never call a
+service. An editable cell does not write: ``setData`` emits ``edit_requested`` with an :class:`EditRequest`
+and the panel turns it into an undo command; the model shows the new value after the reload that follows.
+Filling a model is a reset (``beginResetModel`` / ``endResetModel``): stepping patients rebuilds no widget.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from hccreview.domain.records import AdverseEvent, Cycle
+from hccreview.report.figures import GRADE_COLOURS, readable_text
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY, EDIT, TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole
+BACKGROUND, FOREGROUND = Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole
+ALIGN = Qt.ItemDataRole.TextAlignmentRole
+RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+CENTRE = int(Qt.AlignmentFlag.AlignCenter)
+GRADE_MEANING = {1: "mild", 2: "moderate", 3: "severe or medically significant", 4: "life-threatening",
+                 5: "death related to the AE"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """A user's edit of one cell, for the panel to turn into an undo command.
+
+    ``kind``: "measurement", "read" or "adverse_event"; ``key``: the row id; ``field``: the column in the
+    store; ``value``: what the user typed (validated by the service, not here); ``old``: the value shown;
+    ``label`` / ``when``: what the edit is about (lesion id / reader / AE term, assessment date).
+    """
+
+    kind: str
+    key: int
+    field: str
+    value: Any
+    old: Any
+    label: str
+    when: date | None = None
+    subject_id: str = ""
+    old_status: str | None = None
+
+
+def chip(colour: str, role: int) -> QColor:
+    """Background or readable foreground of a colour chip."""
+    return QColor(colour if role == BACKGROUND else readable_text(colour))
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    """A measurement as shown: no trailing ``.0``; blank for None."""
+    if value is None:
+        return ""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+class RecordTableModel(QAbstractTableModel):
+    """A read-only table over a list of rows; subclasses name ``columns`` and implement :meth:`cell`.
+
+    Signals: none of its own (``modelReset`` on :meth:`set_rows`). GUI thread only.
+    """
+
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        """Replace the content (a model reset)."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Any:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default argument
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            return self.columns[section]
+        return None
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        return self.cell(self._rows[index.row()], index.column(), role)
+
+    def cell(self, row: Any, column: int, role: int) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class CyclesModel(RecordTableModel):
+    """Treatment cycles (read-only): number, start, dose, days dosed, delay, reduction and reason."""
+
+    columns = ("Cycle", "Start date", "Dose (mg)", "Days dosed", "Delay (days)", "Reduced", "Reason")
+
+    def cell(self, c: Cycle, column: int, role: int) -> Any:
+        if role == DISPLAY:
+            values = (
+                str(c.number), c.start_date.isoformat(), number(c.dose_mg), "" if c.days_dosed is None
+                else str(c.days_dosed), str(c.delay_days) if c.delay_days else "", "yes" if c.reduced else "",
+                c.reason,
+            )  # fmt: skip
+            return values[column]
+        if role == ALIGN and column in (0, 2, 3, 4):
+            return RIGHT
+        if role == TOOLTIP and column == 3 and c.days_dosed is None:
+            return "Days dosed not recorded: counted as the planned days in the dose intensity"
+        return None
+
+
+class AdverseEventsModel(RecordTableModel):
+    """Adverse events of one patient; grade and attribution are editable (by request, see module doc).
+
+    Rows are ``(ae_id, AdverseEvent)``. Signals: ``edit_requested(EditRequest)`` from ``setData`` on the
+    GUI thread. The grade cell is a colour chip (G1 green … G5 black).
+    """
+
+    edit_requested = Signal(object)
+    columns = ("Term", "SOC", "Grade", "Onset", "Resolution", "Attribution", "Serious", "Action", "Outcome")
+    GRADE, ATTRIBUTION = 2, 5
+    _EDITABLE: ClassVar[dict[int, str]] = {GRADE: "grade", ATTRIBUTION: "attribution"}
+
+    def cell(self, row: tuple[int, AdverseEvent], column: int, role: int) -> Any:
+        _, ae = row
+        if role == DISPLAY:
+            if column == self.GRADE:
+                return f"G{ae.grade}" if ae.grade else (ae.severity or "—")
+            values = (
+                ae.term, ae.soc, "", ae.onset.isoformat() if ae.onset else "",
+                ae.resolution.isoformat() if ae.resolution else "ongoing" if ae.onset else "", ae.attribution,
+                "yes" if ae.serious else "no", ae.action, ae.outcome,
+            )  # fmt: skip
+            return values[column]
+        if role == EDIT and column in self._EDITABLE:
+            return "" if getattr(ae, self._EDITABLE[column]) is None else str(getattr(ae, self._EDITABLE[column]))
+        if column == self.GRADE and ae.grade in GRADE_COLOURS and role in (BACKGROUND, FOREGROUND):
+            return chip(GRADE_COLOURS[ae.grade], role)
+        if role == ALIGN and column == self.GRADE:
+            return CENTRE
+        if role == TOOLTIP:
+            if column == self.GRADE:
+                meaning = GRADE_MEANING.get(ae.grade or 0, "not graded")
+                return f"CTCAE v5.0 grade {ae.grade or '—'}: {meaning}. F2 or double-click to change."
+            if column == self.ATTRIBUTION:
+                return "Relation to the study drug (attributable = possible or stronger). F2 to change."
+            if column in (0, 1):
+                return f"{ae.term} — {ae.soc}" if ae.soc else ae.term
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() and index.column() in self._EDITABLE else base
+
+    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
+        if role != EDIT or not index.isValid() or index.column() not in self._EDITABLE:
+            return False
+        ae_id, ae = self._rows[index.row()]
+        field = self._EDITABLE[index.column()]
+        old = getattr(ae, field)
+        if str(value).strip() == ("" if old is None else str(old)):
+            return False
+        self.edit_requested.emit(
+            EditRequest("adverse_event", ae_id, field, value, old, ae.term, ae.onset, ae.subject_id)
+        )
+        return True
+
+
+class FindingsModel(RecordTableModel):
+    """Rules-engine selection findings and import findings of one patient (read-only).
+
+    Rows are ``(source, where, finding, severity)`` tuples of text.
+    """
+
+    columns = ("Source", "Lesion / field", "Finding", "Severity")
+
+    def cell(self, row: tuple[str, str, str, str], column: int, role: int) -> Any:
+        if role == DISPLAY:
+            return row[column]
+        if role == TOOLTIP and column == 2:
+            return row[2]
+        return None
+
+
+_TABLE_NAMES = {"measurements": "measurement", "reads": "read", "adverse_events": "adverse event",
+                "review_status": "review state", "child_pugh": "Child-Pugh", "follow_up": "follow-up"}  # fmt: skip
+
+
+def _brief(text: str | None) -> str:
+    """An audited value as one short line (whole created / deleted rows by their identifying fields)."""
+    if text is None:
+        return "—"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, dict):
+        keys = ("lesion_id", "term", "reader", "date", "number", "visit", "state")
+        picked = [str(value[k]) for k in keys if value.get(k) not in (None, "")]
+        return "row " + " ".join(picked[:3]) if picked else "row"
+    return "—" if value is None else number(value, 2) if isinstance(value, float) else str(value)
+
+
+class AuditModel(RecordTableModel):
+    """The per-patient audit trail, newest first (read-only). Rows are audit-log dicts.
+
+    ``labels`` maps ``(table, row_key)`` to a readable name of the record ("T01 2024-03-04").
+    """
+
+    columns = ("Time (UTC)", "User", "Action", "Record", "Field", "Old → new", "Reason")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._labels: dict[tuple[str, str], str] = {}
+
+    def set_entries(self, entries: Sequence[dict[str, Any]], labels: dict[tuple[str, str], str]) -> None:
+        """Replace the content: ``entries`` oldest first (as the service returns them)."""
+        self._labels = dict(labels)
+        self.set_rows(list(reversed(entries)))
+
+    def cell(self, e: dict[str, Any], column: int, role: int) -> Any:
+        if role == DISPLAY:
+            table, key = e.get("table_name", ""), str(e.get("row_key", ""))
+            record = f"{_TABLE_NAMES.get(table, table)} {self._labels.get((table, key), '#' + key)}"
+            values = (
+                str(e.get("at_utc", ""))[:19].replace("T", " "), e.get("username", ""), e.get("action", ""),
+                record, e.get("field") or "", f"{_brief(e.get('old_value'))} → {_brief(e.get('new_value'))}",
+                e.get("reason") or "",
+            )  # fmt: skip
+            return values[column]
+        if role == TOOLTIP and column == 5:
+            return f"old: {e.get('old_value')}\nnew: {e.get('new_value')}"
+        return None

@@ -1,0 +1,62 @@
+"""The case view's findings tab: what the rules engine and the importer noticed about this patient.
+
+Lesion-selection findings per reader (RECIST 1.1 §3 / §4.2, mRECIST: e.g. a third target in one organ, a
+node measured by its long axis, a target below measurability) and the import findings kept with the study.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from hccreview.services.case_extra import CaseDetail
+from hccreview.ui.models.case_models import FindingsModel
+
+
+def finding_rows(detail: CaseDetail) -> list[tuple[str, str, str, str]]:
+    """``(source, lesion / field, finding, severity)`` rows: rules-engine findings first, per reader."""
+    case = detail.case
+    rows = []
+    for reader in case.readers:
+        for f in case.selection_findings.get(reader, []):
+            rows.append((f"rules engine · {reader}", f.lesion_id or "—", f.rule, f.severity))
+    for f in case.import_findings:
+        where = " · ".join(str(x) for x in (f.get("file"), f"row {f['row']}" if f.get("row") else "") if x)
+        field = f.get("field") or "—"
+        value = f" = {f['value']!r}" if f.get("value") else ""
+        rows.append((f"import · {where or f.get('kind', '')}", f"{field}{value}", f.get("message", ""),
+                     str(f.get("kind", "warning"))))  # fmt: skip
+    return rows
+
+
+class CaseFindings(QWidget):
+    """Findings table of the shown patient. Signals: none. GUI thread only."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = FindingsModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+
+    def set_detail(self, detail: CaseDetail | None) -> None:
+        rows = finding_rows(detail) if detail else []
+        self.model.set_rows(rows)
+        self.table.resizeRowsToContents()
+        self.summary.setText(
+            f"{len(rows)} finding{'s' if len(rows) != 1 else ''} for this patient" if rows else "No findings."
+        )
+
+    @property
+    def count(self) -> int:
+        return self.model.rowCount()

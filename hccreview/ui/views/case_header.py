@@ -1,0 +1,222 @@
+"""The case view's header: who the patient is at baseline and what the rules engine makes of the case.
+
+Baseline (age, sex, etiology, BCLC, ECOG, AFP), Child-Pugh points and class with each component, the table
+variant used, extrahepatic disease, prior sorafenib, review state; best overall response per source
+(confirmed and unconfirmed, the deciding rule as tooltip); PFS and OS in months with event / censoring.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from hccreview.domain.cohort import SubjectOutcome
+from hccreview.domain.records import ReadRole
+from hccreview.report.figures import readable_text, response_colour
+from hccreview.services.case_extra import CaseDetail
+
+_CP_UNITS = {"bilirubin": ("bilirubin", "bilirubin_mg_dl", " mg/dL"), "albumin": ("albumin", "albumin_g_dl", " g/dL"),
+             "inr": ("INR", "inr", ""), "ascites": ("ascites", "ascites", ""),
+             "encephalopathy": ("encephalopathy", "encephalopathy", "")}  # fmt: skip
+CHIPS_PER_ROW = 3
+_STATE_COLOURS = {"not started": "#9e9e9e", "in progress": "#f9a825", "reviewed": "#2e7d32"}
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else "yes" if value else "no"
+
+
+def chip_style(colour: str) -> str:
+    """Stylesheet of a colour chip label (the only fixed colours: they carry meaning)."""
+    return f"QLabel {{ background: {colour}; color: {readable_text(colour)}; border-radius: 3px; padding: 1px 6px; }}"
+
+
+def _source_name(source: str) -> str:
+    return source.removeprefix("reader:") + (" (stated)" if source.startswith("reader:") else "")
+
+
+def shown_sources(detail: CaseDetail) -> list[tuple[str, SubjectOutcome]]:
+    """The outcomes per source, without "reader:NAME" when NAME is the one investigator (the same reads)."""
+    case = detail.case
+    investigators = {r.reader for rs in case.reads.values() for _, r in rs if r.role is ReadRole.INVESTIGATOR}
+    out = []
+    for source, outcome in case.outcomes.items():
+        name = source.removeprefix("reader:")
+        if source.startswith("reader:") and "investigator" in case.outcomes and investigators == {name}:
+            continue
+        out.append((source, outcome))
+    return out
+
+
+class CaseHeader(QWidget):
+    """Baseline, Child-Pugh, best response per source and PFS / OS of the shown patient.
+
+    Filled with :meth:`set_detail` (labels are reused: no widget is rebuilt when stepping). Signals: none.
+    GUI thread only.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel()
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.35)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state = QLabel()
+        self.baseline = QLabel()
+        self.child_pugh = QLabel()
+        self.disease = QLabel()
+        self.endpoints = QLabel()
+        for label in (self.baseline, self.child_pugh, self.disease, self.endpoints):
+            label.setWordWrap(True)
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._chips: list[QLabel] = []
+        self._best_row = QGridLayout()  # CHIPS_PER_ROW chips a row: five sources still fit a small screen
+        self._best_row.setHorizontalSpacing(6)
+        self._best_row.setVerticalSpacing(2)
+        self._best_title = QLabel("<b>Best response</b>")
+        self._best_row.addWidget(self._best_title, 0, 0, Qt.AlignmentFlag.AlignTop)
+        self._best_row.setColumnStretch(CHIPS_PER_ROW + 1, 1)
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addWidget(self.baseline, 1)
+        top.addWidget(self.state, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(3)
+        layout.addLayout(top)
+        layout.addWidget(self.child_pugh)
+        layout.addWidget(self.disease)
+        layout.addLayout(self._best_row)
+        layout.addWidget(self.endpoints)
+        self.clear("No patient selected")
+
+    # ------------------------------------------------------------------ filling
+    def clear(self, text: str) -> None:
+        """Show ``text`` instead of a patient."""
+        self.title.setText(text)
+        for label in (self.baseline, self.child_pugh, self.disease, self.endpoints, self.state):
+            label.clear()
+        self.state.setStyleSheet("")
+        self._show_chips([])
+
+    def show_loading(self, subject_id: str) -> None:
+        """Mark the header as loading ``subject_id`` (the previous patient's figures stay until it lands)."""
+        self.title.setText(f"{subject_id} …")
+
+    def set_detail(self, detail: CaseDetail) -> None:
+        case = detail.case
+        s = case.subject
+        self.title.setText(s.subject_id)
+        sex = {"M": "male", "F": "female"}.get(s.sex.upper(), s.sex or "sex not given")
+        site = escape(s.site) if s.site.lower().startswith("site") else f"site {escape(s.site)}" if s.site else ""
+        parts = [
+            site, f"{sex}, {s.age} y" if s.age is not None else sex,
+            escape(s.etiology) or "etiology not given", f"BCLC {escape(s.bclc_stage) or '—'}",
+            f"ECOG {s.ecog if s.ecog is not None else '—'}",
+            f"AFP {s.afp_ng_ml:,.0f} ng/mL" if s.afp_ng_ml is not None else "AFP —",
+            escape(s.arm) if s.arm else "", "<b>screen failure</b>" if s.screen_failure else "",
+        ]  # fmt: skip
+        self.baseline.setText(" · ".join(p for p in parts if p))
+        self.state.setText(case.review_state)
+        self.state.setStyleSheet(chip_style(_STATE_COLOURS.get(case.review_state, "#9e9e9e")))
+        self.state.setToolTip("Review state of this patient")
+        self.child_pugh.setText(self._child_pugh_text(detail))
+        sorafenib = escape(s.prior_sorafenib) or "not recorded"
+        origin = f"{detail.origin.isoformat()} ({escape(detail.origin_rule)})" if detail.origin else "none"
+        self.disease.setText(
+            f"Extrahepatic disease: <b>{_yes_no(s.extrahepatic)}</b> · macrovascular invasion: "
+            f"{_yes_no(s.macrovascular_invasion)} · prior sorafenib: {sorafenib} · criteria: {escape(case.criteria)}"
+            f" · origin: {origin}"
+        )
+        self._show_chips(shown_sources(detail))
+        self.endpoints.setText(self._endpoint_text(detail))
+        self.endpoints.setToolTip(self._endpoint_tooltip(detail))
+        self._keep_height()
+
+    def _keep_height(self) -> None:
+        """Grow, never shrink: a header that changes height per patient would resize (and so re-render) the
+        plots below on every step."""
+        layout = self.layout()
+        height = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if height > self.minimumHeight():
+            self.setMinimumHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A new width (the window or the splitter moved) may need fewer lines: measure again."""
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.setMinimumHeight(0)
+            self._keep_height()
+
+    # ------------------------------------------------------------------ parts
+    @staticmethod
+    def _child_pugh_text(detail: CaseDetail) -> str:
+        case = detail.case
+        cp, score = case.child_pugh, case.child_pugh_score
+        if cp is None:
+            return "Child-Pugh: <i>no baseline components recorded</i>"
+        if score is None:
+            return f"Child-Pugh: <i>cannot be scored: {escape(case.child_pugh_error or '')}</i>"
+        if score.cls:
+            head = f"Child-Pugh <b>{score.cls}</b> ({score.total} points)"
+        else:
+            head = f"Child-Pugh <b>incomplete</b> (missing {', '.join(score.missing)})"
+        items = []
+        for name, (title, attr, unit) in _CP_UNITS.items():
+            value = getattr(cp, attr)
+            shown = "—" if value is None else f"{value:g}{unit}" if isinstance(value, float) else escape(str(value))
+            pts = score.points.get(name)
+            items.append(f"{title} {shown}: {pts if pts is not None else '?'}")
+        return f"{head} — {' · '.join(items)} <i>(table {escape(str(score.variant))})</i>"
+
+    def _show_chips(self, outcomes: list[tuple[str, SubjectOutcome]]) -> None:
+        while len(self._chips) < len(outcomes):
+            chip = QLabel()
+            chip.setTextFormat(Qt.TextFormat.PlainText)
+            chip.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            k = len(self._chips)
+            self._best_row.addWidget(chip, k // CHIPS_PER_ROW, 1 + k % CHIPS_PER_ROW, Qt.AlignmentFlag.AlignLeft)
+            self._chips.append(chip)
+        for chip, (source, outcome) in zip(self._chips, outcomes, strict=False):
+            best = outcome.best
+            confirmed = best.confirmed.value
+            text = f"{_source_name(source)}: {confirmed} confirmed"
+            if best.unconfirmed != best.confirmed:
+                text += f" · {best.unconfirmed.value} unconfirmed"
+            chip.setText(text)
+            chip.setStyleSheet(chip_style(response_colour(confirmed)))
+            chip.setToolTip(f"{source}: {best.rule}\n\nSource: {outcome.source_rule}")
+            chip.setAccessibleName(text)
+            chip.show()
+        for chip in self._chips[len(outcomes) :]:
+            chip.hide()
+        self._best_title.setVisible(bool(outcomes))
+
+    @staticmethod
+    def _endpoint_text(detail: CaseDetail) -> str:
+        source = detail.default_source
+        if source is None:
+            return "PFS / OS: <i>not analysed (no origin)</i>"
+        o = detail.case.outcomes[source]
+
+        def one(name: str, r: object) -> str:
+            status = "event" if r.event else "censored"  # type: ignore[attr-defined]
+            end = r.end_date.isoformat() if r.end_date else "—"  # type: ignore[attr-defined]
+            return f"<b>{name}</b> {r.months:.1f} months ({status} {end})"  # type: ignore[attr-defined]
+
+        return f"{one('PFS', o.pfs)} · {one('OS', o.os)} <i>— source: {escape(_source_name(source))}</i>"
+
+    @staticmethod
+    def _endpoint_tooltip(detail: CaseDetail) -> str:
+        lines = []
+        for source, o in detail.case.outcomes.items():
+            lines.append(f"{source}: PFS {o.pfs.days} days — {o.pfs.rule}")
+            lines.append(f"{source}: OS {o.os.days} days — {o.os.rule}")
+        return "\n".join(lines)

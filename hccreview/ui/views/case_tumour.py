@@ -1,0 +1,208 @@
+"""The case view's tumour-assessment tab: one reader's lesion × timepoint grid, best response, spider plot.
+
+The grid (``TumourGridModel``) shows the diameters that count, the target sums and % changes, the timepoint
+response of the rules engine and the reader's stated response beside it (mismatches red). Diameters and
+stated responses are editable: F2 / double-click / type, Enter to commit; the case view validates through
+the service and shows a refused value's reason. Below: best overall response confirmed / unconfirmed, from
+the rules engine and as stated; right: the spider plot of every reader's target sum (selected reader bold).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hccreview.domain.recist import BestResponse
+from hccreview.report.figures import build_spider, response_colour
+from hccreview.services.case_extra import CaseDetail
+from hccreview.ui.models.tumour_model import TumourGridModel
+from hccreview.ui.plots import FigureHost
+from hccreview.ui.views.case_header import chip_style
+
+
+def best_text(best: BestResponse | None) -> str:
+    """``"PR confirmed · PR unconfirmed"`` or a dash."""
+    if best is None:
+        return "—"
+    return f"{best.confirmed.value} confirmed · {best.unconfirmed.value} unconfirmed"
+
+
+class CaseTumour(QWidget):
+    """Tumour assessments of the shown patient, one reader at a time.
+
+    Signals:
+        edit_requested(EditRequest): the user edited a diameter or a stated response (GUI thread).
+        reader_changed(str): the reader selector changed.
+    """
+
+    edit_requested = Signal(object)
+    reader_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = TumourGridModel(self)
+        self.model.edit_requested.connect(self.edit_requested)
+        self.reader = QComboBox(self)
+        self.reader.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.reader.currentTextChanged.connect(self._reader_chosen)
+        reader_label = QLabel("&Reader:")
+        reader_label.setBuddy(self.reader)
+        hint = QLabel("diameters in mm · F2 edits · red: stated ≠ rules engine")
+        hint.setEnabled(False)  # the palette's secondary text colour
+        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut, never widens
+        hint.setToolTip(hint.text())
+        top = QHBoxLayout()
+        top.addWidget(reader_label)
+        top.addWidget(self.reader)
+        top.addSpacing(12)
+        top.addWidget(hint, 1)
+
+        self.grid = QTableView(self)
+        self.grid.setModel(self.model)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.grid.setWordWrap(False)
+        rows = self.grid.verticalHeader()  # fixed row height, columns sized once per fill: cheap model resets
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.grid.fontMetrics().height() + 6)
+        self.grid.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.grid.setAccessibleName("Lesion by timepoint grid")
+
+        self.best_computed = QLabel()
+        self.best_stated = QLabel()
+        best = QGridLayout()  # two short lines: the row never forces the tab wider than a small screen
+        best.addWidget(QLabel("<b>Best response</b>"), 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        best.addWidget(self.best_computed, 0, 1, Qt.AlignmentFlag.AlignLeft)
+        best.addWidget(self.best_stated, 1, 1, Qt.AlignmentFlag.AlignLeft)
+        best.setColumnStretch(2, 1)
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(top)
+        left_layout.addWidget(self.grid, 1)
+        left_layout.addLayout(best)
+        self.spider = FigureHost(self, delay_ms=250)  # stepping fast: draw when the reader pauses
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.spider)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([560, 440])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self.setFocusProxy(self.grid)
+        self._detail: CaseDetail | None = None
+        self._spider_dirty = False
+        self._columns_dirty = False
+
+    # ------------------------------------------------------------------ filling
+    @property
+    def current_reader(self) -> str:
+        return self.reader.currentText()
+
+    def set_detail(self, detail: CaseDetail | None) -> None:
+        """Show ``detail`` (None: nothing); keeps the chosen reader and the current cell when they exist."""
+        same_patient = detail is not None and self._detail is not None and detail.subject_id == self._detail.subject_id
+        keep = self._current_cell() if same_patient else None
+        wanted = self.current_reader
+        self._detail = detail
+        readers = detail.case.readers if detail else []
+        self.reader.blockSignals(True)
+        if [self.reader.itemText(i) for i in range(self.reader.count())] != readers:
+            self.reader.clear()
+            self.reader.addItems(readers)
+        self.reader.setCurrentIndex(max(0, readers.index(wanted)) if wanted in readers else 0)
+        self.reader.blockSignals(False)
+        self.reader.setEnabled(len(readers) > 1)
+        self._show_reader(keep)
+
+    def _reader_chosen(self, reader: str) -> None:
+        if self._detail is not None:
+            self._show_reader(None)
+            self.reader_changed.emit(reader)
+
+    def _show_reader(self, keep: tuple[str, date] | None) -> None:
+        detail, reader = self._detail, self.current_reader
+        self.model.set_reader(detail, reader)
+        self._columns_dirty = True
+        if self.isVisible():
+            self._size_columns()
+        self._restore_cell(keep)
+        figures = detail.readers.get(reader) if detail else None
+        self._set_best(self.best_computed, "rules engine", figures.best_computed if figures else None)
+        self._set_best(self.best_stated, f"stated by {reader}", figures.best_stated if figures else None)
+        self._spider_dirty = True
+        if self.isVisible():
+            self.redraw_spider()
+
+    def _set_best(self, label: QLabel, what: str, best: BestResponse | None) -> None:
+        label.setVisible(best is not None)
+        if best is None:
+            return
+        label.setText(f"{what}: {best_text(best)}")
+        label.setStyleSheet(chip_style(response_colour(best.confirmed.value)))
+        label.setToolTip(best.rule)
+
+    def redraw_spider(self) -> None:
+        self._spider_dirty = False
+        detail = self._detail
+        if detail is None:
+            self.spider.clear()
+            return
+        points = {reader: fig.spider for reader, fig in detail.readers.items() if fig.spider}
+        self.spider.draw_later(build_spider, points, highlight=self.current_reader or None,
+                              title=f"{detail.subject_id}: target sum vs baseline")  # fmt: skip
+
+    def _size_columns(self) -> None:
+        self._columns_dirty = False
+        self.grid.resizeColumnsToContents()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._columns_dirty:
+            self._size_columns()
+        if self._spider_dirty:
+            self.redraw_spider()
+
+    # ------------------------------------------------------------------ current cell across reloads
+    def _current_cell(self) -> tuple[str, date] | None:
+        index = self.grid.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_key(index.row()), self.model.dates[index.column()]
+
+    def _restore_cell(self, keep: tuple[str, date] | None) -> None:
+        if keep is None:
+            return
+        row = self.model.find_row(keep[0])
+        dates = self.model.dates
+        if row >= 0 and keep[1] in dates:
+            self.grid.setCurrentIndex(self.model.index(row, dates.index(keep[1])))
+
+    def select_cell(self, row_key: str, day: date) -> bool:
+        """Make the cell of ``row_key`` (e.g. "lesion:T01") on ``day`` current; False when absent."""
+        self._restore_cell((row_key, day))
+        index = self.grid.currentIndex()
+        return index.isValid() and self.model.row_key(index.row()) == row_key

@@ -1,0 +1,204 @@
+"""The patient case view, driven like a reader would: load, step, edit through the models, undo.
+
+Edits go through the models' ``setData`` (pytest-qt's advice over synthetic typing), one keyboard test
+covers F2 → type → Enter. Waiting is on signals and model content, never on sleeps.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from hccreview.services.case import audit_trail
+from hccreview.services.case_extra import load_case_detail
+from hccreview.ui.models.case_models import AdverseEventsModel
+from hccreview.ui.views.case_view import CaseView
+from tests.ui.case_support import _case_template, case_study, case_view, detail_of, qt_env, target_cell  # noqa: F401
+
+TIMEOUT = 20000
+
+
+def _cell_text(view: CaseView, row_key: str, day: object) -> str:
+    model = view.tumour.model
+    return str(model.index(model.find_row(row_key), model.dates.index(day)).data() or "")
+
+
+def _audit_count(view: CaseView) -> int:
+    view.runner.wait()
+    return len(audit_trail(view.session, view.subject_id))
+
+
+def test_loads_the_patient_into_every_panel(qtbot, case_view: CaseView, case_study) -> None:  # noqa: F811
+    view = case_view
+    detail = view.detail
+    assert detail is not None and detail.subject_id == case_study.subject
+    assert view.header.title.text() == case_study.subject
+    assert "Child-Pugh" in view.header.child_pugh.text()
+    assert view.tabs.currentWidget() is view.tumour  # the tumour tab is the default
+    assert view.tumour.model.rowCount() > 0 and view.tumour.model.columnCount() >= 2
+    assert view.cycles.model.rowCount() == len(detail.case.cycles)
+    assert view.adverse_events.model.rowCount() == len(detail.case.adverse_events)
+    assert view.audit.model.rowCount() == len(detail.audit)
+    qtbot.waitUntil(lambda: bool(view.tumour.spider.figure.axes), timeout=TIMEOUT)  # drawn after a quiet spell
+    readers = [line for line in view.tumour.spider.figure.axes[0].lines if str(line.get_gid()).startswith("reader:")]
+    assert len(readers) == len([f for f in detail.readers.values() if f.spider])
+    assert view.last_load_ms is not None
+
+
+def test_stepping_fast_shows_the_last_patient_only(
+    qtbot,
+    monkeypatch,
+    case_view: CaseView,  # noqa: F811
+    case_study,  # noqa: F811
+) -> None:
+    import hccreview.ui.views.case_view as module
+
+    view = case_view
+    subjects = case_study.subjects
+    loads: list[str] = []
+
+    def counting(session, subject_id):
+        loads.append(subject_id)
+        return load_case_detail(session, subject_id)
+
+    monkeypatch.setattr(module, "load_case_detail", counting)
+    shown: list[str] = []
+    view.loaded.connect(shown.append)
+    last = next(s for s in reversed(subjects) if s != case_study.subject)
+    for sid in [*subjects, last]:
+        view.show_subject(sid)
+    qtbot.waitUntil(lambda: view.ready, timeout=TIMEOUT)
+    view.runner.wait()
+    QApplication.processEvents()
+    assert view.detail.subject_id == last and shown[-1] == last
+    assert view.header.title.text() == last
+    assert len(loads) <= 3 and loads[-1] == last, "loads are coalesced: no queue of stale patients"
+    view.show_subject(None)
+    assert view.detail is None and view.tumour.model.rowCount() == 0
+
+
+def test_measurement_edit_updates_sums_response_and_audit_and_undo_restores(
+    qtbot,
+    case_view: CaseView,  # noqa: F811
+) -> None:
+    view = case_view
+    reader = view.tumour.current_reader
+    lesion, day, _, old = target_cell(view.detail, reader)
+    old_sum, old_response = _cell_text(view, "sum", day), _cell_text(view, "computed", day)
+    audit_before = _audit_count(view)
+    model = view.tumour.model
+    index = model.index(model.find_row(f"lesion:{lesion}"), model.dates.index(day))
+    new = round(old * 3 + 60)
+
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        assert model.setData(index, str(new))
+    qtbot.waitUntil(lambda: _cell_text(view, "computed", day) == "PD", timeout=TIMEOUT)
+    assert float(_cell_text(view, "sum", day)) == float(old_sum) - old + new
+    assert _cell_text(view, f"lesion:{lesion}", day) == str(new)
+    assert view.undo_stack.count() == 1 and lesion in view.undo_stack.undoText()
+    assert view.audit.model.rowCount() == audit_before + 1
+    newest = [view.audit.model.index(0, c).data() for c in range(view.audit.model.columnCount())]
+    assert newest[2] == "update" and lesion in newest[3] and newest[5].endswith(f"→ {new}")
+
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        view.undo_stack.undo()
+    qtbot.waitUntil(lambda: _cell_text(view, "computed", day) == old_response, timeout=TIMEOUT)
+    assert _cell_text(view, "sum", day) == old_sum
+    qtbot.waitUntil(lambda: view.audit.model.rowCount() == audit_before + 2, timeout=TIMEOUT)
+    assert view.audit.model.index(0, 6).data() == "undo"
+
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        view.undo_stack.redo()
+    qtbot.waitUntil(lambda: _cell_text(view, "computed", day) == "PD", timeout=TIMEOUT)
+
+
+def test_bad_diameter_shows_the_reason_and_saves_nothing(qtbot, case_view: CaseView) -> None:  # noqa: F811
+    view = case_view
+    lesion, day, _, old = target_cell(view.detail, view.tumour.current_reader)
+    model = view.tumour.model
+    index = model.index(model.find_row(f"lesion:{lesion}"), model.dates.index(day))
+    audit_before = _audit_count(view)
+    for bad, reason in (("-3", "negative"), ("abc", "not a number")):
+        with qtbot.waitSignal(view.edit_failed, timeout=TIMEOUT) as failed:
+            assert model.setData(index, bad)
+        assert reason in failed.args[0]
+        assert view.message.isVisible() and reason in view.message.text()
+        assert view.undo_stack.count() == 0, "a refused edit leaves nothing to undo"
+    assert _audit_count(view) == audit_before
+    assert float(model.index(index.row(), index.column()).data(Qt.ItemDataRole.EditRole)) == old
+
+
+def test_adverse_event_grade_edit_and_undo(qtbot, case_view: CaseView, case_study) -> None:  # noqa: F811
+    view = case_view
+    model = view.adverse_events.model
+    if model.rowCount() == 0:  # pick a patient with an adverse event
+        sid = next(s for s in case_study.subjects if detail_of(case_study, s).case.adverse_events)
+        with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
+            view.show_subject(sid)
+    index = model.index(0, AdverseEventsModel.GRADE)
+    old = int(index.data(Qt.ItemDataRole.EditRole))
+    new = 1 if old != 1 else 2
+    audit_before = _audit_count(view)
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        assert model.setData(index, str(new))
+    qtbot.waitUntil(lambda: model.index(0, AdverseEventsModel.GRADE).data() == f"G{new}", timeout=TIMEOUT)
+    assert view.undo_stack.undoText().startswith("Edit AE")
+    qtbot.waitUntil(lambda: view.audit.model.rowCount() == audit_before + 1, timeout=TIMEOUT)
+    assert view.audit.model.index(0, 4).data() == "grade"
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        view.undo_stack.undo()
+    qtbot.waitUntil(lambda: model.index(0, AdverseEventsModel.GRADE).data() == f"G{old}", timeout=TIMEOUT)
+    with qtbot.waitSignal(view.edit_failed, timeout=TIMEOUT) as failed:
+        model.setData(model.index(0, AdverseEventsModel.GRADE), "7")
+    assert "1, 2, 3, 4 or 5" in failed.args[0]
+
+
+def test_stated_response_edit_flags_the_mismatch(qtbot, case_view: CaseView) -> None:  # noqa: F811
+    view = case_view
+    model = view.tumour.model
+    row = model.find_row("stated")
+    column = next(
+        c for c in range(model.columnCount()) if model.flags(model.index(row, c)) & Qt.ItemFlag.ItemIsEditable
+    )
+    day = model.dates[column]
+    computed = _cell_text(view, "computed", day)
+    different = "PD" if computed != "PD" else "SD"
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        model.setData(model.index(row, column), different)
+    qtbot.waitUntil(lambda: _cell_text(view, "stated", day) == different, timeout=TIMEOUT)
+    index = model.index(row, column)
+    assert "MISMATCH" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert index.data(Qt.ItemDataRole.BackgroundRole).name() == "#c62828"
+    text = view.undo_stack.undoText()
+    assert text.startswith(f"Edit {view.tumour.current_reader} response {day.isoformat()}: ")
+    assert text.endswith(f"→ {different}")
+
+
+def test_f2_edits_a_diameter_from_the_keyboard(qtbot, case_view: CaseView) -> None:  # noqa: F811
+    view = case_view
+    lesion, day, _, old = target_cell(view.detail, view.tumour.current_reader)
+    grid = view.tumour.grid
+    view.activateWindow()
+    assert view.tumour.select_cell(f"lesion:{lesion}", day)
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_F2)
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit)
+    editor.selectAll()
+    new = int(old) + 1
+    with qtbot.waitSignal(view.bus.changed, timeout=TIMEOUT):
+        qtbot.keyClicks(editor, str(new))
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: _cell_text(view, f"lesion:{lesion}", day) == str(new), timeout=TIMEOUT)
+    assert view.tumour.grid.currentIndex().isValid(), "the current cell survives the reload"
+
+
+def test_layout_state_round_trip(case_view: CaseView) -> None:  # noqa: F811
+    view = case_view
+    view.tabs.setCurrentIndex(view.TAB_AUDIT)
+    state = view.save_state()
+    view.tabs.setCurrentIndex(view.TAB_TUMOUR)
+    view.restore_state(state)
+    assert view.tabs.currentIndex() == view.TAB_AUDIT
+    view.restore_state({"tab": 99, "tumour_split": "zz"})  # damaged settings are ignored
+    assert view.tabs.currentIndex() == view.TAB_AUDIT
