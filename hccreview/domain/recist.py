@@ -12,6 +12,7 @@ criteria-specific number lives in a :class:`CriteriaRules` value, and ``criteria
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -224,9 +225,16 @@ class TimepointResult:
         return out
 
 
+_LIVER_ORGANS = re.compile(r"^(LIVER|HEPATIC|HEPAR|HEPATIC (LOBE|SEGMENT)\b.*|LIVER\b.*)$")
+
+
 def _is_liver(lesion: Lesion) -> bool:
-    text = f"{lesion.organ} {lesion.site}".upper()
-    return not lesion.organ.strip() or "LIVER" in text or ("HEPAT" in text and "EXTRAHEPAT" not in text)
+    """Whether a lesion is intrahepatic: judged by its organ (a blank organ counts as liver, the HCC default).
+
+    Words like "perihepatic" or "hepatoduodenal" in a site do not make a peritoneal or nodal lesion hepatic.
+    """
+    organ = " ".join(lesion.organ.upper().split())
+    return not organ or bool(_LIVER_ORGANS.match(organ))
 
 
 def lesion_size_mm(lesion: Lesion, m: Measurement | None, criteria: Criteria | CriteriaRules) -> float | None:

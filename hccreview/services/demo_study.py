@@ -1,14 +1,12 @@
-"""Building the built-in demo study (placeholder: an empty study until the simulator lands)."""
+"""Building the built-in demo study: the seeded simulator of ``hccreview.demo`` written to a new study file."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from hccreview.services.session import create_study
+from hccreview.demo.simulate import write_demo_study
 
 
 def build_demo_study(path: str | Path, *, seed: int = 1, patients: int = 40) -> Path:
-    """Create the demo study file at ``path``."""
-    with create_study(path, title="Demo study"):
-        pass
-    return Path(path)
+    """Create the demo study file at ``path`` (an existing file is refused with ``StoreError``)."""
+    return write_demo_study(path, seed=seed, patients=patients)

@@ -131,3 +131,15 @@ def test_porta_hepatis_node_is_malignant_from_20_mm(axis: float, flagged: bool) 
     if flagged:
         assert "porta-hepatis" in findings[0].rule
     assert check_lesion_selection([node], baseline) == []
+
+
+def test_liver_is_judged_by_organ_not_by_nearby_words() -> None:
+    from hccreview.domain.recist import _is_liver
+
+    def lesion(organ: str, site: str = "") -> Lesion:
+        return Lesion("S", "r", "T1", LesionKind.TARGET, organ=organ, site=site)
+
+    assert _is_liver(lesion("LIVER", "segment VIII")) and _is_liver(lesion("")) and _is_liver(lesion("Hepatic"))
+    assert not _is_liver(lesion("PERITONEUM", "perihepatic"))
+    assert not _is_liver(lesion("LYMPH NODE", "hepatoduodenal ligament"))
+    assert not _is_liver(lesion("EXTRAHEPATIC"))
