@@ -1,0 +1,252 @@
+"""SDTM subject-level domains → subject facts: DM, SUPPDM and DS.
+
+Rules:
+
+- **DM → Subject**: ``USUBJID`` → subject id (required, unique); ``SITEID``, ``SEX``, ``AGE``, ``ARM``; ``BRTHDTC``
+  → birth date; ``RFICDTC`` (informed consent) → enrolment date; ``RFXSTDTC``, else ``RFSTDTC``, → first dose
+  (else, in :mod:`hccreview.io.sdtm`, the earliest ``EXSTDTC``). Partial dates here take the first day of their
+  period, with a warning. HCC baseline fields (etiology, BCLC, ECOG, ...) are not SDTM DM variables: they come
+  from SUPPDM when its ``QNAM`` names them (:data:`SUPPDM_FIELDS`), else stay empty.
+- **Screen failure** when ``ARMCD`` is SCRNFAIL or ``ARM`` is "Screen Failure", or DS has a SCREEN FAILURE record,
+  or the subject was neither randomised nor dosed (no DS RANDOMIZED, no first dose, no EX record). Screen
+  failures are listed but outside the analysis population (DESIGN §4).
+- **DS**: ``DSDECOD`` RANDOMIZED → randomisation date (``DSSTDTC``, else ``DSDTC``; the first when repeated,
+  with a warning); DEATH → death date when DM ``DTHDTC`` has none (DM wins when both are given; a disagreement is
+  a warning); SCREEN FAILURE → screen failure. Every complete DS date except the death itself counts for last
+  known alive.
+- **Death**: ``DTHDTC`` (DM), else DS DEATH; ``DTHFL`` Y without any date is a warning. A death before birth is an
+  error (the check against the first record is made once every domain is read).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from hccreview.io.sdtm_dates import read_dates
+from hccreview.io.sdtm_read import DomainTable, Problems, note_unused_columns, require_columns, subject_mask
+
+#: SUPPDM qualifiers that name a Subject field (HCC baseline characteristics); others are ignored with a note.
+SUPPDM_FIELDS: dict[str, str] = {
+    "ECOG": "ecog",
+    "ECOGBL": "ecog",
+    "ECOGPS": "ecog",
+    "ETIOL": "etiology",
+    "ETIOLOGY": "etiology",
+    "HCCETIOL": "etiology",
+    "BCLC": "bclc_stage",
+    "BCLCSTG": "bclc_stage",
+    "PRIORSOR": "prior_sorafenib",
+    "PRSORAF": "prior_sorafenib",
+    "EXTRAHEP": "extrahepatic",
+    "EHS": "extrahepatic",
+    "EHD": "extrahepatic",
+    "MVI": "macrovascular_invasion",
+    "MACROVI": "macrovascular_invasion",
+    "AFP": "afp_ng_ml",
+    "AFPBL": "afp_ng_ml",
+}
+_DM_USED = (
+    "USUBJID",
+    "SITEID",
+    "SEX",
+    "AGE",
+    "ARM",
+    "ARMCD",
+    "BRTHDTC",
+    "RFICDTC",
+    "RFXSTDTC",
+    "RFSTDTC",
+    "RFPENDTC",
+    "DTHDTC",
+    "DTHFL",
+)
+_TRUE = {"Y", "YES", "TRUE", "1"}
+_FALSE = {"N", "NO", "FALSE", "0"}
+
+
+@dataclass
+class Death:
+    """A death date and where it was read (for error messages)."""
+
+    day: date
+    file: str
+    row: int
+    field: str
+    raw: str
+
+
+@dataclass
+class SubjectFacts:
+    """What DM, SUPPDM and DS say about each subject (Subject keyword arguments, in DM order)."""
+
+    fields: dict[str, dict] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # DM row of each subject
+    deaths: dict[str, Death] = field(default_factory=dict)
+    flagged_dead: set[str] = field(default_factory=set)
+    randomised_study: bool = False
+    lka_dates: list[pd.DataFrame] = field(default_factory=list)  # (subject, date) for last known alive
+    first_dates: list[pd.DataFrame] = field(default_factory=list)  # (subject, date) of study records
+    study_id: str = ""
+    dm_file: str = "dm.csv"
+
+
+def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFacts:
+    """Subjects of DM (required columns: USUBJID)."""
+    facts = SubjectFacts(dm_file=dm.file)
+    note_unused_columns(dm, (*_DM_USED, "SUBJID", "RFENDTC", "RFXENDTC", "AGEU", "ACTARM", "ACTARMCD"), notes)
+    if not require_columns(dm, ("USUBJID",), problems):
+        return facts
+    ids = dm.col("USUBJID")
+    problems.rows("error", dm, ids.isna(), "USUBJID", "subject id (USUBJID) missing")
+    problems.rows("error", dm, ids.notna() & ids.duplicated(), "USUBJID", "subject listed twice in DM")
+    birth = read_dates(dm, "BRTHDTC", problems, rule="earliest").earliest
+    consent = read_dates(dm, "RFICDTC", problems, rule="earliest")
+    rfx = read_dates(dm, "RFXSTDTC", problems, rule="earliest")
+    rfs = read_dates(dm, "RFSTDTC", problems, rule="earliest", mask=dm.col("RFXSTDTC").isna())
+    first_dose = rfx.earliest.where(rfx.earliest.notna(), rfs.earliest)
+    death = read_dates(dm, "DTHDTC", problems, rule="earliest")
+    pend = read_dates(dm, "RFPENDTC", problems, rule="latest", warn_partial=False)
+    age_text = dm.col("AGE")
+    age = pd.to_numeric(age_text, errors="coerce")
+    problems.rows("warning", dm, age_text.notna() & age.isna(), "AGE", "age is not a number; left empty")
+    arm = dm.col("ARM")
+    screen_fail = dm.upper("ARMCD").eq("SCRNFAIL") | arm.str.upper().eq("SCREEN FAILURE")
+    facts.study_id = str(dm.col("STUDYID").dropna().iloc[0]) if dm.col("STUDYID").notna().any() else ""
+    site, sex, flagged, death_raw = dm.col("SITEID"), dm.col("SEX"), dm.upper("DTHFL").eq("Y"), dm.col("DTHDTC")
+    for i in dm.frame.index[ids.notna() & ~ids.duplicated()]:
+        sid = str(ids.at[i])
+        facts.rows[sid] = int(i) + 1
+        facts.fields[sid] = {
+            "subject_id": sid,
+            "site": _text(site.at[i]),
+            "sex": _text(sex.at[i]),
+            "age": None if pd.isna(age.at[i]) else round(float(age.at[i])),
+            "arm": _text(arm.at[i]),
+            "birth_date": birth.at[i],
+            "enrolment_date": consent.earliest.at[i],
+            "first_dose_date": first_dose.at[i],
+            "screen_failure": bool(screen_fail.at[i]),
+        }
+        if death.earliest.at[i] is not None:
+            facts.deaths[sid] = Death(death.earliest.at[i], dm.file, int(i) + 1, "DTHDTC", death_raw.at[i])
+        if flagged.at[i]:
+            facts.flagged_dead.add(sid)
+    facts.lka_dates.append(pd.DataFrame({"subject": ids, "date": pend.complete()}))
+    facts.first_dates.append(
+        pd.DataFrame(
+            {
+                "subject": pd.concat([ids] * 3, ignore_index=True),
+                "date": pd.concat([consent.complete(), rfx.complete(), rfs.complete()], ignore_index=True),
+            }
+        )
+    )
+    return facts
+
+
+def apply_suppdm(supp: DomainTable, facts: SubjectFacts, problems: Problems, notes: list[str]) -> None:
+    """SUPPDM qualifiers that name Subject fields (:data:`SUPPDM_FIELDS`); the rest are noted and ignored."""
+    if not require_columns(supp, ("USUBJID", "QNAM", "QVAL"), problems):
+        return
+    ok = subject_mask(supp, set(facts.fields), problems)
+    qnam = supp.upper("QNAM")
+    ignored: dict[str, int] = {}
+    for i in supp.frame.index[ok]:
+        name, value, sid = qnam.at[i], supp.col("QVAL").at[i], str(supp.col("USUBJID").at[i])
+        target = SUPPDM_FIELDS.get(str(name))
+        if target is None:
+            ignored[str(name)] = ignored.get(str(name), 0) + 1
+            continue
+        if pd.isna(value):
+            continue
+        converted = _convert(target, str(value))
+        if converted is None:
+            problems.warning(supp.file, int(i) + 1, "QVAL", value, f"{name} value not understood; left empty", sid)
+            continue
+        facts.fields[sid][target] = converted
+    if ignored:
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
+        notes.append(f"{supp.file}: qualifiers that are not hccreview subject fields were ignored: {detail}")
+
+
+def _convert(target: str, value: str) -> object:
+    text = value.strip()
+    if target == "ecog":
+        return int(text) if text in {"0", "1", "2", "3", "4", "5"} else None
+    if target == "afp_ng_ml":
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    if target in ("extrahepatic", "macrovascular_invasion"):
+        up = text.upper()
+        return True if up in _TRUE else (False if up in _FALSE else None)
+    if target == "prior_sorafenib":
+        return text.lower()
+    return text
+
+
+def read_ds(ds: DomainTable, facts: SubjectFacts, problems: Problems, notes: list[str]) -> set[str]:
+    """Randomisation, death and screen failure from DS; returns the subjects DS calls screen failures."""
+    note_unused_columns(
+        ds,
+        ("USUBJID", "DSDECOD", "DSSTDTC", "DSDTC", "DSTERM", "DSSEQ", "DSCAT", "DSSPID", "VISITNUM", "VISIT", "DSSTDY"),
+        notes,
+    )
+    if not require_columns(ds, ("USUBJID", "DSDECOD"), problems):
+        return set()
+    ok = subject_mask(ds, set(facts.fields), problems)
+    column = "DSSTDTC" if ds.has("DSSTDTC") else "DSDTC"
+    dates = read_dates(ds, column, problems, rule="earliest")
+    decod = ds.upper("DSDECOD")
+    ids = ds.col("USUBJID")
+    facts.randomised_study = bool((decod == "RANDOMIZED").any())
+    screen_failures: set[str] = set()
+    for i in ds.frame.index[ok & decod.isin(["RANDOMIZED", "DEATH", "SCREEN FAILURE"])]:
+        sid, what, day = str(ids.at[i]), decod.at[i], dates.earliest.at[i]
+        if what == "SCREEN FAILURE":
+            screen_failures.add(sid)
+        elif day is None:
+            problems.warning(ds.file, int(i) + 1, column, "", f"{what.lower()} record without a date", sid)
+        elif what == "RANDOMIZED":
+            current = facts.fields[sid].get("randomisation_date")
+            if current is not None:
+                problems.warning(
+                    ds.file, int(i) + 1, column, ds.col(column).at[i], "randomised twice; the first date is used", sid
+                )
+                day = min(day, current)
+            facts.fields[sid]["randomisation_date"] = day
+        else:
+            dm_death = facts.deaths.get(sid)
+            if dm_death is None:
+                facts.deaths[sid] = Death(day, ds.file, int(i) + 1, column, ds.col(column).at[i])
+            elif dm_death.day != day and dm_death.file != ds.file:
+                problems.warning(
+                    ds.file,
+                    int(i) + 1,
+                    column,
+                    ds.col(column).at[i],
+                    f"DS death date differs from DM DTHDTC ({dm_death.day.isoformat()}); DM is used",
+                    sid,
+                )
+    alive = ok & decod.ne("DEATH")
+    complete = dates.complete()
+    facts.lka_dates.append(pd.DataFrame({"subject": ids[alive], "date": complete[alive]}))
+    facts.first_dates.append(pd.DataFrame({"subject": ids[alive], "date": complete[alive]}))
+    return screen_failures
+
+
+def check_births(facts: SubjectFacts, problems: Problems) -> None:
+    """A death before birth is an error."""
+    for sid, death in facts.deaths.items():
+        birth = facts.fields[sid].get("birth_date")
+        if birth is not None and death.day < birth:
+            problems.error(
+                death.file, death.row, death.field, death.raw, f"death before birth ({birth.isoformat()})", sid
+            )
+
+
+def _text(value: object) -> str:
+    return "" if value is None or pd.isna(value) else str(value)

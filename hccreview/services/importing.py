@@ -1,0 +1,271 @@
+"""Import use case: read a source folder, validate all of it, then write everything in ONE transaction — or nothing.
+
+``import_into(study, fmt=..., source=...)`` reads an SDTM delivery (:func:`hccreview.io.sdtm.read_sdtm`) or a CSV
+bundle (:func:`hccreview.io.csv_bundle.read_bundle`), checks it against the study file, and:
+
+- refuses with :class:`ImportRefused` (carrying every error, each naming file, row and field) when any error was
+  found — an existing study file is then left byte-for-byte as it was (it is only opened for reading before the
+  write), and no new file is created (validation is complete before :meth:`Store.create`);
+- otherwise writes all records and the warnings (as ``findings`` rows of kind ``import-warning``) in one
+  transaction, audited as one batch per table.
+
+A new study takes its settings from what the importer suggests (title: ``study_title``, else the source's own
+title, else the folder name). Subjects already in an existing study are refused ("subject already in study").
+``progress(fraction, message)`` is called from the calling thread between steps; ``cancel()`` is polled at the
+same points and before the commit — a cancel raises :class:`ImportCancelled` and nothing is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hccreview.domain.records import ChildPughVariant, Criteria, Origin, StudySettings
+from hccreview.io.validation import ImportProblem, ParsedImport
+from hccreview.store import Store
+from hccreview.store.study_data import TABLE_RECORDS, write_records
+
+__all__ = ["ImportCancelled", "ImportRefused", "ImportResult", "import_into"]
+
+Progress = Callable[[float, str], None]
+FORMATS = ("sdtm", "csv")
+_CAP = 20  # problems of one kind listed row by row; the rest are counted
+
+
+class ImportRefused(Exception):
+    """The input has errors; nothing was written. ``problems`` lists every error (file, row, field, reason)."""
+
+    def __init__(self, problems: Iterable[ImportProblem]) -> None:
+        self.problems: list[ImportProblem] = list(problems)
+        first = f": {self.problems[0]}" if self.problems else ""
+        super().__init__(f"import refused, {len(self.problems)} error(s){first}")
+
+
+class ImportCancelled(Exception):
+    """The user cancelled the import; nothing was written."""
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote: rows per table (``findings`` = the warnings kept), warnings, notes, wall time."""
+
+    counts: dict[str, int]
+    warnings: list[ImportProblem]
+    notes: list[str]
+    seconds: float
+    study: str = ""
+    created: bool = False
+    source_rows: dict[str, int] = field(default_factory=dict)
+
+    def summary(self, *, max_warnings: int = 5) -> str:
+        """A few lines for a person: rows per table, the first warnings, the time taken."""
+        verb = "created" if self.created else "imported into"
+        lines = [
+            f"{verb} {self.study}: {sum(self.counts.get(t, 0) for t in TABLE_RECORDS)} records in {self.seconds:.1f} s"
+        ]
+        tables = [f"{t} {self.counts[t]}" for t in [*TABLE_RECORDS, "findings"] if self.counts.get(t)]
+        lines.append("  " + ", ".join(tables) if tables else "  nothing to import")
+        if self.warnings:
+            lines.append(f"  {len(self.warnings)} warning(s), kept with the study as findings:")
+            lines += [f"    {w}" for w in self.warnings[:max_warnings]]
+            if len(self.warnings) > max_warnings:
+                lines.append(f"    ... and {len(self.warnings) - max_warnings} more")
+        else:
+            lines.append("  no warnings")
+        if self.notes:
+            lines.append(f"  {len(self.notes)} note(s) on what was not used, e.g. {self.notes[0]}")
+        return "\n".join(lines)
+
+
+def import_into(
+    study: str | Path,
+    *,
+    fmt: str,
+    source: str | Path,
+    study_title: str | None = None,
+    criteria: str | None = None,
+    user: str = "system",
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ImportResult:
+    """Import ``source`` (a folder) in format ``fmt`` ("sdtm" or "csv") into ``study`` (module docstring)."""
+    started = time.perf_counter()
+    study, source = Path(study), Path(source)
+
+    def step(fraction: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled("import cancelled; nothing was written")
+        if progress is not None:
+            progress(fraction, message)
+
+    step(0.0, f"reading {source.name}")
+    parsed = _read(fmt, source, lambda f, m: step(0.8 * f, m))
+    step(0.8, "checking against the study")
+    notes = list(parsed.notes)
+    existed = study.exists()
+    present: set[str] = set()
+    lesions: set[tuple[str, str, str]] = set()
+    if existed:
+        with Store.open(study, user=user, migrate=False) as store:  # read only: the file is not touched
+            present = {row["subject_id"] for row in store.rows("subjects")}
+            lesions = {(r["subject_id"], r["reader"], r["lesion_id"]) for r in store.rows("lesions")}
+        if study_title:
+            notes.append("the study exists: its title is left unchanged")
+        if criteria:
+            notes.append("the study exists: its response criteria are left unchanged")
+    errors = [*parsed.errors, *_reference_problems(parsed, present, lesions, fmt, source)]
+    settings = None if existed else _new_settings(parsed, study_title, criteria, source, errors)
+    if errors:
+        raise ImportRefused(errors)
+
+    step(0.85, "writing")
+    note = f"{fmt} import of {source.name}"
+    store = Store.open(study, user=user) if existed else Store.create(study, settings, user=user)
+    try:
+        with store.transaction():
+            counts = write_records(store, parsed.records, note=note)
+            counts["findings"] = store.bulk_insert("findings", _finding_rows(parsed.warnings), note=note)
+            if cancel is not None and cancel():
+                raise ImportCancelled("import cancelled; nothing was written")
+    except BaseException:
+        store.close()
+        if not existed:
+            _remove_study_file(study)
+        raise
+    store.close()
+    if progress is not None:
+        progress(1.0, "imported")
+    return ImportResult(
+        counts=counts,
+        warnings=parsed.warnings,
+        notes=notes,
+        seconds=time.perf_counter() - started,
+        study=str(study),
+        created=not existed,
+        source_rows=dict(parsed.counts),
+    )
+
+
+def _read(fmt: str, source: Path, progress: Progress) -> ParsedImport:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown import format {fmt!r} (use {' or '.join(FORMATS)})")
+    if not source.is_dir():
+        raise ImportRefused([ImportProblem(str(source), None, "", "", "source is not a folder of domain files")])
+    if fmt == "sdtm":
+        from hccreview.io.sdtm import read_sdtm
+
+        return read_sdtm(source, progress=progress)
+    from hccreview.io.csv_bundle import read_bundle
+
+    return read_bundle(source)
+
+
+def _subject_file(fmt: str, source: Path) -> str:
+    """The file the subjects came from (for "already in study" problems)."""
+    stems = ("dm",) if fmt == "sdtm" else ("subjects", "subject")
+    for path in sorted(source.iterdir()):
+        if path.is_file() and path.stem.lower() in stems:
+            return path.name
+    return f"{stems[0]}.csv"
+
+
+def _reference_problems(
+    parsed: ParsedImport, present: set[str], present_lesions: set[tuple[str, str, str]], fmt: str, source: Path
+) -> list[ImportProblem]:
+    """Subjects already in the study, repeated subjects, records of unknown subjects or lesions.
+
+    The importers check their own references; this is the format-independent guard that keeps a foreign-key
+    failure from ever reaching the store. Rows are positions in the importer's record lists (file order).
+    """
+    problems: list[ImportProblem] = []
+    subjects = parsed.records.get("subjects") or []
+    file = _subject_file(fmt, source)
+    column = "USUBJID" if fmt == "sdtm" else "subject_id"
+    seen: set[str] = set()
+    already = 0
+    for n, subject in enumerate(subjects, start=1):
+        sid = str(getattr(subject, "subject_id", ""))
+        if sid in present:
+            already += 1
+            if already <= _CAP:
+                problems.append(ImportProblem(file, n, column, sid, "subject already in study", "error", sid))
+        elif sid in seen:
+            problems.append(ImportProblem(file, n, column, sid, "subject listed twice", "error", sid))
+        seen.add(sid)
+    if already > _CAP:
+        problems.append(
+            ImportProblem(
+                file, None, column, "", f"subject already in study — and {already - _CAP} more subjects like this"
+            )
+        )
+    known = seen | present
+    lesions = present_lesions | {_lesion_key(x) for x in parsed.records.get("lesions") or []}
+    for table, items in parsed.records.items():
+        if table == "subjects":
+            continue
+        bad = 0
+        for n, record in enumerate(items or [], start=1):
+            sid = getattr(record, "subject_id", None)
+            if sid not in known:
+                field_, reason = "subject_id", "subject does not exist"
+            elif table == "measurements" and _lesion_key(record) not in lesions:
+                field_, reason = "lesion_id", "measurement of a lesion that does not exist"
+            else:
+                continue
+            bad += 1
+            if bad <= _CAP:
+                problems.append(ImportProblem(table, n, field_, str(sid), reason, "error", sid))
+        if bad > _CAP:
+            problems.append(ImportProblem(table, None, "subject_id", "", f"and {bad - _CAP} more records like this"))
+    return problems
+
+
+def _lesion_key(record: object) -> tuple[str, str, str]:
+    return (getattr(record, "subject_id", ""), getattr(record, "reader", ""), getattr(record, "lesion_id", ""))
+
+
+def _new_settings(
+    parsed: ParsedImport, study_title: str | None, criteria: str | None, source: Path, errors: list[ImportProblem]
+) -> StudySettings | None:
+    """Settings of a new study from the importer's suggestions (unknown keys ignored)."""
+    names = {f.name for f in dataclasses.fields(StudySettings)}
+    values = {k: v for k, v in (parsed.settings or {}).items() if k in names}
+    values["title"] = str(study_title or values.get("title") or source.name)
+    try:
+        crit = criteria or values.get("criteria")
+        values["criteria"] = Criteria.parse(str(crit)) if crit else Criteria.RECIST11
+        if "origin" in values:
+            values["origin"] = Origin(str(values["origin"]))
+        if "child_pugh_variant" in values:
+            values["child_pugh_variant"] = ChildPughVariant(str(values["child_pugh_variant"]))
+        return StudySettings(**values)
+    except (TypeError, ValueError) as exc:
+        errors.append(ImportProblem("settings", None, "", "", f"study settings not usable: {exc}"))
+        return None
+
+
+def _finding_rows(warnings: list[ImportProblem]) -> list[dict[str, object]]:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    return [
+        {
+            "subject_id": w.subject_id,
+            "kind": "import-warning",
+            "file": w.file,
+            "row": w.row,
+            "field": w.field,
+            "value": w.value,
+            "message": w.reason,
+            "created_at": now,
+        }
+        for w in warnings
+    ]
+
+
+def _remove_study_file(path: Path) -> None:
+    """Remove a study file this import created (and its WAL side files)."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
