@@ -21,7 +21,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(args[1] if args else None)
     from hccreview.cli import run
 
-    return run(args)
+    try:
+        return run(args)
+    except BrokenPipeError:  # output piped into e.g. `head`: not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
