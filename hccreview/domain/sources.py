@@ -142,7 +142,8 @@ def parse_source(source: str) -> tuple[str, str | None]:
 def available_sources(data: StudyData) -> list[str]:
     """The sources this study can answer, default first where it applies: ``adjudicated`` (with central
     reads), ``investigator`` (with investigator reads), ``computed`` (with measurements), then
-    ``reader:NAME`` for every named reader (central readers first, then others), alphabetical."""
+    ``reader:NAME`` for every central reader, then for other named readers (e.g. an adjudicator's own read),
+    alphabetical. Investigator readers are not repeated as ``reader:NAME``: ``investigator`` is their source."""
     index = study_index(data)
     out: list[str] = []
     if index.central_readers:
@@ -152,7 +153,8 @@ def available_sources(data: StudyData) -> list[str]:
     if data.measurements and data.lesions:
         out.append(COMPUTED)
     out.extend(READER_PREFIX + name for name in sorted(index.central_readers))
-    out.extend(READER_PREFIX + name for name in sorted(index.all_readers - index.central_readers))
+    others = index.all_readers - index.central_readers - index.investigator_readers
+    out.extend(READER_PREFIX + name for name in sorted(others))
     return out
 
 

@@ -1,24 +1,390 @@
-"""The main window (placeholder until the reviewer workstation GUI lands): study title and contents."""
+"""The main window: composes the navigator dock, the case view, menus, toolbar and status bar. Nothing else.
+
+Every database access goes through the window's :class:`Runner` (database lane); the window shows "Loading…"
+until the study overview arrives and never blocks on a load. Writes are undoable commands on the window's
+QUndoStack; their :class:`Changes` come back on the :class:`ChangeBus`, and the window refreshes only the
+navigator rows they touch. The window owns its :class:`StudySession` and closes it when it closes.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+import sys
+import time
+import traceback
+from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, Signal
+from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShowEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QToolBar,
+)
+
+from hccreview.domain.changes import Changes
+from hccreview.services.navigation import load_navigator_overview, patient_rows, review_progress
+from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.session import StudySession
+from hccreview.ui.actions import (
+    TOOLBAR,
+    build_actions,
+    decorate_undo_actions,
+    fill_recent_menu,
+    make_source_actions,
+)
+from hccreview.ui.bus import ChangeBus
+from hccreview.ui.dialogs.about import AboutDialog
+from hccreview.ui.dialogs.import_dialog import ImportDialog
+from hccreview.ui.review_commands import SetReviewStateCommand
+from hccreview.ui.settings import AppSettings
+from hccreview.ui.views.case_view import CaseView
+from hccreview.ui.views.navigator import NavigatorPanel
+from hccreview.ui.workers import Runner
 
 
 class MainWindow(QMainWindow):
-    """Shows which study is open. Runs on the GUI thread only."""
+    """The reviewer's workstation window on one open study.
 
-    def __init__(self, session: StudySession) -> None:
+    Signals:
+        overview_loaded(object): the study :class:`Overview` arrived and the navigator shows it (GUI thread).
+        open_requested(str): the user chose another study file (File ▸ Open / Open Recent); the application
+            opens it in a new window (GUI thread).
+
+    All slots run on the GUI thread; none may touch the database (use ``self.runner``).
+    """
+
+    overview_loaded = Signal(object)
+    open_requested = Signal(str)
+
+    def __init__(self, session: StudySession, *, settings: AppSettings | None = None) -> None:
         super().__init__()
+        self.setObjectName("main_window")
         self.session = session
-        settings = session.settings()
-        self.setWindowTitle(f"{settings.title} — hccreview")
-        data = session.data()
-        self.summary = QLabel(
-            f"<h2>{settings.title}</h2><p>{len(data.subjects)} patients · {settings.criteria.value} · "
-            f"{len(data.reads)} timepoint reads</p><p>{session.path}</p>"
+        self.settings = settings if settings is not None else AppSettings()
+        self.bus = ChangeBus(self)
+        self.runner = Runner(self)
+        self.undo_stack = QUndoStack(self)
+        self.overview: Overview | None = None
+        self.last_error: BaseException | None = None
+        self._closed = False
+        self.setWindowTitle(f"{session.path.stem} — hccreview")
+
+        self.navigator = NavigatorPanel()
+        self.navigator_dock = QDockWidget("Patients", self)
+        self.navigator_dock.setObjectName("navigator_dock")
+        self.navigator_dock.setWidget(self.navigator)
+        self.navigator_dock.setAllowedAreas(
+            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.setCentralWidget(self.summary)
-        self.resize(900, 600)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.navigator_dock)
+        self.case_view = CaseView(self.session, self.bus, self.runner, self.undo_stack, self)
+        self.setCentralWidget(self.case_view)
+
+        self.actions_by_name = build_actions(self)
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+
+        self.navigator.subject_selected.connect(self._subject_selected)
+        self.bus.changed.connect(self._changed)
+        self.runner.busy_changed.connect(self.busy.setVisible)
+        self.runner.error.connect(self.show_error)
+        self.case_view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+
+        self._default_state = self.saveState()
+        self._restore_layout()
+        self.settings.last_study = session.path
+        self.settings.add_recent(session.path)
+        self._update_enabled()
+        self.reload()
+
+    # ------------------------------------------------------------------ composition
+    def _build_menus(self) -> None:
+        a = self.actions_by_name
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(a["open"])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        file_menu.addAction(a["import"])
+        file_menu.addAction(a["export_report"])
+        file_menu.addSeparator()
+        file_menu.addAction(a["quit"])
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        decorate_undo_actions(self.undo_action, self.redo_action, self.style())
+        edit_menu.addActions([self.undo_action, self.redo_action])
+
+        view_menu = bar.addMenu("&View")
+        toggle = self.navigator_dock.toggleViewAction()
+        toggle.setText("&Patients panel")
+        toggle.setShortcut(QKeySequence("Ctrl+1"))
+        view_menu.addAction(toggle)
+        self.toggle_navigator_action = toggle
+        self.source_menu = view_menu.addMenu("Best response &source")
+        self.source_menu.setToolTipsVisible(True)
+        self.source_group = QActionGroup(self)
+        self.source_group.setExclusive(True)
+        view_menu.addSeparator()
+        view_menu.addAction(a["focus_filter"])
+        view_menu.addAction(a["clear_filters"])
+        view_menu.addSeparator()
+        self.toolbar_menu_anchor = view_menu.addSeparator()
+        view_menu.addAction(a["reset_layout"])
+        self.view_menu = view_menu
+
+        review_menu = bar.addMenu("&Review")
+        for name in ("previous", "next", "next_unreviewed", "next_discordant", None, "mark_reviewed"):
+            review_menu.addSeparator() if name is None else review_menu.addAction(a[name])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(a["about"])
+        for menu in (file_menu, edit_menu, view_menu, review_menu, help_menu):
+            menu.setToolTipsVisible(True)
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Review", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for name in TOOLBAR:
+            toolbar.addSeparator() if name is None else toolbar.addAction(self.actions_by_name[name])
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+        toggle = toolbar.toggleViewAction()
+        toggle.setText("&Toolbar")
+        toggle.setShortcut(QKeySequence("Ctrl+2"))
+        self.view_menu.insertAction(self.toolbar_menu_anchor, toggle)
+        self.toolbar = toolbar
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.study_label = QLabel(self.session.path.name)
+        self.study_label.setObjectName("status_study")
+        self.user_label = QLabel(f"User: {self.session.user}")
+        self.user_label.setObjectName("status_user")
+        self.progress_label = QLabel("Loading…")
+        self.progress_label.setObjectName("status_progress")
+        self.busy = QProgressBar()
+        self.busy.setObjectName("status_busy")
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(90)
+        self.busy.setTextVisible(False)
+        self.busy.setToolTip("Working…")
+        self.busy.setVisible(False)
+        for widget in (self.busy, self.study_label, self.user_label, self.progress_label):
+            bar.addPermanentWidget(widget)
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.window_geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            screen = self.screen().availableGeometry()
+            self.resize(min(1366, screen.width()), min(768, screen.height()))
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        self.navigator.restore_state(self.settings)
+        self._first_show = state is None  # no saved layout: size the dock once the window is shown
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._first_show:
+            self._first_show = False
+            self.resizeDocks([self.navigator_dock], [int(self.width() * 0.42)], Qt.Orientation.Horizontal)
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        """Load (or reload) the study overview in the database lane; the newest request wins."""
+        self.runner.run(
+            load_navigator_overview,
+            self.session,
+            lane="db",
+            key="overview",
+            on_done=self._overview_arrived,
+            on_error=self._load_failed,
+        )
+
+    def _overview_arrived(self, overview: Overview) -> None:
+        if self._closed:
+            return
+        self.overview = overview
+        saved = self.settings.source(self.session.path)
+        source = saved if saved in overview.sources else overview.default_source
+        self.navigator.set_overview(overview, source, prefer=self.settings.last_subject(self.session.path))
+        self._fill_source_menu(overview.sources, source)
+        self.setWindowTitle(f"{overview.title} — hccreview")
+        self.study_label.setText(f"{overview.title} · {overview.criteria}")
+        self.study_label.setToolTip(str(self.session.path))
+        self._update_progress()
+        self._update_enabled()
+        self.overview_loaded.emit(overview)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.navigator.loading.setText(f"Could not load the study:\n{exc}")
+        self.progress_label.setText("Load failed")
+        self.show_error(exc)
+
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.study or self.overview is None:
+            self.reload()
+            return
+        self.runner.run(
+            patient_rows,
+            self.session,
+            sorted(changes.subjects),
+            sources=self.overview.sources,
+            default=self.overview.default_source,
+            lane="db",
+            on_done=self._rows_arrived,
+        )
+
+    def _rows_arrived(self, rows: list[PatientRow]) -> None:
+        if self._closed:
+            return
+        self.navigator.update_rows(rows)
+        self._update_progress()
+        self._update_enabled()
+
+    def _update_progress(self) -> None:
+        reviewed, total = review_progress(self.navigator.model.rows())
+        self.progress_label.setText(f"{reviewed} / {total} reviewed")
+
+    def _update_enabled(self) -> None:
+        row = self.navigator.current_row()
+        mark = self.actions_by_name["mark_reviewed"]
+        mark.setEnabled(row is not None and row.review_state != "reviewed")
+        for name in ("next", "previous", "next_unreviewed", "next_discordant"):
+            self.actions_by_name[name].setEnabled(self.navigator.loaded)
+
+    def _fill_source_menu(self, sources: list[str], current: str) -> None:
+        self.source_menu.clear()
+        for action in self.source_group.actions():
+            self.source_group.removeAction(action)
+        for action in make_source_actions(self, sources, current, self.set_source):
+            self.source_group.addAction(action)
+            self.source_menu.addAction(action)
+
+    def _fill_recent_menu(self) -> None:
+        paths = self.settings.recent_files()
+        fill_recent_menu(self.recent_menu, paths, self.open_requested.emit, self.settings.clear_recent)
+
+    # ------------------------------------------------------------------ slots (actions.py)
+    def set_source(self, source: str) -> None:
+        """Show the best responses of ``source`` in the navigator (remembered per study)."""
+        self.navigator.set_source(source)
+        self.settings.set_source(self.session.path, source)
+        for action in self.source_group.actions():
+            action.setChecked(action.data() == source)
+
+    def next_patient(self) -> None:
+        if self.navigator.step(+1) is None:
+            self.statusBar().showMessage("Last patient in this view", 3000)
+
+    def previous_patient(self) -> None:
+        if self.navigator.step(-1) is None:
+            self.statusBar().showMessage("First patient in this view", 3000)
+
+    def next_unreviewed(self) -> None:
+        if self.navigator.next_matching(lambda row: row.review_state != "reviewed") is None:
+            self.statusBar().showMessage("No other unreviewed patient in this view", 3000)
+
+    def next_discordant(self) -> None:
+        if self.navigator.next_matching(lambda row: row.discordant) is None:
+            self.statusBar().showMessage("No other discordant patient in this view", 3000)
+
+    def mark_reviewed(self) -> None:
+        row = self.navigator.current_row()
+        if row is None:
+            return
+        if row.review_state == "reviewed":
+            self.statusBar().showMessage(f"{row.subject_id} is already reviewed", 3000)
+            return
+        self.undo_stack.push(
+            SetReviewStateCommand(
+                self.session,
+                self.runner,
+                self.bus,
+                subject_id=row.subject_id,
+                state="reviewed",
+                on_error=self.show_error,
+            )
+        )
+
+    def focus_filter(self) -> None:
+        self.navigator_dock.show()
+        self.navigator.focus_filter()
+
+    def clear_filters(self) -> None:
+        self.navigator.clear_filters()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        self.navigator_dock.show()
+        self.toolbar.show()
+
+    def open_study_dialog(self) -> None:
+        start = str(self.session.path.parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open study", start, "hccreview studies (*.db);;All files (*)")
+        if path:
+            self.open_requested.emit(path)
+
+    def import_data(self) -> None:
+        result = ImportDialog.ask(self, self.session, self.runner, self.bus)
+        if result is not None and getattr(result, "created", False):  # imported into a new study file: open it
+            self.open_requested.emit(str(result.study))
+
+    def export_report(self) -> None:
+        self.statusBar().showMessage("PDF export arrives with the report module", 3000)
+
+    def show_about(self) -> None:
+        AboutDialog.ask(self, self.session.path, self.overview.title if self.overview else None)
+
+    def show_error(self, exc: BaseException) -> None:
+        """Tell the user a job failed (non-blocking box); the traceback goes to stderr."""
+        self.last_error = exc
+        detail = getattr(exc, "__hccreview_traceback__", "") or "".join(traceback.format_exception(exc))
+        print(detail, file=sys.stderr)
+        self.statusBar().showMessage(f"Error: {exc}", 8000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "hccreview", str(exc), parent=self)
+        box.setDetailedText(detail)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # ------------------------------------------------------------------ lifetime
+    def _subject_selected(self, subject_id: str) -> None:
+        self.case_view.show_subject(subject_id)
+        self.settings.set_last_subject(self.session.path, subject_id)
+        self._update_enabled()
+
+    def save_layout(self) -> None:
+        self.settings.set_window_layout(self.saveGeometry(), self.saveState())
+        self.navigator.save_state(self.settings)
+        current = self.navigator.current_subject()
+        if current:
+            self.settings.set_last_subject(self.session.path, current)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closed:
+            self.save_layout()
+            self._closed = True
+            self.bus.blockSignals(True)  # no panel starts new work now
+            self._drain(30.0)  # let a running write finish, and its callbacks run, before the file closes
+            self.session.close()
+        super().closeEvent(event)
+
+    def _drain(self, seconds: float) -> None:
+        """Shutdown only: wait until every job has finished and its callback has run on this thread."""
+        deadline = time.monotonic() + seconds
+        while self.runner.busy and time.monotonic() < deadline:
+            self.runner.wait(50)
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+
+    @property
+    def study_path(self) -> Path:
+        return self.session.path

@@ -87,11 +87,10 @@ def test_available_and_default_sources() -> None:
         "investigator",
         f"reader:{R1}",
         f"reader:{R2}",
-        f"reader:{INV}",
-    ]
+    ]  # the investigator is the "investigator" source, not repeated as reader:NAME
     inv_only = StudyData(StudySettings(title="t"), reads=tuple(reads("S1", INV, ReadRole.INVESTIGATOR, [(1, "SD")])))
     assert default_source(inv_only) == "investigator"
-    assert available_sources(inv_only) == ["investigator", f"reader:{INV}"]
+    assert available_sources(inv_only) == ["investigator"]
 
 
 def test_investigator_source_normalises_codes() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from hccreview.services.case import audit_trail, load_case
-from hccreview.services.overview import load_overview
+from hccreview.services.navigation import load_navigator_overview as load_overview
 from hccreview.services.review import set_review_state, update_measurement
 from hccreview.services.session import StudySession
 from tests.factories import small_study

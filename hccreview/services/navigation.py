@@ -1,0 +1,110 @@
+"""The study navigator's data, fast: one row per patient, and the rows of the patients a write touched.
+
+The navigator needs per-patient figures only (best responses by source, PFS, OS, discordance), never the
+cohort's survival fits, so it derives them with :func:`hccreview.domain.cohort.subject_outcomes` — the same
+per-subject code path as the cohort statistics, without Kaplan–Meier (a load of the whole study is one pass
+per source; refreshing one patient after an edit reads and derives only that patient). A patient is
+discordant by the adjudication queue's rule (:func:`hccreview.services.adjudication.queue_from_data`: the two
+central readers' confirmed best responses or first-PD dates differ), so the navigator's ⚑ and the queue agree.
+The rows are :class:`hccreview.services.overview.PatientRow`. No Qt; runs in the GUI's database lane.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+
+from hccreview.domain.cohort import subject_outcomes
+from hccreview.domain.records import StudyData
+from hccreview.domain.sources import available_sources, default_source
+from hccreview.services.adjudication import queue_from_data
+from hccreview.services.overview import Overview, PatientRow
+from hccreview.services.session import StudySession
+from hccreview.store.review_state import findings_for, review_states
+from hccreview.store.study_data import load_study
+
+
+def navigator_rows(
+    data: StudyData,
+    sources: Sequence[str],
+    states: Mapping[str, str],
+    finding_counts: Mapping[str, int],
+    *,
+    default: str | None = None,
+) -> list[PatientRow]:
+    """Pure: one row per analysed subject of ``data`` with the best responses of every source in ``sources``
+    (a source a subject's records do not offer gives MISSING, as in the cohort statistics). PFS and OS follow
+    ``default`` (the study's default source; derived from ``data`` when not given)."""
+    default = default or default_source(data)
+    wanted = list(dict.fromkeys([default, *sources]))
+    by_source = {src: {o.subject_id: o for o in subject_outcomes(data, src)} for src in wanted}
+    discordant = {item.subject_id for item in queue_from_data(data, {}, "central")}
+    cycles = Counter(c.subject_id for c in data.cycles)
+    rows = []
+    for sid, main in by_source[default].items():
+        shown = {src: outcomes[sid] for src, outcomes in by_source.items() if sid in outcomes and src in sources}
+        rows.append(
+            PatientRow(
+                subject_id=sid,
+                child_pugh=main.child_pugh,
+                extrahepatic=main.extrahepatic,
+                cycles=cycles.get(sid, 0),
+                bor={src: o.bor for src, o in shown.items()},
+                bor_unconfirmed={src: o.bor_unconfirmed for src, o in shown.items()},
+                pfs_months=main.pfs.months,
+                pfs_event=main.pfs.event,
+                os_months=main.os.months,
+                os_event=main.os.event,
+                review_state=states.get(sid, "not started"),
+                discordant=sid in discordant,
+                findings=finding_counts.get(sid, 0),
+            )
+        )
+    return rows
+
+
+def load_navigator_overview(session: StudySession) -> Overview:
+    """The navigator's overview of the open study (works for a study without reads, e.g. before an import).
+
+    PFS and OS columns follow the study's default source (adjudicated with central review, else investigator).
+    """
+    data = session.data()
+    store = session.store
+    counts = Counter(f["subject_id"] for f in findings_for(store) if f["subject_id"])
+    default = default_source(data)
+    sources = available_sources(data) or [default]
+    rows = navigator_rows(data, sources, review_states(store), counts, default=default)
+    analysed = {r.subject_id for r in rows}
+    return Overview(
+        title=data.settings.title,
+        criteria=str(data.settings.criteria),
+        sources=sources,
+        default_source=default if default in sources else sources[0],
+        rows=rows,
+        screened_out=[s.subject_id for s in data.subjects if s.subject_id not in analysed],
+    )
+
+
+def patient_rows(
+    session: StudySession, subject_ids: Iterable[str], *, sources: Sequence[str] = (), default: str | None = None
+) -> list[PatientRow]:
+    """The navigator rows of ``subject_ids`` as they stand now, reading only those patients' records.
+
+    ``sources`` and ``default``: the overview's (the study's list and default source, so that a patient without
+    central reads keeps the study's PFS / OS source); patients not analysed are left out.
+    """
+    store = session.store
+    states = review_states(store)
+    rows: list[PatientRow] = []
+    for subject_id in sorted(set(subject_ids)):
+        data = load_study(store, subject_id=subject_id)
+        if not data.subjects:
+            continue
+        counts = Counter(f["subject_id"] for f in findings_for(store, subject_id))
+        rows += navigator_rows(data, sources or available_sources(data), states, counts, default=default)
+    return rows
+
+
+def review_progress(rows: Sequence[PatientRow]) -> tuple[int, int]:
+    """(reviewed, total) over navigator rows — the status bar's "17 / 40 reviewed"."""
+    return sum(r.review_state == "reviewed" for r in rows), len(rows)

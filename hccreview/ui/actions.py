@@ -1,0 +1,262 @@
+"""The main window's actions in one table: text, shortcuts, icon, slot, tooltip.
+
+Keyboard first: every action has at least one shortcut, shown in menus and tooltips. The slots are method
+names on the object the actions are built for (the main window), so the table can be read, tested and
+changed in one place. Actions that Qt builds itself (undo / redo from the QUndoStack, dock toggles) are
+given their shortcuts by the window, listed in :data:`EXTRA_SHORTCUTS` for reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QStyle, QWidget
+
+SP = QStyle.StandardPixmap
+Shortcut = str | QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action: ``slot`` is a method name on the owner; ``enabled=False`` with ``tip`` explains why."""
+
+    name: str
+    text: str
+    shortcuts: tuple[Shortcut, ...]
+    slot: str
+    icon: QStyle.StandardPixmap | None = None
+    tip: str = ""
+    enabled: bool = True
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    # File
+    ActionSpec(
+        "open",
+        "&Open study…",
+        (QKeySequence.StandardKey.Open,),
+        "open_study_dialog",
+        SP.SP_DialogOpenButton,
+        "Open a study file",
+    ),
+    ActionSpec(
+        "import",
+        "&Import…",
+        ("Ctrl+I",),
+        "import_data",
+        SP.SP_FileDialogNewFolder,
+        "Import SDTM or CSV-bundle files into this study",
+    ),
+    ActionSpec(
+        "export_report",
+        "&Export report…",
+        ("Ctrl+E",),
+        "export_report",
+        SP.SP_DialogSaveButton,
+        "PDF export arrives with the report module",
+        enabled=False,
+    ),
+    ActionSpec(
+        "quit", "&Quit", (QKeySequence.StandardKey.Quit, "Ctrl+Q"), "close", SP.SP_DialogCloseButton, "Quit hccreview"
+    ),
+    # Review
+    ActionSpec(
+        "next",
+        "&Next patient",
+        ("Ctrl+Right", "J"),
+        "next_patient",
+        SP.SP_ArrowForward,
+        "Next patient in the navigator's order",
+    ),
+    ActionSpec(
+        "previous",
+        "&Previous patient",
+        ("Ctrl+Left", "K"),
+        "previous_patient",
+        SP.SP_ArrowBack,
+        "Previous patient in the navigator's order",
+    ),
+    ActionSpec(
+        "next_unreviewed",
+        "Next &unreviewed",
+        ("Ctrl+U",),
+        "next_unreviewed",
+        SP.SP_MediaSkipForward,
+        "Next patient not yet marked reviewed",
+    ),
+    ActionSpec(
+        "next_discordant",
+        "Next &discordant",
+        ("Ctrl+D",),
+        "next_discordant",
+        SP.SP_MessageBoxWarning,
+        "Next patient whose central readers disagree",
+    ),
+    ActionSpec(
+        "mark_reviewed",
+        "&Mark reviewed",
+        ("Ctrl+Return", "Ctrl+Enter"),
+        "mark_reviewed",
+        SP.SP_DialogApplyButton,
+        "Mark the current patient reviewed (undoable)",
+    ),
+    ActionSpec(
+        "focus_filter",
+        "&Filter patients",
+        (QKeySequence.StandardKey.Find,),
+        "focus_filter",
+        SP.SP_FileDialogContentsView,
+        "Type to filter the navigator by patient id",
+    ),
+    ActionSpec(
+        "clear_filters",
+        "&Clear filters",
+        ("Ctrl+Shift+F",),
+        "clear_filters",
+        SP.SP_DialogResetButton,
+        "Show all patients",
+    ),
+    # View
+    ActionSpec(
+        "reset_layout",
+        "&Reset layout",
+        ("Ctrl+Shift+0",),
+        "reset_layout",
+        SP.SP_BrowserReload,
+        "Put the panels back where they started",
+    ),
+    # Help
+    ActionSpec(
+        "about",
+        "&About hccreview",
+        (QKeySequence.StandardKey.HelpContents, "F1"),
+        "show_about",
+        SP.SP_MessageBoxInformation,
+        "Version, study file and Qt version",
+    ),
+)
+
+#: Shortcuts the window sets on actions Qt makes for it (for documentation and the tests).
+EXTRA_SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "undo": ("Ctrl+Z",),
+    "redo": ("Ctrl+Shift+Z", "Ctrl+Y"),
+    "toggle_navigator": ("Ctrl+1",),
+    "source_N": ("Alt+1", "Alt+2", "…"),
+}
+
+#: The toolbar, in order (None: a separator).
+TOOLBAR: tuple[str | None, ...] = (
+    "previous",
+    "next",
+    None,
+    "next_unreviewed",
+    "next_discordant",
+    None,
+    "mark_reviewed",
+)
+
+
+def _sequences(shortcuts: tuple[Shortcut, ...]) -> list[QKeySequence]:
+    out: list[QKeySequence] = []
+    for item in shortcuts:
+        if isinstance(item, QKeySequence.StandardKey):
+            out.extend(QKeySequence.keyBindings(item))
+        else:
+            out.append(QKeySequence(item))
+    seen: set[str] = set()
+    unique = []
+    for seq in out:
+        key = seq.toString()
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(seq)
+    return unique
+
+
+def make_action(owner: QObject, spec: ActionSpec, style: QStyle | None = None) -> QAction:
+    """One QAction from ``spec``, triggered → ``owner.<slot>()``; the tooltip names the shortcut."""
+    action = QAction(spec.text, owner)
+    action.setObjectName(f"action_{spec.name}")
+    sequences = _sequences(spec.shortcuts)
+    action.setShortcuts(sequences)
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    if spec.icon is not None and style is not None:
+        action.setIcon(style.standardIcon(spec.icon))
+    keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in sequences)
+    plain = spec.text.replace("&", "").rstrip("…")
+    tip = spec.tip or plain
+    action.setToolTip(f"{tip} ({keys})" if keys else tip)
+    action.setStatusTip(tip)
+    action.setEnabled(spec.enabled)
+    slot = getattr(owner, spec.slot, None)
+    if slot is not None:
+        action.triggered.connect(lambda _checked=False, s=slot: s())
+    return action
+
+
+def build_actions(owner: QWidget) -> dict[str, QAction]:
+    """Every action of :data:`ACTIONS`, keyed by name, parented to and slotted on ``owner``."""
+    style = owner.style()
+    return {spec.name: make_action(owner, spec, style) for spec in ACTIONS}
+
+
+# ---------------------------------------------------------------------- actions made from data at run time
+
+SOURCE_LABELS = {
+    "adjudicated": "&Adjudicated (central review)",
+    "investigator": "&Investigator",
+    "computed": "&Computed from measurements",
+}
+
+
+def source_menu_text(source: str) -> str:
+    """Menu text for a best-response source (View ▸ Best response source)."""
+    if source.startswith("reader:"):
+        return f"Reader: {source.split(':', 1)[1]}"
+    return SOURCE_LABELS.get(source, source)
+
+
+def make_source_actions(
+    owner: QObject, sources: list[str], current: str, on_choose: Callable[[str], None]
+) -> list[QAction]:
+    """One checkable action per source, Alt+1 … Alt+9, ``current`` checked."""
+    actions = []
+    for i, source in enumerate(sources):
+        action = QAction(source_menu_text(source), owner, checkable=True)
+        action.setObjectName(f"source_{source}")
+        action.setData(source)
+        if i < 9:
+            action.setShortcut(QKeySequence(f"Alt+{i + 1}"))
+        action.setChecked(source == current)
+        action.triggered.connect(lambda _checked=False, s=source: on_choose(s))
+        actions.append(action)
+    return actions
+
+
+def decorate_undo_actions(undo: QAction, redo: QAction, style: QStyle) -> None:
+    """Names, shortcuts and icons for the QUndoStack's own undo / redo actions."""
+    undo.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Undo))
+    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+    undo.setObjectName("action_undo")
+    redo.setObjectName("action_redo")
+    undo.setIcon(style.standardIcon(SP.SP_ArrowBack))
+    redo.setIcon(style.standardIcon(SP.SP_ArrowForward))
+
+
+def fill_recent_menu(
+    menu: QMenu, paths: list[Path], on_open: Callable[[str], None], on_clear: Callable[[], None]
+) -> None:
+    """File ▸ Open Recent: numbered entries (Ctrl+Alt+1 …), then "Clear list"."""
+    menu.clear()
+    for i, path in enumerate(paths):
+        action = menu.addAction(f"&{i + 1} {path.name} — {path.parent}")
+        action.setShortcut(QKeySequence(f"Ctrl+Alt+{i + 1}"))
+        action.triggered.connect(lambda _checked=False, p=str(path): on_open(p))
+    if not paths:
+        menu.addAction("(no recent studies)").setEnabled(False)
+    menu.addSeparator()
+    menu.addAction("&Clear list", on_clear)

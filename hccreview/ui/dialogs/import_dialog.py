@@ -1,0 +1,267 @@
+"""File ▸ Import…: choose a format and a folder, import into the open study in the database lane, show the report.
+
+The import itself is :func:`hccreview.services.importing.import_into` (validate, then write everything in one
+transaction or nothing). The dialog only collects the inputs, shows progress, offers Cancel, and lists the
+warnings and notes of an import — or, when the import was refused, every problem with its file, row and field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hccreview.domain.changes import Changes
+from hccreview.services.session import StudySession
+from hccreview.ui.bus import ChangeBus
+from hccreview.ui.workers import Progress, Runner
+
+FORMATS = (("CDISC SDTM (folder of .csv or .xpt domain files)", "sdtm"), ("CSV bundle (hccreview templates)", "csv"))
+
+
+def run_import(study: str, user: str, fmt: str, source: str, study_title: str | None, *, progress: Progress) -> Any:
+    """Worker function (database lane): the import service, with progress and cancellation.
+
+    ``study`` is the open study's file (the service opens its own connection on it, WAL; running it in the
+    database lane keeps it from overlapping the window's own reads and writes) or a new file to create.
+    """
+    from hccreview.services.importing import import_into  # lazy: the importer is heavy (pandas, pyreadstat)
+
+    return import_into(
+        Path(study),
+        fmt=fmt,
+        source=Path(source),
+        study_title=study_title or None,
+        user=user,
+        progress=progress.report,
+        cancel=lambda: progress.cancelled,
+    )
+
+
+def describe_result(result: Any) -> str:
+    """The report text of a finished import: its summary with every warning, then every note."""
+    warnings = list(getattr(result, "warnings", []) or [])
+    notes = list(getattr(result, "notes", []) or [])
+    try:
+        lines = [result.summary(max_warnings=len(warnings))]
+    except TypeError:
+        lines = [str(result)]
+    if notes:
+        lines += ["", f"{len(notes)} note(s):"] + [f"  • {n}" for n in notes]
+    return "\n".join(lines)
+
+
+def describe_error(exc: BaseException) -> str:
+    """The report text of a refused or failed import: each problem (file, row, field) on its own line."""
+    problems = list(getattr(exc, "problems", []) or [])
+    if type(exc).__name__ == "ImportCancelled":
+        return "Import cancelled; nothing was written."
+    if problems:
+        head = f"Import refused: {len(problems)} problem(s); nothing was written."
+        return "\n".join([head, ""] + [f"  • {p}" for p in problems])
+    return f"Import failed: {exc}\nNothing was written."
+
+
+class ImportDialog(QDialog):
+    """Asks format + folder, runs the import with a progress bar, then shows the report.
+
+    Signals:
+        imported(object): the ImportResult, on the GUI thread. An import into the open study has already
+            published ``Changes(study=True)`` on the bus; one into a new file has ``created`` set (the window
+            then opens that file).
+    """
+
+    imported = Signal(object)
+
+    def __init__(self, session: StudySession, runner: Runner, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.runner, self.bus = session, runner, bus
+        self.result_value: Any = None
+        self._job: Progress | None = None
+        self.setWindowTitle("Import trial data")
+        self.setMinimumWidth(560)
+
+        self.format = QComboBox()
+        for text, key in FORMATS:
+            self.format.addItem(text, key)
+        self.folder = QLineEdit(placeholderText="Folder with the files to import")
+        self.browse = QPushButton("&Browse…")
+        self.browse.clicked.connect(self._browse)
+        self.target = QComboBox()
+        self.target.addItem(f"Add to the open study ({session.path.name})", "open")
+        self.target.addItem("Create a new study file (then open it)", "new")
+        self.new_path = QLineEdit(placeholderText="New study file, e.g. trial.db")
+        self.save_as = QPushButton("&Save as…")
+        self.save_as.clicked.connect(self._choose_new_file)
+        self.title = QLineEdit(placeholderText="(the delivery's own title, else the folder name)")
+        form = QFormLayout()
+        form.addRow("&Format:", self.format)
+        form.addRow(_buddy("F&older:", self.folder), _row(self.folder, self.browse))
+        form.addRow("&Into:", self.target)
+        form.addRow(_buddy("New &file:", self.new_path), _row(self.new_path, self.save_as))
+        form.addRow("Study &title:", self.title)
+        self.target.currentIndexChanged.connect(self._target_changed)
+        self._target_changed()
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.status = QLabel("Choose a folder, then Import.")
+        self.report = QPlainTextEdit(readOnly=True)
+        self.report.setObjectName("import_report")
+        self.report.setPlaceholderText("The import's warnings and notes appear here.")
+
+        self.buttons = QDialogButtonBox()
+        self.import_button = self.buttons.addButton("&Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.hide()
+        self.import_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.close_button.clicked.connect(self.accept)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(self.buttons)
+
+    # ------------------------------------------------------------------ actions
+    def start(self) -> bool:
+        """Validate the inputs and start the import in the database lane; False if the inputs are wrong."""
+        folder = Path(self.folder.text().strip()).expanduser()
+        if not self.folder.text().strip() or not folder.is_dir():
+            self.status.setText(f"Not a folder: {folder}" if self.folder.text().strip() else "Choose a folder first.")
+            return False
+        study = self.session.path
+        if self.creates_new_study:
+            text = self.new_path.text().strip()
+            study = Path(text).expanduser()
+            if not text or study.exists():
+                self.status.setText(f"Already exists: {study}" if text else "Choose a name for the new study file.")
+                return False
+        self._set_inputs_enabled(False)
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        self.status.setText("Importing…")
+        self.report.clear()
+        self._job = self.runner.run(
+            run_import,
+            str(study),
+            self.session.user,
+            self.format.currentData(),
+            str(folder),
+            self.title.text().strip() if self.creates_new_study else None,
+            lane="db",
+            on_progress=self._progressed,
+            on_done=self._done,
+            on_error=self._failed,
+        )
+        return True
+
+    @property
+    def creates_new_study(self) -> bool:
+        return self.target.currentData() == "new"
+
+    def _target_changed(self) -> None:
+        for widget in (self.new_path, self.save_as, self.title):
+            widget.setEnabled(self.creates_new_study)
+
+    def _set_inputs_enabled(self, enabled: bool) -> None:
+        for widget in (self.format, self.folder, self.browse, self.target, self.import_button):
+            widget.setEnabled(enabled)
+        for widget in (self.new_path, self.save_as, self.title):
+            widget.setEnabled(enabled and self.creates_new_study)
+
+    def _choose_new_file(self) -> None:
+        start = str(self.session.path.parent / "new-study.db")
+        path, _ = QFileDialog.getSaveFileName(self, "New study file", start, "hccreview studies (*.db)")
+        if path:
+            self.new_path.setText(path if path.endswith(".db") else f"{path}.db")
+
+    def _browse(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder to import", self.folder.text())
+        if path:
+            self.folder.setText(path)
+
+    def _cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.status.setText("Cancelling… (nothing will be written)")
+        else:
+            self.reject()
+
+    def _progressed(self, fraction: float, text: str) -> None:
+        self.progress.setRange(0, 100)
+        self.progress.setValue(round(100 * max(0.0, min(1.0, fraction))))
+        if text:
+            self.status.setText(text)
+
+    def _finished(self) -> None:
+        self._job = None
+        self.progress.setRange(0, 100)
+        self.cancel_button.hide()
+        self.close_button.show()
+        self.close_button.setDefault(True)
+        self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _done(self, result: Any) -> None:
+        self._finished()
+        self.progress.setValue(100)
+        self.result_value = result
+        self.status.setText("Import finished.")
+        self.report.setPlainText(describe_result(result))
+        if getattr(result, "created", False):
+            self.status.setText("Import finished: the new study opens when you close this dialog.")
+        else:
+            self.bus.publish(Changes(study=True), self)
+        self.imported.emit(result)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._finished()
+        self.progress.setValue(0)
+        self.status.setText("Import refused." if getattr(exc, "problems", None) else "Import failed.")
+        self._set_inputs_enabled(True)  # fix the files or the choice, then try again
+        self.report.setPlainText(describe_error(exc))
+
+    def reject(self) -> None:
+        if self._job is not None:  # still running: cancel first, close when it has stopped
+            self._cancel()
+            return
+        super().reject()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, session: StudySession, runner: Runner, bus: ChangeBus) -> Any:
+        """Run the dialog modally; the ImportResult, or None when nothing was imported (tests replace this)."""
+        dialog = cls(session, runner, bus, parent)
+        dialog.exec()
+        return dialog.result_value
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for i, widget in enumerate(widgets):
+        row.addWidget(widget, 1 if i == 0 else 0)
+    return row
+
+
+def _buddy(text: str, widget: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(widget)
+    return label

@@ -1,0 +1,398 @@
+"""The study navigator's Qt models: one row per patient (NavigatorModel) and its filters (NavigatorFilter).
+
+The model adapts :class:`hccreview.services.overview.Overview` rows; it computes nothing clinical itself. Which
+best overall response the BOR columns show is the *source* (adjudicated, investigator, computed, reader:NAME),
+switched with :meth:`NavigatorModel.set_source`. Every column has a sort key under :data:`SORT_ROLE` (numbers
+for numbers, response codes by clinical rank, patient ids in natural order), used by the proxy.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QColor
+
+from hccreview.services.overview import Overview, PatientRow
+from hccreview.services.review import REVIEW_STATES
+
+SORT_ROLE = int(Qt.ItemDataRole.UserRole)
+SUBJECT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: Response codes in clinical order (best first); the sort order of the BOR columns.
+RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING", "PENDING")
+RESPONDERS = "CR/PR"  # the response filter's "responders" choice
+DISCORDANT_MARK = "⚑"
+
+#: Background tints (semi-transparent, so they read on light and dark palettes alike).
+_RESPONSE_TINT = {
+    "CR": QColor(0, 150, 80, 110),
+    "PR": QColor(40, 170, 90, 80),
+    "SD": QColor(230, 175, 0, 80),
+    "NON-CR/NON-PD": QColor(230, 175, 0, 60),
+    "PD": QColor(215, 50, 50, 85),
+    "PENDING": QColor(140, 90, 210, 80),
+}
+_DISCORDANT_COLOUR = QColor(220, 90, 0)
+#: Review column text: blank until the reviewer starts, so the eye finds what is done (tooltip says all).
+_REVIEW_TEXT = {"not started": "", "in progress": "… in progress", "reviewed": "✓ reviewed"}
+
+_SOURCE_SHORT = {"adjudicated": "adj.", "investigator": "inv.", "computed": "comp."}
+
+
+class Column(IntEnum):
+    PATIENT = 0
+    CHILD_PUGH = 1
+    EXTRAHEPATIC = 2
+    CYCLES = 3
+    BOR = 4
+    BOR_UNCONFIRMED = 5
+    PFS = 6
+    OS = 7
+    REVIEW = 8
+    DISCORDANT = 9
+    FINDINGS = 10
+
+
+_HEADERS = {
+    Column.PATIENT: ("Patient", "Subject id"),
+    Column.CHILD_PUGH: ("CP", "Child-Pugh class at baseline"),
+    Column.EXTRAHEPATIC: ("EHS", "Extrahepatic spread (extrahepatic disease) at baseline"),
+    Column.CYCLES: ("Cycles", "Treatment cycles received"),
+    Column.BOR: ("BOR", "Confirmed best overall response"),
+    Column.BOR_UNCONFIRMED: ("BOR unconf.", "Best overall response without the confirmation requirement"),
+    Column.PFS: ("PFS (mo)", "Progression-free survival in months: event (progression or death) or censored"),
+    Column.OS: ("OS (mo)", "Overall survival in months: event (death) or censored"),
+    Column.REVIEW: ("Review", "Review state of this patient"),
+    Column.DISCORDANT: (DISCORDANT_MARK, "Discordant: the central readers disagree (adjudication needed)"),
+    Column.FINDINGS: ("Findings", "Import findings kept with the study for this patient"),
+}
+_NUMERIC = {Column.CYCLES, Column.PFS, Column.OS, Column.FINDINGS}
+_CENTRED = {Column.CHILD_PUGH, Column.EXTRAHEPATIC, Column.DISCORDANT}
+
+
+def natural_key(text: str) -> str:
+    """A string that sorts ids naturally ("P2" before "P10"): digit runs zero-padded to 12 places."""
+    return re.sub(r"\d+", lambda m: m.group(0).zfill(12), text.casefold())
+
+
+def response_rank(code: str | None) -> float:
+    return float(RESPONSE_ORDER.index(code)) if code in RESPONSE_ORDER else float(len(RESPONSE_ORDER))
+
+
+def source_label(source: str) -> str:
+    """A short label for a source, for the BOR header ("adj.", "inv.", a reader's name)."""
+    if source.startswith("reader:"):
+        return source.split(":", 1)[1]
+    return _SOURCE_SHORT.get(source, source)
+
+
+class NavigatorModel(QAbstractTableModel):
+    """One row per analysed patient of the open study, in the overview's order.
+
+    Feed it from the GUI thread: :meth:`set_overview` (a reset) after a load, :meth:`update_row` after a
+    write touched one patient. No signals beyond QAbstractItemModel's.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[PatientRow] = []
+        self._where: dict[str, int] = {}
+        self._source = ""
+
+    # ------------------------------------------------------------------ data in
+    def set_overview(self, overview: Overview, source: str | None = None) -> None:
+        """Show ``overview``'s rows; ``source`` (default: the overview's default) selects the BOR shown."""
+        self.beginResetModel()
+        self._rows = list(overview.rows)
+        self._where = {r.subject_id: i for i, r in enumerate(self._rows)}
+        wanted = source if source in overview.sources else overview.default_source
+        self._source = wanted or ""
+        self.endResetModel()
+
+    def set_source(self, source: str) -> None:
+        """Show the best responses of ``source`` (refreshes the BOR columns and their headers)."""
+        if source == self._source:
+            return
+        self._source = source
+        if self._rows:
+            first = self.index(0, Column.BOR)
+            last = self.index(len(self._rows) - 1, Column.BOR_UNCONFIRMED)
+            self.dataChanged.emit(first, last)
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, Column.BOR, Column.BOR_UNCONFIRMED)
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    def update_row(self, row: PatientRow) -> None:
+        """Replace one patient's row (appended if new) and tell the views."""
+        i = self._where.get(row.subject_id)
+        if i is None:
+            n = len(self._rows)
+            self.beginInsertRows(QModelIndex(), n, n)
+            self._rows.append(row)
+            self._where[row.subject_id] = n
+            self.endInsertRows()
+            return
+        self._rows[i] = row
+        self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
+
+    def update_rows(self, rows: Sequence[PatientRow]) -> None:
+        for row in rows:
+            self.update_row(row)
+
+    # ------------------------------------------------------------------ lookups
+    def rows(self) -> list[PatientRow]:
+        return list(self._rows)
+
+    def row_at(self, row: int) -> PatientRow:
+        return self._rows[row]
+
+    def row_of(self, subject_id: str) -> int | None:
+        return self._where.get(subject_id)
+
+    def patient(self, subject_id: str) -> PatientRow | None:
+        i = self._where.get(subject_id)
+        return None if i is None else self._rows[i]
+
+    def bor(self, row: PatientRow, *, confirmed: bool = True) -> str:
+        """The best overall response of ``row`` under the current source ("—" when it has none)."""
+        values = row.bor if confirmed else row.bor_unconfirmed
+        return values.get(self._source, "—")
+
+    # ------------------------------------------------------------------ Qt interface
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(Column)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
+            return None
+        column = Column(section)
+        text, tip = _HEADERS[column]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column in (Column.BOR, Column.BOR_UNCONFIRMED) and self._source:
+                return f"{text} ({source_label(self._source)})"
+            return text
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{tip} — source: {self._source}" if column in (Column.BOR, Column.BOR_UNCONFIRMED) else tip
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(Column):
+            return None
+        row = self._rows[index.row()]
+        column = Column(index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == SORT_ROLE:
+            return self._sort_key(row, column)
+        if role == SUBJECT_ROLE:
+            return row.subject_id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if column in _NUMERIC:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if column in _CENTRED:
+                return int(Qt.AlignmentFlag.AlignCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole and column in (Column.BOR, Column.BOR_UNCONFIRMED):
+            return _RESPONSE_TINT.get(self.bor(row, confirmed=column == Column.BOR))
+        if role == Qt.ItemDataRole.ForegroundRole and column == Column.DISCORDANT and row.discordant:
+            return _DISCORDANT_COLOUR
+        return None
+
+    def _display(self, row: PatientRow, column: Column) -> str:
+        match column:
+            case Column.PATIENT:
+                return row.subject_id
+            case Column.CHILD_PUGH:
+                return row.child_pugh or "—"
+            case Column.EXTRAHEPATIC:
+                return "—" if row.extrahepatic is None else ("yes" if row.extrahepatic else "no")
+            case Column.CYCLES:
+                return str(row.cycles)
+            case Column.BOR:
+                return self.bor(row)
+            case Column.BOR_UNCONFIRMED:
+                return self.bor(row, confirmed=False)
+            case Column.PFS:
+                return _survival(row.pfs_months, row.pfs_event)
+            case Column.OS:
+                return _survival(row.os_months, row.os_event)
+            case Column.REVIEW:
+                return _REVIEW_TEXT.get(row.review_state, row.review_state)
+            case Column.DISCORDANT:
+                return DISCORDANT_MARK if row.discordant else ""
+            case Column.FINDINGS:
+                return str(row.findings) if row.findings else ""
+        return ""
+
+    def _sort_key(self, row: PatientRow, column: Column) -> float | str:
+        match column:
+            case Column.PATIENT:
+                return natural_key(row.subject_id)
+            case Column.CHILD_PUGH:
+                return float("ABC".index(row.child_pugh)) if row.child_pugh in ("A", "B", "C") else 9.0
+            case Column.EXTRAHEPATIC:
+                return 2.0 if row.extrahepatic is None else float(row.extrahepatic)
+            case Column.CYCLES:
+                return float(row.cycles)
+            case Column.BOR:
+                return response_rank(self.bor(row))
+            case Column.BOR_UNCONFIRMED:
+                return response_rank(self.bor(row, confirmed=False))
+            case Column.PFS:
+                return _finite(row.pfs_months)
+            case Column.OS:
+                return _finite(row.os_months)
+            case Column.REVIEW:
+                state = row.review_state
+                return float(REVIEW_STATES.index(state)) if state in REVIEW_STATES else -1.0
+            case Column.DISCORDANT:
+                return 1.0 if row.discordant else 0.0
+            case Column.FINDINGS:
+                return float(row.findings)
+        return 0.0
+
+    def _tooltip(self, row: PatientRow, column: Column) -> str | None:
+        match column:
+            case Column.PFS:
+                kind = "progression or death" if row.pfs_event else "censored (no progression seen)"
+                return f"PFS {row.pfs_months:.1f} months — {kind}"
+            case Column.OS:
+                kind = "death" if row.os_event else "censored (alive at last contact)"
+                return f"OS {row.os_months:.1f} months — {kind}"
+            case Column.BOR | Column.BOR_UNCONFIRMED:
+                lines = [
+                    f"{src}: {row.bor.get(src, '—')} (unconfirmed {row.bor_unconfirmed.get(src, '—')})"
+                    for src in row.bor
+                ]
+                return "Best overall response by source\n" + "\n".join(lines)
+            case Column.REVIEW:
+                return f"Review: {row.review_state}"
+            case Column.DISCORDANT:
+                return "Readers disagree: adjudication needed" if row.discordant else "Readers agree"
+            case Column.FINDINGS:
+                return f"{row.findings} import finding(s)" if row.findings else "No import findings"
+        return None
+
+
+def _survival(months: float, event: bool) -> str:
+    if months is None or not math.isfinite(months):
+        return "—"
+    return f"{months:.1f} {'event' if event else 'censored'}"
+
+
+def _finite(value: float | None) -> float:
+    return math.inf if value is None or not math.isfinite(value) else float(value)
+
+
+class NavigatorFilter(QSortFilterProxyModel):
+    """The navigator's filters and sort over a :class:`NavigatorModel`.
+
+    Filters (all combined): patient-id text (case-insensitive substring), Child-Pugh class, best response under
+    the model's current source (a code, or :data:`RESPONDERS` for CR or PR), review state, discordant only.
+    Sorting compares :data:`SORT_ROLE` keys, so numbers sort as numbers. GUI thread only.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setDynamicSortFilter(True)
+        self._text = ""
+        self._child_pugh: str | None = None
+        self._response: str | None = None
+        self._review: str | None = None
+        self._discordant_only = False
+
+    def navigator(self) -> NavigatorModel:
+        model = self.sourceModel()
+        assert isinstance(model, NavigatorModel)
+        return model
+
+    # ------------------------------------------------------------------ filter setters
+    def set_text(self, text: str) -> None:
+        self._change("_text", text.strip().casefold())
+
+    def set_child_pugh(self, cls: str | None) -> None:
+        self._change("_child_pugh", cls or None)
+
+    def set_response(self, response: str | None) -> None:
+        self._change("_response", response or None)
+
+    def set_review_state(self, state: str | None) -> None:
+        self._change("_review", state or None)
+
+    def set_discordant_only(self, on: bool) -> None:
+        self._change("_discordant_only", bool(on))
+
+    def _change(self, attribute: str | None = None, value: object = None) -> None:
+        """Change one filter (Qt >= 6.10: begin/endFilterChange; older: invalidateFilter)."""
+        begin = getattr(self, "beginFilterChange", None)
+        if begin is not None:
+            begin()
+        if attribute is not None:
+            setattr(self, attribute, value)
+        if begin is not None:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateFilter()
+
+    def filter_state(self) -> dict[str, Any]:
+        return {
+            "text": self._text,
+            "child_pugh": self._child_pugh,
+            "response": self._response,
+            "review": self._review,
+            "discordant_only": self._discordant_only,
+        }
+
+    def refilter(self) -> None:
+        """Re-apply the filters (after the model's source changed, which moves the response filter)."""
+        self._change()
+
+    # ------------------------------------------------------------------ Qt interface
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        model = self.navigator()
+        if source_parent.isValid() or not 0 <= source_row < model.rowCount():
+            return False
+        row = model.row_at(source_row)
+        if self._text and self._text not in row.subject_id.casefold():
+            return False
+        if self._child_pugh and (row.child_pugh or "—") != self._child_pugh:
+            return False
+        if self._response:
+            bor = model.bor(row)
+            if self._response == RESPONDERS:
+                if bor not in ("CR", "PR"):
+                    return False
+            elif bor != self._response:
+                return False
+        if self._review and row.review_state != self._review:
+            return False
+        return not (self._discordant_only and not row.discordant)
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        if type(a) is not type(b):
+            return str(a) < str(b)
+        if a == b:  # ties by patient id, so the order is the same on every run
+            model = self.navigator()
+            return natural_key(model.row_at(left.row()).subject_id) < natural_key(model.row_at(right.row()).subject_id)
+        return bool(a < b)
