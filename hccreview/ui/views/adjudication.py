@@ -1,0 +1,370 @@
+"""The adjudication panel (issue 7 items 3, 4, 7): discordance queue, both reads side by side, decision,
+e-signature, re-opening, reader performance.
+
+Left, the discordance queue (central A vs B, or central vs investigator); right, the shown case
+(:class:`CaseComparisonView`) and a "Reader performance" tab. The adjudicator chooses a read — a reason is
+asked (:class:`ReasonDialog`) and an :class:`AdjudicateCommand` is pushed on the window's undo stack — and signs
+(:class:`SignatureDialog`; ``adjudication.sign_adjudication`` on the database lane; a wrong password signs
+nothing). After a signature the undo stack is cleared (a signed decision cannot be undone) and the panel says
+so. An admin re-opens a signed case with a reason.
+
+Every service call runs on the runner's database lane (keys ``adj-queue``, ``adj-case``, ``adj-perf``: newest
+wins); callbacks arrive on the GUI thread and only fill models. Blinding: for a reader-role user the panel
+shows :data:`BLINDED_MESSAGE` and asks only ``adjudication_ui.load_queue``, which checks the study's blinding
+before any adjudication call — no call that the services would refuse is made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent, QUndoStack
+from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from hccreview.domain.changes import Changes
+from hccreview.domain.records import Role
+from hccreview.services import adjudication
+from hccreview.services.adjudication import Comparison
+from hccreview.services.adjudication_ui import BLINDED_MESSAGE, QueueSnapshot, can_decide, can_reopen, load_queue
+from hccreview.services.adjudication_ui import load_performance as load_reader_performance
+from hccreview.services.auth import AuthError
+from hccreview.services.review import Edit, ValidationError
+from hccreview.services.session import StudySession
+from hccreview.ui.adjudication_commands import AdjudicateCommand
+from hccreview.ui.adjudication_style import chip_style
+from hccreview.ui.bus import ChangeBus
+from hccreview.ui.commands import drop_failed
+from hccreview.ui.dialogs.reason import ReasonDialog
+from hccreview.ui.dialogs.signature import SignatureDialog
+from hccreview.ui.views.adjudication_case import CaseComparisonView
+from hccreview.ui.views.adjudication_performance import ReaderPerformanceView
+from hccreview.ui.views.adjudication_queue import QueueView
+from hccreview.ui.workers import Debouncer, Runner
+
+#: Record kinds whose change can alter the queue, a comparison or the figures.
+RELEVANT_KINDS = frozenset({"adjudications", "signatures", "reads", "measurements", "lesions", "blinding"})
+ERROR_COLOUR, INFO_COLOUR = "#c62828", "#2e7d32"
+QUEUE_SHARE = 0.35  # of the panel's width, on the first show
+
+
+def refusal_text(exc: BaseException) -> str:
+    """A refused or failed adjudication action as one sentence."""
+    if isinstance(exc, AuthError):
+        return "Wrong password — nothing was signed."
+    if isinstance(exc, ValidationError):
+        return f"Not saved — {exc.field}: {exc.reason}."
+    if isinstance(exc, PermissionError):  # LockedError and BlindingError are PermissionErrors
+        return f"Refused — {exc}"
+    return f"Failed — {type(exc).__name__}: {exc}"
+
+
+class AdjudicationPanel(QWidget):
+    """The adjudicator's panel on one open study.
+
+    Signals (all emitted on the GUI thread):
+        subject_activated(str): the user opened a queue row (double-click / Enter): show it in the case view.
+        updated(): the queue and the shown case were (re)loaded and are on screen.
+        counts_changed(dict): ``adjudication.queue_counts`` of the central queue ({} while blinded).
+        status_message(str): a short message for the status bar (decision saved, signed, refused).
+
+    Runner callbacks run on the GUI thread and only fill models and widgets; none touches the database.
+    """
+
+    subject_activated = Signal(str)
+    updated = Signal()
+    counts_changed = Signal(dict)
+    status_message = Signal(str)
+
+    TAB_CASE, TAB_PERFORMANCE = range(2)
+
+    def __init__(
+        self,
+        session: StudySession,
+        bus: ChangeBus,
+        runner: Runner,
+        undo_stack: QUndoStack,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("adjudication_panel")
+        self.session, self.bus, self.runner, self.undo_stack = session, bus, runner, undo_stack
+        self.blinded = False
+        self.snapshot: QueueSnapshot | None = None
+        self.comparison: Comparison | None = None
+        self.performance: dict[str, Any] | None = None
+        self._wanted: str | None = None
+        self._busy = False
+        self._performance_stale = True
+        self._sized = False  # the queue / case split is set on the first show (or by restore_state)
+
+        self.banner = QLabel(BLINDED_MESSAGE)
+        self.banner.setObjectName("adjudication_blinded")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(chip_style("#5e35b1"))
+        self.banner.hide()
+        self.message = QLabel()
+        self.message.setObjectName("adjudication_message")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.queue = QueueView(self)
+        self.case = CaseComparisonView(self)
+        self.performance_view = ReaderPerformanceView(self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.case, "&Case")
+        self.tabs.addTab(self.performance_view, "Reader &performance")
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.queue)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.message)
+        layout.addWidget(self.splitter, 1)
+
+        self._debounce = Debouncer(self.reload, 80, self)
+        self.queue.kind_changed.connect(lambda _kind: self.reload())
+        self.queue.subject_selected.connect(self.show_subject)
+        self.queue.subject_activated.connect(self.subject_activated)
+        self.case.choose_requested.connect(self.choose_reader)
+        self.case.sign_requested.connect(self.sign)
+        self.case.reopen_requested.connect(self.reopen)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.bus.changed.connect(self._on_changed)
+        self.reload()
+
+    # ------------------------------------------------------------------ state
+    @property
+    def kind(self) -> str:
+        return self.queue.kind
+
+    def current_subject(self) -> str | None:
+        return self._wanted
+
+    def save_state(self) -> dict[str, Any]:
+        return {"kind": self.kind, "split": self.splitter.sizes(), "tab": self.tabs.currentIndex()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        if state.get("kind") in ("central", "investigator"):
+            self.queue.set_kind(state["kind"])
+        split = state.get("split")
+        if isinstance(split, list) and len(split) == 2 and all(isinstance(v, int) for v in split):
+            self.splitter.setSizes(split)
+            self._sized = True
+        if state.get("tab") in (self.TAB_CASE, self.TAB_PERFORMANCE):
+            self.tabs.setCurrentIndex(state["tab"])
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized and self.width() > 0:
+            self._sized = True
+            queue = int(self.width() * QUEUE_SHARE)
+            self.splitter.setSizes([queue, self.width() - queue])
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        """Reload the queue (and then the shown case) on the database lane."""
+        if self.session.role is Role.READER:
+            self._show_blinded(True)  # until the study is known to be unblinded
+        self.runner.run(load_queue, self.session, self.kind, key="adj-queue", lane="db",
+                        on_done=self._queue_arrived, on_error=self._failed)  # fmt: skip
+        self._performance_stale = True
+        if self.tabs.currentIndex() == self.TAB_PERFORMANCE:
+            self._load_performance()
+
+    def _show_blinded(self, blinded: bool) -> None:
+        self.blinded = blinded
+        self.banner.setVisible(blinded)
+        self.splitter.setVisible(not blinded)
+
+    def _queue_arrived(self, view: QueueSnapshot) -> None:
+        self.snapshot = view
+        self._show_blinded(view.blinded)
+        if view.blinded:
+            self.queue.set_items([], {}, None)
+            self._fill_case(None)
+            self.counts_changed.emit({})
+            self.updated.emit()
+            return
+        self.queue.set_items(view.items, view.counts, self._wanted)
+        self.counts_changed.emit(dict(view.counts))
+        current = self.queue.current_subject()
+        if current is None:
+            self._wanted = None
+            self._fill_case(None)
+            self.updated.emit()
+        else:
+            self._wanted = current
+            self._load_case(current)
+
+    def show_subject(self, subject_id: str) -> None:
+        """Show one queued case (a click in the queue, or the main window's "next discordant")."""
+        if self.blinded:
+            return
+        if self.queue.current_subject() != subject_id and self.queue.select(subject_id):
+            return  # the queue's selection signal comes back here
+        if subject_id != self._wanted:
+            self.message.hide()  # a message is about the case it was given for
+        self._wanted = subject_id
+        self._load_case(subject_id)
+
+    def _load_case(self, subject_id: str) -> None:
+        self.runner.run(adjudication.case_comparison, self.session, subject_id, key="adj-case", lane="db",
+                        on_done=self._case_arrived, on_error=self._failed)  # fmt: skip
+
+    def _case_arrived(self, comparison: Comparison) -> None:
+        if comparison.subject_id != self._wanted:
+            return
+        self._fill_case(comparison)
+        self.updated.emit()
+
+    def _fill_case(self, comparison: Comparison | None) -> None:
+        self.comparison = comparison
+        status = ""
+        if comparison is not None and self.snapshot is not None:
+            item = next((i for i in self.snapshot.items if i.subject_id == comparison.subject_id), None)
+            status = item.status if item is not None else ""
+        user = self.session.signed_in
+        self.case.set_comparison(
+            comparison, status=status, can_decide=can_decide(self.session), can_reopen=can_reopen(self.session),
+            username=user.username if user else None, busy=self._busy,
+        )  # fmt: skip
+
+    def _tab_changed(self, index: int) -> None:
+        if index == self.TAB_PERFORMANCE and self._performance_stale:
+            self._load_performance()
+
+    def _load_performance(self) -> None:
+        # load_performance checks the blinding itself before any call a blinded reader would be refused
+        self._performance_stale = False
+        self.performance_view.set_loading()
+        self.runner.run(load_reader_performance, self.session, key="adj-perf", lane="db",
+                        on_done=self._performance_arrived, on_error=self._failed)  # fmt: skip
+
+    def _performance_arrived(self, perf: dict[str, Any] | None) -> None:
+        self.performance = perf
+        self.performance_view.set_performance(perf)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._show_message(refusal_text(exc), error=True)
+
+    def _on_changed(self, changes: Changes, _initiator: object) -> None:
+        """ChangeBus handler (GUI thread): reload when a write may alter the queue or the shown case."""
+        if changes.study or changes.kinds & RELEVANT_KINDS:
+            self._debounce.trigger()
+
+    # ------------------------------------------------------------------ stepping
+    def next_case(self, *, forward: bool = True, status: str | None = "open") -> str | None:
+        """Show the next (previous) queued case, only ``status`` ones by default; None at the end."""
+        items = self.queue.model.items()
+        target = adjudication.next_in_queue(items, self._wanted, forward=forward, status=status)
+        if target is not None:
+            self.show_subject(target)
+        return target
+
+    # ------------------------------------------------------------------ decisions
+    def choose(self, number: int) -> AdjudicateCommand | None:
+        """Choose read ``number`` (1 or 2, or 3 for an adjudicator's own read) for the shown case."""
+        comparison = self.comparison
+        if comparison is None or not 1 <= number <= len(comparison.choices):
+            return None
+        return self.choose_reader(comparison.choices[number - 1])
+
+    def choose_reader(self, reader: str) -> AdjudicateCommand | None:
+        """Ask the reason, then push an :class:`AdjudicateCommand` choosing ``reader``'s read."""
+        comparison = self.comparison
+        if comparison is None or reader not in comparison.choices:
+            return None
+        if not can_decide(self.session):
+            self._show_message("Sign in as an adjudicator (or admin) to decide.", error=True)
+            return None
+        if comparison.locked:
+            self._show_message(f"{comparison.subject_id} is signed and locked; an admin must re-open it.", error=True)
+            return None
+        number = comparison.choices.index(reader) + 1
+        bor = comparison.sides[reader].bor.confirmed
+        reason = ReasonDialog.ask(
+            self, f"Choose read {number} for {comparison.subject_id}",
+            f"Read {number} ({reader}, best overall response {bor}) stands for {comparison.subject_id}.\n"
+            "Why? The reason is recorded in the audit trail.",
+        )  # fmt: skip
+        if reason is None:
+            return None
+        command = AdjudicateCommand(
+            self.session, self.runner, self.bus, subject_id=comparison.subject_id, chosen_reader=reader,
+            reason=reason, label=f"read {number} ({reader}, {bor})", initiator=self,
+        )  # fmt: skip
+        text = command.text()
+        command.on_done = lambda _edit: self._decided(text)
+        command.on_error = lambda exc, cmd=command: self._decision_refused(cmd, exc)
+        self.undo_stack.push(command)
+        return command
+
+    def _decided(self, text: str) -> None:
+        self._show_message(f"Saved: {text}. Ctrl+Z undoes it until the case is signed.", error=False)
+
+    def _decision_refused(self, command: AdjudicateCommand, exc: BaseException) -> None:
+        drop_failed(self.undo_stack, command)  # may delete the command: do not touch it afterwards
+        self._show_message(refusal_text(exc), error=True)
+
+    def sign(self) -> None:
+        """Ask the password (e-signature, meaning "adjudicated") and sign the shown decision."""
+        comparison, user = self.comparison, self.session.signed_in
+        if comparison is None or user is None or comparison.decision is None or comparison.locked:
+            return
+        password = SignatureDialog.ask(self, adjudication.SIGNATURE_MEANING,
+                                       f"{user.full_name} ({user.username})", comparison.subject_id)  # fmt: skip
+        if password is None:
+            return
+        subject = comparison.subject_id
+        self._set_busy(True)
+        self.runner.run(
+            adjudication.sign_adjudication, self.session, subject_id=subject, password=password, lane="db",
+            on_done=lambda sig: self._signed(subject, sig), on_error=self._action_refused,
+        )  # fmt: skip
+
+    def _signed(self, subject: str, signature: dict[str, Any]) -> None:
+        self._set_busy(False)
+        self.undo_stack.clear()  # a signed decision cannot be undone (21 CFR Part 11 §11.70)
+        text = (f"Signed {subject} ({signature.get('meaning')}) by {signature.get('full_name')}; the case is locked. "
+                "Undo history cleared: a signed decision cannot be undone.")  # fmt: skip
+        self._show_message(text, error=False)
+        self.bus.publish(Changes.of(subject, kinds={"adjudications", "signatures"}), self)
+
+    def _action_refused(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        self._show_message(refusal_text(exc), error=True)
+
+    def reopen(self) -> None:
+        """Admin only: re-open the shown signed decision with a reason (audited; not undoable)."""
+        comparison = self.comparison
+        if comparison is None or not comparison.locked or not can_reopen(self.session):
+            return
+        reason = ReasonDialog.ask(self, f"Re-open {comparison.subject_id}",
+                                  f"Re-open the signed decision of {comparison.subject_id}? The signature stays in "
+                                  "the record; the case then awaits a new decision. Why?")  # fmt: skip
+        if reason is None:
+            return
+        self._set_busy(True)
+        self.runner.run(adjudication.reopen, self.session, subject_id=comparison.subject_id, reason=reason,
+                        lane="db", on_done=self._reopened, on_error=self._action_refused)  # fmt: skip
+
+    def _reopened(self, edit: Edit) -> None:
+        self._set_busy(False)
+        subject = next(iter(edit.changes.subjects), "")
+        self._show_message(f"Re-opened {subject}: it awaits a new decision.", error=False)
+        self.bus.publish(edit.changes, self)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._fill_case(self.comparison)
+
+    def _show_message(self, text: str, *, error: bool) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(chip_style(ERROR_COLOUR if error else INFO_COLOUR))
+        self.message.show()
+        self.status_message.emit(text)
