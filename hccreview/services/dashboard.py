@@ -1,0 +1,335 @@
+"""The cohort dashboard's data: one use case, two steps (DESIGN §2 "Long work runs in a worker").
+
+- :func:`load_dashboard_input` (database lane): the study's records. Given the previous records and the
+  :class:`~hccreview.domain.changes.Changes` since, only the touched subjects' rows of the touched tables are
+  re-read and spliced in, in the store's own order — the result equals a fresh :meth:`StudySession.data`
+  (tested), at a fraction of the cost on a large study.
+- :func:`compute_dashboard` (compute lane, pure): :func:`~hccreview.domain.cohort.compute_cohort_stats` for the
+  chosen source — the same object ``hccreview stats --json`` prints — plus what the panel draws from it:
+  baseline table, waterfall rows (best % change of the target sum, RECIST 1.1 §4.3.1, from
+  ``recist.timepoint_responses`` on the lesions of the reader the source uses), swimmer lanes, Child-Pugh
+  subgroup Kaplan–Meier curves, toxicity / agreement tables and adjudication progress.
+- :func:`complete_dashboard` (compute lane, pure): the best-response column of every available source and
+  the Child-Pugh subgroup curves — a second step, so that the headline figures repaint first after an edit
+  (:mod:`hccreview.services.dashboard_tables` builds the frames).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+
+from hccreview.domain import recist
+from hccreview.domain.changes import Changes
+from hccreview.domain.cohort import CHILD_PUGH_CLASSES, CohortStats, compute_cohort_stats
+from hccreview.domain.endpoints import MONTH_DAYS
+from hccreview.domain.records import Criteria, Cycle, StudyData
+from hccreview.domain.sources import available_sources, study_index
+from hccreview.domain.survival import KMResult, kaplan_meier
+from hccreview.report.cohort_figures import SwimmerLane
+from hccreview.services import dashboard_tables as tables
+from hccreview.services.dashboard_tables import AdjudicationProgress, SourceSummary, source_summary
+from hccreview.services.session import StudySession
+from hccreview.store.study_data import TABLE_ATTRS, load_study
+
+__all__ = [
+    "AdjudicationProgress",
+    "Cancelled",
+    "DashboardData",
+    "SourceSummary",
+    "complete_dashboard",
+    "compute_dashboard",
+    "load_dashboard_input",
+]
+
+#: Change kinds that never affect a cohort figure (review state is workflow, not data).
+IGNORED_KINDS = frozenset({"review_status", "review_state", "notes", "findings", "users"})
+_KIND_ALIASES = {"adjudication": "adjudications", "read": "reads", "measurement": "measurements",
+                 "lesion": "lesions", "cycle": "cycles", "adverse_event": "adverse_events", "lab": "labs",
+                 "subject": "subjects"}  # fmt: skip
+
+
+class Cancelled(Exception):
+    """The job was cancelled through its progress object."""
+
+
+class ProgressLike(Protocol):
+    """What :func:`compute_dashboard` needs of a progress object (``ui.workers.Progress`` is one)."""
+
+    def report(self, fraction: float, text: str = "") -> None: ...
+
+    @property
+    def cancelled(self) -> bool: ...
+
+
+def affects_dashboard(changes: Changes) -> bool:
+    """Whether a write can change any cohort figure (review-state changes cannot)."""
+    return changes.study or bool(set(changes.kinds) - IGNORED_KINDS) or (bool(changes.subjects) and not changes.kinds)
+
+
+# --- loading (database lane) ------------------------------------------------------------------------------
+
+
+def load_dashboard_input(
+    session: StudySession, *, base: StudyData | None = None, changes: Changes | None = None
+) -> StudyData:
+    """The study's records; with ``base`` (records loaded earlier) and ``changes`` (every write since), only
+    the changed subjects' rows of the changed tables are re-read. A study-wide change, a change without
+    subjects or no ``base`` reads everything. Unknown change kinds re-read every table of those subjects."""
+    if base is None or changes is None or changes.study or not changes.subjects:
+        return session.data()
+    kinds = {_KIND_ALIASES.get(k, k) for k in changes.kinds} - IGNORED_KINDS
+    wanted = kinds & set(TABLE_ATTRS)
+    if kinds - wanted or not changes.kinds:
+        wanted = set(TABLE_ATTRS)
+    settings = session.settings()
+    if not wanted:
+        return dataclasses.replace(base, settings=settings)
+    subjects = sorted(changes.subjects)
+    fresh: dict[str, list[Any]] = defaultdict(list)
+    for sid in subjects:
+        part = load_study(session.store, wanted, subject_id=sid)
+        for table in wanted:
+            fresh[table].extend(getattr(part, TABLE_ATTRS[table]))
+    replaced = {TABLE_ATTRS[t]: _splice(getattr(base, TABLE_ATTRS[t]), fresh[t], set(subjects)) for t in wanted}
+    return dataclasses.replace(base, settings=settings, **replaced)
+
+
+def _splice(old: tuple[Any, ...], new: list[Any], subjects: set[str]) -> tuple[Any, ...]:
+    """``old`` without ``subjects``' records, with ``new`` merged in by subject id (both sorted by subject id,
+    as the store returns them), so the order equals a fresh load's."""
+    kept = (r for r in old if r.subject_id not in subjects)
+    return tuple(heapq.merge(kept, new, key=lambda r: r.subject_id))
+
+
+# --- computing (compute lane) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """Everything the dashboard shows, for one source. ``stats`` is exactly ``compute_cohort_stats(data,
+    source)``; the tables are display frames (strings where a cell combines numbers, e.g. ``"6 (15.0%)"``)."""
+
+    source: str
+    sources: list[str]
+    stats: CohortStats
+    summaries: dict[str, SourceSummary]
+    response_table: pd.DataFrame
+    baseline_table: pd.DataFrame
+    toxicity_table: pd.DataFrame
+    agreement_table: pd.DataFrame
+    waterfall: list[tuple[str, float, str]]
+    waterfall_readers: dict[str, str]
+    waterfall_excluded: dict[str, str]
+    swimmer: list[SwimmerLane]
+    pfs_by_child_pugh: dict[str, KMResult]
+    os_by_child_pugh: dict[str, KMResult]
+    adjudication: AdjudicationProgress | None
+    compute_ms: float = 0.0
+    complete: bool = False
+
+    def censor_months(self, endpoint: str, *, by_child_pugh: bool = False) -> dict[str, list[float]]:
+        """Months of each censored subject, keyed like the KM curves ("PFS" / "OS", or the class letter)."""
+        out: dict[str, list[float]] = defaultdict(list)
+        label = "PFS" if endpoint == "pfs" else "OS"
+        for o in self.stats.subjects:
+            result = getattr(o, endpoint)
+            if not result.event:
+                key = (o.child_pugh or "?") if by_child_pugh else label
+                out[key].append(result.days / MONTH_DAYS)
+        return dict(out)
+
+    def logrank_p(self, endpoint: str) -> float | None:
+        """Log-rank p across the Child-Pugh classes (from ``stats.subgroups``)."""
+        test = (self.stats.subgroups.get("logrank") or {}).get(endpoint)  # type: ignore[union-attr]
+        return None if not test else test.get("p_value")
+
+
+def _check(progress: ProgressLike | None, fraction: float, text: str) -> None:
+    if progress is None:
+        return
+    if getattr(progress, "cancelled", False):
+        raise Cancelled(text)
+    progress.report(fraction, text)
+
+
+def compute_dashboard(
+    data: StudyData, source: str | None = None, progress: ProgressLike | None = None, *, details: bool = True
+) -> DashboardData:
+    """Derive the dashboard for ``source`` (default: the study's default source). Pure; raises ValueError for
+    an unknown source and :class:`Cancelled` when ``progress.cancelled`` is set.
+
+    ``details=False`` leaves out the other sources' response columns and the Child-Pugh subgroup curves
+    (:func:`complete_dashboard` adds them): the headline figures repaint sooner after an edit.
+    """
+    started = time.perf_counter()
+    _check(progress, 0.0, "cohort statistics")
+
+    def step(done: int, total: int) -> None:
+        _check(progress, 0.8 * done / max(total, 1), f"cohort statistics {done}/{total}")
+
+    stats = compute_cohort_stats(data, source, progress=step if progress is not None else None)
+    sources = available_sources(data) or [stats.source]
+    if stats.source not in sources:
+        sources = [stats.source, *sources]
+    _check(progress, 0.8, "waterfall and swimmer")
+    waterfall, readers, excluded = waterfall_rows(data, stats)
+    summaries = {stats.source: SourceSummary.from_stats(stats)}
+    out = DashboardData(
+        source=stats.source,
+        sources=sources,
+        stats=stats,
+        summaries=summaries,
+        response_table=tables.response_table(summaries, stats.source, sources),
+        baseline_table=tables.baseline_table(data, stats),
+        toxicity_table=tables.toxicity_frame(stats),
+        agreement_table=tables.agreement_frame(stats),
+        waterfall=waterfall,
+        waterfall_readers=readers,
+        waterfall_excluded=excluded,
+        swimmer=swimmer_lanes(data, stats),
+        pfs_by_child_pugh={},
+        os_by_child_pugh={},
+        adjudication=tables.adjudication_progress(data, stats, summaries),
+    )
+    if details:
+        _check(progress, 0.9, "sources and subgroups")
+        out = complete_dashboard(out, data)
+    return dataclasses.replace(out, compute_ms=1000.0 * (time.perf_counter() - started))
+
+
+def complete_dashboard(dash: DashboardData, data: StudyData) -> DashboardData:
+    """``dash`` with the best-response column of every available source (and, through the adjudicated
+    source, the pending count) and the Child-Pugh subgroup curves. ``data``: the records of ``dash``."""
+    summaries = dict(dash.summaries)
+    for src in dash.sources:
+        if src not in summaries:
+            summaries[src] = source_summary(data, src)
+    pfs_cp, os_cp = child_pugh_curves(dash.stats)
+    return dataclasses.replace(
+        dash,
+        summaries=summaries,
+        response_table=tables.response_table(summaries, dash.source, dash.sources),
+        adjudication=tables.adjudication_progress(data, dash.stats, summaries),
+        pfs_by_child_pugh=pfs_cp,
+        os_by_child_pugh=os_cp,
+        complete=True,
+    )
+
+
+def waterfall_rows(
+    data: StudyData, stats: CohortStats
+) -> tuple[list[tuple[str, float, str]], dict[str, str], dict[str, str]]:
+    """``(subject, best % change of the target sum from baseline, BOR)`` per subject with a measured target
+    sum, from ``recist.timepoint_responses`` on the lesions of the reader the source used for that subject
+    (computed source: the investigator's lesions; a pooled or accepted read: the first of its readers with
+    lesions). Also returns the reader used per subject and, for subjects left out, why."""
+    index = study_index(data)
+    criteria = data.settings.criteria
+    rows: list[tuple[str, float, str]] = []
+    used: dict[str, str] = {}
+    excluded: dict[str, str] = {}
+    for o in stats.subjects:
+        sid = o.subject_id
+        lesions = index.lesions.get(sid, [])
+        own = {les.reader for les in lesions}
+        reader = next((n for n in (o.reader or "").split("+") if n in own), None)
+        if reader is None:
+            excluded[sid] = (
+                "pending adjudication" if o.source_status == "pending" else "no lesions of the source's reader"
+            )
+            continue
+        mine = [les for les in lesions if les.reader == reader]
+        meas = [m for m in index.measurements.get(sid, []) if m.reader == reader]
+        best = _best_change(sid, reader, str(criteria), (*mine, *meas), len(mine))
+        if best is None:
+            excluded[sid] = "no post-baseline target sum"
+            continue
+        rows.append((sid, best, o.bor))
+        used[sid] = reader
+    return rows, used, excluded
+
+
+#: (subject, reader, criteria) → (the lesion and measurement records, best % change). A hit needs the very
+#: same record objects (``is``): the partial reload keeps unchanged subjects' records, so after an edit only
+#: the touched subjects are recomputed. The entry holds its records, so their identities cannot be reused.
+_BEST_CHANGE: dict[tuple[str, str, str], tuple[tuple[Any, ...], float | None]] = {}
+_BEST_CHANGE_LIMIT = 100_000
+
+
+def _best_change(sid: str, reader: str, criteria: str, records: tuple[Any, ...], n_lesions: int) -> float | None:
+    """Smallest ``pct_from_baseline`` over the timepoints (RECIST 1.1 §4.3.1), memoised by record identity."""
+    key = (sid, reader, criteria)
+    hit = _BEST_CHANGE.get(key)
+    if hit is not None and len(hit[0]) == len(records) and all(a is b for a, b in zip(hit[0], records, strict=True)):
+        return hit[1]
+    changes = [
+        tp.pct_from_baseline
+        for tp in recist.timepoint_responses(records[:n_lesions], records[n_lesions:], criteria=Criteria(criteria))
+        if tp.pct_from_baseline is not None
+    ]
+    best = float(min(changes)) if changes else None
+    if len(_BEST_CHANGE) >= _BEST_CHANGE_LIMIT:
+        _BEST_CHANGE.clear()
+    _BEST_CHANGE[key] = (records, best)
+    return best
+
+
+def _treatment_span(cycles: list[Cycle]) -> tuple[int, int] | None:
+    """First and last dosing day (dates as ordinals): first cycle start to the last cycle's last dosed day."""
+    if not cycles:
+        return None
+    first = min(c.start_date for c in cycles)
+    last = max(cycles, key=lambda c: (c.start_date, c.number))
+    return first.toordinal(), last.start_date.toordinal() + max(1, last.days_dosed or 1) - 1
+
+
+def swimmer_lanes(data: StudyData, stats: CohortStats) -> list[SwimmerLane]:
+    """One lane per analysed subject: time on treatment from the cycles (first dose to the last dosed day),
+    confirmed response onset, first documented progression (under the source), death, end of follow-up
+    (death or last known alive, as OS), and "ongoing" = alive and progression-free at the cut-off."""
+    cycles: dict[str, list[Cycle]] = defaultdict(list)
+    for c in data.cycles:
+        cycles[c.subject_id].append(c)
+    lanes = []
+    for o in stats.subjects:
+        base = o.origin.toordinal()
+
+        def months(day: Any, base: int = base) -> float | None:
+            return None if day is None else (day.toordinal() - base) / MONTH_DAYS
+
+        span = _treatment_span(cycles.get(o.subject_id, []))
+        lanes.append(
+            SwimmerLane(
+                subject_id=o.subject_id,
+                bor=o.bor,
+                treatment_start=None if span is None else (span[0] - base) / MONTH_DAYS,
+                treatment_end=None if span is None else (span[1] + 1 - base) / MONTH_DAYS,
+                follow_up_end=o.os.days / MONTH_DAYS,
+                response=months(o.best.response_date),
+                progression=months(o.best.first_pd_date),
+                death=months(o.os.event_date) if o.os.event else None,
+                ongoing=not o.os.event and not o.pfs.event,
+                child_pugh=o.child_pugh,
+            )
+        )
+    return lanes
+
+
+def child_pugh_curves(stats: CohortStats) -> tuple[dict[str, KMResult], dict[str, KMResult]]:
+    """KM curves of PFS and OS per Child-Pugh class, fitted exactly as ``stats.subgroups`` summarises them."""
+    pfs: dict[str, KMResult] = {}
+    os_: dict[str, KMResult] = {}
+    for cls in CHILD_PUGH_CLASSES:
+        members = [o for o in stats.subjects if o.child_pugh == cls]
+        if not members:
+            continue
+        pfs[cls] = kaplan_meier([o.pfs.days for o in members], [o.pfs.event for o in members], f"PFS Child-Pugh {cls}")
+        os_[cls] = kaplan_meier([o.os.days for o in members], [o.os.event for o in members], f"OS Child-Pugh {cls}")
+    return pfs, os_

@@ -1,0 +1,229 @@
+"""The dashboard's tables as display frames, and best response per read source (Qt-free, pure).
+
+- :func:`source_summary`: best overall response counts, ORR and DCR of one source without the survival
+  statistics — the subject loop of :func:`hccreview.domain.cohort.compute_cohort_stats` (analysis
+  population, origin rule, PENDING while central reads await adjudication, RECIST 1.1 §4.4 BOR), so the
+  "response by source" table costs one BOR per subject and source; tests check it equals ``CohortStats``.
+- :func:`response_table`, :func:`baseline_table`, :func:`toxicity_frame`, :func:`agreement_frame`: pandas
+  frames for ``ui.models.dataframe_model.DataFrameModel`` and for CSV export. Percentages are of the
+  patients analysed; proportions carry their exact (Clopper–Pearson) 95% CI as ``stats --json`` does.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from hccreview.domain import recist
+from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion
+from hccreview.domain.endpoints import origin_rule
+from hccreview.domain.records import StudyData
+from hccreview.domain.sources import ADJUDICATED, parse_source, select_timepoints, study_index
+
+NOT_RECORDED = "Not recorded"
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    """Best overall response of every analysed subject under one source, counted."""
+
+    source: str
+    n: int
+    bor_counts: dict[str, int]
+    orr: Proportion
+    dcr: Proportion
+    bor_by_subject: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_stats(cls, stats: CohortStats) -> SourceSummary:
+        """The summary of a full :class:`CohortStats` (no recomputation)."""
+        by_subject = {o.subject_id: o.bor for o in stats.subjects}
+        return cls(stats.source, stats.n_enrolled, dict(stats.bor_counts), stats.orr, stats.dcr, by_subject)
+
+
+def source_summary(data: StudyData, source: str) -> SourceSummary:
+    """Best overall responses under ``source`` (see the module docstring); ValueError for an unknown source."""
+    src = source.strip()
+    kind, _ = parse_source(src)
+    settings = data.settings
+    index = study_index(data)
+    by_subject: dict[str, str] = {}
+    for subject in data.subjects:
+        if subject.screen_failure:
+            continue
+        origin, _ = origin_rule(subject, settings)
+        if origin is None:
+            continue
+        chosen = select_timepoints(data, subject.subject_id, src, index=index)
+        if chosen.status == "pending":
+            by_subject[subject.subject_id] = "PENDING"
+        else:
+            best = recist.best_overall_response(chosen.timepoints, origin, settings)
+            by_subject[subject.subject_id] = str(best.confirmed)
+    keys = (*BOR_KEYS, "PENDING") if kind == ADJUDICATED else BOR_KEYS
+    counts = dict.fromkeys(keys, 0)
+    for code in by_subject.values():
+        counts[code] = counts.get(code, 0) + 1
+    n = len(by_subject)
+    orr = Proportion.exact(sum(b in RESPONDER for b in by_subject.values()), n)
+    dcr = Proportion.exact(sum(b in DISEASE_CONTROL for b in by_subject.values()), n)
+    return SourceSummary(src, n, counts, orr, dcr, by_subject)
+
+
+@dataclass(frozen=True)
+class AdjudicationProgress:
+    """Central review progress over the analysed subjects. ``pending`` is None until the adjudicated source
+    has been evaluated (it is when it is the shown source or once sources are compared)."""
+
+    central: int
+    discordant: int
+    pending: int | None
+    adjudicated: int
+    signed: int
+
+    @property
+    def text(self) -> str:
+        """One line for the panel."""
+        pending = "…" if self.pending is None else str(self.pending)
+        return (
+            f"Adjudication: {pending} pending · {self.adjudicated} adjudicated ({self.signed} signed) · "
+            f"readers discordant in {self.discordant} of {self.central}"
+        )
+
+
+def adjudication_progress(
+    data: StudyData, stats: CohortStats, summaries: Mapping[str, SourceSummary]
+) -> AdjudicationProgress | None:
+    """Pending / adjudicated / signed counts (None without central review)."""
+    index = study_index(data)
+    if not index.central_readers:
+        return None
+    analysed = {o.subject_id for o in stats.subjects}
+    central = {sid for sid in analysed if any(r.reader in index.central_readers for r in index.reads.get(sid, []))}
+    decisions = [adj for sid, adj in index.adjudications.items() if sid in analysed]
+    adjudicated = summaries.get(ADJUDICATED)
+    agreement = stats.reader_agreement or {}
+    return AdjudicationProgress(
+        central=len(central),
+        discordant=int(agreement.get("n_discordant", 0) or 0),  # type: ignore[call-overload]
+        pending=None if adjudicated is None else adjudicated.bor_counts.get("PENDING", 0),
+        adjudicated=len(decisions),
+        signed=sum(adj.signed for adj in decisions),
+    )
+
+
+# --- frames -----------------------------------------------------------------------------------------------
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k} ({100.0 * k / n:.1f}%)" if n else f"{k}"
+
+
+def _ci(p: Proportion) -> str:
+    return f"{100 * p.ci95[0]:.1f}–{100 * p.ci95[1]:.1f}%"
+
+
+def response_table(summaries: Mapping[str, SourceSummary], chosen: str, sources: Iterable[str]) -> pd.DataFrame:
+    """Rows: patients analysed, each BOR code ``n (%)``, ORR and DCR with exact 95% CIs, and how many
+    patients' BOR differs from the chosen source; one column per source evaluated (chosen first)."""
+    order = [chosen] + [s for s in sources if s != chosen and s in summaries]
+    codes = list(BOR_KEYS) + (["PENDING"] if any("PENDING" in summaries[s].bor_counts for s in order) else [])
+    base = summaries[chosen].bor_by_subject
+    rows: list[list[object]] = [["Patients analysed", *(str(summaries[s].n) for s in order)]]
+    for code in codes:
+        rows.append([code, *(_pct(summaries[s].bor_counts.get(code, 0), summaries[s].n) for s in order)])
+    rows.append(["ORR (CR + PR)", *(_pct(summaries[s].orr.n, summaries[s].n) for s in order)])
+    rows.append(["ORR exact 95% CI", *(_ci(summaries[s].orr) for s in order)])
+    rows.append(["DCR (CR + PR + SD + NON-CR/NON-PD)", *(_pct(summaries[s].dcr.n, summaries[s].n) for s in order)])
+    rows.append(["DCR exact 95% CI", *(_ci(summaries[s].dcr) for s in order)])
+    differs = [sum(base.get(sid) != bor for sid, bor in summaries[s].bor_by_subject.items()) for s in order]
+    rows.append([f"BOR differs from {chosen}", *(str(d) for d in differs)])
+    return pd.DataFrame(rows, columns=["Best overall response", *order])
+
+
+def _categorical(name: str, values: list[str], n: int, order: list[str] | None = None) -> list[list[object]]:
+    counts = Counter(values)
+    keys = order if order is not None else sorted(counts, key=lambda k: (k == NOT_RECORDED, -counts[k], k))
+    return [[name, key, counts[key], round(100.0 * counts[key] / n, 1) if n else None] for key in keys if counts[key]]
+
+
+def _text(value: object) -> str:
+    return NOT_RECORDED if value is None or str(value).strip() == "" else str(value).strip()
+
+
+def baseline_table(data: StudyData, stats: CohortStats) -> pd.DataFrame:
+    """Baseline characteristics of the analysed patients: age median (range); sex, etiology, BCLC, ECOG,
+    Child-Pugh class (as derived for ``stats``), extrahepatic disease, prior sorafenib — counts and %."""
+    by_id = {s.subject_id: s for s in data.subjects}
+    outcomes = stats.subjects
+    people = [by_id[o.subject_id] for o in outcomes]
+    n = len(people)
+    ages = [s.age for s in people if s.age is not None]
+    age = f"median {statistics.median(ages):g} (range {min(ages)}–{max(ages)})" if ages else NOT_RECORDED
+    rows: list[list[object]] = [
+        ["Patients analysed", "", n, 100.0 if n else None],
+        ["Age, years", age, len(ages), None],
+    ]
+    rows += _categorical("Sex", [_text(s.sex) for s in people], n)
+    rows += _categorical("Etiology", [_text(s.etiology) for s in people], n)
+    bclc = [_text(s.bclc_stage) for s in people]
+    rows += _categorical("BCLC stage", bclc, n, sorted(set(bclc), key=lambda k: (k == NOT_RECORDED, k)))
+    ecog = [_text(s.ecog) for s in people]
+    rows += _categorical("ECOG", ecog, n, sorted(set(ecog), key=lambda k: (k == NOT_RECORDED, k)))
+    classes = [o.child_pugh or "Unknown" for o in outcomes]
+    rows += _categorical("Child-Pugh class", classes, n, ["A", "B", "C", "Unknown"])
+    extra = ["Yes" if s.extrahepatic else "No" if s.extrahepatic is False else NOT_RECORDED for s in people]
+    rows += _categorical("Extrahepatic disease", extra, n, ["Yes", "No", NOT_RECORDED])
+    rows += _categorical("Prior sorafenib", [_text(s.prior_sorafenib) for s in people], n)
+    frame = pd.DataFrame(rows, columns=["Characteristic", "Category", "n", "%"])
+    frame["n"] = frame["n"].astype("Int64")
+    return frame
+
+
+TOXICITY_COLUMNS = {
+    "term": "Term",
+    "soc": "System organ class",
+    "any_grade": "Any grade",
+    "pct_any": "Any grade %",
+    "grade3": "Grade 3",
+    "grade4": "Grade 4",
+    "grade5": "Grade 5",
+    "pct_grade3plus": "Grade ≥3 %",
+    "attributable_grade3plus": "Attributable grade ≥3",
+    "ungraded": "Ungraded",
+}
+
+
+def toxicity_frame(stats: CohortStats) -> pd.DataFrame:
+    """Patients by worst CTCAE grade per term (the ``stats --json`` toxicity rows), most frequent first."""
+    frame = pd.DataFrame(stats.toxicity, columns=list(TOXICITY_COLUMNS))
+    return frame.rename(columns=TOXICITY_COLUMNS)
+
+
+def _agreement_row(name: str, block: Mapping[str, object] | None) -> list[object] | None:
+    if not block:
+        return None
+    lo, hi = block.get("kappa_ci95") or (None, None)  # type: ignore[misc]
+    ci = "—" if lo is None or hi is None else f"{lo:.2f} to {hi:.2f}"
+    readers = block.get("readers")
+    label = f"{name} ({' vs '.join(readers)})" if readers else name  # type: ignore[arg-type]
+    return [label, block.get("n"), block.get("n_agree"), block.get("percent_agreement"), block.get("kappa"), ci,
+            block.get("n_discordant")]  # fmt: skip
+
+
+def agreement_frame(stats: CohortStats) -> pd.DataFrame:
+    """Reader agreement (percent, Cohen's κ with its Wald 95% CI, discordant patients): central reader vs
+    central reader, and investigator vs adjudicated central review."""
+    rows = [
+        _agreement_row("Central readers", stats.reader_agreement),
+        _agreement_row("Investigator vs adjudicated central", stats.investigator_vs_central),
+    ]
+    columns = ["Comparison", "Patients", "Agree", "% agreement", "Cohen's κ", "κ 95% CI", "Discordant"]
+    frame = pd.DataFrame([r for r in rows if r is not None], columns=columns)
+    for col in ("Patients", "Agree", "Discordant"):
+        frame[col] = frame[col].astype("Int64")
+    return frame

@@ -1,0 +1,246 @@
+"""The live cohort dashboard (pytest-qt): an adjudication reaches the figures, which equal ``stats --json``;
+failures are shown, not raised; plots export, tables copy and save; clicks open patients."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib.backend_bases import MouseEvent
+from matplotlib.colors import to_hex
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from hccreview import cli
+from hccreview.domain.changes import Changes
+from hccreview.domain.cohort import compute_cohort_stats
+from hccreview.report.cohort_figures import subject_of
+from hccreview.report.figures import response_colour
+from hccreview.services.session import StudySession, open_study
+from hccreview.ui.bus import ChangeBus
+from hccreview.ui.views import dashboard as dashboard_module
+from hccreview.ui.views.dashboard import DashboardPanel
+from hccreview.ui.views.dashboard_canvas import SaveLocation
+from hccreview.ui.workers import Runner
+
+Env = tuple[DashboardPanel, StudySession, ChangeBus, Runner]
+
+
+@pytest.fixture
+def env(qtbot, review_study: Path) -> Iterator[Env]:  # type: ignore[no-untyped-def]
+    session = open_study(review_study, user="tester")
+    bus, runner = ChangeBus(), Runner()
+    panel = DashboardPanel(session, bus, runner)
+    qtbot.addWidget(panel)
+    panel.resize(1366, 768)
+    with qtbot.waitSignal(panel.details_updated, timeout=30000):
+        panel.show()
+    runner.wait()
+    yield panel, session, bus, runner
+    panel.close()
+    runner.wait()
+    session.close()
+
+
+def _stats_json(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    capsys.readouterr()
+    assert cli.run(["stats", str(path), "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _shown_bars(panel: DashboardPanel) -> dict[str, tuple[float, str]]:
+    fig = panel.plots["waterfall"].figure
+    return {subject_of(p): (p.get_height(), to_hex(p.get_facecolor())) for ax in fig.axes for p in ax.patches
+            if subject_of(p)}  # fmt: skip
+
+
+def _click(canvas: object, artist: object) -> None:
+    canvas.draw()  # type: ignore[attr-defined]
+    box = artist.get_window_extent()  # type: ignore[attr-defined]
+    MouseEvent("button_press_event", canvas, (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2, 1)._process()
+
+
+def test_an_adjudication_updates_the_figures_which_equal_stats_json(qtbot, env: Env, capsys) -> None:  # type: ignore[no-untyped-def]
+    panel, session, bus, _ = env
+    from hccreview.services.adjudication import adjudicate
+    from hccreview.services.auth import sign_in
+
+    before = panel.data
+    assert before is not None and before.stats.pending, "the demo has patients awaiting adjudication"
+    data = session.data()
+    reader1 = {o.subject_id: o.bor for o in compute_cohort_stats(data, "reader:reader1").subjects}
+    reader2 = {o.subject_id: o.bor for o in compute_cohort_stats(data, "reader:reader2").subjects}
+    choice = next(((sid, r) for sid in before.stats.pending for r, bors in (("reader1", reader1), ("reader2", reader2))
+                   if bors[sid] in ("CR", "PR")), (before.stats.pending[0], "reader1"))  # fmt: skip
+    panel.plot_tabs.setCurrentWidget(panel.plots["waterfall"])
+    qtbot.waitUntil(lambda: not panel.plots["waterfall"].pending)
+    assert choice[0] not in _shown_bars(panel)  # pending: no read stands yet
+
+    sign_in(session, "adjudicator", "adjudicator-demo")
+    edit = adjudicate(session, subject_id=choice[0], chosen_reader=choice[1], reason="reader's lesions confirmed")
+    details: list[object] = []
+    panel.details_updated.connect(details.append)
+    with qtbot.waitSignal(panel.updated, timeout=10000) as blocker:
+        bus.publish(edit.changes)
+    printed = _stats_json(session.path, capsys)
+    stats = blocker.args[0]
+    assert stats.to_dict() == printed
+    assert printed["response"]["pending"] == len(before.stats.pending) - 1
+    orr = printed["response"]["orr"]
+    assert f"ORR <b>{100 * orr['rate']:.1f}%</b> ({orr['n']}/{printed['n_enrolled']};" in panel.summary_label.text()
+    if reader1.get(choice[0]) in ("CR", "PR") or reader2.get(choice[0]) in ("CR", "PR"):
+        assert orr["n"] == before.stats.orr.n + 1
+    for key, name in (("pfs", "PFS"), ("os", "OS")):
+        median = printed[key]["median_months"]
+        assert f"Median {name} <b>{median:.1f}</b> mo" in panel.summary_label.text()
+    bars = _shown_bars(panel)
+    bors = {s["id"]: s["bor"] for s in printed["subjects"]}
+    assert choice[0] in bars
+    assert {sid: colour for sid, (_, colour) in bars.items()} == {sid: response_colour(bors[sid]) for sid in bars}
+    assert {sid: h for sid, (h, _) in bars.items()} == {sid: pct for sid, pct, _ in panel.data.waterfall}
+    assert panel.last_recompute_ms is not None and panel.last_recompute_ms > 0
+    qtbot.waitUntil(lambda: bool(details), timeout=10000)
+    assert panel.data.adjudication.adjudicated == before.adjudication.adjudicated + 1
+
+
+def test_previous_figures_stay_visible_and_greyed_while_recomputing(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]
+    panel, session, bus, _ = env
+    axes_before = list(panel.plots["pfs"].figure.axes)
+    with qtbot.waitSignal(panel.updated, timeout=10000):
+        bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={"reads"}))
+        assert panel.busy and panel._grey.isEnabled() and panel.updating_label.isVisibleTo(panel)
+        assert panel.plots["pfs"].figure.axes == axes_before
+    assert not panel._grey.isEnabled() and not panel.updating_label.isVisibleTo(panel)
+
+
+def test_a_review_state_change_does_not_recompute(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]
+    panel, session, bus, _ = env
+    with qtbot.assertNotEmitted(panel.updated, wait=400):
+        bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={"review_status"}))
+        assert not panel.busy
+
+
+def test_a_failing_compute_shows_a_message_and_recovers(qtbot, env: Env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    panel, session, bus, runner = env
+    sid = session.data().subjects[0].subject_id
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("statistics engine exploded")
+
+    monkeypatch.setattr(dashboard_module, "compute_dashboard", broken)
+    with qtbot.waitSignal(panel.failed, timeout=10000):
+        bus.publish(Changes.of(sid, kinds={"reads"}))
+    assert panel.error_label.isVisibleTo(panel)
+    assert "statistics engine exploded" in panel.error_label.text()
+    assert "last successful update" in panel.error_label.text()
+    assert panel.plots["pfs"].figure.axes and not panel.busy
+    monkeypatch.undo()
+    runner.wait()
+    with qtbot.waitSignal(panel.updated, timeout=10000):
+        bus.publish(Changes.of(sid, kinds={"reads"}))
+    assert not panel.error_label.isVisibleTo(panel)
+
+
+def test_switching_the_source_shows_that_sources_figures(qtbot, env: Env, capsys) -> None:  # type: ignore[no-untyped-def]
+    panel, session, _, _ = env
+    with qtbot.waitSignal(panel.updated, timeout=10000) as blocker:
+        panel.set_source("investigator")
+    assert blocker.args[0].to_dict() == _stats_json(session.path, capsys, "--source", "investigator")
+    assert panel.source_combo.currentData() == "investigator"
+    assert [panel.source_combo.itemData(i) for i in range(panel.source_combo.count())] == panel.data.sources
+
+
+def test_plots_export_as_png_and_svg(env: Env, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    panel, *_ = env
+    asked: list[str] = []
+
+    def ask(cls, parent, caption, suggested, kind):  # type: ignore[no-untyped-def]
+        asked.append(kind)
+        return tmp_path / suggested
+
+    monkeypatch.setattr(SaveLocation, "ask_path", classmethod(ask))
+    png = panel.plots["pfs"].ask_and_export("png")
+    svg = panel.plots["pfs"].ask_and_export("svg")
+    assert asked == ["png", "svg"]
+    assert png is not None and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert svg is not None and "<svg" in svg.read_text() and "Number at risk" in svg.read_text()
+    monkeypatch.setattr(SaveLocation, "ask_path", classmethod(lambda cls, *a: None))
+    assert panel.plots["os"].ask_and_export("png") is None  # cancelled: nothing written
+
+
+def test_tables_copy_as_tsv_and_save_as_csv(qtbot, env: Env, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    panel, *_ = env
+    table = panel.tables["response"]
+    panel.table_tabs.setCurrentWidget(table)
+    table.selectAll()
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    lines = QApplication.clipboard().text().splitlines()
+    frame = panel.data.response_table
+    assert lines[0].split("\t") == list(frame.columns)
+    assert lines[1 + list(frame.iloc[:, 0]).index("ORR (CR + PR)")].split("\t") == list(
+        frame[frame.iloc[:, 0] == "ORR (CR + PR)"].iloc[0])  # fmt: skip
+    monkeypatch.setattr(SaveLocation, "ask_path", classmethod(lambda cls, parent, cap, name, kind: tmp_path / name))
+    path = panel.tables["toxicity"].ask_and_save()
+    assert path is not None
+    saved = pd.read_csv(path)
+    assert saved["Term"].tolist() == panel.data.toxicity_table["Term"].tolist()
+    assert saved["Any grade"].tolist() == panel.data.toxicity_table["Any grade"].tolist()
+
+
+def test_clicking_a_bar_or_a_lane_activates_that_patient(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]
+    panel, *_ = env
+    for name in ("waterfall", "swimmer"):
+        canvas = panel.plots[name]
+        panel.plot_tabs.setCurrentWidget(canvas)
+        qtbot.waitUntil(lambda canvas=canvas: not canvas.pending)
+        artist = next(p for ax in canvas.figure.axes for p in ax.patches if subject_of(p))
+        with qtbot.waitSignal(panel.subject_activated, timeout=2000) as blocker:
+            _click(canvas.host.canvas, artist)
+        assert blocker.args == [subject_of(artist)]
+
+
+def test_panel_state_round_trip(env: Env) -> None:
+    from hccreview.ui.settings import AppSettings
+
+    panel, *_ = env
+    settings = AppSettings()
+    panel.plot_tabs.setCurrentIndex(4)
+    panel.table_tabs.setCurrentIndex(2)
+    panel.save_state(settings)
+    panel.plot_tabs.setCurrentIndex(0)
+    panel.table_tabs.setCurrentIndex(0)
+    panel.restore_state(settings)
+    assert (panel.plot_tabs.currentIndex(), panel.table_tabs.currentIndex()) == (4, 2)
+
+
+def test_a_measurement_edit_moves_that_patients_waterfall_bar(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from hccreview.services.review import update_measurement
+    from tests.factories import small_study
+
+    small_study(tmp_path / "small.db").close()
+    session = open_study(tmp_path / "small.db", user="tester")
+    bus, runner = ChangeBus(), Runner()
+    panel = DashboardPanel(session, bus, runner)
+    qtbot.addWidget(panel)
+    panel.plot_tabs.setCurrentWidget(panel.plots["waterfall"])
+    with qtbot.waitSignal(panel.details_updated, timeout=30000):
+        panel.show()
+    runner.wait()
+    try:
+        assert "No central review" in panel.review_label.text() and panel.source == "investigator"
+        before = _shown_bars(panel)["P01"][0]
+        assert before == pytest.approx(100 * (38 - 70) / 70)  # best of the 3 follow-up sums (P01: 70 mm baseline)
+        row = session.store.rows("measurements", "subject_id = 'P01' AND lesion_id = 'T01' AND visit = 'WEEK 8'")[0]
+        mid = int(row["id"])
+        edit = update_measurement(session, measurement_id=mid, values={"diameter_mm": 10.0}, reason="re-read")
+        with qtbot.waitSignal(panel.updated, timeout=10000):
+            bus.publish(edit.changes)
+        assert _shown_bars(panel)["P01"][0] == pytest.approx(100 * (28 - 70) / 70)
+    finally:
+        panel.close()
+        runner.wait()
+        session.close()
