@@ -61,9 +61,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     except ImportRefused as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
-        print(
-            f"hccreview import: refused ({len(exc.problems)} error(s)); nothing was written", file=sys.stderr
-        )
+        print(f"hccreview import: refused ({len(exc.problems)} error(s)); nothing was written", file=sys.stderr)
         return 1
     except StoreError as exc:
         print(f"hccreview import: {exc}", file=sys.stderr)
@@ -85,6 +83,28 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         print(f"hccreview stats: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(stats.to_dict(), indent=2) if args.json else format_summary(stats))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from hccreview.services.adjudication import BlindingError
+    from hccreview.services.reporting import render_report
+    from hccreview.services.session import open_study
+
+    if args.cases is not None and not args.cases.strip():
+        print("hccreview report: --cases needs discordant, all or patient ids (ID,ID,...)", file=sys.stderr)
+        return 2
+    try:
+        with open_study(args.study) as session:
+            result = render_report(session, args.out, cases=args.cases)
+    except (StoreError, BlindingError, ValueError) as exc:  # UnknownPatients is a ValueError
+        print(f"hccreview report: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"hccreview report: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    what = "cohort summary" if result.kind == "summary" else f"case packet ({len(result.cases)} cases)"
+    print(f"wrote {result.path}: {what}, {result.pages} pages in {result.seconds:.1f} s")
     return 0
 
 
@@ -116,9 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patients", type=int, default=40)
     p.set_defaults(handler=_cmd_demo)
 
-    p = sub.add_parser(
-        "import", help="import SDTM domains or a CSV bundle into a study file (all or nothing)"
-    )
+    p = sub.add_parser("import", help="import SDTM domains or a CSV bundle into a study file (all or nothing)")
     p.add_argument("study")
     p.add_argument("--format", choices=["sdtm", "csv"], required=True)
     p.add_argument("source", help="folder of domain files (.csv or .xpt)")
@@ -130,6 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", default=None, help="adjudicated | investigator | computed | reader:USER")
     p.add_argument("--json", action="store_true", help="print the JSON object of DESIGN section 7")
     p.set_defaults(handler=_cmd_stats)
+
+    p = sub.add_parser("report", help="export the cohort summary report or a case packet as PDF")
+    p.add_argument("study")
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced if it exists)")
+    p.add_argument(
+        "--cases",
+        default=None,
+        metavar="discordant|all|ID,ID...",
+        help="write the adjudication meeting's case packet of these patients instead of the cohort summary",
+    )
+    p.set_defaults(handler=_cmd_report)
 
     for register in _EXTRA_COMMANDS:
         register(sub)

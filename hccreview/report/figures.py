@@ -243,7 +243,8 @@ def build_timeline(
         ax.text(x, y + 0.2, f"last contact (week {x:.0f})", fontsize=8, ha="center", va="bottom", gid="lc-label")
         ends.append(x)
     right = max(ends) + 3
-    ax.set_xlim(min(-2.0, min(spans, default=(0.0, 0.0))[0] - 1), right)
+    earliest = min([x0 for x0, _ in spans] + [_weeks(day, origin) for day, _ in assessments], default=0.0)
+    ax.set_xlim(min(-2.0, earliest - 1.5), right)  # room for a baseline scan dated before the origin
     ax.set_ylim(-0.6, 4.0)
     ax.set_yticks(list(_ROWS.values()), list(_ROWS))
     ax.set_xlabel(f"Weeks from origin ({origin.isoformat()})")

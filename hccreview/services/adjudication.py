@@ -229,11 +229,14 @@ def queue_from_data(data: StudyData, decisions: dict[str, Decision], kind: str =
     return items
 
 
-def discordance_queue(session: StudySession, kind: str = "central") -> list[QueueItem]:
+def discordance_queue(
+    session: StudySession, kind: str = "central", *, data: StudyData | None = None
+) -> list[QueueItem]:
     """The discordant patients in subject order: ``"central"`` (reader vs reader) or ``"investigator"``
-    (investigator vs adjudicated central review; status there is the central decision's)."""
+    (investigator vs adjudicated central review; status there is the central decision's). ``data``: the
+    study's records when the caller has just loaded them (else they are read)."""
     _check_visible(session)
-    return queue_from_data(session.data(), _decisions(session), kind)
+    return queue_from_data(session.data() if data is None else data, _decisions(session), kind)
 
 
 def queue_counts(items: list[QueueItem]) -> dict[str, int]:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from hccreview.domain import recist
-from hccreview.domain.cohort import CHILD_PUGH_CLASSES, CohortStats, compute_cohort_stats
+from hccreview.domain.cohort import CHILD_PUGH_CLASSES, CohortStats, compute_cohort_stats, subject_outcomes
 from hccreview.domain.discordance import agreement, compare_reads, summarise
 from hccreview.domain.reader_performance import ProgressionPair, discrepancy_rates
 from hccreview.domain.records import Adjudication, ReadRole, StudyData
@@ -115,12 +115,13 @@ def _pct(k: int, n: int) -> float | None:
     return 100.0 * k / n if n else None
 
 
-def reader_performance(session: StudySession) -> dict[str, Any]:
-    """Reader agreement and investigator-vs-central discrepancy (module docstring); plain JSON."""
+def reader_performance(session: StudySession, *, data: StudyData | None = None) -> dict[str, Any]:
+    """Reader agreement and investigator-vs-central discrepancy (module docstring); plain JSON. ``data``: the
+    study's records when the caller has just loaded them (else they are read)."""
     _check_visible(session)
-    data = session.data()
+    data = session.data() if data is None else data
     settings, index = data.settings, study_index(data)
-    adjudicated = {o.subject_id: o for o in compute_cohort_stats(data, ADJUDICATED).subjects}
+    adjudicated = {o.subject_id: o for o in subject_outcomes(data, ADJUDICATED)}
     resolved = {sid: o for sid, o in adjudicated.items() if o.source_status == "ok"}
     readers = sorted(index.central_readers)
     decisions: dict[str, dict[str, Any]] = {}
@@ -161,7 +162,7 @@ def reader_performance(session: StudySession) -> dict[str, Any]:
 
     investigator: dict[str, Any] | None = None
     if index.investigator_readers and index.central_readers:
-        inv = {o.subject_id: o for o in compute_cohort_stats(data, INVESTIGATOR).subjects}
+        inv = {o.subject_id: o for o in subject_outcomes(data, INVESTIGATOR)}
         both = [sid for sid in resolved if sid in inv and inv[sid].source_status == "ok"]
         pd_pairs = [ProgressionPair(sid, inv[sid].best.first_pd_date, resolved[sid].best.first_pd_date) for sid in both]
         investigator = {

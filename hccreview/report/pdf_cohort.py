@@ -1,0 +1,323 @@
+"""The cohort summary report as layout pieces: title page, baseline, response by source, Kaplan–Meier pages,
+waterfall, swimmer, toxicity, adjudication summary and methods (issue 9 item 1).
+
+Every number comes from the ``stats --json`` dictionary or the dashboard's frames in
+:class:`~hccreview.report.pdf_data.CohortReportInput`; figures are drawn by the builders the dashboard uses
+(:mod:`hccreview.report.cohort_figures`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from hccreview.domain.survival import KMResult
+from hccreview.report import cohort_figures as cf
+from hccreview.report import pdf_text as t
+from hccreview.report.pdf_adjudication import adjudication_pieces
+from hccreview.report.pdf_data import CohortReportInput
+from hccreview.report.pdf_format import (
+    count_pct,
+    day,
+    median_ci,
+    p_value,
+    proportion_text,
+    source_label,
+    utc_stamp,
+)
+from hccreview.report.pdf_layout import Piece
+from hccreview.report.pdf_methods import methods_pieces, settings_pairs
+from hccreview.report.pdf_table import Column, RowStyle, key_values, table
+
+KM_HEIGHT = 4.7
+PageRef = Callable[[], str]
+
+
+def _page_ref(anchors: dict[str, int], key: str) -> PageRef:
+    return lambda: str(anchors.get(key, ""))
+
+
+def fit_km_to_slot(fig: Figure, height: float) -> None:
+    """Give a :func:`cohort_figures.build_km` figure's risk table ~0.2 in per row within a slot ``height``
+    inches tall (the builder sized it for the whole page figure)."""
+    axes = {ax.get_gid(): ax for ax in fig.axes}
+    plot, risk = axes.get("km-plot"), axes.get("km-risk-table")
+    if plot is None or risk is None or plot.get_subplotspec() is None:
+        return
+    rows = len(risk.get_yticks())
+    table_h = 0.2 * rows + 0.12
+    plot.get_subplotspec().get_gridspec().set_height_ratios([max(1.5, height - table_h - 1.3), table_h])
+
+
+# --- title page -------------------------------------------------------------------------------------------
+
+
+def headline_pairs(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """ORR, DCR and the medians, as printed on the title page (the ``stats --json`` figures)."""
+    n = stats["n_enrolled"]
+    resp = stats["response"]
+    out = [
+        ("Read source", f"{source_label(stats['source'])} ({stats['source']})"),
+        ("Patients analysed", f"{n} (of {stats.get('n_screened', n)} screened)"),
+        ("ORR (confirmed CR + PR)", proportion_text(resp["orr"], n)),
+        ("DCR (CR + PR + SD + NON-CR/NON-PD)", proportion_text(resp["dcr"], n)),
+    ]
+    for key, label in (("pfs", "Median PFS, months (95% CI)"), ("os", "Median OS, months (95% CI)")):
+        block = stats[key]
+        out.append((label, f"{median_ci(block)}; {block['events']} events, {block['censored']} censored"))
+    return out
+
+
+def _title_page(inp: CohortReportInput, anchors: dict[str, int], contents: list[tuple[str, str]]) -> list[Piece]:
+    prov, stats = inp.provenance, inp.stats
+    pieces = t.paragraph("COHORT SUMMARY REPORT", size=10, bold=True, colour="#1f4e79", after=0.04)
+    pieces += t.paragraph(prov.study_title, size=18, bold=True, after=0.04)
+    pieces += t.paragraph(f"Protocol {prov.protocol or '—'} · {stats['study']['criteria']}", size=11, after=0.18)
+    if stats.get("provisional_note"):
+        pieces += t.callout(stats["provisional_note"])
+    pieces += t.heading("Headline figures", space_before=0.04)
+    pieces += key_values(headline_pairs(stats))
+    pieces += t.heading("Provenance")
+    head = prov.audit_head or "— (empty audit trail)"
+    pieces += key_values([
+        ("Data cut (latest date in the data)", day(prov.data_cut)),
+        ("Generated", utc_stamp(prov.generated_at)),
+        ("Program", f"hccreview {prov.program_version}"),
+        ("Author", prov.author),
+        ("Study file", prov.file_name),
+        ("SHA-256 of the review data", prov.review_digest),
+        (f"Audit chain head (entry {prov.audit_entries})", head),
+    ], size=8.0)  # fmt: skip
+    pieces += t.heading("Criteria and settings")
+    pieces += key_values(settings_pairs(stats["study"]), size=8.0)
+    pieces += t.heading("Contents")
+    half = (len(contents) + 1) // 2
+    rows = []
+    for i in range(half):
+        right = contents[half + i] if half + i < len(contents) else None
+        rows.append([contents[i][0], _page_ref(anchors, contents[i][1]), right[0] if right else "",
+                     _page_ref(anchors, right[1]) if right else ""])  # fmt: skip
+    columns = [Column("Section"), Column("Page", "right"), Column("Section"), Column("Page", "right")]
+    pieces += table(columns, rows, header=False, zebra=False, size=8.5)
+    return pieces
+
+
+# --- baseline and response --------------------------------------------------------------------------------
+
+
+def _baseline(frame: pd.DataFrame) -> list[Piece]:
+    rows, styles, previous = [], {}, None
+    for i, rec in enumerate(frame.itertuples(index=False)):
+        name, category, n, share = rec
+        rows.append([name if name != previous else "", str(category), "" if pd.isna(n) else str(int(n)),
+                     "" if share is None or pd.isna(share) else f"{share:.1f}"])  # fmt: skip
+        if name != previous and i:
+            styles[i] = RowStyle(rule_above=True)
+        previous = name
+    columns = [Column("Characteristic"), Column("Category"), Column("n", "right"), Column("%", "right")]
+    return table(columns, rows, caption="Table 1. Baseline characteristics of the analysis population",
+                 styles=styles, zebra=False)  # fmt: skip
+
+
+def _responses(inp: CohortReportInput) -> list[Piece]:
+    stats = inp.stats
+    frame = inp.response_table
+    sources = list(frame.columns[1:])
+    columns = [Column("Best overall response", max_width=1.9)] + [
+        Column(f"{source_label(s)}", "right") for s in sources
+    ]
+    rows = [[str(v) for v in rec] for rec in frame.itertuples(index=False)]
+    styles = {i: RowStyle(bold=True) for i, r in enumerate(rows) if r[0].startswith(("ORR", "DCR"))}
+    n = stats["n_enrolled"]
+    resp = stats["response"]
+    pieces = t.paragraph(
+        f"Figures of the {source_label(stats['source']).lower()} ({stats['source']}), the source of every other "
+        f"table: ORR {proportion_text(resp['orr'], n)}; DCR {proportion_text(resp['dcr'], n)}. Confirmed best "
+        "overall responses (RECIST 1.1 §4.4); exact (Clopper–Pearson) 95% confidence intervals.",
+    )
+    pieces += table(columns, rows, caption="Table 2. Best overall response and response rates by read source",
+                    styles=styles, size=7.5)  # fmt: skip
+    notes = [
+        "Percentages of the patients analysed. ORR = confirmed CR + PR; DCR = CR + PR + SD + NON-CR/NON-PD (SD "
+        f"after at least {stats['study']['min_sd_days']} days). MISSING = no assessment after the origin.",
+    ]
+    if "PENDING" in resp["bor_counts"]:
+        notes.append("PENDING = central reads discordant and not yet adjudicated; counted as non-responders.")
+    if len(sources) > 1:
+        notes.append(f"Last row: patients whose best response differs from the {sources[0]} source.")
+    pieces += t.note(" ".join(notes))
+    unconfirmed = resp.get("bor_unconfirmed_counts") or {}
+    if unconfirmed:
+        line = ", ".join(f"{k} {v}" for k, v in unconfirmed.items())
+        pieces += t.note(f"Without the confirmation requirement ({stats['source']}): {line}.")
+    dor = stats.get("dor") or {}
+    if dor.get("n"):
+        pieces += t.heading("Duration of response")
+        pieces += key_values([
+            ("Confirmed responders", str(dor["n"])),
+            ("Events / censored", f"{dor['events']} / {dor['censored']}"),
+            ("Median, months (95% CI)", f"{median_ci(dor)}; {dor.get('ci_method', '')}"),
+        ], size=8.0)  # fmt: skip
+    return pieces
+
+
+# --- survival ---------------------------------------------------------------------------------------------
+
+
+def _km_page(
+    title: str, km: KMResult, block: dict[str, Any], censors: dict[str, list[float]], rule: str
+) -> list[Piece]:
+    pieces = t.title(title, section=title, anchor=title)
+    pieces += t.figure(lambda fig: cf.build_km([km], title, censor_times=censors, fig=fig), KM_HEIGHT,
+                       after=fit_km_to_slot)  # fmt: skip
+    pieces += t.note("Kaplan–Meier estimate with its pointwise 95% band; + = censored; median and 95% CI in the "
+                     f"legend ({block.get('ci_method', km.ci_method)}).")  # fmt: skip
+    summary = [
+        ("Patients", str(block["n"])),
+        ("Events / censored", f"{block['events']} / {block['censored']}"),
+        ("Median, months (95% CI)", median_ci(block)),
+        ("CI method of the median", str(block.get("ci_method", km.ci_method))),
+        ("Event and censoring rule", rule),
+    ]
+    pieces += key_values(summary, size=8.0)
+    rows = [[f"{r['time_months']:g}", str(r["at_risk"]), str(r["events_cumulative"]), str(r["censored_cumulative"])]
+            for r in block.get("risk_table", [])]  # fmt: skip
+    columns = [Column("Months", "right"), Column("At risk", "right"), Column("Events (cumulative)", "right"),
+               Column("Censored (cumulative)", "right")]  # fmt: skip
+    pieces += table(columns, rows, caption=f"Number at risk — {title.lower()}", size=7.5, fill=False)
+    return pieces
+
+
+def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
+    stats = inp.stats
+    groups = stats["subgroups"]["child_pugh"]
+    test = (stats["subgroups"].get("logrank") or {}).get(key)
+    p = None if not test else test.get("p_value")
+    curves = inp.pfs_by_child_pugh if key == "pfs" else inp.os_by_child_pugh
+    censors = inp.censor_months.get(f"{key}_cp", {})
+    pieces = t.title(title, section=title, anchor=title)
+    pieces += t.figure(lambda fig: cf.build_km_subgroups(curves, title, logrank_p=p, censor_times=censors, fig=fig),
+                       KM_HEIGHT, after=fit_km_to_slot)  # fmt: skip
+    rows = []
+    for cls in ("A", "B", "C"):
+        g = groups.get(cls) or {}
+        if not g.get("n"):
+            continue
+        block = g[key]
+        rows.append([f"Child-Pugh {cls}", str(g["n"]), f"{block['events']} / {block['censored']}", median_ci(block),
+                     proportion_text(g["orr"], g["n"])])  # fmt: skip
+    columns = [Column("Class"), Column("n", "right"), Column("Events / censored", "right"),
+               Column("Median, months (95% CI)", "right"), Column("ORR (exact 95% CI)", "right")]  # fmt: skip
+    pieces += table(columns, rows, caption=f"{title}: by class", size=7.5)
+    unknown = stats["subgroups"].get("child_pugh_unknown", 0)
+    name = test.get("test_name", "log-rank") if test else "log-rank"
+    detail = f" (χ² = {test['statistic']:.2f}, df = {test['df']}; {name})." if test else " (fewer than two classes)."
+    text = f"Log-rank test across the classes with patients: {p_value(p)}{detail}"
+    if unknown:
+        text += f" {unknown} patient(s) with unknown class are left out."
+    pieces += t.paragraph(text, size=8.0)
+    return pieces
+
+
+# --- waterfall, swimmer, toxicity -------------------------------------------------------------------------
+
+
+def _waterfall(inp: CohortReportInput) -> list[Piece]:
+    n = inp.stats["n_enrolled"]
+    rows = inp.waterfall
+    title = f"Best % change of the target sum — {source_label(inp.stats['source']).lower()} ({len(rows)} of {n})"
+    pieces = t.title("Tumour response: waterfall", section="Waterfall", anchor="Waterfall")
+    pieces += t.figure(lambda fig: cf.waterfall_figure(rows, title=title, fig=fig), 4.6)
+    pieces += t.note("Each bar is one patient's best (lowest) % change of the sum of target-lesion diameters from "
+                     "baseline (RECIST 1.1 §4.3.1), coloured by confirmed best overall response; dashed lines at "
+                     "+20% and −30%. Lesions of the reader whose read the source uses.")  # fmt: skip
+    reasons = Counter(inp.waterfall_excluded.values())
+    if reasons:
+        text = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items()))
+        pieces += t.paragraph(f"Not shown ({sum(reasons.values())} patients) — {text}.", size=8.0)
+    return pieces
+
+
+def _swimmer(inp: CohortReportInput) -> list[Piece]:
+    pieces = t.title("Time on treatment and outcome: swimmer plot", section="Swimmer", anchor="Swimmer")
+    lanes = inp.swimmer
+    shown = min(len(lanes), cf.MAX_SWIMMER_LANES)
+    height = min(8.6, 2.2 + 0.16 * shown)
+    pieces += t.figure(lambda fig: cf.build_swimmer(lanes, fig=fig), height)
+    pieces += t.note("Bars: time on treatment (first to last cycle), coloured by confirmed best overall response; "
+                     "grey line: follow-up to death or last contact; markers: response onset, progression, death, "
+                     "alive and progression-free at the data cut.")  # fmt: skip
+    return pieces
+
+
+def _toxicity(stats: dict[str, Any]) -> list[Piece]:
+    n = stats["n_enrolled"]
+    pieces = t.title("Adverse events", section="Adverse events", anchor="Adverse events")
+    rows = stats.get("toxicity") or []
+    if not rows:
+        return pieces + t.paragraph("No adverse events recorded in the analysis population.")
+    body = []
+    for r in rows:
+        g3plus = r["grade3"] + r["grade4"] + r["grade5"]
+        body.append([r["term"], r["soc"], count_pct(r["any_grade"], n), str(r["grade3"]), str(r["grade4"]),
+                     str(r["grade5"]), count_pct(g3plus, n), str(r["attributable_grade3plus"])])  # fmt: skip
+    columns = [Column("CTCAE term", max_width=1.6), Column("System organ class", max_width=1.6),
+               Column("Any grade n (%)", "right"), Column("Grade 3", "right"), Column("Grade 4", "right"),
+               Column("Grade 5", "right"), Column("Grade ≥3 n (%)", "right"),
+               Column("Attributable grade ≥3", "right")]  # fmt: skip
+    pieces += table(columns, body, caption=f"Table 3. Patients by worst CTCAE v5.0 grade per term (n = {n})", size=7.5)
+    pieces += t.note("Patients are counted once per term, at their worst grade (not events). Attributable = "
+                     "possible, probable or definite relation to study treatment. Percentages of the patients "
+                     "analysed.")  # fmt: skip
+    return pieces
+
+
+# --- the document -----------------------------------------------------------------------------------------
+
+
+def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
+    """All pieces of the cohort summary, and the anchor map that :func:`paginate` results are copied into (the
+    contents table reads page numbers from it when drawn)."""
+    anchors: dict[str, int] = {}
+    stats = inp.stats
+    has_adjudication = inp.adjudication is not None
+    contents = [
+        ("Baseline characteristics", "Baseline"),
+        ("Best overall response by read source", "Response"),
+        ("Progression-free survival", "Progression-free survival"),
+        ("Overall survival", "Overall survival"),
+        ("PFS by Child-Pugh class", "PFS by Child-Pugh class"),
+        ("OS by Child-Pugh class", "OS by Child-Pugh class"),
+        ("Waterfall plot", "Waterfall"),
+        ("Swimmer plot", "Swimmer"),
+        ("Adverse events", "Adverse events"),
+        *([("Central review and adjudication", "Adjudication")] if has_adjudication else []),
+        ("Methods", "Methods"),
+    ]
+    pieces = _title_page(inp, anchors, contents)
+    pieces += t.title("Baseline characteristics", section="Baseline", anchor="Baseline")
+    pieces += _baseline(inp.baseline_table)
+    pieces += t.title("Best overall response", section="Response", anchor="Response")
+    pieces += _responses(inp)
+    cens = inp.censor_months
+    pieces += _km_page("Progression-free survival", inp.pfs, stats["pfs"], cens.get("pfs", {}),
+                       "event = first documented PD or death from any cause; otherwise censored at the last adequate "
+                       "tumour assessment (at the origin without one); see Methods")  # fmt: skip
+    pieces += _km_page("Overall survival", inp.os, stats["os"], cens.get("os", {}),
+                       "event = death from any cause; otherwise censored at the last date known alive")  # fmt: skip
+    pieces += _subgroup_page("PFS by Child-Pugh class", "pfs", inp)
+    pieces += _subgroup_page("OS by Child-Pugh class", "os", inp)
+    pieces += _waterfall(inp)
+    pieces += _swimmer(inp)
+    pieces += _toxicity(stats)
+    if inp.adjudication is not None:
+        pieces += adjudication_pieces(inp.adjudication, stats)
+    pieces += methods_pieces(stats, has_adjudication=has_adjudication)
+    return pieces, anchors
+
+
+__all__ = ["cohort_pieces", "fit_km_to_slot", "headline_pairs"]

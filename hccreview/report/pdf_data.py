@@ -1,0 +1,164 @@
+"""What the PDF renderers are given: plain data gathered by ``services.reporting`` (no store, no services here).
+
+The cohort summary takes the ``stats --json`` dictionary (the one source of truth for every number it
+prints), the dashboard's display frames and figure inputs, and the adjudication summary; a case packet takes
+one :class:`CaseSection` per patient. Both carry :class:`Provenance`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+from hccreview.domain.records import AdverseEvent, Cycle
+from hccreview.domain.survival import KMResult
+from hccreview.report.cohort_figures import SwimmerLane
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Which data a document shows and who made it when (title page, running header, PDF metadata)."""
+
+    study_title: str
+    protocol: str
+    data_cut: date | None  # the latest assessment / contact date in the data
+    generated_at: datetime  # UTC
+    program_version: str
+    review_digest: str  # SHA-256 of the review data and audit trail
+    audit_head: str | None  # entry_hash of the newest audit entry
+    audit_entries: int
+    file_name: str
+    author: str
+
+
+@dataclass(frozen=True)
+class AdjudicationSummary:
+    """Central review at a glance: counts, the discordant cases, decisions and reader performance.
+
+    ``queue``: one dict per discordant patient (``subject_id``, ``readers``, ``bor_a``, ``bor_b``,
+    ``pd_date_a``, ``pd_date_b``, ``reasons``, ``status``, ``chosen_reader``); ``decisions``: one dict per
+    decision in force (``subject_id``, ``chosen_reader``, ``reason``, ``adjudicator``, ``signed``);
+    ``performance``: ``services.adjudication.reader_performance``.
+    """
+
+    central_cases: int
+    discordant: int
+    pending: int | None
+    adjudicated: int
+    signed: int
+    queue: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    performance: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CohortReportInput:
+    """Everything the cohort summary shows. ``stats`` is ``compute_cohort_stats(...).to_dict()``."""
+
+    provenance: Provenance
+    stats: dict[str, Any]
+    sources: list[str]
+    response_table: pd.DataFrame  # services.dashboard_tables.response_table (one column per source)
+    baseline_table: pd.DataFrame  # services.dashboard_tables.baseline_table
+    pfs: KMResult
+    os: KMResult
+    pfs_by_child_pugh: dict[str, KMResult]
+    os_by_child_pugh: dict[str, KMResult]
+    censor_months: dict[str, dict[str, list[float]]]  # "pfs" / "os" / "pfs_cp" / "os_cp" -> label -> months
+    waterfall: list[tuple[str, float, str]]
+    waterfall_excluded: dict[str, str]
+    swimmer: list[SwimmerLane]
+    adjudication: AdjudicationSummary | None = None
+
+
+@dataclass(frozen=True)
+class LesionLine:
+    """One lesion of one reader: size counted per assessment date (targets) and status per date."""
+
+    lesion_id: str
+    kind: str  # "target" | "non-target" | "new"
+    organ: str
+    site: str
+    is_node: bool
+    sizes: dict[date, float | None]
+    statuses: dict[date, str]
+
+
+@dataclass(frozen=True)
+class TimepointLine:
+    """One assessment of one reader: sums, computed responses and the reader's stated response."""
+
+    date: date
+    visit: str
+    target_sum_mm: float | None
+    pct_from_baseline: float | None
+    pct_from_nadir: float | None
+    target: str | None
+    non_target: str | None
+    new_lesion: bool | None
+    computed: str | None
+    stated: str | None
+
+
+@dataclass(frozen=True)
+class ReaderRead:
+    """One read of the case (investigator or a central reader)."""
+
+    reader: str
+    role: str
+    baseline_date: date | None
+    baseline_sum_mm: float | None
+    lesions: list[LesionLine]
+    timepoints: list[TimepointLine]
+    bor_stated: str | None
+    bor_stated_rule: str
+    bor_computed: str | None
+    visits: dict[date, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseSection:
+    """One patient of a case packet (DESIGN §4 adjudication; issue 9 item 2)."""
+
+    subject_id: str
+    summary: str  # why the case is in the packet, e.g. "best overall response differs (SD vs PR)"
+    status: str  # queue status / decision in force
+    baseline: list[tuple[str, str]]
+    origin: date | None
+    cycles: list[Cycle]
+    adverse_events: list[AdverseEvent]
+    assessments: list[tuple[date, str]]  # the timeline's markers (date, response code)
+    assessments_caption: str
+    progression: date | None
+    death: date | None
+    last_contact: date | None
+    planned_days: int
+    reads: list[ReaderRead]
+    choices: list[str]  # the reads the decision box offers (the two central readers first)
+    spider: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CasePacketInput:
+    """A case packet: the selection (``"discordant"``, ``"all"`` or ids), the cases, and study settings."""
+
+    provenance: Provenance
+    selection: str
+    criteria: str
+    settings: dict[str, Any]
+    cases: list[CaseSection]
+
+
+__all__ = [
+    "AdjudicationSummary",
+    "CasePacketInput",
+    "CaseSection",
+    "CohortReportInput",
+    "LesionLine",
+    "Provenance",
+    "ReaderRead",
+    "TimepointLine",
+]
