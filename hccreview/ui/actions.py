@@ -57,8 +57,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+E",),
         "export_report",
         SP.SP_DialogSaveButton,
-        "PDF export arrives with the report module",
-        enabled=False,
+        "Export the cohort summary or a meeting case packet as PDF",
     ),
     ActionSpec(
         "quit", "&Quit", (QKeySequence.StandardKey.Quit, "Ctrl+Q"), "close", SP.SP_DialogCloseButton, "Quit hccreview"
@@ -137,6 +136,51 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "show_about",
         SP.SP_MessageBoxInformation,
         "Version, study file and Qt version",
+    ),
+    # Central tabs, adjudication and meeting (review_tabs.py)
+    ActionSpec("show_case", "&Case view", ("Ctrl+4",), "show_case", SP.SP_FileIcon, "Show the patient's case"),
+    ActionSpec(
+        "show_adjudication",
+        "A&djudication",
+        ("Ctrl+3",),
+        "show_adjudication",
+        SP.SP_FileDialogDetailedView,
+        "Discordance queue and decisions",
+    ),
+    ActionSpec(
+        "show_dashboard",
+        "Cohort &dashboard",
+        ("Ctrl+5",),
+        "show_dashboard",
+        SP.SP_FileDialogInfoView,
+        "Live cohort statistics",
+    ),
+    ActionSpec(
+        "next_open_case",
+        "Next &open discordant case",
+        ("Ctrl+Shift+D",),
+        "next_open_case",
+        SP.SP_MediaSkipForward,
+        "Next case awaiting adjudication",
+    ),
+    ActionSpec(
+        "sign_decision",
+        "&Sign decision…",
+        ("Ctrl+Shift+S",),
+        "sign_decision",
+        SP.SP_DialogApplyButton,
+        "Sign the adjudication decision (password re-entry)",
+    ),
+    ActionSpec(
+        "meeting_mode",
+        "&Meeting mode",
+        ("Ctrl+Shift+M",),
+        "open_meeting",
+        SP.SP_TitleBarMaxButton,
+        "Present the open discordant cases full screen with the impact of each choice",
+    ),
+    ActionSpec(
+        "sign_in", "Sign &in as…", ("Ctrl+Shift+L",), "sign_in", SP.SP_DialogYesButton, "Sign in as another user"
     ),
 )
 

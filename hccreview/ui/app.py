@@ -63,9 +63,19 @@ class StudyLauncher(QObject):
         self.runner = Runner(self)
         self.windows: list[QWidget] = []
 
-    def show_session(self, session: StudySession, replaces: QWidget | None = None) -> QWidget:
+    def show_session(self, session: StudySession, replaces: QWidget | None = None) -> QWidget | None:
+        """Sign the user in on ``session`` (DESIGN §4: everything is audited under their id), then show it.
+
+        Cancelling the sign-in closes the study; with no window left, the application quits.
+        """
+        from hccreview.ui.dialogs.sign_in import SignInDialog
         from hccreview.ui.main_window import MainWindow
 
+        if session.signed_in is None and SignInDialog.ask(session, replaces) is None:
+            session.close()
+            if not self.windows:
+                QApplication.quit()
+            return None
         window = MainWindow(session, settings=self.settings)
         window.open_requested.connect(lambda path, w=window: self.open(path, replaces=w))
         self.windows.append(window)
@@ -110,11 +120,11 @@ def run_gui(study: str | None = None) -> int:
         _report_error(str(exc))
         return 1
     launcher = StudyLauncher(settings, app)
-    launcher.show_session(session)
     quit_after = os.environ.get("HCCREVIEW_QUIT_AFTER_MS")
-    if quit_after:  # smoke tests: start, draw, leave
+    if quit_after:  # smoke tests: start, draw, leave (also closes the sign-in dialog)
         QTimer.singleShot(int(quit_after), app.closeAllWindows)
         QTimer.singleShot(int(quit_after), app.quit)
+    QTimer.singleShot(0, lambda: launcher.show_session(session))  # sign-in runs inside the event loop
     status = app.exec()
     for window in launcher.windows:
         window.close()  # closes its study (idempotent)

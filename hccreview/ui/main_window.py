@@ -38,10 +38,12 @@ from hccreview.ui.actions import (
 )
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.about import AboutDialog
+from hccreview.ui.dialogs.export_dialog import ExportDialog
 from hccreview.ui.dialogs.import_dialog import ImportDialog
+from hccreview.ui.dialogs.sign_in import SignInDialog
 from hccreview.ui.review_commands import SetReviewStateCommand
+from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
-from hccreview.ui.views.case_view import CaseView
 from hccreview.ui.views.navigator import NavigatorPanel
 from hccreview.ui.workers import Runner
 
@@ -81,8 +83,9 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.navigator_dock)
-        self.case_view = CaseView(self.session, self.bus, self.runner, self.undo_stack, self)
-        self.setCentralWidget(self.case_view)
+        self.tabs = ReviewTabs(self.session, self.bus, self.runner, self.undo_stack, self)
+        self.case_view = self.tabs.case_view
+        self.setCentralWidget(self.tabs)
 
         self.actions_by_name = build_actions(self)
         self._build_menus()
@@ -93,7 +96,8 @@ class MainWindow(QMainWindow):
         self.bus.changed.connect(self._changed)
         self.runner.busy_changed.connect(self.busy.setVisible)
         self.runner.error.connect(self.show_error)
-        self.case_view.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.tabs.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.tabs.subject_requested.connect(self.navigator.select_subject)
 
         self._default_state = self.saveState()
         self._restore_layout()
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         file_menu.addAction(a["import"])
         file_menu.addAction(a["export_report"])
+        file_menu.addAction(a["sign_in"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
 
@@ -141,7 +146,10 @@ class MainWindow(QMainWindow):
         self.view_menu = view_menu
 
         review_menu = bar.addMenu("&Review")
-        for name in ("previous", "next", "next_unreviewed", "next_discordant", None, "mark_reviewed"):
+        for name in (
+            "previous", "next", "next_unreviewed", "next_discordant", None, "mark_reviewed", None,
+            "show_case", "show_adjudication", "show_dashboard", "next_open_case", "sign_decision", "meeting_mode",
+        ):  # fmt: skip
             review_menu.addSeparator() if name is None else review_menu.addAction(a[name])
 
         help_menu = bar.addMenu("&Help")
@@ -166,7 +174,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.study_label = QLabel(self.session.path.name)
         self.study_label.setObjectName("status_study")
-        self.user_label = QLabel(f"User: {self.session.user}")
+        who = self.session.signed_in
+        self.user_label = QLabel(f"User: {who.username} ({who.role.value})" if who else f"User: {self.session.user}")
         self.user_label.setObjectName("status_user")
         self.progress_label = QLabel("Loading…")
         self.progress_label.setObjectName("status_progress")
@@ -177,7 +186,8 @@ class MainWindow(QMainWindow):
         self.busy.setTextVisible(False)
         self.busy.setToolTip("Working…")
         self.busy.setVisible(False)
-        for widget in (self.busy, self.study_label, self.user_label, self.progress_label):
+        self.adjudication_label = self.tabs.adjudication_label
+        for widget in (self.busy, self.study_label, self.user_label, self.adjudication_label, self.progress_label):
             bar.addPermanentWidget(widget)
 
     def _restore_layout(self) -> None:
@@ -189,6 +199,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self.navigator.restore_state(self.settings)
+        self.tabs.restore_state(self.settings)
         self._first_show = state is None  # no saved layout: size the dock once the window is shown
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -277,6 +288,7 @@ class MainWindow(QMainWindow):
     def set_source(self, source: str) -> None:
         """Show the best responses of ``source`` in the navigator (remembered per study)."""
         self.navigator.set_source(source)
+        self.tabs.set_source(source)
         self.settings.set_source(self.session.path, source)
         for action in self.source_group.actions():
             action.setChecked(action.data() == source)
@@ -339,7 +351,39 @@ class MainWindow(QMainWindow):
             self.open_requested.emit(str(result.study))
 
     def export_report(self) -> None:
-        self.statusBar().showMessage("PDF export arrives with the report module", 3000)
+        """File ▸ Export report: the cohort summary or a case packet as PDF, rendered off the GUI thread."""
+
+        def done(r: object) -> None:
+            self.statusBar().showMessage(f"Wrote {r.path} ({r.pages} pages, {r.seconds:.1f} s)", 10000)  # type: ignore[attr-defined]
+
+        ExportDialog.ask(self, self.session, self.runner, on_done=done, on_error=self.show_error)
+
+    # the central tabs' actions (review_tabs.py)
+    def show_case(self) -> None:
+        self.tabs.show_case()
+
+    def show_adjudication(self) -> None:
+        self.tabs.show_adjudication()
+
+    def show_dashboard(self) -> None:
+        self.tabs.show_dashboard()
+
+    def next_open_case(self) -> None:
+        self.tabs.next_open_case()
+
+    def sign_decision(self) -> None:
+        self.tabs.sign_decision()
+
+    def open_meeting(self) -> None:
+        self.tabs.open_meeting()
+
+    def sign_in(self) -> None:
+        """Sign in as another user; what the window shows follows that user's role (blinding)."""
+        user = SignInDialog.ask(self.session, self, runner=self.runner)
+        if user is not None:
+            self.user_label.setText(f"User: {user.username} ({user.role.value})")
+            self.tabs.signed_in()
+            self.reload()
 
     def show_about(self) -> None:
         AboutDialog.ask(self, self.session.path, self.overview.title if self.overview else None)
@@ -364,6 +408,7 @@ class MainWindow(QMainWindow):
     def save_layout(self) -> None:
         self.settings.set_window_layout(self.saveGeometry(), self.saveState())
         self.navigator.save_state(self.settings)
+        self.tabs.save_state(self.settings)
         current = self.navigator.current_subject()
         if current:
             self.settings.set_last_subject(self.session.path, current)
@@ -372,6 +417,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closed:
             self.save_layout()
+            self.tabs.close_meeting()
             self._closed = True
             self.bus.blockSignals(True)  # no panel starts new work now
             self._drain(30.0)  # let a running write finish, and its callbacks run, before the file closes

@@ -200,8 +200,17 @@ def test_about_and_import_go_through_their_ask(qtbot, make_window, monkeypatch) 
     assert calls[1][0] == "import" and calls[1][1][1] is window.session
     text = about.about_text(window.session.path, "T")
     assert __version__ in text and str(window.session.path) in text and "Qt" in text
-    export = window.actions_by_name["export_report"]
-    assert not export.isEnabled() and "report module" in export.toolTip()
+
+
+def test_export_report_renders_a_pdf_off_the_gui_thread(qtbot, make_window, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from hccreview.ui.dialogs import export_dialog
+
+    window = make_window()
+    out = tmp_path / "summary.pdf"
+    monkeypatch.setattr(export_dialog.ExportDialog, "choose", classmethod(lambda cls, *a: (None, out)))
+    window.actions_by_name["export_report"].trigger()
+    qtbot.waitUntil(lambda: "Wrote" in window.statusBar().currentMessage(), timeout=60000)
+    assert out.read_bytes().startswith(b"%PDF") and str(out) in window.statusBar().currentMessage()
 
 
 def test_every_action_has_a_shortcut(make_window) -> None:  # type: ignore[no-untyped-def]
@@ -214,11 +223,21 @@ def test_every_action_has_a_shortcut(make_window) -> None:  # type: ignore[no-un
     assert len(keys) == len(set(keys)), "two actions share a shortcut"
 
 
-def test_open_recent_replaces_the_window(qtbot, review_study: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_open_recent_replaces_the_window(qtbot, review_study: Path, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import shutil
 
+    from hccreview.services import auth
     from hccreview.services.session import open_study
     from hccreview.ui.app import StudyLauncher
+    from hccreview.ui.dialogs.sign_in import SignInDialog
+
+    signed: list[str] = []
+
+    def ask(cls, session, *a, **k):  # type: ignore[no-untyped-def]
+        signed.append(str(session.path))
+        return auth.sign_in(session, "admin", "admin-demo")
+
+    monkeypatch.setattr(SignInDialog, "ask", classmethod(ask))
 
     other = tmp_path / "other.db"
     shutil.copyfile(review_study, other)
@@ -236,6 +255,8 @@ def test_open_recent_replaces_the_window(qtbot, review_study: Path, tmp_path: Pa
     second = launcher.windows[0]
     qtbot.addWidget(second)
     assert second.session.path == other and not first.isVisible()
+    assert [Path(s).name for s in signed] == [review_study.name, "other.db"]  # each study opens with a sign-in
+    assert second.session.signed_in is not None and second.session.signed_in.username == "admin"
     assert [p.name for p in settings.recent_files()[:2]] == ["other.db", review_study.name]
     assert settings.last_study == other.resolve()
     qtbot.waitUntil(lambda: second.overview is not None)

@@ -232,6 +232,8 @@ class NavigatorModel(QAbstractTableModel):
             case Column.BOR_UNCONFIRMED:
                 return self.bor(row, confirmed=False)
             case Column.PFS:
+                if row.bor.get("adjudicated") == "PENDING" and not row.pfs_event:
+                    return "pending"  # no adjudicated tumour assessment yet (PFS follows the adjudicated source)
                 return _survival(row.pfs_months, row.pfs_event)
             case Column.OS:
                 return _survival(row.os_months, row.os_event)
