@@ -231,7 +231,8 @@ class CohortStats:
             return None
         return (
             f"Provisional: {len(self.pending)} of {self.n_enrolled} patients await adjudication "
-            "(best response PENDING, counted as non-responders)."
+            "(best response PENDING, counted as non-responders; "
+            "left out of PFS and duration of response until adjudicated)."
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -329,9 +330,20 @@ def _counts(codes: Iterable[str], with_pending: bool) -> dict[str, int]:
     return counts
 
 
+def _time_to_event(outcomes: list[SubjectOutcome], which: str) -> list[EndpointResult]:
+    """The subjects' ``which`` endpoint results that enter a survival analysis.
+
+    A subject whose tumour assessments await adjudication (PENDING) has no PFS or DoR under the adjudicated
+    source yet: it is left out of those analyses (rather than censored at day 0, which gives the same curve but
+    misleading counts); its OS does not depend on the reads and stays in.
+    """
+    pending_out = which in ("pfs", "dor")
+    results = [getattr(o, which) for o in outcomes if not (pending_out and o.source_status == "pending")]
+    return [r for r in results if r is not None]
+
+
 def _km(outcomes: list[SubjectOutcome], which: str, label: str) -> KMResult:
-    results = [getattr(o, which) for o in outcomes]
-    results = [r for r in results if r is not None]
+    results = _time_to_event(outcomes, which)
     return kaplan_meier([r.days for r in results], [r.event for r in results], label=label)
 
 
@@ -357,8 +369,8 @@ def _subgroups(outcomes: list[SubjectOutcome]) -> dict[str, object]:
     tests = {}
     for which in ("pfs", "os"):
         groups = {
-            cls: ([getattr(o, which).days for o in m], [getattr(o, which).event for o in m])
-            for cls, m in by_class.items()
+            cls: ([r.days for r in rs], [r.event for r in rs])
+            for cls, rs in ((c, _time_to_event(m, which)) for c, m in by_class.items())
         }
         result = logrank(groups)
         tests[which] = result.to_dict() if result else None
