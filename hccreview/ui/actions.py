@@ -182,6 +182,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "sign_in", "Sign &in as…", ("Ctrl+Shift+L",), "sign_in", SP.SP_DialogYesButton, "Sign in as another user"
     ),
+    ActionSpec(
+        "manage_users",
+        "&Users…",
+        ("Ctrl+Shift+U",),
+        "manage_users",
+        SP.SP_DirHomeIcon,
+        "Add users, reset passwords (admin)",
+    ),
 )
 
 #: Shortcuts the window sets on actions Qt makes for it (for documentation and the tests).

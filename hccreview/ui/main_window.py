@@ -41,6 +41,7 @@ from hccreview.ui.dialogs.about import AboutDialog
 from hccreview.ui.dialogs.export_dialog import ExportDialog
 from hccreview.ui.dialogs.import_dialog import ImportDialog
 from hccreview.ui.dialogs.sign_in import SignInDialog
+from hccreview.ui.dialogs.users import UsersDialog
 from hccreview.ui.review_commands import SetReviewStateCommand
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(a["import"])
         file_menu.addAction(a["export_report"])
         file_menu.addAction(a["sign_in"])
+        file_menu.addAction(a["manage_users"])
         file_menu.addSeparator()
         file_menu.addAction(a["quit"])
 
@@ -385,6 +387,10 @@ class MainWindow(QMainWindow):
             self.tabs.signed_in()
             self.reload()
 
+    def manage_users(self) -> None:
+        """File ▸ Users: add users, reset passwords, (de)activate accounts (admin only)."""
+        UsersDialog.ask(self.session, self.runner, self)
+
     def show_about(self) -> None:
         AboutDialog.ask(self, self.session.path, self.overview.title if self.overview else None)
 
@@ -402,6 +408,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ lifetime
     def _subject_selected(self, subject_id: str) -> None:
         self.case_view.show_subject(subject_id)
+        self.tabs.read_entry.show_subject(subject_id)
         self.settings.set_last_subject(self.session.path, subject_id)
         self._update_enabled()
 

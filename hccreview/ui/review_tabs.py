@@ -1,4 +1,4 @@
-"""The main window's central area: the Case, Adjudication and Cohort dashboard tabs, and meeting mode.
+"""The main window's central area: the Case, Adjudication, Cohort dashboard and Reads tabs, and meeting mode.
 
 Composition only: each panel owns its data and refreshes itself from the ChangeBus. This class connects the
 panels to each other (a click on a patient in the dashboard or the queue opens that patient's case) and gives
@@ -19,11 +19,12 @@ from hccreview.ui.views.adjudication_queue import counts_text
 from hccreview.ui.views.case_view import CaseView
 from hccreview.ui.views.dashboard import DashboardPanel
 from hccreview.ui.views.meeting_mode import MeetingModeWindow
+from hccreview.ui.views.read_entry import ReadEntryPanel
 from hccreview.ui.workers import Runner
 
 
 class ReviewTabs(QTabWidget):
-    """Case view, adjudication panel and cohort dashboard as tabs (GUI thread only).
+    """Case view, adjudication panel, cohort dashboard and the reader's read entry as tabs (GUI thread only).
 
     Signals:
         subject_requested(str): a panel asked to open a patient's case (the window selects it in the navigator).
@@ -48,9 +49,11 @@ class ReviewTabs(QTabWidget):
         self.case_view = CaseView(session, bus, runner, undo_stack, self)
         self.adjudication = AdjudicationPanel(session, bus, runner, undo_stack, self)
         self.dashboard = DashboardPanel(session, bus, runner, self)
+        self.read_entry = ReadEntryPanel(session, bus, runner, undo_stack, self)
         self.addTab(self.case_view, "&Case")
         self.addTab(self.adjudication, "A&djudication")
-        self.addTab(self.dashboard, "Cohort das&hboard")
+        self.addTab(self.dashboard, "Cohort da&shboard")
+        self.addTab(self.read_entry, "Re&ads")  # Alt+R is the Review menu's
         self.meeting: MeetingModeWindow | None = None
         self.adjudication_label = QLabel("")
         self.adjudication_label.setObjectName("status_adjudication")
@@ -58,7 +61,7 @@ class ReviewTabs(QTabWidget):
         self.adjudication.subject_activated.connect(self._open_case)
         self.dashboard.subject_activated.connect(self._open_case)
         self.adjudication.counts_changed.connect(lambda c: self.adjudication_label.setText(counts_text(c)))
-        for panel in (self.case_view, self.adjudication):
+        for panel in (self.case_view, self.adjudication, self.read_entry):
             panel.status_message.connect(self.status_message)
         self.dashboard.failed.connect(lambda text: self.status_message.emit(f"Dashboard: {text}"))
 
@@ -105,6 +108,7 @@ class ReviewTabs(QTabWidget):
         """Another user signed in: what they may see changes (blinding)."""
         self.undo_stack.clear()
         self.adjudication.reload()
+        self.read_entry.reload()
 
     # ------------------------------------------------------------------ state
     def set_source(self, source: str) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 
@@ -119,11 +120,15 @@ class Runner(QObject):
             return key is None or self._generation.get(key) == generation
 
         def done(result: object) -> None:
+            if not shiboken6.isValid(self):  # the runner's owner (a window) was destroyed: nobody to tell
+                return
             self._finish(signals)
             if current() and on_done is not None:
                 on_done(result)
 
         def failed(exc: object) -> None:
+            if not shiboken6.isValid(self):
+                return
             self._finish(signals)
             if not current():
                 return

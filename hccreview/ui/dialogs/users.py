@@ -1,0 +1,365 @@
+"""User administration (issue 7 item 1): an admin adds users, resets passwords and (de)activates accounts.
+
+Admin only: :meth:`UsersDialog.ask` refuses other roles with a message and opens nothing (the signed-in
+user is in memory). Every call of ``services.auth`` that reads or writes the study runs on the runner's
+database lane (hashing a password is deliberately slow); the service checks the admin role again and audits
+each change (without secrets).
+(De)activating needs a reason (``ReasonDialog.ask``). Refusals are shown inline; the dialog stays open.
+
+``auth.users`` does not say whether an account is active: the "Active" column shows what this dialog has
+set ("yes" / "no") and "?" otherwise, and both Deactivate and Activate stay offered while it is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hccreview.domain.records import Role
+from hccreview.services import auth
+from hccreview.services.auth import User
+from hccreview.services.session import StudySession
+from hccreview.ui.dialogs.reason import ReasonDialog
+from hccreview.ui.workers import Runner
+
+ERROR_STYLE = "QLabel { color: #c62828; }"
+MIN_PASSWORD = 8
+COLUMNS = ("User id", "Name", "Role", "Active")
+
+
+def error_text(exc: BaseException) -> str:
+    """A refused account change as one sentence."""
+    if isinstance(exc, KeyError):
+        return f"No such user: {exc.args[0] if exc.args else exc}"
+    if isinstance(exc, PermissionError | ValueError | auth.AuthError):
+        return str(exc)
+    return f"Failed: {type(exc).__name__}: {exc}"
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """What the Add user form collected."""
+
+    username: str
+    full_name: str
+    role: Role
+    password: str
+
+
+class PasswordForm(QDialog):
+    """A small modal form: a new user (id, full name, role, password twice) or a new password (twice).
+
+    OK stays disabled until the form is complete and the two passwords agree. Signals: QDialog's only.
+    GUI thread only; no database access.
+    """
+
+    def __init__(self, title: str, parent: QWidget | None = None, *, new_user: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("password_form")
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.new_user = new_user
+        self.username = QLineEdit()
+        self.username.setObjectName("user_id")
+        self.full_name = QLineEdit()
+        self.full_name.setObjectName("user_name")
+        self.role = QComboBox()
+        self.role.setObjectName("user_role")
+        for role in Role:
+            self.role.addItem(role.value, role)
+        self.password = QLineEdit()
+        self.password.setObjectName("user_password")
+        self.repeat = QLineEdit()
+        self.repeat.setObjectName("user_repeat")
+        for edit in (self.password, self.repeat):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        if new_user:
+            form.addRow("&User id:", self.username)
+            form.addRow("&Full name:", self.full_name)
+            form.addRow("R&ole:", self.role)
+        form.addRow("&Password:", self.password)
+        form.addRow("R&epeat password:", self.repeat)
+        self.hint = QLabel()
+        self.hint.setEnabled(False)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.buttons)
+        for edit in (self.username, self.full_name, self.password, self.repeat):
+            edit.textChanged.connect(self._update)
+        self._update()
+
+    @property
+    def ok_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def problem(self) -> str | None:
+        """Why the form cannot be accepted yet (None: it can)."""
+        if self.new_user and not (self.username.text().strip() and self.full_name.text().strip()):
+            return "user id and full name"
+        if len(self.password.text()) < MIN_PASSWORD:
+            return f"a password of at least {MIN_PASSWORD} characters"
+        if self.password.text() != self.repeat.text():
+            return "the two passwords differ"
+        return None
+
+    def _update(self) -> None:
+        problem = self.problem()
+        self.ok_button.setEnabled(problem is None)
+        self.hint.setText("" if problem is None else f"Needed: {problem}")
+
+    def accept(self) -> None:
+        if self.problem() is None:
+            super().accept()
+
+    def result_user(self) -> NewUser:
+        return NewUser(self.username.text().strip(), self.full_name.text().strip(), self.role.currentData(),
+                       self.password.text())  # fmt: skip
+
+    @classmethod
+    def ask_new_user(cls, parent: QWidget | None) -> NewUser | None:
+        """Ask modally for a new account; None when cancelled (tests replace this classmethod)."""
+        form = cls("Add user", parent, new_user=True)
+        try:
+            return form.result_user() if form.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            form.deleteLater()
+
+    @classmethod
+    def ask_password(cls, parent: QWidget | None, username: str) -> str | None:
+        """Ask modally for ``username``'s new password; None when cancelled (tests replace this classmethod)."""
+        form = cls(f"Reset the password of {username}", parent, new_user=False)
+        try:
+            return form.password.text() if form.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            form.deleteLater()
+
+
+class UsersDialog(QDialog):
+    """The study's accounts: a table (id, name, role, active) and Add user / Reset password / (De)activate.
+
+    Signals: QDialog's only. Every ``services.auth`` call runs on ``runner``'s database lane; the callbacks
+    (GUI thread) refresh the table or show the refusal inline.
+    """
+
+    def __init__(self, session: StudySession, runner: Runner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("users_dialog")
+        self.setWindowTitle(f"Users — {session.path.name}")
+        self.session, self.runner = session, runner
+        self.users: list[User] = []
+        self.active: dict[str, bool] = {}  # what this dialog has set (auth.users does not say)
+        self._pending = 0
+        self._closed = False
+        self.last_done = ""
+        self._select_after: str | None = None
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("users_table")
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.add_button = QPushButton("&Add user…")
+        self.reset_button = QPushButton("&Reset password…")
+        self.deactivate_button = QPushButton("&Deactivate…")
+        self.activate_button = QPushButton("A&ctivate…")
+        for name, button in (("add_user", self.add_button), ("reset_password", self.reset_button),
+                             ("deactivate", self.deactivate_button), ("activate", self.activate_button)):  # fmt: skip
+            button.setObjectName(name)
+        self.add_button.clicked.connect(self.add_user)
+        self.reset_button.clicked.connect(self.reset_password)
+        self.deactivate_button.clicked.connect(lambda: self.set_active(False))
+        self.activate_button.clicked.connect(lambda: self.set_active(True))
+        self.message = QLabel()
+        self.message.setObjectName("users_message")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.hide()
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.reset_button, self.deactivate_button, self.activate_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(close)
+        self.resize(560, 360)
+        self.table.itemSelectionChanged.connect(self._update)
+        self._update()
+        self.reload()
+
+    # ------------------------------------------------------------------ loading
+    def reload(self) -> None:
+        """Load the accounts (database lane)."""
+        self._run(auth.users, self.session, on_done=self._users_arrived, quiet=True)
+
+    def _users_arrived(self, users: list[User]) -> None:
+        current = self._select_after or self.selected_user()
+        self._select_after = None
+        self.users = list(users)
+        self.table.setRowCount(len(self.users))
+        for i, user in enumerate(self.users):
+            active = self.active.get(user.username)
+            cells = (
+                user.username,
+                user.full_name,
+                user.role.value,
+                "?" if active is None else "yes" if active else "no",
+            )
+            for col, text in enumerate(cells):
+                self.table.setItem(i, col, QTableWidgetItem(text))
+            if user.username == current:
+                self.table.selectRow(i)
+        self._update()
+
+    @property
+    def busy(self) -> bool:
+        """True while an account change or a load runs."""
+        return self._pending > 0
+
+    def selected_user(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.table.item(rows[0].row(), 0).text() if rows else None
+
+    def select_user(self, username: str) -> None:
+        for i, user in enumerate(self.users):
+            if user.username == username:
+                self.table.selectRow(i)
+
+    def _update(self) -> None:
+        chosen = self.selected_user()
+        idle = self._pending == 0
+        self.add_button.setEnabled(idle)
+        active = self.active.get(chosen or "")
+        self.reset_button.setEnabled(idle and chosen is not None)
+        self.deactivate_button.setEnabled(idle and chosen is not None and active is not False)
+        self.activate_button.setEnabled(idle and chosen is not None and active is not True)
+
+    # ------------------------------------------------------------------ actions
+    def add_user(self) -> None:
+        new = PasswordForm.ask_new_user(self)
+        if new is None:
+            return
+        self._run(auth.add_user, self.session, username=new.username, full_name=new.full_name, role=new.role,
+                  password=new.password, on_done=lambda user: self._done(f"Added {user.username} ({user.role.value})",
+                                                                          user.username))  # fmt: skip
+
+    def reset_password(self) -> None:
+        username = self.selected_user()
+        if username is None:
+            return
+        password = PasswordForm.ask_password(self, username)
+        if password is None:
+            return
+        self._run(auth.reset_password, self.session, username=username, new_password=password,
+                  on_done=lambda _r: self._done(f"Password of {username} reset", username))  # fmt: skip
+
+    def set_active(self, active: bool) -> None:
+        username = self.selected_user()
+        if username is None:
+            return
+        verb = "Activate" if active else "Deactivate"
+        reason = ReasonDialog.ask(self, f"{verb} {username}", f"Why {verb.lower()} the account {username}?")
+        if reason is None:
+            return
+
+        def done(_result: object) -> None:
+            self.active[username] = active
+            self._done(f"{username} {'activated' if active else 'deactivated'}", username)
+
+        self._run(auth.set_user_active, self.session, username=username, active=active, reason=reason, on_done=done)
+
+    # ------------------------------------------------------------------ plumbing
+    def _run(
+        self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None], quiet: bool = False, **kwargs: Any
+    ) -> None:
+        """Run ``fn`` on the database lane; ``quiet`` keeps the last message (a reload after a change)."""
+        self._pending += 1
+        if not quiet:
+            self._hide_message()
+        self._update()
+
+        def finished(result: object) -> None:
+            self._pending -= 1
+            if not self._closed:
+                on_done(result)
+                self._update()
+
+        self.runner.run(fn, *args, lane="db", on_done=finished, on_error=self._failed, **kwargs)
+
+    def _done(self, text: str, username: str) -> None:
+        self.message.setStyleSheet("")
+        self.message.setText(text)
+        self.message.show()
+        self.last_done = text
+        self._select_after = username
+        self.reload()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._pending -= 1
+        if self._closed:
+            return
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setText(error_text(exc))
+        self.message.show()
+        self._update()
+
+    def _hide_message(self) -> None:
+        self.message.clear()
+        self.message.hide()
+
+    def done(self, result: int) -> None:
+        self._closed = True
+        super().done(result)
+
+    @classmethod
+    def ask(cls, session: StudySession, runner: Runner, parent: QWidget | None = None) -> None:
+        """Open the dialog modally for the signed-in admin; refuse anyone else with a message (no dialog).
+
+        The role is the session's signed-in user (in memory, no database access); every service call the
+        dialog makes checks it again.
+        """
+        user = auth.current_user(session)
+        if user is None or user.role is not Role.ADMIN:
+            who = "Nobody is signed in" if user is None else f"{user.username} is signed in as {user.role.value}"
+            cls.refuse(parent, f"{who}: only an admin adds users, resets passwords and (de)activates accounts.")
+            return
+        dialog = cls(session, runner, parent)
+        try:
+            dialog.exec()
+        finally:
+            dialog.deleteLater()
+
+    @classmethod
+    def refuse(cls, parent: QWidget | None, text: str) -> None:
+        """Tell a non-admin they may not manage users (tests replace this classmethod)."""
+        QMessageBox.warning(parent, "Users", text)
