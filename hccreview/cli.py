@@ -108,6 +108,30 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from hccreview.services.bench import SCENARIOS, run_bench
+
+    scenarios = [s.strip() for s in (args.scenarios or ",".join(SCENARIOS)).split(",") if s.strip()]
+    unknown = sorted(set(scenarios) - set(SCENARIOS))
+    if unknown or any(n < 1 for n in args.patients) or (args.runs is not None and args.runs < 1):
+        what = (
+            f"unknown scenario(s) {', '.join(unknown)} (choose from {', '.join(SCENARIOS)})"
+            if unknown
+            else ("--patients and --runs must be positive")
+        )
+        print(f"hccreview bench: {what}", file=sys.stderr)
+        return 2
+    try:
+        run_bench(args.patients, runs=args.runs, scenarios=scenarios, json_path=args.json,
+                  report_sizes=args.report_patients)  # fmt: skip
+    except (RuntimeError, StoreError, OSError) as exc:
+        print(f"hccreview bench: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(f"wrote {args.json}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the GUI entry point to recognise commands)."""
     parser = argparse.ArgumentParser(
@@ -160,6 +184,39 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_cmd_report)
 
+    p = sub.add_parser("bench", help="time the benchmark scenarios on generated demo studies (issue 10)")
+    p.add_argument(
+        "--patients",
+        type=int,
+        nargs="+",
+        default=[40, 500, 5000],
+        metavar="N",
+        help="study sizes (default 40 500 5000)",
+    )
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        metavar="K",
+        help="timed runs after a warm-up (default 5; 10 for dashboard_after_change, 3 for large reports)",
+    )
+    p.add_argument(
+        "--scenarios",
+        default=None,
+        metavar="a,b,...",
+        help="cold_start,next_patient,dashboard_after_change,stats,import_sdtm,report,peak_memory",
+    )
+    p.add_argument(
+        "--report-patients",
+        type=int,
+        nargs="+",
+        default=None,
+        metavar="N",
+        help="report scenario sizes (default 40 and 1000; 5000 only when named here)",
+    )
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
+    p.set_defaults(handler=_cmd_bench)
+
     for register in _EXTRA_COMMANDS:
         register(sub)
     return parser
@@ -167,6 +224,40 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Later sub-commands register themselves here (each a function taking the sub-parsers object).
 _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    """``hccreview restore STUDY.db [BACKUP]``: list the backups newest first, or verify one and put it in place."""
+    from hccreview.services.backups import RestoreRefused, backups_of, restore
+
+    if args.backup is None:
+        found = backups_of(args.study)
+        if not found:
+            print(f"no backups of {args.study}")
+        for info in found:
+            print(info.line())
+        return 0
+    try:
+        result = restore(args.study, args.backup)
+    except RestoreRefused as exc:
+        print(f"hccreview restore: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"hccreview restore: {exc}", file=sys.stderr)
+        return 1
+    aside = f"; the replaced file was moved to {result.replaced}" if result.replaced else ""
+    print(f"restored {result.study} from {result.backup} ({len(result.checks)} checks passed){aside}")
+    return 0
+
+
+def _register_restore(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("restore", help="list a study's backups, or bring one back (the current file is kept aside)")
+    p.add_argument("study")
+    p.add_argument("backup", nargs="?", default=None, help="the backup to restore; without it, list the backups")
+    p.set_defaults(handler=_cmd_restore)
+
+
+_EXTRA_COMMANDS.append(_register_restore)
 
 
 def run(argv: Sequence[str]) -> int:

@@ -6,8 +6,8 @@ bundle (:func:`hccreview.io.csv_bundle.read_bundle`), checks it against the stud
 - refuses with :class:`ImportRefused` (carrying every error, each naming file, row and field) when any error was
   found — an existing study file is then left byte-for-byte as it was (it is only opened for reading before the
   write), and no new file is created (validation is complete before :meth:`Store.create`);
-- otherwise writes all records and the warnings (as ``findings`` rows of kind ``import-warning``) in one
-  transaction, audited as one batch per table.
+- otherwise (after an online backup of an existing study into ``STUDY.db.backups/``) writes all records and the
+  warnings (as ``findings`` rows of kind ``import-warning``) in one transaction, audited as one batch per table.
 
 A new study takes its settings from what the importer suggests (title: ``study_title``, else the source's own
 title, else the folder name). Subjects already in an existing study are refused ("subject already in study").
@@ -26,6 +26,7 @@ from pathlib import Path
 
 from hccreview.domain.records import ChildPughVariant, Criteria, Origin, StudySettings
 from hccreview.io.validation import ImportProblem, ParsedImport
+from hccreview.services.backups import backup_before
 from hccreview.store import Store
 from hccreview.store.study_data import TABLE_RECORDS, write_records
 
@@ -60,6 +61,7 @@ class ImportResult:
     study: str = ""
     created: bool = False
     source_rows: dict[str, int] = field(default_factory=dict)
+    backup: Path | None = None  # the copy of an existing study taken just before the write
 
     def summary(self, *, max_warnings: int = 5) -> str:
         """A few lines for a person: rows per table, the first warnings, the time taken."""
@@ -76,6 +78,8 @@ class ImportResult:
                 lines.append(f"    ... and {len(self.warnings) - max_warnings} more")
         else:
             lines.append("  no warnings")
+        if self.backup is not None:
+            lines.append(f"  backup of the study as it was before: {self.backup}")
         if self.notes:
             lines.append(f"  {len(self.notes)} note(s) on what was not used, e.g. {self.notes[0]}")
         return "\n".join(lines)
@@ -123,9 +127,12 @@ def import_into(
         raise ImportRefused(errors)
 
     step(0.85, "writing")
+    backup: Path | None = None
     note = f"{fmt} import of {source.name}"
     store = Store.open(study, user=user) if existed else Store.create(study, settings, user=user)
     try:
+        if existed:  # an online copy of the study as it was, kept in STUDY.db.backups/ (hccreview restore)
+            backup = backup_before(store, why="before-import")
         with store.transaction():
             counts = write_records(store, parsed.records, note=note)
             counts["findings"] = store.bulk_insert("findings", _finding_rows(parsed.warnings), note=note)
@@ -147,6 +154,7 @@ def import_into(
         study=str(study),
         created=not existed,
         source_rows=dict(parsed.counts),
+        backup=backup,
     )
 
 

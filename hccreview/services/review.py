@@ -61,19 +61,73 @@ def _number(field: str, value: Any, *, allow_none: bool = True) -> float | None:
     return number
 
 
-def _apply(session: StudySession, table: str, key: Any, values: dict[str, Any], reason: str | None) -> Edit:
+class StaleDataError(RuntimeError):
+    """The row changed (another user or app instance) since the caller loaded it; nothing was written.
+
+    ``current`` holds the row's values now, so the caller can reload and show them; ``differences`` maps each
+    field that differs to ``(what the caller saw, what is stored now)``.
+    """
+
+    def __init__(self, table: str, key: Any, differences: dict[str, tuple[Any, Any]], current: dict[str, Any]) -> None:
+        what = ", ".join(f"{f} was {seen!r}, is now {now!r}" for f, (seen, now) in differences.items())
+        super().__init__(
+            f"{table} {key}: changed by another user since you loaded it; reloaded ({what}). Nothing was saved."
+        )
+        self.table = table
+        self.key = key
+        self.differences = differences
+        self.current = current
+
+
+def _same(seen: Any, now: Any) -> bool:
+    """Whether a value the caller saw equals the stored one (numbers within rounding; blank text == NULL)."""
+    if seen in (None, "") and now in (None, ""):
+        return True
+    numbers = (int, float)
+    if isinstance(seen, numbers) and isinstance(now, numbers) and not isinstance(seen, bool):
+        return math.isclose(float(seen), float(now), rel_tol=1e-9, abs_tol=1e-9)
+    return bool(seen == now)
+
+
+def _apply(
+    session: StudySession,
+    table: str,
+    key: Any,
+    values: dict[str, Any],
+    reason: str | None,
+    expected: dict[str, Any] | None = None,
+) -> Edit:
+    """Write ``values`` to one row; with ``expected``, only if the row still holds those values (same transaction)."""
     store = session.store
-    row = store.get(table, key)
-    old = store.update(table, key, values, reason=reason)
+    with store.transaction():  # BEGIN IMMEDIATE: no other writer between the check and the write
+        row = store.get(table, key)
+        if expected:
+            unknown = set(expected) - set(row)
+            if unknown:
+                raise ValidationError(", ".join(sorted(unknown)), None, f"not a field of {table}")
+            differences = {f: (v, row[f]) for f, v in expected.items() if not _same(v, row[f])}
+            if differences:
+                raise StaleDataError(table, key, differences, dict(row))
+        old = store.update(table, key, values, reason=reason)
     new = {k: values[k] for k in old}
     subject = row.get("subject_id")
     return Edit(Changes.of(subject, kinds={table}) if subject else Changes(study=True), table, key, old, new)
 
 
 def update_measurement(
-    session: StudySession, *, measurement_id: int, values: dict[str, Any], reason: str | None = None
+    session: StudySession,
+    *,
+    measurement_id: int,
+    values: dict[str, Any],
+    reason: str | None = None,
+    expected: dict[str, Any] | None = None,
 ) -> Edit:
-    """Change a lesion measurement's diameters (mm) and / or status."""
+    """Change a lesion measurement's diameters (mm) and / or status.
+
+    ``expected``: the values the caller last saw (any fields of the row); when the row no longer holds them,
+    :class:`StaleDataError` is raised and nothing is written (two app instances on one file). The same holds
+    for :func:`update_read` and :func:`update_adverse_event`.
+    """
     allowed = {"diameter_mm", "short_axis_mm", "viable_mm", "status"}
     unknown = set(values) - allowed
     if unknown:
@@ -88,7 +142,7 @@ def update_measurement(
                 raise ValidationError(field, value, f"status must be one of {choices}") from None
         else:
             clean[field] = _number(field, value)
-    return _apply(session, "measurements", measurement_id, clean, reason)
+    return _apply(session, "measurements", measurement_id, clean, reason, expected)
 
 
 def _guard_read(session: StudySession, read_id: int) -> None:
@@ -102,7 +156,14 @@ def _guard_read(session: StudySession, read_id: int) -> None:
         raise PermissionError(f"patient {row['subject_id']}: the adjudication is signed; the case is locked")
 
 
-def update_read(session: StudySession, *, read_id: int, values: dict[str, Any], reason: str | None = None) -> Edit:
+def update_read(
+    session: StudySession,
+    *,
+    read_id: int,
+    values: dict[str, Any],
+    reason: str | None = None,
+    expected: dict[str, Any] | None = None,
+) -> Edit:
     """Change a reader's stated responses (overall / target / non-target) or new-lesion flag.
 
     Refused (PermissionError) for another reader's read while a reader is signed in, and on a locked case.
@@ -119,13 +180,18 @@ def update_read(session: StudySession, *, read_id: int, values: dict[str, Any], 
             clean[field] = None if value is None else bool(value)
         else:
             raise ValidationError(field, value, "not an editable read field")
-    return _apply(session, "reads", read_id, clean, reason)
+    return _apply(session, "reads", read_id, clean, reason, expected)
 
 
 def update_adverse_event(
-    session: StudySession, *, ae_id: int, values: dict[str, Any], reason: str | None = None
+    session: StudySession,
+    *,
+    ae_id: int,
+    values: dict[str, Any],
+    reason: str | None = None,
+    expected: dict[str, Any] | None = None,
 ) -> Edit:
-    """Change an adverse event's CTCAE grade (1–5) or attribution."""
+    """Change an adverse event's CTCAE grade (1–5) or attribution (``expected``: see :func:`update_measurement`)."""
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field == "grade":
@@ -146,7 +212,7 @@ def update_adverse_event(
             clean[field] = text
         else:
             raise ValidationError(field, value, "not an editable adverse-event field")
-    return _apply(session, "adverse_events", ae_id, clean, reason)
+    return _apply(session, "adverse_events", ae_id, clean, reason, expected)
 
 
 def set_review_state(session: StudySession, *, subject_id: str, state: str, reason: str | None = None) -> Edit:

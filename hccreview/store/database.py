@@ -88,6 +88,10 @@ class Store:
         if "settings" not in tables or "audit_log" not in tables:
             db.close()
             raise StoreError(f"{path}: not a hccreview study file (no study tables)")
+        page_size = int(store.conn.execute("PRAGMA page_size").fetchone()[0])
+        if path.stat().st_size % page_size:  # SQLite writes whole pages: a cut in the last page is not seen otherwise
+            db.close()
+            raise StoreError(f"{path}: the study file is truncated or damaged (not a whole number of pages)")
         version = store.schema_version
         if version > schema.SCHEMA_VERSION:
             db.close()

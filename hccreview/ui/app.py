@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from importlib.resources import files
 from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from hccreview import __version__
@@ -38,6 +40,15 @@ def _excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType
         box = QMessageBox(QMessageBox.Icon.Critical, "hccreview", f"Unexpected error: {exc}")
         box.setDetailedText(text)
         box.exec()
+
+
+def app_icon() -> QIcon:
+    """The application icon, every rendered size from resources/icons."""
+    icon = QIcon()
+    folder = files("hccreview.resources").joinpath("icons")
+    for size in (16, 32, 48, 64, 128, 256):
+        icon.addFile(str(folder.joinpath(f"hccreview-{size}.png")))
+    return icon
 
 
 def study_to_open(requested: str | None, settings: AppSettings) -> Path:
@@ -111,6 +122,7 @@ def run_gui(study: str | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setApplicationDisplayName("hccreview")
     app.setDesktopFileName("hccreview")
+    app.setWindowIcon(app_icon())
     sys.excepthook = _excepthook
     settings = AppSettings()
     try:
