@@ -54,24 +54,46 @@ def _base_type(hint: Any) -> Any:
     return hint
 
 
+def _converter(base: Any) -> Any:
+    """The function turning a stored value into the field's type (None: use the value as stored)."""
+    if base is datetime:
+        return datetime.fromisoformat
+    if base is date:
+        return date.fromisoformat
+    if base is bool:
+        return bool
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return base
+    if base is float:
+        return float
+    return None
+
+
+@cache
+def _converters(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Per field of ``cls``: its name and converter, worked out once per class (loading is the hot path)."""
+    return tuple((name, _converter(_base_type(hint))) for name, hint in _field_types(cls).items())
+
+
 def from_row(cls: type[T], row: dict[str, Any]) -> T:
     """Build a record of type ``cls`` from a row; columns the record does not know are ignored."""
     kwargs: dict[str, Any] = {}
-    for name, hint in _field_types(cls).items():
-        if name not in row:
-            continue
-        value = row[name]
-        if value is not None:
-            base = _base_type(hint)
-            if base is datetime:
-                value = datetime.fromisoformat(value)
-            elif base is date:
-                value = date.fromisoformat(value)
-            elif base is bool:
-                value = bool(value)
-            elif isinstance(base, type) and issubclass(base, enum.Enum):
-                value = base(value)
-            elif base is float:
-                value = float(value)
-        kwargs[name] = value
+    for name, convert in _converters(cls):
+        if name in row:
+            value = row[name]
+            kwargs[name] = convert(value) if value is not None and convert is not None else value
     return cls(**kwargs)
+
+
+def records_from_rows(cls: type[T], names: list[str], rows: Any) -> list[T]:
+    """Records of type ``cls`` from value tuples whose columns are ``names`` (the fast path of a study load)."""
+    converters = dict(_converters(cls))
+    plan = [(i, name, converters[name]) for i, name in enumerate(names) if name in converters]
+    out: list[T] = []
+    for values in rows:
+        kwargs = {}
+        for i, name, convert in plan:
+            value = values[i]
+            kwargs[name] = convert(value) if value is not None and convert is not None else value
+        out.append(cls(**kwargs))
+    return out

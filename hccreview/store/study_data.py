@@ -7,7 +7,7 @@ from typing import Any
 
 from hccreview.domain import records as r
 from hccreview.store.database import Store
-from hccreview.store.rows import from_row, to_row
+from hccreview.store.rows import from_row, records_from_rows, to_row
 
 #: Record type held by each data table, in dependency order (parents first).
 TABLE_RECORDS: dict[str, type] = {
@@ -62,7 +62,7 @@ def load_study(
         if table in wanted:
             rows = store.conn.execute(f"SELECT * FROM [{table}] {where} ORDER BY {_ORDER[table]}", params)
             names = [d[0] for d in rows.description]
-            kwargs[TABLE_ATTRS[table]] = tuple(from_row(cls, dict(zip(names, v, strict=True))) for v in rows)
+            kwargs[TABLE_ATTRS[table]] = tuple(records_from_rows(cls, names, rows))
     return r.StudyData(**kwargs)
 
 
