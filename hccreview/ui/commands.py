@@ -39,25 +39,33 @@ class PendingEdit:
         self.inverse: Edit | None = None  # the undo's edit (what a redo after an undo reverts)
 
 
+#: A service call that writes an edit's inverse: ``inverse(session, edit, reason=...) -> Edit`` (audited).
+Inverse = Callable[..., Edit]
+
+
 def apply_edit(
-    session: StudySession, pending: PendingEdit, service: Callable[..., Edit], kwargs: dict[str, Any]
+    session: StudySession,
+    pending: PendingEdit,
+    service: Callable[..., Edit],
+    kwargs: dict[str, Any],
+    inverse: Inverse = review.revert,
 ) -> Edit:
     """Worker function (database lane): the first redo calls the service; a later redo reverts the undo."""
     if pending.inverse is not None:
-        edit = review.revert(session, pending.inverse, reason="redo")
+        edit = inverse(session, pending.inverse, reason="redo")
     else:
         edit = service(session, **kwargs)
     pending.edit, pending.inverse = edit, None
     return edit
 
 
-def revert_edit(session: StudySession, pending: PendingEdit) -> Edit | None:
-    """Worker function (database lane): write the old values back (audited, reason "undo")."""
+def revert_edit(session: StudySession, pending: PendingEdit, inverse: Inverse = review.revert) -> Edit | None:
+    """Worker function (database lane): undo the edit in force (audited, reason "undo")."""
     if pending.edit is None:  # the redo failed or is undone already: nothing to revert
         return None
-    inverse = review.revert(session, pending.edit, reason="undo")
-    pending.edit, pending.inverse = None, inverse
-    return inverse
+    undone = inverse(session, pending.edit, reason="undo")
+    pending.edit, pending.inverse = None, undone
+    return undone
 
 
 _STATUS_WORDS = {"absent": "absent", "gone": "absent", "too_small": "too_small", "too small": "too_small",
@@ -97,7 +105,9 @@ def describe(field: str, old: Any, new: Any) -> str:
 
 
 class ReviewEditCommand(QUndoCommand):
-    """One review edit through a ``services.review`` function; undo writes the old values back.
+    """One audited write through a service function; undo calls its ``inverse`` (default: write the old values
+    back with ``services.review.revert``). The base of every undoable review command (measurements, reads,
+    adverse events, recorded reads, adjudication decisions).
 
     Callbacks (GUI thread): ``on_error(exc)`` when the service refuses or fails; ``on_done(edit)`` after
     each successful write, after the bus has been told. The Changes go out with ``initiator``. No signals.
@@ -112,13 +122,14 @@ class ReviewEditCommand(QUndoCommand):
         service: Callable[..., Edit],
         kwargs: dict[str, Any],
         text: str,
+        inverse: Inverse = review.revert,
         initiator: object | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_done: Callable[[Edit], None] | None = None,
     ) -> None:
         super().__init__(text)
         self.session, self.runner, self.bus = session, runner, bus
-        self.service, self.kwargs = service, kwargs
+        self.service, self.kwargs, self.inverse = service, kwargs, inverse
         self.initiator = initiator
         self.on_error, self.on_done = on_error, on_done
         self.pending = PendingEdit()
@@ -126,7 +137,7 @@ class ReviewEditCommand(QUndoCommand):
 
     def redo(self) -> None:
         self.runner.run(
-            apply_edit, self.session, self.pending, self.service, self.kwargs,
+            apply_edit, self.session, self.pending, self.service, self.kwargs, self.inverse,
             lane="db", on_done=self._written, on_error=self._failed,
         )  # fmt: skip
 
@@ -134,7 +145,13 @@ class ReviewEditCommand(QUndoCommand):
         if self.isObsolete():
             return
         self.runner.run(
-            revert_edit, self.session, self.pending, lane="db", on_done=self._written, on_error=self._failed
+            revert_edit,
+            self.session,
+            self.pending,
+            self.inverse,
+            lane="db",
+            on_done=self._written,
+            on_error=self._failed,
         )
 
     def _written(self, edit: Edit | None) -> None:
