@@ -6,11 +6,12 @@ relative dose intensity, relative total dose, reductions and delays from :class:
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from hccreview.domain.dosing import DoseSummary
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.models.case_models import CyclesModel
+from hccreview.ui.views.read_only_table import read_only_table
 
 
 def _pct(value: float | None) -> str:
@@ -44,14 +45,7 @@ class CaseCycles(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = CyclesModel(self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = read_only_table(self.model, self)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.schedule = QLabel()
