@@ -7,6 +7,7 @@ refused, 2 on a usage error (argparse's own convention).
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
@@ -219,7 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in _EXTRA_COMMANDS:
         register(sub)
+    for module in _COMMAND_MODULES:  # each defines register(sub); handlers import their services lazily
+        importlib.import_module(module).register(sub)
     return parser
+
+
+#: Modules that add sub-commands of later issues (kept out of this file so that it stays small).
+_COMMAND_MODULES: tuple[str, ...] = ()
 
 
 #: Later sub-commands register themselves here (each a function taking the sub-parsers object).

@@ -240,7 +240,46 @@ _V3 = [
     "CREATE INDEX signatures_record ON signatures(record_table, record_id)",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3]
+# Version 3 -> 4 (issues 11 and 12), assembled from one part per feature and released together. A new
+# column on ``adjudications`` changes the signed content of every existing decision (``store.signatures``):
+# put new decision data in its own table, or make ``canonical_json`` leave the new column out at its default.
+
+# Offline reader exchange (issue 11): the study's identity, shared by its reader snapshots, and the reader
+# packages merged into this study with the audit entries they carried (kept verbatim, chain re-verifiable).
+_V4_EXCHANGE = [
+    """INSERT OR IGNORE INTO settings (key, value)
+       SELECT 'study_uuid', json_quote(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3)
+                                       || '-a' || substr(h, 18, 3) || '-' || substr(h, 21, 12))
+       FROM (SELECT lower(hex(randomblob(16))) AS h)""",
+    """CREATE TABLE reader_packages (
+        id INTEGER PRIMARY KEY,
+        package_sha256 TEXT NOT NULL UNIQUE,
+        study_uuid TEXT NOT NULL,
+        snapshot_id TEXT NOT NULL,
+        username TEXT NOT NULL,
+        exported_at TEXT NOT NULL,
+        first_change TEXT,
+        last_change TEXT,
+        counts TEXT NOT NULL,
+        file_name TEXT NOT NULL DEFAULT '',
+        merged_at TEXT NOT NULL,
+        merged_by TEXT NOT NULL
+    )""",
+    """CREATE TABLE reader_package_audit (
+        package_id INTEGER NOT NULL REFERENCES reader_packages(id),
+        seq INTEGER NOT NULL,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (package_id, seq)
+    )""",
+]
+
+# Data transfers and per-record-kind review status (issue 12 items 1-2).
+_V4_TRANSFERS: list[str] = []
+
+# Queries / comments and discordance reason codes (issue 12 items 3-4).
+_V4_QUERIES: list[str] = []
+
+MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4_EXCHANGE + _V4_TRANSFERS + _V4_QUERIES]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables holding review data, in the order a study is loaded (parents first).
