@@ -226,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules that add sub-commands of later issues (kept out of this file so that it stays small).
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("hccreview.cli_exchange",)
 
 
 #: Later sub-commands register themselves here (each a function taking the sub-parsers object).

@@ -47,6 +47,12 @@ def run_checks(store: Store) -> list[Check]:
             f"{store.count('signatures')} signature(s) match their records" if not broken else "; ".join(broken[:3]),
         )
     )
+    from hccreview.store.exchange import verify_package_chains
+
+    if "reader_packages" in {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+        bad = verify_package_chains(store)
+        n = store.count("reader_packages")
+        checks.append(Check("reader_packages", not bad, f"{n} merged package trail(s) intact" if not bad else bad[0]))
     chain = verify_chain(store.conn)
     checks.append(
         Check(

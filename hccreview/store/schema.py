@@ -246,6 +246,8 @@ _V3 = [
 
 # Offline reader exchange (issue 11): the study's identity, shared by its reader snapshots, and the reader
 # packages merged into this study with the audit entries they carried (kept verbatim, chain re-verifiable).
+# In a reader snapshot, ``snapshot_base`` keeps the reader's rows as they were when the snapshot was cut, so
+# a package can say what changed since (a three-way merge at the adjudication site).
 _V4_EXCHANGE = [
     """INSERT OR IGNORE INTO settings (key, value)
        SELECT 'study_uuid', json_quote(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3)
@@ -264,6 +266,12 @@ _V4_EXCHANGE = [
         file_name TEXT NOT NULL DEFAULT '',
         merged_at TEXT NOT NULL,
         merged_by TEXT NOT NULL
+    )""",
+    """CREATE TABLE snapshot_base (
+        table_name TEXT NOT NULL,
+        row_id INTEGER NOT NULL,
+        content TEXT NOT NULL,
+        PRIMARY KEY (table_name, row_id)
     )""",
     """CREATE TABLE reader_package_audit (
         package_id INTEGER NOT NULL REFERENCES reader_packages(id),

@@ -60,6 +60,30 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Export the cohort summary or a meeting case packet as PDF",
     ),
     ActionSpec(
+        "import_reads",
+        "Import &reads…",
+        ("Ctrl+Shift+I",),
+        "import_reads",
+        SP.SP_ArrowDown,
+        "Check a reader package (.hccr) from an offline reader, preview it and merge it into this study",
+    ),
+    ActionSpec(
+        "export_snapshot",
+        "Export s&napshot for a reader…",
+        ("Ctrl+Shift+N",),
+        "export_snapshot",
+        SP.SP_DriveFDIcon,
+        "Write a blinded copy of the study for one reader's offline workstation",
+    ),
+    ActionSpec(
+        "export_reads",
+        "Export &my reads…",
+        ("Ctrl+Shift+M",),
+        "export_reads",
+        SP.SP_ArrowUp,
+        "On a reader snapshot: write your reads since the snapshot as a package for the adjudication site",
+    ),
+    ActionSpec(
         "quit", "&Quit", (QKeySequence.StandardKey.Quit, "Ctrl+Q"), "close", SP.SP_DialogCloseButton, "Quit hccreview"
     ),
     # Review

@@ -38,8 +38,10 @@ from hccreview.ui.actions import (
 )
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.about import AboutDialog
+from hccreview.ui.dialogs.exchange_files import export_reads_interactive, export_snapshot_interactive
 from hccreview.ui.dialogs.export_dialog import ExportDialog
 from hccreview.ui.dialogs.import_dialog import ImportDialog
+from hccreview.ui.dialogs.import_reads import ImportReadsDialog
 from hccreview.ui.dialogs.sign_in import SignInDialog
 from hccreview.ui.dialogs.users import UsersDialog
 from hccreview.ui.review_commands import SetReviewStateCommand
@@ -118,6 +120,10 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         file_menu.addAction(a["import"])
         file_menu.addAction(a["export_report"])
+        file_menu.addSeparator()
+        for name in ("import_reads", "export_snapshot", "export_reads"):
+            file_menu.addAction(a[name])
+        file_menu.addSeparator()
         file_menu.addAction(a["sign_in"])
         file_menu.addAction(a["manage_users"])
         file_menu.addSeparator()
@@ -359,6 +365,22 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Wrote {r.path} ({r.pages} pages, {r.seconds:.1f} s)", 10000)  # type: ignore[attr-defined]
 
         ExportDialog.ask(self, self.session, self.runner, on_done=done, on_error=self.show_error)
+
+    # the offline reader exchange (issue 11)
+    def import_reads(self) -> None:
+        """File ▸ Import reads: check, preview and merge a reader package."""
+        ImportReadsDialog.ask(self, self.session, self.runner, self.bus)
+
+    def export_snapshot(self) -> None:
+        """File ▸ Export snapshot for a reader."""
+        export_snapshot_interactive(self, self.session, self.runner, done=self._status, error=self.show_error)
+
+    def export_reads(self) -> None:
+        """File ▸ Export my reads (on a reader snapshot)."""
+        export_reads_interactive(self, self.session, self.runner, done=self._status, error=self.show_error)
+
+    def _status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 10000)
 
     # the central tabs' actions (review_tabs.py)
     def show_case(self) -> None:

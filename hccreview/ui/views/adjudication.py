@@ -40,6 +40,7 @@ from hccreview.ui.dialogs.signature import SignatureDialog
 from hccreview.ui.views.adjudication_case import CaseComparisonView
 from hccreview.ui.views.adjudication_performance import ReaderPerformanceView
 from hccreview.ui.views.adjudication_queue import QueueView
+from hccreview.ui.views.reader_exchange import ReaderExchangePanel
 from hccreview.ui.workers import Debouncer, Runner
 
 #: Record kinds whose change can alter the queue, a comparison or the figures.
@@ -114,6 +115,8 @@ class AdjudicationPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.case, "&Case")
         self.tabs.addTab(self.performance_view, "Reader &performance")
+        self.exchange_view = ReaderExchangePanel(session, bus, runner, self)
+        self.tabs.addTab(self.exchange_view, "Reader e&xchange")
         self.splitter = QSplitter()
         self.splitter.addWidget(self.queue)
         self.splitter.addWidget(self.tabs)
