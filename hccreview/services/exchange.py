@@ -102,6 +102,7 @@ def export_snapshot(session: StudySession, *, reader: str, out: str | Path) -> S
                 rows = [{**r, "accepted": 0} for r in rows]
             tables.append((table, rows))
         settings, source_head = store.settings(), _audit_head(store)
+    timepoints = {item.subject_id: [d.isoformat() for d in item.timepoints] for item in _worklist(session, reader)}
     content_sha = xstore.rows_digest(tables)
     note = f"reader snapshot {snapshot_id} of {store.path.name} for {reader}"
     try:
@@ -115,7 +116,7 @@ def export_snapshot(session: StudySession, *, reader: str, out: str | Path) -> S
             info = {
                 "snapshot_id": snapshot_id, "study_uuid": identity, "reader": reader, "created_at": utc_now(),
                 "created_by": session.user, "source_file": store.path.name, "source_audit_head": source_head,
-                "content_sha256": content_sha,
+                "content_sha256": content_sha, "timepoints": timepoints,
             }  # fmt: skip
             xstore.set_snapshot_info(snap, info, reason=note)
     except BaseException:
@@ -125,6 +126,14 @@ def export_snapshot(session: StudySession, *, reader: str, out: str | Path) -> S
         raise
     counts = {table: len(rows) for table, rows in tables}
     return SnapshotResult(out, reader, snapshot_id, identity, content_sha, counts)
+
+
+def _worklist(session: StudySession, reader: str) -> list[Any]:
+    """The reader's worklist in the study: its timepoint *dates* travel (no results), so that the offline
+    worklist lists every scan to read even where the reader has measured nothing yet."""
+    from hccreview.services.reading import reader_worklist
+
+    return reader_worklist(session, reader=reader)
 
 
 def _audit_head(store: Store) -> str | None:

@@ -237,6 +237,12 @@ def _plan(store: Store, pkg: ReaderPackage, file_name: str) -> MergePlan:
     plan.conflicts = _check_header(store, pkg)
     if plan.conflicts:
         return plan
+    if pkg.content.get("signatures"):  # readers have no e-signature action: never drop one silently
+        plan.conflicts.append(Conflict(
+            "malformed", f"the package carries {len(pkg.content['signatures'])} signature(s); reader signatures "
+            "cannot be merged by this version of hccreview",
+        ))  # fmt: skip
+        return plan
     user = str(pkg.manifest["user"])
     subjects = {r["subject_id"] for r in store.rows("subjects")}
     locked = _locked_subjects(store)

@@ -29,6 +29,7 @@ from hccreview.services.review import Edit, ValidationError
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store.access import BlindingError
+from hccreview.store.exchange import snapshot_timepoints
 from hccreview.store.rows import from_row
 from hccreview.store.study_data import load_study
 
@@ -196,6 +197,8 @@ def reader_worklist(session: StudySession, *, reader: str | None = None) -> list
     for m in data.measurements:
         if m.date > baseline[m.subject_id]:
             points.setdefault(m.subject_id, set()).add(m.date)
+    for sid, days in snapshot_timepoints(session.store).items():  # offline: the study's scan dates travel
+        points.setdefault(sid, set()).update(days)
     out = []
     for s in data.subjects:
         if s.screen_failure:

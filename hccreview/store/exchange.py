@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from hccreview.store.database import Store
@@ -50,6 +51,12 @@ def snapshot_info(store: Store) -> dict[str, Any] | None:
     """The snapshot entry of a reader snapshot (None for a study file that is not one)."""
     value = _setting(store, SNAPSHOT_KEY)
     return value if isinstance(value, dict) else None
+
+
+def snapshot_timepoints(store: Store) -> dict[str, set[date]]:
+    """In a reader snapshot, the timepoint dates to read per patient as cut from the study (else empty)."""
+    info = snapshot_info(store) or {}
+    return {sid: {date.fromisoformat(d) for d in days} for sid, days in (info.get("timepoints") or {}).items()}
 
 
 def set_snapshot_info(store: Store, info: dict[str, Any], *, reason: str) -> None:

@@ -122,6 +122,11 @@ def test_snapshot_holds_only_what_the_reader_may_see(study: Path, tmp_path: Path
     assert re.search(rb"reader2(?![0-9])", raw) is None  # ("reader" + "2009-..." is a role and a date)
     assert b"better lesion choice" not in raw and b"target_selection" not in raw
     assert all(c.ok for c in verify_study(snap))
+    with open_study(study) as s:  # the offline worklist lists the same scans to read (dates travel, not results)
+        in_study = {i.subject_id: i.timepoints for i in reading.reader_worklist(s, reader="reader1")}
+    with open_study(snap) as s:
+        auth.sign_in(s, "reader1", PASSWORDS["reader1"])
+        assert {i.subject_id: i.timepoints for i in reading.reader_worklist(s)} == in_study
 
 
 def test_snapshot_refusals(study: Path, tmp_path: Path) -> None:
@@ -315,6 +320,15 @@ def test_a_row_without_its_audit_entry_is_refused(study: Path, tmp_path: Path) -
     forged = tmp_path / "smuggled.hccr"
     reader_package.write(forged, original.manifest, {**original.content, "reads": reads})
     assert "no audit entry" in str(_refused(study, forged, "audit-chain"))
+
+
+def test_a_package_with_signatures_is_refused_not_dropped(study: Path, tmp_path: Path) -> None:
+    pkg, _row = _one_read_changed(study, tmp_path)
+    original = reader_package.read(pkg)
+    signature = {"id": 1, "username": "reader1", "meaning": "read complete", "record_table": "reads", "record_id": "1"}
+    forged = tmp_path / "signed.hccr"
+    reader_package.write(forged, original.manifest, {**original.content, "signatures": [signature]})
+    assert "signature" in str(_refused(study, forged, "malformed"))
 
 
 def test_roles_and_targets(study: Path, tmp_path: Path) -> None:
