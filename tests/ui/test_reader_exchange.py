@@ -26,7 +26,8 @@ def _package(study: Path, tmp_path: Path, *, subject: str = "HCC-005") -> tuple[
         row = s.store.rows("reads", "subject_id = ?", [subject], order_by="date")[0]
         stated = "NE" if row["overall"] != "NE" else "SD"
         reading.record_read(s, subject, row["date"], row["visit"], overall=stated, target=row["target"],
-                            non_target=row["non_target"], override_reason="images re-read")  # fmt: skip
+                            non_target=row["non_target"], override_reason="images re-read",
+                            new_lesion=None if row["new_lesion"] is None else bool(row["new_lesion"]))  # fmt: skip
         export_reads(s, user="reader1", out=pkg)
     return pkg, {**row, "stated": stated}
 
@@ -49,7 +50,8 @@ def test_preview_then_merge_updates_the_study_and_the_exchange_tab(qtbot, parts:
     assert dialog.table.rowCount() == 1
     cells = [dialog.table.item(0, c).text() for c in range(dialog.table.columnCount())]
     assert cells[:2] == ["HCC-005", "reads"] and cells[3] == "update"
-    assert f"overall {row['overall']}" in cells[4] and f"overall {row['stated']}" in cells[5]
+    assert (cells[4], cells[5]) == (f"overall {row['overall']}", f"overall {row['stated']}")
+    assert cells[6] == "images re-read"
     assert dialog.merge_button.isEnabled() and "1 row(s) to write" in dialog.status.text()
 
     with qtbot.waitSignal(dialog.merged, timeout=TIMEOUT):

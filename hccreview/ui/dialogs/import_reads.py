@@ -31,7 +31,10 @@ from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.workers import Runner
 
-COLUMNS = ("Patient", "Record", "Where", "Change", "Before", "After")
+COLUMNS = ("Patient", "Record", "Where", "Change", "Before", "After", "Reader's reason")
+#: The fields a reviewer compares first; entry bookkeeping (who entered it, the computed response) follows.
+MAIN_FIELDS = ("overall", "target", "non_target", "new_lesion", "diameter_mm", "short_axis_mm", "viable_mm", "status",
+               "kind", "organ")  # fmt: skip
 
 
 def _plan(session: StudySession, path: str) -> Any:
@@ -46,20 +49,30 @@ def _merge(session: StudySession, path: str) -> Any:
     return merge_reads(session, path)
 
 
+def shown_fields(old: dict[str, Any] | None, new: dict[str, Any] | None, *, update: bool) -> list[str]:
+    """The fields a preview row shows: for an update the main fields that changed (else any that changed);
+    for an insert or a delete the main fields the row has."""
+    old, new = old or {}, new or {}
+    if update:
+        changed = [k for k in new if old.get(k) != new.get(k)]
+        return [k for k in MAIN_FIELDS if k in changed] or changed
+    return [k for k in MAIN_FIELDS if k in (new or old)]
+
+
 def _values(content: dict[str, Any] | None, keys: list[str]) -> str:
     if content is None:
         return "—"
-    return ", ".join(f"{k} {content.get(k)}" for k in keys) or "—"
+    return ", ".join(f"{k.replace('_', ' ')} {'—' if content.get(k) in (None, '') else content.get(k)}" for k in keys)
 
 
 def manifest_text(plan: Any) -> str:
     """The package's manifest for a person: who, which snapshot, when, how much."""
     m = plan.manifest
     counts = ", ".join(f"{k} {v}" for k, v in m.get("counts", {}).items())
-    span = f"{m.get('first_change') or '—'} to {m.get('last_change') or '—'}"
+    span = f"{(m.get('first_change') or '—')[:19]} to {(m.get('last_change') or '—')[:19]}"
     return (
         f"Reader: {m.get('full_name')} ({m.get('user')})\nSnapshot: {m.get('snapshot_id')}\n"
-        f"Exported: {m.get('exported_at')}   Changes made: {span}\nContent: {counts}\n"
+        f"Exported: {str(m.get('exported_at'))[:19]}   Changes made: {span}\nContent: {counts}\n"
         f"SHA-256: {plan.package.sha256}"
     )
 
@@ -141,13 +154,10 @@ class ImportReadsDialog(QDialog):
         self.table.setRowCount(len(writes))
         for row, change in enumerate(writes):
             where = ", ".join(str(v) for k, v in change.key.items() if k not in ("subject_id", "reader"))
-            old, new = change.old or {}, change.new or {}
-            if change.op == "update":
-                keys = sorted(k for k in new if old.get(k) != new.get(k))
-            else:
-                keys = [k for k in ("overall", "target", "diameter_mm", "kind") if k in (new or old)]
+            keys = shown_fields(change.old, change.new, update=change.op == "update")
+            reason = (change.new or {}).get("override_reason") or ""
             cells = (change.subject_id, change.table, where, change.op, _values(change.old, keys),
-                     _values(change.new, keys))  # fmt: skip
+                     _values(change.new, keys), reason)  # fmt: skip
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
         self.table.resizeColumnsToContents()
