@@ -58,7 +58,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from hccreview.services.importing import ImportRefused, import_into
 
     try:
-        result = import_into(args.study, fmt=args.format, source=args.source, study_title=args.study_title)
+        result = import_into(
+            args.study, fmt=args.format, source=args.source, study_title=args.study_title, dry_run=args.dry_run
+        )
     except ImportRefused as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -166,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["sdtm", "csv"], required=True)
     p.add_argument("source", help="folder of domain files (.csv or .xpt)")
     p.add_argument("--study-title", default=None)
+    p.add_argument(
+        "--dry-run", action="store_true", help="into an existing study: print the transfer's preview, write nothing"
+    )
     p.set_defaults(handler=_cmd_import)
 
     p = sub.add_parser("stats", help="cohort statistics computed by the rules engine")
@@ -226,7 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules that add sub-commands of later issues (kept out of this file so that it stays small).
-_COMMAND_MODULES: tuple[str, ...] = ("hccreview.cli_exchange",)
+_COMMAND_MODULES: tuple[str, ...] = (
+    "hccreview.cli_exchange",
+    "hccreview.cli_queries",
+    "hccreview.cli_transfer",
+    "hccreview.cli_export",
+)
 
 
 #: Later sub-commands register themselves here (each a function taking the sub-parsers object).

@@ -1,19 +1,23 @@
-"""Render the application icon: ``resources/icons/hccreview.svg`` → PNG 16–256 px and a Windows ``.ico``.
+"""Render the application icon: ``resources/icons/hccreview.svg`` → PNG 16–256 px, a Windows ``.ico`` and a macOS
+``.icns``.
 
 Run from the repository root: ``python packaging/make_icons.py``. Uses PySide6's QSvgRenderer (QtSvg ships with
-PySide6-Essentials) on the offscreen platform, so no display is needed. The ``.ico`` (all sizes in one file) is
-written with Pillow when it is installed; otherwise the script says so and skips it. For macOS, build an ``.icns``
-from the PNGs with ``iconutil`` (on a Mac) — not done here.
+PySide6-Essentials) on the offscreen platform, so no display is needed. The ``.ico`` (all sizes in one file) and the
+``.icns`` (16–1024 px, the Retina sizes rendered from the SVG into a temporary folder, not kept as PNGs) are written
+with Pillow (a dependency of matplotlib) when it is installed; otherwise the script says so and skips them. No
+``iconutil`` (a Mac) is needed.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 SIZES = (16, 32, 48, 64, 128, 256)
+ICNS_SIZES = (16, 32, 64, 128, 256, 512, 1024)  # the sizes an .icns holds (Pillow's ICNS writer: 16–1024 px)
 
 
 def render_pngs(svg: Path, out_dir: Path, sizes: tuple[int, ...] = SIZES) -> list[Path]:
@@ -54,8 +58,23 @@ def write_ico(pngs: list[Path], target: Path) -> bool:
     return True
 
 
+def write_icns(svg: Path, target: Path) -> bool:
+    """Write a macOS icon with every ``ICNS_SIZES`` size rendered from ``svg``; False when Pillow is missing."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        pngs = render_pngs(svg, Path(tmp), ICNS_SIZES)
+        images = [Image.open(p) for p in pngs]
+        images[-1].save(target, format="ICNS", append_images=images[:-1])
+        for image in images:
+            image.close()
+    return True
+
+
 def main() -> int:
-    """Render every size and the .ico; print what was written."""
+    """Render every size, the .ico and the .icns; print what was written."""
     pngs = render_pngs(ICONS / "hccreview.svg", ICONS)
     for p in pngs:
         print(f"wrote {p}")
@@ -64,6 +83,11 @@ def main() -> int:
         print(f"wrote {ico}")
     else:
         print("Pillow is not installed: hccreview.ico not written (pip install pillow, then run again)")
+    icns = ICONS / "hccreview.icns"
+    if write_icns(ICONS / "hccreview.svg", icns):
+        print(f"wrote {icns}")
+    else:
+        print("Pillow is not installed: hccreview.icns not written (pip install pillow, then run again)")
     return 0
 
 

@@ -47,10 +47,12 @@ def _prepare(study: Path) -> None:
             return
         first, second = queue[1], queue[2]
         reason = "Read 1's target sum rise of more than 20% at the first scan is confirmed on review."
-        adjudication.adjudicate(session, subject_id=first.subject_id, chosen_reader=first.readers[0], reason=reason)
+        adjudication.adjudicate(session, subject_id=first.subject_id, chosen_reader=first.readers[0], reason=reason,
+                                reason_code="measurement")
         adjudication.sign_adjudication(session, subject_id=first.subject_id, password=ADJUDICATOR[1])
         reason = "Read 2's progression is supported by the lesion measurements; read 1 under-measured T01."
-        adjudication.adjudicate(session, subject_id=second.subject_id, chosen_reader=second.readers[1], reason=reason)
+        adjudication.adjudicate(session, subject_id=second.subject_id, chosen_reader=second.readers[1], reason=reason,
+                                reason_code="measurement")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,13 +33,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from hccreview.domain import child_pugh as child_pugh_rules
-from hccreview.domain import ctcae, recist
+from hccreview.domain import cohort_memo as memo
+from hccreview.domain import ctcae
 from hccreview.domain.discordance import DiscordanceResult, compare_reads, summarise
 from hccreview.domain.endpoints import (
     EndpointResult,
@@ -49,9 +51,10 @@ from hccreview.domain.endpoints import (
     pfs,
 )
 from hccreview.domain.recist import BestResponse
-from hccreview.domain.records import ChildPughComponents, Response, StudyData
+from hccreview.domain.records import ChildPughComponents, FollowUp, Response, StudyData, Subject
 from hccreview.domain.sources import (
     ADJUDICATED,
+    COMPUTED,
     INVESTIGATOR,
     StudyIndex,
     SubjectTimepoints,
@@ -108,10 +111,7 @@ class Proportion:
         """k of n with the Clopper–Pearson interval; n = 0 gives rate 0.0 and CI [0.0, 1.0]."""
         if n <= 0:
             return cls(k, 0, 0.0, (0.0, 1.0))
-        from scipy.stats import binomtest
-
-        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
-        return cls(k, n, k / n, (float(ci.low), float(ci.high)))
+        return _exact(int(k), int(n))
 
     def to_dict(self) -> dict[str, object]:
         """``{"n", "denominator", "rate", "ci95", "ci_method"}``."""
@@ -183,6 +183,15 @@ class SubjectOutcome:
         }
 
 
+@functools.lru_cache(maxsize=4096)
+def _exact(k: int, n: int) -> Proportion:
+    """:meth:`Proportion.exact` for n > 0 (memoised: a recompute asks for the same few (k, n) again)."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    return Proportion(k, n, k / n, (float(ci.low), float(ci.high)))
+
+
 def _km_summary(km: KMResult) -> dict[str, object]:
     return km.to_dict(include_curve=False)
 
@@ -213,6 +222,7 @@ class CohortStats:
     reader_agreement: dict[str, object] | None = None
     investigator_vs_central: dict[str, object] | None = None
     pending: list[str] = field(default_factory=list)
+    adjudication: dict[str, object] | None = None  # decision facts from the store (services.stats), e.g. reason codes
 
     @property
     def n_enrolled(self) -> int:
@@ -273,6 +283,8 @@ class CohortStats:
                 "origin": self.study.get("origin"),
             },
         }
+        if self.adjudication is not None:
+            out["adjudication"] = self.adjudication
         return plain(out)  # type: ignore[return-value]
 
 
@@ -286,6 +298,11 @@ def _pending_best() -> BestResponse:
 def _child_pugh_classes(data: StudyData) -> tuple[dict[str, str | None], dict[str, str]]:
     """Child-Pugh class per subject (the last components record of a subject counts) and, for components
     the scorer refuses (unknown text), the error message; such a subject's class is None (unknown)."""
+    variant = data.settings.child_pugh_variant
+    return memo.STUDY.get("child_pugh", (data.child_pugh, variant), lambda: _child_pugh_fresh(data))
+
+
+def _child_pugh_fresh(data: StudyData) -> tuple[dict[str, str | None], dict[str, str]]:
     latest: dict[str, ChildPughComponents] = {c.subject_id: c for c in data.child_pugh}
     variant = data.settings.child_pugh_variant
     out: dict[str, str | None] = {}
@@ -302,6 +319,11 @@ def _child_pugh_classes(data: StudyData) -> tuple[dict[str, str | None], dict[st
 
 def _last_contact(data: StudyData) -> dict[str, dt.date]:
     """Latest contact date per subject over reads, measurements, AEs, cycles and labs (for OS censoring)."""
+    tables = (data.reads, data.measurements, data.adverse_events, data.cycles, data.labs)
+    return memo.STUDY.get("last_contact", tables, lambda: _last_contact_fresh(data))
+
+
+def _last_contact_fresh(data: StudyData) -> dict[str, dt.date]:
     latest: dict[str, dt.date] = {}
 
     def see(sid: str, day: dt.date | None) -> None:
@@ -385,15 +407,24 @@ def _reader_agreement(
     results: list[DiscordanceResult] = []
     readers: set[str] = set()
     for sid in subject_ids:
-        names = subject_central_readers(data, sid, index=index)
-        if len(names) < 2:
+        origin = origins[sid]
+
+        def agreement(sid: str = sid, origin: dt.date = origin) -> tuple[list[str], DiscordanceResult | None]:
+            names = subject_central_readers(data, sid, index=index)
+            if len(names) < 2:
+                return names, None
+            a, b = (
+                memo.best_overall_response(reader_timepoints(data, sid, n, index=index), origin, settings)
+                for n in names[:2]
+            )
+            return names, compare_reads(sid, a, b, settings.discordance_pd_days)
+
+        reads = index.reads.get(sid, ())
+        names, result = memo.AGREEMENT.get(sid, (settings, origin, len(reads), *reads), agreement)
+        if result is None:
             continue
         readers.update(names[:2])
-        a, b = (
-            recist.best_overall_response(reader_timepoints(data, sid, n, index=index), origins[sid], settings)
-            for n in names[:2]
-        )
-        results.append(compare_reads(sid, a, b, settings.discordance_pd_days))
+        results.append(result)
     out = summarise(results)
     if out is not None:
         out["readers"] = sorted(readers)
@@ -421,11 +452,16 @@ def _investigator_vs_central(
             central, bor_c = adjudicated[sid]
         else:
             central = select_timepoints(data, sid, ADJUDICATED, index=index)
-            bor_c = recist.best_overall_response(central.timepoints, origins[sid], settings)
+            bor_c = memo.best_overall_response(central.timepoints, origins[sid], settings)
         if central.status == "ok":
-            bor_i = recist.best_overall_response(inv.timepoints, origins[sid], settings)
+            bor_i = memo.best_overall_response(inv.timepoints, origins[sid], settings)
             results.append(compare_reads(sid, bor_i, bor_c, settings.discordance_pd_days))
     return summarise(results)
+
+
+def _toxicity(data: StudyData, analysed: set[str], n: int) -> list[dict[str, object]]:
+    aes = [ae for ae in data.adverse_events if ae.subject_id in analysed]
+    return [plain(row.to_dict()) for row in ctcae.toxicity_table(aes, n_enrolled=n)]  # type: ignore[misc]
 
 
 def _study_block(data: StudyData) -> dict[str, object]:
@@ -460,51 +496,82 @@ def _derive(data: StudyData, source: str | None, progress: Callable[[int, int], 
     adjudicated: dict[str, tuple[SubjectTimepoints, BestResponse]] = {}
     population = [s for s in data.subjects if not s.screen_failure]
     total = len(population)
+    readers = frozenset(index.all_readers) if kind == "reader" else None
     for i, subject in enumerate(population, start=1):
-        origin, why = origin_rule(subject, settings)
-        if origin is None:
-            continue
         sid = subject.subject_id
-        origins[sid] = origin
-        chosen = select_timepoints(data, sid, src, index=index)
-        best = (
-            _pending_best()
-            if chosen.status == "pending"
-            else recist.best_overall_response(chosen.timepoints, origin, settings)
-        )
+        reads = index.reads.get(sid, ())
+        # every input of the subject's derivation (see cohort_memo): a hit returns what a fresh one would
+        inputs: tuple[object, ...] = (
+            settings, subject, index.adjudications.get(sid), follow_up.get(sid), cp_class.get(sid),
+            last_contact.get(sid), readers, len(reads), *reads,
+        )  # fmt: skip
+        if kind == COMPUTED:
+            lesions, meas = index.lesions.get(sid, ()), index.measurements.get(sid, ())
+            inputs = (*inputs, len(lesions), *lesions, len(meas), *meas)
+        derived = memo.OUTCOMES.get(
+            (src, sid), inputs,
+            lambda subject=subject: _subject_outcome(data, subject, src, index, cp_class, last_contact, follow_up),
+        )  # fmt: skip
+        if derived is None:
+            continue
+        outcome, chosen = derived
+        origins[sid] = outcome.origin
         if kind == ADJUDICATED:
-            adjudicated[sid] = (chosen, best)
-        fu = follow_up.get(sid)
-        pfs_result = pfs(origin, chosen.timepoints, fu, settings)
-        if chosen.status == "pending":
-            pfs_result = EndpointResult(
-                pfs_result.days, pfs_result.event, pfs_result.event_date, pfs_result.censor_date,
-                f"{pfs_result.rule} (tumour assessments pending adjudication)",
-            )  # fmt: skip
-        last = last_contact.get(sid)
-        os_result = overall_survival(origin, fu, [last] if last else [])
-        outcomes.append(
-            SubjectOutcome(
-                subject_id=sid,
-                child_pugh=cp_class.get(sid),
-                extrahepatic=subject.extrahepatic,
-                origin=origin,
-                origin_rule=why,
-                source_status=chosen.status,
-                reader=chosen.reader,
-                source_rule=chosen.rule,
-                best=best,
-                pfs=pfs_result,
-                os=os_result,
-                dor=duration_of_response(best, pfs_result),
-            )
-        )
+            adjudicated[sid] = (chosen, outcome.best)
+        outcomes.append(outcome)
         if progress is not None and i % 500 == 0:
             progress(i, total)
     if progress is not None:
         progress(total, total)
 
     return _Derived(src, kind, index, outcomes, origins, adjudicated, cp_problems)
+
+
+def _subject_outcome(
+    data: StudyData,
+    subject: Subject,
+    src: str,
+    index: StudyIndex,
+    cp_class: dict[str, str | None],
+    last_contact: dict[str, dt.date],
+    follow_up: dict[str, FollowUp],
+) -> tuple[SubjectOutcome, SubjectTimepoints] | None:
+    """One subject's outcome under ``src`` (None when the subject has no origin date: not analysed)."""
+    settings = data.settings
+    origin, why = origin_rule(subject, settings)
+    if origin is None:
+        return None
+    sid = subject.subject_id
+    chosen = select_timepoints(data, sid, src, index=index)
+    best = (
+        _pending_best()
+        if chosen.status == "pending"
+        else memo.best_overall_response(chosen.timepoints, origin, settings)
+    )
+    fu = follow_up.get(sid)
+    pfs_result = pfs(origin, chosen.timepoints, fu, settings)
+    if chosen.status == "pending":
+        pfs_result = EndpointResult(
+            pfs_result.days, pfs_result.event, pfs_result.event_date, pfs_result.censor_date,
+            f"{pfs_result.rule} (tumour assessments pending adjudication)",
+        )  # fmt: skip
+    last = last_contact.get(sid)
+    os_result = overall_survival(origin, fu, [last] if last else [])
+    outcome = SubjectOutcome(
+        subject_id=sid,
+        child_pugh=cp_class.get(sid),
+        extrahepatic=subject.extrahepatic,
+        origin=origin,
+        origin_rule=why,
+        source_status=chosen.status,
+        reader=chosen.reader,
+        source_rule=chosen.rule,
+        best=best,
+        pfs=pfs_result,
+        os=os_result,
+        dor=duration_of_response(best, pfs_result),
+    )
+    return outcome, chosen
 
 
 def subject_outcomes(data: StudyData, source: str | None = None) -> list[SubjectOutcome]:
@@ -543,8 +610,8 @@ def compute_cohort_stats(
         "extrahepatic": sum(o.extrahepatic is True for o in outcomes),
         "child_pugh_problems": [{"id": sid, "error": msg} for sid, msg in cp_problems.items() if sid in analysed],
     }
-    aes = [ae for ae in data.adverse_events if ae.subject_id in analysed]
-    toxicity = [plain(row.to_dict()) for row in ctcae.toxicity_table(aes, n_enrolled=n)]
+    toxicity = [dict(row) for row in memo.STUDY.get("toxicity", (data.adverse_events, frozenset(analysed), n),
+                                                    lambda: _toxicity(data, analysed, n))]  # fmt: skip
     ids = [o.subject_id for o in outcomes]
     return CohortStats(
         study=_study_block(data),

@@ -68,21 +68,37 @@ class StudyIndex:
     all_readers: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, data: StudyData) -> StudyIndex:
-        """Group every record kind the sources need by subject, in one pass each."""
+    def build(cls, data: StudyData, reuse: tuple[StudyData, StudyIndex] | None = None) -> StudyIndex:
+        """Group every record kind the sources need by subject, in one pass each. ``reuse``: an earlier
+        ``(data, index)`` whose groupings are taken over for every record tuple that is the very same object
+        (the session's study cache keeps untouched tables' tuples, so an edit regroups only what it changed)."""
         index = cls()
+        old, old_index = reuse if reuse is not None else (None, None)
         index.subjects = {s.subject_id: s for s in data.subjects}
-        for r in data.reads:
-            index.reads[r.subject_id].append(r)
-            index.all_readers.add(r.reader)
-            if r.role is ReadRole.READER:
-                index.central_readers.add(r.reader)
-            elif r.role is ReadRole.INVESTIGATOR:
-                index.investigator_readers.add(r.reader)
-        for les in data.lesions:
-            index.lesions[les.subject_id].append(les)
-        for m in data.measurements:
-            index.measurements[m.subject_id].append(m)
+        if old is not None and old_index is not None and data.reads is old.reads:
+            index.reads, index.all_readers = old_index.reads, old_index.all_readers
+            index.central_readers, index.investigator_readers = (
+                old_index.central_readers,
+                old_index.investigator_readers,
+            )
+        else:
+            for r in data.reads:
+                index.reads[r.subject_id].append(r)
+                index.all_readers.add(r.reader)
+                if r.role is ReadRole.READER:
+                    index.central_readers.add(r.reader)
+                elif r.role is ReadRole.INVESTIGATOR:
+                    index.investigator_readers.add(r.reader)
+        if old is not None and old_index is not None and data.lesions is old.lesions:
+            index.lesions = old_index.lesions
+        else:
+            for les in data.lesions:
+                index.lesions[les.subject_id].append(les)
+        if old is not None and old_index is not None and data.measurements is old.measurements:
+            index.measurements = old_index.measurements
+        else:
+            for m in data.measurements:
+                index.measurements[m.subject_id].append(m)
         # the latest decision stands (a re-opened case gets a newer record)
         for adj in sorted(enumerate(data.adjudications), key=_decision_order):
             index.adjudications[adj[1].subject_id] = adj[1]
@@ -101,6 +117,9 @@ def _decision_order(item: tuple[int, Adjudication]) -> tuple[bool, float, int]:
 
 
 _cache: tuple[weakref.ReferenceType[StudyData], StudyIndex] | None = None
+#: The last few indexes built (a one-patient view's data comes between two of the whole study's), so that the
+#: next build regroups only the record tuples that changed.
+_previous: list[tuple[StudyData, StudyIndex]] = []
 
 
 def study_index(data: StudyData) -> StudyIndex:
@@ -108,8 +127,10 @@ def study_index(data: StudyData) -> StudyIndex:
     global _cache
     if _cache is not None and _cache[0]() is data:
         return _cache[1]
-    index = StudyIndex.build(data)
+    reuse = next((p for p in reversed(_previous) if p[0].reads is data.reads), _previous[-1] if _previous else None)
+    index = StudyIndex.build(data, reuse)
     _cache = (weakref.ref(data), index)
+    _previous[:] = [*_previous[-3:], (data, index)]
     return index
 
 

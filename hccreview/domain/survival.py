@@ -126,6 +126,17 @@ def risk_table_from_event_table(event_table: object, times: Sequence[float]) -> 
     return rows
 
 
+#: z for a two-sided 95% interval: ``scipy.stats.norm.ppf(0.975)`` (lifelines' ``inv_normal_cdf``), bit for bit.
+Z_95 = 1.959963984540054
+
+
+def _first_at_or_below(times: np.ndarray, values: np.ndarray, q: float = 0.5) -> float | None:
+    """lifelines' ``qth_survival_time``: the first time the (non-increasing) curve is ≤ q; None if never."""
+    if values[-1] > q:
+        return None
+    return _finite(times[int(np.searchsorted(-values, -q, side="left"))])
+
+
 def kaplan_meier(
     durations_days: Sequence[float],
     events: Sequence[bool],
@@ -136,7 +147,82 @@ def kaplan_meier(
 
     ``times_months`` are the risk-table times (default: every 3 months from 0 to the longest follow-up).
     An empty input gives n = 0, no median and an empty table.
+
+    The arithmetic of ``lifelines.KaplanMeierFitter.fit`` in numpy, step for step (timeline = 0 and every
+    distinct duration; S = exp(Σ log((n − d) / n)); Greenwood variance Σ d / (n (n − d)), ∞ → 0; the
+    exponential Greenwood band exp(−exp(log(−log S) ∓ z √var / log S)), NaN → 1; median and its CI as
+    ``median_survival_times``): ~0.2 ms instead of ~10 ms per fit, and no lifelines import.
+    :func:`kaplan_meier_lifelines` is the reference; tests check that both agree.
     """
+    if len(durations_days) != len(events):
+        raise ValueError("durations and events differ in length")
+    n = len(durations_days)
+    if n == 0:
+        return KMResult(label, 0, 0, 0, None, (None, None))
+    months = np.asarray(durations_days, dtype=float) / MONTH_DAYS
+    if not np.isfinite(months).all():
+        raise TypeError("NaNs or infinite values were detected in the durations")
+    observed = np.asarray([bool(e) for e in events], dtype=bool)
+    n_events = int(observed.sum())
+
+    # the event table: birth at min(0, shortest duration), then every distinct duration
+    uniq, inverse = np.unique(months, return_inverse=True)
+    removed = np.bincount(inverse, minlength=len(uniq)).astype(float)
+    died = np.bincount(inverse, weights=observed.astype(float), minlength=len(uniq))
+    birth = min(0.0, float(uniq[0]))
+    if uniq[0] != birth:
+        uniq = np.concatenate([[birth], uniq])
+        removed = np.concatenate([[0.0], removed])
+        died = np.concatenate([[0.0], died])
+    censored = removed - died
+    at_risk = n - np.concatenate([[0.0], np.cumsum(removed)[:-1]])
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_s = np.cumsum(np.log(at_risk - died) - np.log(at_risk))
+    var = np.cumsum(_greenwood_terms(at_risk, died))
+    survival = np.exp(log_s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.log(survival)
+        spread = Z_95 * np.sqrt(var) / v
+        lower = np.exp(-np.exp(np.log(-v) - spread))
+        upper = np.exp(-np.exp(np.log(-v) + spread))
+    lower[np.isnan(lower)] = 1.0
+    upper[np.isnan(upper)] = 1.0
+
+    median = _first_at_or_below(uniq, survival)
+    ci = (_first_at_or_below(uniq, lower), _first_at_or_below(uniq, upper))
+    times = list(times_months) if times_months is not None else default_risk_times(float(months.max()))
+    removed_after = np.concatenate([np.cumsum(removed[::-1])[::-1], [0.0]])
+    cum_obs = np.concatenate([[0.0], np.cumsum(died)])
+    cum_cens = np.concatenate([[0.0], np.cumsum(censored)])
+    risk = []
+    for t in times:
+        first_ge = int(np.searchsorted(uniq, t, side="left"))
+        n_le = int(np.searchsorted(uniq, t, side="right"))
+        risk.append(RiskRow(float(t), int(removed_after[first_ge]), int(cum_obs[n_le]), int(cum_cens[n_le])))
+    curve = [
+        CurvePoint(float(t), float(s), _finite(lo), _finite(hi))
+        for t, s, lo, hi in zip(uniq.tolist(), survival.tolist(), lower.tolist(), upper.tolist(), strict=True)
+    ]
+    return KMResult(label, n, n_events, n - n_events, median, ci, CI_METHOD, risk, curve)
+
+
+def _greenwood_terms(at_risk: np.ndarray, died: np.ndarray) -> np.ndarray:
+    """d / (n (n − d)) per time, ∞ (n = d) as 0 — lifelines' ``_additive_var`` before its cumulative sum."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = died / (at_risk * (at_risk - died))
+    terms[np.isinf(terms)] = 0.0
+    return terms
+
+
+def kaplan_meier_lifelines(
+    durations_days: Sequence[float],
+    events: Sequence[bool],
+    label: str = "",
+    times_months: Sequence[float] | None = None,
+) -> KMResult:
+    """The reference implementation of :func:`kaplan_meier`: ``lifelines.KaplanMeierFitter`` itself (tests
+    check that both give the same result; lifelines costs ~10 ms per fit and ~1 s to import)."""
     if len(durations_days) != len(events):
         raise ValueError("durations and events differ in length")
     n = len(durations_days)
@@ -196,14 +282,10 @@ class LogRankResult:
         }
 
 
-def logrank(groups: Mapping[str, tuple[Sequence[float], Sequence[bool]]]) -> LogRankResult | None:
-    """Log-rank test across ``groups`` (label → (durations, events)); None with fewer than 2 non-empty
-    groups. Durations may be in any unit (the test uses ranks only)."""
+def _logrank_inputs(
+    groups: Mapping[str, tuple[Sequence[float], Sequence[bool]]],
+) -> tuple[dict[str, tuple[Sequence[float], Sequence[bool]]], list[float], list[str], list[bool]]:
     used = {k: v for k, v in groups.items() if len(v[0]) > 0}
-    if len(used) < 2:
-        return None
-    from lifelines.statistics import multivariate_logrank_test
-
     durations: list[float] = []
     labels: list[str] = []
     observed: list[bool] = []
@@ -213,6 +295,67 @@ def logrank(groups: Mapping[str, tuple[Sequence[float], Sequence[bool]]]) -> Log
         durations.extend(float(x) for x in d)
         observed.extend(bool(x) for x in e)
         labels.extend([name] * len(d))
+    return used, durations, labels, observed
+
+
+def logrank(groups: Mapping[str, tuple[Sequence[float], Sequence[bool]]]) -> LogRankResult | None:
+    """Log-rank test across ``groups`` (label → (durations, events)); None with fewer than 2 non-empty
+    groups. Durations may be in any unit (the test uses ranks only).
+
+    The arithmetic of ``lifelines.statistics.multivariate_logrank_test`` (unweighted) in numpy:
+    per distinct time, observed minus expected events per group and the hypergeometric covariance; the
+    statistic is Z' V⁻ Z over the first k − 1 groups (pseudo-inverse), p from the χ² distribution with
+    k − 1 degrees of freedom. :func:`logrank_lifelines` is the reference (tests check both agree).
+    """
+    used, durations, labels, observed = _logrank_inputs(groups)
+    if len(used) < 2:
+        return None
+    from scipy.special import chdtrc
+
+    times = np.asarray(durations, dtype=float)
+    events = np.asarray(observed, dtype=float)
+    names = list(used)
+    code = np.asarray([names.index(x) for x in labels]) if len(names) > 1 else np.zeros(len(labels), dtype=int)
+    uniq, inverse = np.unique(times, return_inverse=True)
+    k, m = len(names), len(uniq)
+    removed = np.zeros((m, k))
+    died = np.zeros((m, k))
+    np.add.at(removed, (inverse, code), 1.0)
+    np.add.at(died, (inverse, code), events)
+    shifted = np.vstack([np.zeros((1, k)), np.cumsum(removed, axis=0)[:-1]])
+    n_ij = removed.sum(axis=0) - shifted
+    d_i = died.sum(axis=1)
+    n_all = removed.sum(axis=1)
+    n_i = n_all.sum() - np.concatenate([[0.0], np.cumsum(n_all)[:-1]])
+    ev_i = n_ij * (d_i / n_i)[:, None]
+    z = died.sum(axis=0) - ev_i.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (n_i - d_i) / (n_i - 1)
+    ratio[~np.isfinite(ratio)] = 1.0
+    factor = ratio * d_i / n_i**2
+    v_rows = np.column_stack([n_ij, n_i]) * np.sqrt(factor)[:, None]
+    v_rows[np.isnan(v_rows)] = 0.0
+    v = -np.dot(v_rows.T, v_rows)
+    ix = np.arange(k)
+    v[ix, ix] = v[ix, ix] - v[-1, ix]
+    v = v[:-1, :-1]
+    statistic = float(z[:-1] @ np.linalg.pinv(v[:-1, :-1]) @ z[:-1])
+    return LogRankResult(
+        _finite(chdtrc(k - 1, statistic)),
+        _finite(statistic),
+        k - 1,
+        LOGRANK_TEST_NAME,
+        tuple(used),
+    )
+
+
+def logrank_lifelines(groups: Mapping[str, tuple[Sequence[float], Sequence[bool]]]) -> LogRankResult | None:
+    """The reference implementation of :func:`logrank`: ``lifelines.statistics.multivariate_logrank_test``."""
+    used, durations, labels, observed = _logrank_inputs(groups)
+    if len(used) < 2:
+        return None
+    from lifelines.statistics import multivariate_logrank_test
+
     result = multivariate_logrank_test(durations, labels, observed)
     return LogRankResult(
         _finite(result.p_value),

@@ -125,9 +125,9 @@ _RANGES: dict[tuple[str, str], tuple[float, float, bool]] = {
     ("cycles", "days_dosed"): (0, math.inf, False),
     ("cycles", "delay_days"): (0, math.inf, False),
     ("adverse_events", "grade"): (1, 5, False),
-    ("measurements", "diameter_mm"): (0, math.inf, False),
-    ("measurements", "short_axis_mm"): (0, math.inf, False),
-    ("measurements", "viable_mm"): (0, math.inf, False),
+    ("measurements", "diameter_mm"): (0, 1000, False),  # over 1000 mm: a unit error (as a review edit refuses)
+    ("measurements", "short_axis_mm"): (0, 1000, False),
+    ("measurements", "viable_mm"): (0, 1000, False),
 }
 _STANDARD_RESPONSES = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"}
 _BILIRUBIN_TESTS = {"bili", "tbili", "bilirubin", "total bilirubin", "bilirubin, total"}
@@ -376,6 +376,9 @@ def _load_sheet(path: Path, out: _Collector) -> _Sheet | None:
         out.error(path.name, None, "", "", f"not a readable CSV file ({exc})")
         return None
     table = frame.to_numpy(dtype=object).tolist()
+    if not table:  # only blank lines: pandas gives no row at all
+        out.error(path.name, None, "", "", "empty file: the header row is missing")
+        return None
     header = [_column_key(h) for h in table[0]]
     for name in {h for h in header if h and header.count(h) > 1}:
         out.error(path.name, None, name, "", "column appears more than once")
@@ -659,7 +662,7 @@ def _check_adjudications(rows: dict[str, list[_Row] | None], out: _Collector) ->
 
 
 def _check_dates(usable: dict[str, list[_Row]], settings: dict[str, object], out: _Collector) -> None:
-    """Death before birth or before the first record (errors); assessments before the origin (warnings)."""
+    """Death before birth, the first record or enrolment (errors); assessments before the origin (warnings)."""
     subjects = {row.subject_id: row for row in usable["subjects"] if row.subject_id}
     first: dict[str, tuple[date, str]] = {}
 
@@ -691,10 +694,20 @@ def _check_dates(usable: dict[str, list[_Row]], settings: dict[str, object], out
         elif earliest is not None and death < earliest[0]:
             out.flag(row, "death_date", f"death before the subject's first record ({earliest[1]} {earliest[0]})")
             row.ok = False
+        elif (enrolled := _enrolment(subject)) and death < enrolled[1]:  # screening scans may predate enrolment
+            out.flag(row, "death_date", f"death before enrolment ({enrolled[0]} {enrolled[1]})")
+            row.ok = False
         alive = row.values.get("last_known_alive")
         if alive is not None and alive > death:
             out.flag(row, "last_known_alive", f"after the death date ({death})", warning=True)
     _check_origin(usable, subjects, settings, out)
+
+
+def _enrolment(subject: _Row | None) -> tuple[str, date] | None:
+    """The earliest of the subject's enrolment, randomisation and first dose dates (field, date), or None."""
+    fields = ("enrolment_date", "randomisation_date", "first_dose_date")
+    found = [(f, subject.values[f]) for f in fields if subject and isinstance(subject.values.get(f), date)]
+    return min(found, key=lambda p: p[1]) if found else None
 
 
 def _check_origin(

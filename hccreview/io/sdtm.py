@@ -8,35 +8,57 @@ LB, SV, Child-Pugh), :mod:`sdtm_tumour` (TU, TR, SUPPTR), :mod:`sdtm_reads` (RS,
 and encodings in :mod:`sdtm_read`, ISO 8601 partial dates in :mod:`sdtm_dates`. Decided here:
 
 - **Follow-up**, one record per subject: death date (DM ``DTHDTC``, else DS DEATH); cause = the term of an AE
-  marked fatal; last known alive (subjects without a death only) = the latest *complete* date of the subject in
-  DM ``RFPENDTC``, SV, AE (onset / resolution), EX (start / end), TR, RS, LB and DS. A death before the
+  marked fatal, else the DS DEATH ``DSTERM`` when it names one; last known alive (subjects without a death only)
+  = the latest *complete* date of the subject in DM ``RFPENDTC``, SV, AE (onset / resolution), EX (start / end),
+  TR, RS, LB and DS. A death before the
   subject's first study record (DM reference dates, DS, SV, EX, TR, RS, LB — AE onsets may predate the study)
   is an error, as is a death before birth.
 - **First dose** falls back to the earliest ``EXSTDTC`` when DM gives neither ``RFXSTDTC`` nor ``RFSTDTC``.
 - **Settings** suggested: title = TS ``TITLE``, else ``STUDYID``, else the folder name; protocol = ``STUDYID``;
   drug = TS ``TRT``; origin = randomisation when DS has RANDOMIZED records, else first dose; criteria mRECIST
-  when RS ``RSCAT`` says so, else RECIST 1.1; confirmation 28 days, minimum SD 42 days (DESIGN §4).
+  when RS ``RSCAT`` says so, else RECIST 1.1; confirmation 28 days, minimum SD 42 days (DESIGN §4). TS
+  parameters of :data:`TS_SETTINGS` (written by hccreview's SDTM export) override these suggestions.
+- **Child-Pugh**: the LB-derived baseline components (:mod:`sdtm_clinical`), overridden component by component
+  by SUPPDM Child-Pugh qualifiers where given (:mod:`sdtm_subjects`).
 
-Errors refuse the whole import: a missing required column or DM file, an unparseable date, a negative diameter,
-a grade outside 1–5, a death before birth or before the first record, and any row (measurement, read, AE, ...)
+Errors refuse the whole import: a missing required column or DM file, an unparseable date, a negative, infinite
+or implausible (over 1000 mm) diameter, a grade outside 1–5, a death before birth, before enrolment (the earlier
+of randomisation and first dose) or before the first record, and any row (measurement, read, AE, ...)
 of a subject that DM does not list or of a lesion that TU does not identify. The first
 :data:`~hccreview.io.sdtm_read.PROBLEM_CAP` problems of each kind are listed row by row, the rest counted.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from hccreview.domain.records import Criteria, FollowUp, Origin, Subject
+from hccreview.domain.records import ChildPughComponents, Criteria, FollowUp, Origin, Subject
 from hccreview.io.sdtm_clinical import Clinical, read_ae, read_ex, read_lb, sv_dates
 from hccreview.io.sdtm_read import DomainTable, Problems, Progress, find_domain_files, read_domain
 from hccreview.io.sdtm_subjects import SubjectFacts, apply_suppdm, check_births, read_dm, read_ds
 from hccreview.io.sdtm_tumour import TumourRecords, read_tumour
 from hccreview.io.validation import ParsedImport
 
-__all__ = ["read_sdtm"]
+__all__ = ["TS_SETTINGS", "read_sdtm"]
+
+#: TS parameter code → study setting (hccreview's SDTM export writes them; docs/sdtm-export.md). Read back here.
+TS_SETTINGS: dict[str, str] = {
+    "HCCRIT": "criteria",
+    "HCCONFD": "confirmation_days",
+    "HCMINSD": "min_sd_days",
+    "HCMAXNE": "max_nr_ne",
+    "HCACCSD": "accept_sd",
+    "HCORIGIN": "origin",
+    "HCASMINT": "assessment_interval_days",
+    "HCMISSED": "missed_assessments_for_censoring",
+    "HCWINDOW": "assessment_window_days",
+    "HCCPVAR": "child_pugh_variant",
+    "HCPDDAYS": "discordance_pd_days",
+}
+_TS_FLAGS = {"Y": True, "N": False}
 
 
 def _silent(_fraction: float, _message: str) -> None:
@@ -99,7 +121,7 @@ def read_sdtm(folder: Path, *, progress: Progress | None = None) -> ParsedImport
     follow_up = _follow_up(facts, clinical, tumour, problems)
     records: dict[str, list[object]] = {
         "subjects": [Subject(**f) for f in facts.fields.values()],
-        "child_pugh": list(clinical.child_pugh),
+        "child_pugh": _child_pugh(clinical.child_pugh, facts.child_pugh),
         "cycles": list(clinical.cycles),
         "adverse_events": list(clinical.adverse_events),
         "labs": list(clinical.labs),
@@ -108,7 +130,7 @@ def read_sdtm(folder: Path, *, progress: Progress | None = None) -> ParsedImport
         "reads": list(tumour.reads),
         "follow_up": list(follow_up),
     }
-    settings = _settings(tables, facts, origin, folder)
+    settings = _settings(tables, facts, origin, folder, notes)
     report(1.0, "read")
     return ParsedImport(records, problems.finish(), settings, notes, counts)
 
@@ -137,6 +159,13 @@ def _per_subject(frames: list[pd.DataFrame], how: str) -> dict[str, object]:
     return both.groupby("subject")["date"].agg(how).to_dict()
 
 
+def _enrolment(fields: dict[str, object]) -> tuple[str, date] | None:
+    """The earliest of randomisation and first dose (a patient cannot die before either), or None."""
+    found = [(w, d) for w, d in (("randomisation", fields.get("randomisation_date")),
+                                 ("first dose", fields.get("first_dose_date"))) if isinstance(d, date)]  # fmt: skip
+    return min(found, key=lambda p: p[1]) if found else None
+
+
 def _follow_up(facts: SubjectFacts, clinical: Clinical, tumour: TumourRecords, problems: Problems) -> list[FollowUp]:
     first = _per_subject([*facts.first_dates, *clinical.first_dates, *tumour.dates], "min")
     last = _per_subject([*facts.lka_dates, *clinical.lka_dates, *tumour.dates], "max")
@@ -152,11 +181,14 @@ def _follow_up(facts: SubjectFacts, clinical: Clinical, tumour: TumourRecords, p
                 f"death before the subject's first record ({first[sid].isoformat()})",
                 sid,
             )
+        elif death is not None and (enrolled := _enrolment(facts.fields[sid])) and death.day < enrolled[1]:
+            problems.error(death.file, death.row, death.field, death.raw,
+                           f"death before enrolment ({enrolled[0]} {enrolled[1].isoformat()})", sid)  # fmt: skip
         if death is None and sid in facts.flagged_dead:
             problems.warning(
                 facts.dm_file, facts.rows.get(sid), "DTHFL", "Y", "death flagged (DTHFL) without a date", sid
             )
-        causes = list(dict.fromkeys(clinical.death_causes.get(sid, [])))
+        causes = list(dict.fromkeys(clinical.death_causes.get(sid, []))) or [facts.death_terms.get(sid, "")]
         out.append(
             FollowUp(
                 subject_id=sid,
@@ -168,7 +200,9 @@ def _follow_up(facts: SubjectFacts, clinical: Clinical, tumour: TumourRecords, p
     return out
 
 
-def _settings(tables: dict[str, DomainTable], facts: SubjectFacts, origin: Origin, folder: Path) -> dict[str, object]:
+def _settings(
+    tables: dict[str, DomainTable], facts: SubjectFacts, origin: Origin, folder: Path, notes: list[str]
+) -> dict[str, object]:
     title, drug = "", ""
     ts = tables.get("ts")
     if ts is not None and ts.has("TSPARMCD") and ts.has("TSVAL"):
@@ -191,4 +225,30 @@ def _settings(tables: dict[str, DomainTable], facts: SubjectFacts, origin: Origi
     }
     if drug:
         settings["drug"] = drug
+    if ts is not None and ts.has("TSPARMCD") and ts.has("TSVAL"):
+        for code, value in zip(ts.upper("TSPARMCD"), ts.col("TSVAL"), strict=True):
+            name = TS_SETTINGS.get(str(code))
+            if name is None or pd.isna(value):
+                continue
+            text = str(value).strip()
+            if name == "accept_sd":
+                parsed: object = _TS_FLAGS.get(text.upper())
+            elif name in ("criteria", "origin", "child_pugh_variant"):
+                parsed = text
+            else:
+                parsed = int(text) if text.lstrip("-").isdigit() else None
+            if parsed is None:
+                notes.append(f"{ts.file}: TS {code} value {text!r} not understood; setting left at its default")
+            else:
+                settings[name] = parsed
     return settings
+
+
+def _child_pugh(from_lb: list[ChildPughComponents], stated: dict[str, dict[str, object]]) -> list[ChildPughComponents]:
+    """LB-derived Child-Pugh components, overridden by the SUPPDM-stated ones (module docstring)."""
+    if not stated:
+        return list(from_lb)
+    merged = {c.subject_id: dict(vars(c)) for c in from_lb}
+    for sid, values in stated.items():
+        merged.setdefault(sid, {"subject_id": sid}).update(values)
+    return [ChildPughComponents(**merged[sid]) for sid in sorted(merged)]

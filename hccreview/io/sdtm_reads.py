@@ -4,7 +4,8 @@ Rules (checked against the pharmaverse ``recist/`` and ``onco/`` deliveries, see
 
 - **Reader key**: ``TUEVAL`` / ``TREVAL`` / ``RSEVAL`` = INVESTIGATOR (or no evaluator at all) → ``"investigator"``
   (role INVESTIGATOR); otherwise the evaluator id (``--EVALID``, else ``--EVAL``) lower-cased with blanks and
-  punctuation as hyphens: "RADIOLOGIST 1" → ``"radiologist-1"`` (role READER).
+  punctuation as hyphens: "RADIOLOGIST 1" → ``"radiologist-1"`` (role READER; role ADJUDICATOR when ``RSEVAL``
+  is ADJUDICATOR: the adjudicator's own read, as hccreview's SDTM export writes it).
 - **RS → Read**, one per ``OVRLRESP`` row: ``TRGRESP`` / ``NTRGRESP`` / ``NEWLPROG`` rows of the same subject,
   reader, date and visit give target / non-target / new lesion (Y or UNEQUIVOCAL → yes, N → no, EQUIVOCAL →
   unknown: an equivocal new lesion is not progression until confirmed, RECIST 1.1 §4.3.3). Responses are kept
@@ -98,7 +99,7 @@ def read_rs(
         }
     )[ok & wanted & dates.latest.notna()]
     reads: dict[tuple, dict] = {}
-    for i, s, r, _t, res, raw, day, partial, visit, acc, _ev in frame[frame.test == "OVRLRESP"].itertuples(name=None):
+    for i, s, r, _t, res, raw, day, partial, visit, acc, ev in frame[frame.test == "OVRLRESP"].itertuples(name=None):
         key = (s, r, raw, visit)
         overall = "" if pd.isna(res) else str(res)
         if key in reads:
@@ -135,6 +136,8 @@ def read_rs(
                 s,
             )
         role = ReadRole.INVESTIGATOR if r == INVESTIGATOR else ReadRole.READER
+        if role is ReadRole.READER and ev == "ADJUDICATOR":  # the adjudicator's own read (RSEVAL ADJUDICATOR)
+            role = ReadRole.ADJUDICATOR
         reads[key] = {
             "subject_id": s,
             "reader": r,

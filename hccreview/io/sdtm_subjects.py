@@ -6,13 +6,16 @@ Rules:
   → birth date; ``RFICDTC`` (informed consent) → enrolment date; ``RFXSTDTC``, else ``RFSTDTC``, → first dose
   (else, in :mod:`hccreview.io.sdtm`, the earliest ``EXSTDTC``). Partial dates here take the first day of their
   period, with a warning. HCC baseline fields (etiology, BCLC, ECOG, ...) are not SDTM DM variables: they come
-  from SUPPDM when its ``QNAM`` names them (:data:`SUPPDM_FIELDS`), else stay empty.
+  from SUPPDM when its ``QNAM`` names them (:data:`SUPPDM_FIELDS`), else stay empty. Baseline Child-Pugh
+  components stated in SUPPDM (:data:`SUPPDM_CHILD_PUGH`, as hccreview's SDTM export writes them) override the
+  ones derived from LB (ascites and encephalopathy have no other SDTM home here).
 - **Screen failure** when ``ARMCD`` is SCRNFAIL or ``ARM`` is "Screen Failure", or DS has a SCREEN FAILURE record,
   or the subject was neither randomised nor dosed (no DS RANDOMIZED, no first dose, no EX record). Screen
   failures are listed but outside the analysis population (DESIGN §4).
 - **DS**: ``DSDECOD`` RANDOMIZED → randomisation date (``DSSTDTC``, else ``DSDTC``; the first when repeated,
   with a warning); DEATH → death date when DM ``DTHDTC`` has none (DM wins when both are given; a disagreement is
-  a warning); SCREEN FAILURE → screen failure. Every complete DS date except the death itself counts for last
+  a warning), and its ``DSTERM``, when it says more than "DEATH", the cause of death where no AE is fatal;
+  SCREEN FAILURE → screen failure. Every complete DS date except the death itself counts for last
   known alive.
 - **Death**: ``DTHDTC`` (DM), else DS DEATH; ``DTHFL`` Y without any date is a warning. A death before birth is an
   error (the check against the first record is made once every domain is read).
@@ -47,6 +50,14 @@ SUPPDM_FIELDS: dict[str, str] = {
     "MACROVI": "macrovascular_invasion",
     "AFP": "afp_ng_ml",
     "AFPBL": "afp_ng_ml",
+}
+#: SUPPDM qualifiers that state a baseline Child-Pugh component (hccreview export convention, docs/sdtm-export.md).
+SUPPDM_CHILD_PUGH: dict[str, str] = {
+    "CPBILI": "bilirubin_mg_dl",
+    "CPALB": "albumin_g_dl",
+    "CPINR": "inr",
+    "CPASCIT": "ascites",
+    "CPENCEPH": "encephalopathy",
 }
 _DM_USED = (
     "USUBJID",
@@ -86,11 +97,13 @@ class SubjectFacts:
     rows: dict[str, int] = field(default_factory=dict)  # DM row of each subject
     deaths: dict[str, Death] = field(default_factory=dict)
     flagged_dead: set[str] = field(default_factory=set)
+    death_terms: dict[str, str] = field(default_factory=dict)  # DS DEATH DSTERM other than "DEATH"
     randomised_study: bool = False
     lka_dates: list[pd.DataFrame] = field(default_factory=list)  # (subject, date) for last known alive
     first_dates: list[pd.DataFrame] = field(default_factory=list)  # (subject, date) of study records
     study_id: str = ""
     dm_file: str = "dm.csv"
+    child_pugh: dict[str, dict[str, object]] = field(default_factory=dict)  # SUPPDM Child-Pugh components
 
 
 def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFacts:
@@ -100,6 +113,8 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
     if not require_columns(dm, ("USUBJID",), problems):
         return facts
     ids = dm.col("USUBJID")
+    if ids.notna().sum() == 0:  # else every other domain's rows would only say "subject does not exist in DM"
+        problems.error(dm.file, None, "USUBJID", "", "DM lists no subject: the file has no data rows")
     problems.rows("error", dm, ids.isna(), "USUBJID", "subject id (USUBJID) missing")
     problems.rows("error", dm, ids.notna() & ids.duplicated(), "USUBJID", "subject listed twice in DM")
     birth = read_dates(dm, "BRTHDTC", problems, rule="earliest").earliest
@@ -112,6 +127,9 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
     age_text = dm.col("AGE")
     age = pd.to_numeric(age_text, errors="coerce")
     problems.rows("warning", dm, age_text.notna() & age.isna(), "AGE", "age is not a number; left empty")
+    implausible = age.notna() & ~age.between(0, 130)  # as the CSV bundle's range (also catches inf)
+    problems.rows("warning", dm, implausible, "AGE", "age outside 0–130 years; left empty")
+    age = age.where(~implausible)
     arm = dm.col("ARM")
     screen_fail = dm.upper("ARMCD").eq("SCRNFAIL") | arm.str.upper().eq("SCREEN FAILURE")
     facts.study_id = str(dm.col("STUDYID").dropna().iloc[0]) if dm.col("STUDYID").notna().any() else ""
@@ -155,6 +173,11 @@ def apply_suppdm(supp: DomainTable, facts: SubjectFacts, problems: Problems, not
     ignored: dict[str, int] = {}
     for i in supp.frame.index[ok]:
         name, value, sid = qnam.at[i], supp.col("QVAL").at[i], str(supp.col("USUBJID").at[i])
+        component = SUPPDM_CHILD_PUGH.get(str(name))
+        if component is not None:
+            if not pd.isna(value):
+                _child_pugh_value(supp, i, facts, sid, str(name), component, str(value), problems)
+            continue
         target = SUPPDM_FIELDS.get(str(name))
         if target is None:
             ignored[str(name)] = ignored.get(str(name), 0) + 1
@@ -169,6 +192,19 @@ def apply_suppdm(supp: DomainTable, facts: SubjectFacts, problems: Problems, not
     if ignored:
         detail = ", ".join(f"{k} {v}" for k, v in sorted(ignored.items()))
         notes.append(f"{supp.file}: qualifiers that are not hccreview subject fields were ignored: {detail}")
+
+
+def _child_pugh_value(
+    supp: DomainTable, i: int, facts: SubjectFacts, sid: str, name: str, component: str, value: str, problems: Problems
+) -> None:
+    text = value.strip()
+    if component in ("ascites", "encephalopathy"):
+        facts.child_pugh.setdefault(sid, {})[component] = text
+        return
+    try:
+        facts.child_pugh.setdefault(sid, {})[component] = float(text)
+    except ValueError:
+        problems.warning(supp.file, int(i) + 1, "QVAL", value, f"{name} is not a number; left empty", sid)
 
 
 def _convert(target: str, value: str) -> object:
@@ -206,6 +242,9 @@ def read_ds(ds: DomainTable, facts: SubjectFacts, problems: Problems, notes: lis
     screen_failures: set[str] = set()
     for i in ds.frame.index[ok & decod.isin(["RANDOMIZED", "DEATH", "SCREEN FAILURE"])]:
         sid, what, day = str(ids.at[i]), decod.at[i], dates.earliest.at[i]
+        term = ds.col("DSTERM").at[i]
+        if what == "DEATH" and not pd.isna(term) and str(term).strip().upper() != "DEATH":
+            facts.death_terms[sid] = str(term).strip()  # a stated cause (hccreview's export writes it here)
         if what == "SCREEN FAILURE":
             screen_failures.add(sid)
         elif day is None:

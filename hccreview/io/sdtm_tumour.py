@@ -12,6 +12,7 @@ Rules (checked against the pharmaverse ``recist/`` and ``onco/`` deliveries, see
 - **TR → Measurement**, one per (subject, reader, lesion, date): ``LDIAM`` → diameter (``DIAMETER`` only when a
   lesion has no LDIAM that day); ``SAXIS`` → short axis; a lymph-node lesion with no SAXIS takes its LDIAM as
   short axis too (the deliveries give one diameter per node; RECIST sums nodes by short axis, §4.3.1);
+  ``VLDIAM`` (hccreview's export: longest diameter of the viable, enhancing tumour, mRECIST) → viable diameter;
   ``TUMSTATE`` PRESENT / ABSENT / UNEQUIVOCAL / EQUIVOCAL → status (present / absent / unequivocal progression /
   equivocal); a diameter of 0 mm → absent; ``TRSTAT`` NOT DONE → not assessed. ``LPERP`` (not RECIST 1.1),
   ``SUMDIAM`` (the reader's own sum, kept only as a note: the rules engine recomputes sums) and other tests are
@@ -67,7 +68,7 @@ _STATES = {
     "NOTASSESSED": LesionStatus.NOT_ASSESSED,
     "NE": LesionStatus.NOT_ASSESSED,
 }
-_MEASURED = ("LDIAM", "SAXIS", "DIAMETER")
+_MEASURED = ("LDIAM", "SAXIS", "DIAMETER", "VLDIAM")
 _USED_TESTS = frozenset({*_MEASURED, "TUMSTATE"})
 _OTHER_LENGTHS = ("LPERP", "SUMDIAM")
 _TU_USED = ("USUBJID", "TULNKID", "TUSTRESC", "TUORRES", "TULOC", "TULAT", "TUDIR", "TUMETHOD", "TUEVAL", "TUEVALID")
@@ -316,6 +317,10 @@ def _trloc(
     return unique
 
 
+#: The largest plausible lesion diameter, as a review edit allows (``services.review``): larger is a unit error.
+MAX_DIAMETER_MM = 1000.0
+
+
 def _number(tr: DomainTable, mask: pd.Series, problems: Problems) -> pd.Series:
     """Diameters in mm for the rows of ``mask`` (TRSTRESN, else TRORRES); errors for bad values / units."""
     text = tr.first("TRSTRESN", "TRORRES")
@@ -330,11 +335,16 @@ def _number(tr: DomainTable, mask: pd.Series, problems: Problems) -> pd.Series:
         value_column=field_,
     )
     problems.rows("error", tr, mask & values.lt(0), field_, "negative diameter", value_column=field_)
+    infinite = mask & values.isin([float("inf"), float("-inf")])
+    problems.rows("error", tr, infinite, field_, "diameter is not a finite number", value_column=field_)
+    values = values.where(~infinite)
     unit = tr.first("TRSTRESU", "TRORRESU").str.lower()
     cm = mask & values.notna() & unit.eq("cm")
     if cm.any():
         problems.rows("warning", tr, cm, "TRSTRESU", "unit converted: cm → mm (×10)")
         values = values.where(~cm, values * 10.0)
+    absurd = mask & values.gt(MAX_DIAMETER_MM)
+    problems.rows("error", tr, absurd, field_, "implausible diameter (over 1000 mm)", value_column=field_)
     bad_unit = mask & values.notna() & unit.notna() & ~unit.isin(["mm", "cm"])
     problems.rows("error", tr, bad_unit, "TRSTRESU", "diameter unit is neither mm nor cm")
     return values.where(values.ge(0))
@@ -428,6 +438,8 @@ def _measurements(
             diameter, status = _diameter_status(tr, i, value, state, nd, problems, s)
         axis = entry["SAXIS"][0][0] if "SAXIS" in entry else None
         axis = None if axis is None or pd.isna(axis) else float(axis)
+        viable = entry["VLDIAM"][0][0] if "VLDIAM" in entry else None
+        viable = None if viable is None or pd.isna(viable) else float(viable)
         if axis is None and lesion.is_node:
             axis = diameter
         if "TUMSTATE" in entry:
@@ -444,6 +456,7 @@ def _measurements(
                 visit=entry["visit"],
                 diameter_mm=diameter,
                 short_axis_mm=axis,
+                viable_mm=viable,
                 status=status,
                 method=entry["method"] or lesion.method,
             )

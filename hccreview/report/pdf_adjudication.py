@@ -106,6 +106,14 @@ def adjudication_pieces(adj: AdjudicationSummary, stats: dict[str, Any]) -> list
                          Column("Signed", "right")], decisions, size=7.5)  # fmt: skip
     else:
         pieces += t.paragraph("No adjudication decision has been recorded yet.", size=8.5)
+    if adj.reason_codes:
+        caption = "Table 6. Decisions in force by discordance reason code"
+        pieces += table([Column("Discordance reason code"), Column("Decisions", "right")],
+                        [[label, str(n)] for label, n in adj.reason_codes], caption=caption, size=7.5,
+                        fill=False)  # fmt: skip
+        pieces += t.note("Reason codes (hccreview.domain.reason_codes): categories of BICR reader disagreement; "
+                         "'other' carries the adjudicator's free text. A decision recorded before codes existed is "
+                         "'not recorded'.")  # fmt: skip
     pieces += _discrepancy(perf.get("investigator_vs_central"))
     pieces += t.heading("Discordant cases")
     if adj.queue:

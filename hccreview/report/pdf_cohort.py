@@ -31,6 +31,8 @@ from hccreview.report.pdf_format import (
 )
 from hccreview.report.pdf_layout import Piece
 from hccreview.report.pdf_methods import methods_pieces, settings_pairs
+from hccreview.report.pdf_queries import ANCHOR as QUERIES_ANCHOR
+from hccreview.report.pdf_queries import queries_pieces
 from hccreview.report.pdf_table import Column, RowStyle, key_values, table
 
 KM_HEIGHT = 4.7
@@ -296,6 +298,7 @@ def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
         ("Swimmer plot", "Swimmer"),
         ("Adverse events", "Adverse events"),
         *([("Central review and adjudication", "Adjudication")] if has_adjudication else []),
+        *([("Open queries", QUERIES_ANCHOR)] if inp.queries is not None else []),
         ("Methods", "Methods"),
     ]
     pieces = _title_page(inp, anchors, contents)
@@ -316,6 +319,8 @@ def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
     pieces += _toxicity(stats)
     if inp.adjudication is not None:
         pieces += adjudication_pieces(inp.adjudication, stats)
+    if inp.queries is not None:
+        pieces += queries_pieces(inp.queries)
     pieces += methods_pieces(stats, has_adjudication=has_adjudication)
     return pieces, anchors
 

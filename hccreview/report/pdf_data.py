@@ -52,6 +52,7 @@ class AdjudicationSummary:
     queue: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
     performance: dict[str, Any]
+    reason_codes: list[tuple[str, int]] = field(default_factory=list)  # (label, decisions) by discordance code
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class CohortReportInput:
     waterfall_excluded: dict[str, str]
     swimmer: list[SwimmerLane]
     adjudication: AdjudicationSummary | None = None
+    queries: list[dict[str, Any]] | None = None  # open queries (services.queries.ListingRow.as_dict); None: omitted
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ re-exported here. A blinded reader-role user is refused everything in this modul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from hccreview.domain import recist
+from hccreview.domain import cohort_memo, reason_codes, recist
 from hccreview.domain.changes import Changes
 from hccreview.domain.discordance import DiscordanceResult, compare_reads
 from hccreview.domain.endpoints import origin_date
@@ -48,15 +48,18 @@ from hccreview.services.adjudication_figures import (
     reader_performance,
 )
 from hccreview.services.reading import LockedError, invert_edit
-from hccreview.services.review import Edit, ValidationError
+from hccreview.services.review import Edit, StaleDataError, ValidationError, stale_error
 from hccreview.services.session import StudySession
 from hccreview.store import access
+from hccreview.store import queries as coded
 from hccreview.store.access import BlindingError
 from hccreview.store.audit import utc_now
 from hccreview.store.signatures import get_signature, sign
 from hccreview.store.study_data import load_study
+from hccreview.store.transfers import clear_flags, open_flags
 
 __all__ = [
+    "AdjudicationEdit",
     "BlindingError",
     "Comparison",
     "Decision",
@@ -73,7 +76,9 @@ __all__ = [
     "next_in_queue",
     "queue_counts",
     "reader_performance",
+    "reason_code_counts",
     "reopen",
+    "seen_decision",
     "sign_adjudication",
     "undo_adjudication",
 ]
@@ -119,6 +124,14 @@ class Decision:
     reopened_reason: str = ""
     reopened_by: str = ""
     reopened_at: str | None = None
+    reason_code: str | None = None  # domain.reason_codes (None: recorded before reason codes existed)
+    reason_other: str = ""  # the free text of the code "other" (or a note)
+
+    @property
+    def reason_label(self) -> str:
+        """The reason code's label, with the free text of "other"."""
+        text = reason_codes.label(self.reason_code)
+        return f"{text}: {self.reason_other}" if self.reason_other else text
 
     @property
     def locked(self) -> bool:
@@ -126,15 +139,16 @@ class Decision:
         return self.status == "signed"
 
 
-def _decision(store: Any, row: dict[str, Any]) -> Decision:
+def _decision(store: Any, row: dict[str, Any], codes: dict[int, tuple[str, str]] | None = None) -> Decision:
     status = row.get("status") or "open"
     if status == "open" and row.get("signed"):
         status = "signed"  # marked signed by an import that predates the lifecycle columns
     signature = get_signature(store, row["signature_id"]) if row.get("signature_id") else None
+    code = coded.reason_code(store, int(row["id"])) if codes is None else codes.get(int(row["id"]))
     return Decision(
         int(row["id"]), row["subject_id"], row["chosen_reader"], row["reason"], row["adjudicator"],
         row.get("decided_at"), status, signature, row.get("reopened_reason") or "", row.get("reopened_by") or "",
-        row.get("reopened_at"),
+        row.get("reopened_at"), code[0] if code else None, code[1] if code else "",
     )  # fmt: skip
 
 
@@ -151,8 +165,9 @@ def decision_for(session: StudySession, subject_id: str) -> Decision | None:
 
 def _decisions(session: StudySession) -> dict[str, Decision]:
     out: dict[str, Decision] = {}
+    codes = coded.reason_codes(session.store)
     for row in access.adjudication_rows(session.store):
-        out[row["subject_id"]] = _decision(session.store, row)  # rows are oldest first: the latest wins
+        out[row["subject_id"]] = _decision(session.store, row, codes)  # rows are oldest first: the latest wins
     return out
 
 
@@ -174,6 +189,7 @@ class QueueItem:
     chosen_reader: str | None = None
     decided_by: str | None = None
     reopened: bool = False
+    needs_readjudication: str = ""  # a data transfer changed the evidence of the signed decision: the reason
 
 
 def _status(decision: Decision | None, accepted: bool) -> tuple[str, str | None, str | None, bool]:
@@ -192,7 +208,8 @@ def _item(result: DiscordanceResult, readers: tuple[str, str], decision: Decisio
 
 
 def _reader_bor(data: StudyData, subject_id: str, reader: str, origin: date | None, index: Any) -> BestResponse:
-    return recist.best_overall_response(reader_timepoints(data, subject_id, reader, index=index), origin, data.settings)
+    timepoints = reader_timepoints(data, subject_id, reader, index=index)
+    return cohort_memo.best_overall_response(timepoints, origin, data.settings)  # memoised: the queue reloads often
 
 
 def queue_from_data(data: StudyData, decisions: dict[str, Decision], kind: str = "central") -> list[QueueItem]:
@@ -236,7 +253,9 @@ def discordance_queue(
     (investigator vs adjudicated central review; status there is the central decision's). ``data``: the
     study's records when the caller has just loaded them (else they are read)."""
     _check_visible(session)
-    return queue_from_data(session.data() if data is None else data, _decisions(session), kind)
+    items = queue_from_data(session.data() if data is None else data, _decisions(session), kind)
+    flags = {f["subject_id"]: f["reason"] for f in open_flags(session.store)}  # issue 12: needs re-adjudication
+    return [replace(i, needs_readjudication=flags[i.subject_id]) if i.subject_id in flags else i for i in items]
 
 
 def queue_counts(items: list[QueueItem]) -> dict[str, int]:
@@ -436,14 +455,34 @@ def _choices(session: StudySession, subject_id: str) -> list[str]:
     return sorted({r["reader"] for r in access.subject_read_rows(session.store, subject_id) if r["role"] in roles})
 
 
-def adjudicate(session: StudySession, *, subject_id: str, chosen_reader: str, reason: str) -> Edit:
+def adjudicate(
+    session: StudySession,
+    *,
+    subject_id: str,
+    chosen_reader: str,
+    reason: str,
+    reason_code: str | None,
+    reason_other: str = "",
+    expected: dict[str, Any] | None = None,
+) -> Edit:
     """Record which read stands for ``subject_id`` and why (adjudicator / admin; audited; undoable until
     signed). A first decision — or one after a re-opening — is a new row; an unsigned decision is changed
-    in place (old values in the trail and in the returned :class:`Edit`)."""
+    in place (old values in the trail and in the returned :class:`Edit`).
+
+    ``expected``: the decision in force as the caller showed it (:func:`seen_decision`; ``{}``: none shown).
+    When another user or app instance decided, changed or signed meanwhile, :class:`StaleDataError` (or
+    :class:`LockedError` for a signature) and nothing is written.
+
+    ``reason_code``: the discordance reason (``domain.reason_codes``; required, ``other`` with
+    ``reason_other`` text), stored beside the decision in the same transaction (:class:`AdjudicationEdit`)."""
     user = _adjudicator(session)
     text = (reason or "").strip()
     if not text:
         raise ValidationError("reason", reason, "the adjudicator must give a reason (DESIGN §4)")
+    try:
+        code = reason_codes.validate(reason_code, reason_other)
+    except reason_codes.ReasonCodeError as exc:
+        raise ValidationError(exc.field, reason_code, exc.message) from None
     choices = _choices(session, subject_id)
     if chosen_reader not in choices:
         raise ValidationError("chosen_reader", chosen_reader, f"not a read of {subject_id}: choose one of {choices}")
@@ -455,12 +494,45 @@ def adjudicate(session: StudySession, *, subject_id: str, chosen_reader: str, re
         current = history[-1] if history else None
         if current is not None and current.locked:
             raise LockedError(f"{subject_id}: the decision is signed; an admin must re-open it first")
+        _check_seen(session, subject_id, current, expected)
         if current is None or current.status == "reopened":
             row = {"subject_id": subject_id, **values, "signed": 0, "status": "open"}
             key = int(store.insert("adjudications", row, reason=text))
-            return Edit(changes, "adjudications", key, {}, row)
+            coded.set_reason_code(store, key, code, reason=text)
+            return AdjudicationEdit(changes, "adjudications", key, {}, row, None, code)
         old = store.update("adjudications", current.id, values, reason=text)
-    return Edit(changes, "adjudications", current.id, old, {k: values[k] for k in old})
+        before = coded.reason_code(store, current.id)
+        coded.set_reason_code(store, current.id, code, reason=text)
+    return AdjudicationEdit(changes, "adjudications", current.id, old, {k: values[k] for k in old}, before, code)
+
+
+@dataclass(frozen=True)
+class AdjudicationEdit(Edit):
+    """A decision's edit with its reason code before and after (``(code, other_text)`` or None), so that
+    undo / redo restore the code with the decision (the code lives in its own table, keyed by decision id)."""
+
+    code_before: tuple[str, str] | None = None
+    code_after: tuple[str, str] | None = None
+
+
+def _check_seen(session: StudySession, subject_id: str, current: Decision | None, expected: Any) -> None:
+    """:class:`StaleDataError` when the decision in force is not the one the caller showed (``expected``)."""
+    now = seen_decision(current)
+    if expected is None or now == expected:
+        return
+    fields = sorted(set(expected) | set(now))
+    differences = {f: (expected.get(f), now.get(f)) for f in fields if expected.get(f) != now.get(f)}
+    if current is None:
+        raise StaleDataError("adjudications", subject_id, differences, {"subject_id": subject_id})
+    raise stale_error(session, "adjudications", current.id, differences, {"subject_id": subject_id, **now})
+
+
+def seen_decision(decision: Decision | None) -> dict[str, Any]:
+    """What a view shows of the decision in force, for ``adjudicate(expected=...)``: ``{}`` when none."""
+    if decision is None:
+        return {}
+    return {"id": decision.id, "chosen_reader": decision.chosen_reader, "adjudicator": decision.adjudicator,
+            "status": decision.status}  # fmt: skip
 
 
 def undo_adjudication(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
@@ -477,11 +549,25 @@ def undo_adjudication(session: StudySession, edit: Edit, *, reason: str = "undo"
         if target is not None and (target.signature is not None or target.status != "open"):
             # a decision that was ever signed is never altered or removed (§11.70): record a new one instead
             raise LockedError(f"{subject_id}: decision {target.id} was signed; record a new decision instead")
-        return invert_edit(session, edit, reason=reason)
+        if not isinstance(edit, AdjudicationEdit):
+            return invert_edit(session, edit, reason=reason)
+        store = session.store
+        if not edit.old_values and edit.new_values:  # undoing an insert: the code row goes first (foreign key)
+            coded.set_reason_code(store, int(edit.key), None, reason=reason)
+        inverse = invert_edit(session, edit, reason=reason)
+        if edit.old_values:  # an update written back, or a deleted decision inserted again (new id)
+            coded.set_reason_code(store, int(inverse.key), edit.code_before, reason=reason)
+        return AdjudicationEdit(inverse.changes, inverse.table, inverse.key, inverse.old_values, inverse.new_values,
+                                edit.code_after, edit.code_before)  # fmt: skip
 
 
-def sign_adjudication(session: StudySession, *, subject_id: str, password: str) -> dict[str, Any]:
+def sign_adjudication(
+    session: StudySession, *, subject_id: str, password: str, expected: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Sign the decision in force with the password (meaning "adjudicated"); locks the case.
+
+    ``expected``: the decision the signer saw (:func:`seen_decision`); a decision changed meanwhile in
+    another app instance is not signed (:class:`StaleDataError`, nothing written): one signs what one saw.
 
     Only the adjudicator who recorded the decision signs it. A wrong password raises ``AuthError`` and
     writes nothing. Returns the signature row (id, username, full_name, signed_at UTC, meaning, record_*).
@@ -497,10 +583,12 @@ def sign_adjudication(session: StudySession, *, subject_id: str, password: str) 
             raise LockedError(f"{subject_id}: the decision is already signed")
         if current.adjudicator != user.username:
             raise PermissionError(f"the decision was recorded by {current.adjudicator}: only they can sign it")
+        _check_seen(session, subject_id, current, expected)
         signature = sign(store, username=user.username, password=password, meaning=SIGNATURE_MEANING,
                          record_table="adjudications", record_id=current.id)  # fmt: skip
         store.update("adjudications", current.id, {"status": "signed", "signed": 1, "signature_id": signature["id"]},
                      reason=f"e-signature {signature['id']}: {SIGNATURE_MEANING}")  # fmt: skip
+        clear_flags(store, subject_id, reason=f"re-adjudicated: decision {current.id} signed")
     return {**signature, "subject_id": subject_id}
 
 
@@ -525,3 +613,11 @@ def reopen(session: StudySession, *, subject_id: str, reason: str) -> Edit:
         old = store.update("adjudications", current.id, values, reason=text)
     return Edit(Changes.of(subject_id, kinds={"adjudications"}), "adjudications", current.id, old,
                 {k: values[k] for k in old})  # fmt: skip
+
+
+def reason_code_counts(session: StudySession) -> dict[str, int]:
+    """Decisions in force by discordance reason code (``domain.reason_codes.count_codes``: every code, zeros
+    included, plus ``not_recorded`` for decisions made before codes existed or imported without one). A
+    re-opened decision awaiting its replacement is not counted. Refused for a blinded reader."""
+    _check_visible(session)
+    return reason_codes.count_codes(d.reason_code for d in _decisions(session).values() if d.status != "reopened")

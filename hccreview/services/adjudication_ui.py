@@ -76,10 +76,11 @@ def load_queue(session: StudySession, kind: str = "central") -> QueueSnapshot:
 
 
 def load_performance(session: StudySession) -> dict[str, Any] | None:
-    """Worker function: :func:`adjudication.reader_performance`, or None for a blinded reader."""
+    """Worker function: :func:`adjudication.reader_performance` with the decisions' discordance reason codes
+    (``"reason_codes"``: :func:`adjudication.reason_code_counts`), or None for a blinded reader."""
     if blinded_for(session):
         return None
-    return adjudication.reader_performance(session)
+    return {**adjudication.reader_performance(session), "reason_codes": adjudication.reason_code_counts(session)}
 
 
 def meeting_subjects(session: StudySession) -> list[QueueItem]:

@@ -1,9 +1,10 @@
 """The cohort dashboard's data: one use case, two steps (DESIGN §2 "Long work runs in a worker").
 
-- :func:`load_dashboard_input` (database lane): the study's records. Given the previous records and the
-  :class:`~hccreview.domain.changes.Changes` since, only the touched subjects' rows of the touched tables are
-  re-read and spliced in, in the store's own order — the result equals a fresh :meth:`StudySession.data`
-  (tested), at a fraction of the cost on a large study.
+- :func:`load_dashboard_input` (database lane): the study's records from the session's cache
+  (:class:`~hccreview.store.study_data.StudyCache`): after a write only the touched subjects' rows are re-read
+  and spliced in, in the store's own order — the result equals a fresh load (tested), at a fraction of the cost
+  on a large study; unchanged subjects keep their record objects, so the per-subject memos of
+  :mod:`hccreview.domain.cohort_memo` derive only the changed patients again.
 - :func:`compute_dashboard` (compute lane, pure): :func:`~hccreview.domain.cohort.compute_cohort_stats` for the
   chosen source — the same object ``hccreview stats --json`` prints — plus what the panel draws from it:
   baseline table, waterfall rows (best % change of the target sum, RECIST 1.1 §4.3.1, from
@@ -17,7 +18,6 @@
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -36,7 +36,6 @@ from hccreview.report.cohort_figures import SwimmerLane
 from hccreview.services import dashboard_tables as tables
 from hccreview.services.dashboard_tables import AdjudicationProgress, SourceSummary, source_summary
 from hccreview.services.session import StudySession
-from hccreview.store.study_data import TABLE_ATTRS, load_study
 
 __all__ = [
     "AdjudicationProgress",
@@ -50,9 +49,6 @@ __all__ = [
 
 #: Change kinds that never affect a cohort figure (review state is workflow, not data).
 IGNORED_KINDS = frozenset({"review_status", "review_state", "notes", "findings", "users"})
-_KIND_ALIASES = {"adjudication": "adjudications", "read": "reads", "measurement": "measurements",
-                 "lesion": "lesions", "cycle": "cycles", "adverse_event": "adverse_events", "lab": "labs",
-                 "subject": "subjects"}  # fmt: skip
 
 
 class Cancelled(Exception):
@@ -77,35 +73,16 @@ def affects_dashboard(changes: Changes) -> bool:
 
 
 def load_dashboard_input(
-    session: StudySession, *, base: StudyData | None = None, changes: Changes | None = None
+    session: StudySession, *, base: StudyData | None = None, changes: Changes | None = None, fresh: bool = False
 ) -> StudyData:
-    """The study's records; with ``base`` (records loaded earlier) and ``changes`` (every write since), only
-    the changed subjects' rows of the changed tables are re-read. A study-wide change, a change without
-    subjects or no ``base`` reads everything. Unknown change kinds re-read every table of those subjects."""
-    if base is None or changes is None or changes.study or not changes.subjects:
-        return session.data()
-    kinds = {_KIND_ALIASES.get(k, k) for k in changes.kinds} - IGNORED_KINDS
-    wanted = kinds & set(TABLE_ATTRS)
-    if kinds - wanted or not changes.kinds:
-        wanted = set(TABLE_ATTRS)
-    settings = session.settings()
-    if not wanted:
-        return dataclasses.replace(base, settings=settings)
-    subjects = sorted(changes.subjects)
-    fresh: dict[str, list[Any]] = defaultdict(list)
-    for sid in subjects:
-        part = load_study(session.store, wanted, subject_id=sid)
-        for table in wanted:
-            fresh[table].extend(getattr(part, TABLE_ATTRS[table]))
-    replaced = {TABLE_ATTRS[t]: _splice(getattr(base, TABLE_ATTRS[t]), fresh[t], set(subjects)) for t in wanted}
-    return dataclasses.replace(base, settings=settings, **replaced)
-
-
-def _splice(old: tuple[Any, ...], new: list[Any], subjects: set[str]) -> tuple[Any, ...]:
-    """``old`` without ``subjects``' records, with ``new`` merged in by subject id (both sorted by subject id,
-    as the store returns them), so the order equals a fresh load's."""
-    kept = (r for r in old if r.subject_id not in subjects)
-    return tuple(heapq.merge(kept, new, key=lambda r: r.subject_id))
+    """The study's records as they stand in the file: :meth:`StudySession.data`, whose cache re-reads only the
+    subjects that writes touched since the last call (through this session or any other connection — the
+    cache asks SQLite, so ``base`` and ``changes`` are accepted for compatibility and not needed).
+    ``fresh=True`` (the panel's Refresh button) drops the cache and reads everything."""
+    del base, changes
+    if fresh:
+        session.cache.clear()
+    return session.data()
 
 
 # --- computing (compute lane) -----------------------------------------------------------------------------

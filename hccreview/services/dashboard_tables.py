@@ -1,9 +1,9 @@
 """The dashboard's tables as display frames, and best response per read source (Qt-free, pure).
 
 - :func:`source_summary`: best overall response counts, ORR and DCR of one source without the survival
-  statistics — the subject loop of :func:`hccreview.domain.cohort.compute_cohort_stats` (analysis
-  population, origin rule, PENDING while central reads await adjudication, RECIST 1.1 §4.4 BOR), so the
-  "response by source" table costs one BOR per subject and source; tests check it equals ``CohortStats``.
+  statistics — the subject loop of :func:`hccreview.domain.cohort.compute_cohort_stats` itself
+  (``subject_outcomes``: analysis population, origin rule, PENDING while central reads await adjudication,
+  RECIST 1.1 §4.4 BOR), memoised per subject; tests check it equals ``CohortStats``.
 - :func:`response_table`, :func:`baseline_table`, :func:`toxicity_frame`, :func:`agreement_frame`: pandas
   frames for ``ui.models.dataframe_model.DataFrameModel`` and for CSV export. Percentages are of the
   patients analysed; proportions carry their exact (Clopper–Pearson) 95% CI as ``stats --json`` does.
@@ -18,11 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hccreview.domain import recist
-from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion
-from hccreview.domain.endpoints import origin_rule
+from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion, subject_outcomes
 from hccreview.domain.records import StudyData
-from hccreview.domain.sources import ADJUDICATED, parse_source, select_timepoints, study_index
+from hccreview.domain.sources import ADJUDICATED, parse_source, study_index
 
 NOT_RECORDED = "Not recorded"
 
@@ -46,24 +44,13 @@ class SourceSummary:
 
 
 def source_summary(data: StudyData, source: str) -> SourceSummary:
-    """Best overall responses under ``source`` (see the module docstring); ValueError for an unknown source."""
+    """Best overall responses under ``source`` (see the module docstring); ValueError for an unknown source.
+
+    The per-subject outcomes come from :func:`hccreview.domain.cohort.subject_outcomes` — the very code path of
+    ``compute_cohort_stats`` (memoised per subject, so a recompute after one edit derives one patient)."""
     src = source.strip()
     kind, _ = parse_source(src)
-    settings = data.settings
-    index = study_index(data)
-    by_subject: dict[str, str] = {}
-    for subject in data.subjects:
-        if subject.screen_failure:
-            continue
-        origin, _ = origin_rule(subject, settings)
-        if origin is None:
-            continue
-        chosen = select_timepoints(data, subject.subject_id, src, index=index)
-        if chosen.status == "pending":
-            by_subject[subject.subject_id] = "PENDING"
-        else:
-            best = recist.best_overall_response(chosen.timepoints, origin, settings)
-            by_subject[subject.subject_id] = str(best.confirmed)
+    by_subject = {o.subject_id: o.bor for o in subject_outcomes(data, src)}
     keys = (*BOR_KEYS, "PENDING") if kind == ADJUDICATED else BOR_KEYS
     counts = dict.fromkeys(keys, 0)
     for code in by_subject.values():

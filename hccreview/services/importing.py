@@ -6,11 +6,15 @@ bundle (:func:`hccreview.io.csv_bundle.read_bundle`), checks it against the stud
 - refuses with :class:`ImportRefused` (carrying every error, each naming file, row and field) when any error was
   found — an existing study file is then left byte-for-byte as it was (it is only opened for reading before the
   write), and no new file is created (validation is complete before :meth:`Store.create`);
-- otherwise (after an online backup of an existing study into ``STUDY.db.backups/``) writes all records and the
-  warnings (as ``findings`` rows of kind ``import-warning``) in one transaction, audited as one batch per table.
+- otherwise, into a new study: writes all records and the warnings (as ``findings`` rows of kind
+  ``import-warning``) in one transaction, audited as one batch per table, and lists it as transfer 1;
+- into an existing study: the delivery is a new **data transfer** (:mod:`hccreview.services.transfers`): it is
+  compared with the study's data (new / changed / removed per patient and record kind) and, after an online
+  backup into ``STUDY.db.backups/``, applied in one audited transaction (``dry_run``: the preview only, nothing
+  written). Review data (reads entered in hccreview, adjudications, review marks) is never overwritten.
 
 A new study takes its settings from what the importer suggests (title: ``study_title``, else the source's own
-title, else the folder name). Subjects already in an existing study are refused ("subject already in study").
+title, else the folder name).
 ``progress(fraction, message)`` is called from the calling thread between steps; ``cancel()`` is polled at the
 same points and before the commit — a cancel raises :class:`ImportCancelled` and nothing is written.
 """
@@ -23,10 +27,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from hccreview.domain.changes import Changes
 from hccreview.domain.records import ChildPughVariant, Criteria, Origin, StudySettings
 from hccreview.io.validation import ImportProblem, ParsedImport
-from hccreview.services.backups import backup_before
 from hccreview.store import Store
 from hccreview.store.study_data import TABLE_RECORDS, write_records
 
@@ -62,17 +67,31 @@ class ImportResult:
     created: bool = False
     source_rows: dict[str, int] = field(default_factory=dict)
     backup: Path | None = None  # the copy of an existing study taken just before the write
+    transfer_id: int | None = None  # the ``transfers`` row (None: a dry run)
+    preview: Any = None  # TransferPreview of an import into an existing study
+    readjudication: dict[str, str] = field(default_factory=dict)  # cases flagged "needs re-adjudication"
+    changes: Changes = field(default_factory=lambda: Changes(study=True))
+    dry_run: bool = False
 
     def summary(self, *, max_warnings: int = 5) -> str:
-        """A few lines for a person: rows per table, the first warnings, the time taken."""
+        """A few lines for a person: rows per table (a transfer: its preview), the first warnings, the time taken."""
         verb = "created" if self.created else "imported into"
-        lines = [
-            f"{verb} {self.study}: {sum(self.counts.get(t, 0) for t in TABLE_RECORDS)} records in {self.seconds:.1f} s"
-        ]
+        n = sum(self.counts.get(t, 0) for t in TABLE_RECORDS)
+        if self.dry_run:
+            lines = [f"dry run on {self.study}: nothing was written ({self.seconds:.1f} s)"]
+        else:
+            number = f" as transfer {self.transfer_id}" if self.transfer_id else ""
+            lines = [f"{verb} {self.study}{number}: {n} records in {self.seconds:.1f} s"]
+        if self.preview is not None:
+            lines += self.preview.lines()
         tables = [f"{t} {self.counts[t]}" for t in [*TABLE_RECORDS, "findings"] if self.counts.get(t)]
-        lines.append("  " + ", ".join(tables) if tables else "  nothing to import")
+        if self.dry_run and self.preview is None and tables:
+            lines.append("  would create the study with " + ", ".join(tables))
+        elif not self.dry_run:
+            lines.append("  " + ", ".join(tables) if tables else "  nothing to import")
         if self.warnings:
-            lines.append(f"  {len(self.warnings)} warning(s), kept with the study as findings:")
+            kept = "would be kept" if self.dry_run else "kept"
+            lines.append(f"  {len(self.warnings)} warning(s), {kept} with the study as findings:")
             lines += [f"    {w}" for w in self.warnings[:max_warnings]]
             if len(self.warnings) > max_warnings:
                 lines.append(f"    ... and {len(self.warnings) - max_warnings} more")
@@ -85,6 +104,18 @@ class ImportResult:
         return "\n".join(lines)
 
 
+def stepper(progress: Progress | None, cancel: Callable[[], bool] | None) -> Progress:
+    """A progress callback that first polls ``cancel`` (raising :class:`ImportCancelled`)."""
+
+    def step(fraction: float, message: str) -> None:
+        if cancel is not None and cancel():
+            raise ImportCancelled("import cancelled; nothing was written")
+        if progress is not None:
+            progress(fraction, message)
+
+    return step
+
+
 def import_into(
     study: str | Path,
     *,
@@ -95,53 +126,40 @@ def import_into(
     user: str = "system",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
     """Import ``source`` (a folder) in format ``fmt`` ("sdtm" or "csv") into ``study`` (module docstring)."""
     started = time.perf_counter()
     study, source = Path(study), Path(source)
-
-    def step(fraction: float, message: str) -> None:
-        if cancel is not None and cancel():
-            raise ImportCancelled("import cancelled; nothing was written")
-        if progress is not None:
-            progress(fraction, message)
-
+    step = stepper(progress, cancel)
     step(0.0, f"reading {source.name}")
     parsed = _read(fmt, source, lambda f, m: step(0.8 * f, m))
     step(0.8, "checking against the study")
     notes = list(parsed.notes)
-    existed = study.exists()
-    present: set[str] = set()
-    lesions: set[tuple[str, str, str]] = set()
-    if existed:
-        with Store.open(study, user=user, migrate=False) as store:  # read only: the file is not touched
-            present = {row["subject_id"] for row in store.rows("subjects")}
-            lesions = {(r["subject_id"], r["reader"], r["lesion_id"]) for r in store.rows("lesions")}
-        if study_title:
-            notes.append("the study exists: its title is left unchanged")
-        if criteria:
-            notes.append("the study exists: its response criteria are left unchanged")
-    errors = [*parsed.errors, *_reference_problems(parsed, present, lesions, fmt, source)]
-    settings = None if existed else _new_settings(parsed, study_title, criteria, source, errors)
+    if study.exists():
+        return _transfer(study, fmt, source, parsed, notes, study_title, criteria, user, progress, cancel, dry_run)
+    errors = [*parsed.errors, *_reference_problems(parsed, set(), set(), fmt, source)]
+    settings = _new_settings(parsed, study_title, criteria, source, errors)
     if errors:
         raise ImportRefused(errors)
+    if dry_run:
+        counts = {t: len(parsed.records.get(t) or []) for t in TABLE_RECORDS if parsed.records.get(t)}
+        return ImportResult(counts, parsed.warnings, notes, time.perf_counter() - started, str(study), True,
+                            dict(parsed.counts), dry_run=True)  # fmt: skip
 
     step(0.85, "writing")
-    backup: Path | None = None
     note = f"{fmt} import of {source.name}"
-    store = Store.open(study, user=user) if existed else Store.create(study, settings, user=user)
+    store = Store.create(study, settings, user=user)
     try:
-        if existed:  # an online copy of the study as it was, kept in STUDY.db.backups/ (hccreview restore)
-            backup = backup_before(store, why="before-import")
         with store.transaction():
             counts = write_records(store, parsed.records, note=note)
             counts["findings"] = store.bulk_insert("findings", _finding_rows(parsed.warnings), note=note)
+            transfer_id = _first_transfer(store, fmt, source, counts)
             if cancel is not None and cancel():
                 raise ImportCancelled("import cancelled; nothing was written")
     except BaseException:
         store.close()
-        if not existed:
-            _remove_study_file(study)
+        _remove_study_file(study)
         raise
     store.close()
     if progress is not None:
@@ -152,10 +170,43 @@ def import_into(
         notes=notes,
         seconds=time.perf_counter() - started,
         study=str(study),
-        created=not existed,
+        created=True,
         source_rows=dict(parsed.counts),
-        backup=backup,
+        transfer_id=transfer_id,
     )
+
+
+def _first_transfer(store: Store, fmt: str, source: Path, counts: dict[str, int]) -> int:
+    """List the first delivery of a new study as transfer 1 (every record new)."""
+    from hccreview.services.transfer_diff import KINDS
+    from hccreview.services.transfers import file_hashes
+    from hccreview.store.transfers import add_transfer
+
+    per_kind = {k: {"new": counts.get(k, 0), "changed": 0, "removed": 0} for k in KINDS}
+    subjects = {"new": counts.get("subjects", 0), "changed": [], "absent": 0}
+    return add_transfer(store, source=str(source), fmt=fmt, files=file_hashes(source), counts=per_kind,
+                        subjects=subjects, created_study=True)  # fmt: skip
+
+
+def _transfer(
+    study: Path, fmt: str, source: Path, parsed: ParsedImport, notes: list[str], study_title: str | None,
+    criteria: str | None, user: str, progress: Progress | None, cancel: Callable[[], bool] | None, dry_run: bool,
+) -> ImportResult:  # fmt: skip
+    """An import into an existing study: a data transfer, previewed then (unless ``dry_run``) applied."""
+    from hccreview.services.transfers import apply_transfer, preview_transfer
+
+    if study_title:
+        notes.append("the study exists: its title is left unchanged")
+    if criteria:
+        notes.append("the study exists: its response criteria are left unchanged")
+    preview = preview_transfer(study, fmt=fmt, source=source, user=user, parsed=parsed,
+                               progress=lambda f, m: stepper(progress, cancel)(0.8 + 0.05 * f, m))  # fmt: skip
+    preview.notes = notes
+    if dry_run:
+        return ImportResult({}, preview.warnings, notes, preview.seconds, str(study), False, dict(parsed.counts),
+                            preview=preview, readjudication=dict(preview.readjudication), dry_run=True)  # fmt: skip
+    return apply_transfer(preview, user=user, cancel=cancel,
+                          progress=lambda f, m: stepper(progress, cancel)(0.85 + 0.15 * f, m))  # fmt: skip
 
 
 def _read(fmt: str, source: Path, progress: Progress) -> ParsedImport:
@@ -182,9 +233,16 @@ def _subject_file(fmt: str, source: Path) -> str:
 
 
 def _reference_problems(
-    parsed: ParsedImport, present: set[str], present_lesions: set[tuple[str, str, str]], fmt: str, source: Path
+    parsed: ParsedImport,
+    present: set[str],
+    present_lesions: set[tuple[str, str, str]],
+    fmt: str,
+    source: Path,
+    *,
+    transfer: bool = False,
 ) -> list[ImportProblem]:
-    """Subjects already in the study, repeated subjects, records of unknown subjects or lesions.
+    """Repeated subjects, records of unknown subjects or lesions (and, unless ``transfer``, subjects already in
+    the study — a transfer updates them).
 
     The importers check their own references; this is the format-independent guard that keeps a foreign-key
     failure from ever reaching the store. Rows are positions in the importer's record lists (file order).
@@ -197,7 +255,7 @@ def _reference_problems(
     already = 0
     for n, subject in enumerate(subjects, start=1):
         sid = str(getattr(subject, "subject_id", ""))
-        if sid in present:
+        if sid in present and not transfer:
             already += 1
             if already <= _CAP:
                 problems.append(ImportProblem(file, n, column, sid, "subject already in study", "error", sid))

@@ -25,7 +25,7 @@ from hccreview.domain import recist
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Read, ReadRole, Response, Role
 from hccreview.services.case import CaseData, load_case
-from hccreview.services.review import Edit, ValidationError
+from hccreview.services.review import Edit, StaleDataError, ValidationError, check_expected, stale_error
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store.access import BlindingError
@@ -39,6 +39,7 @@ __all__ = [
     "LockedError",
     "ReadEntry",
     "ReaderReads",
+    "StaleDataError",
     "ValidationError",
     "WorklistItem",
     "allowed_sources",
@@ -267,8 +268,12 @@ def record_read(
     non_target: str | None = "",
     new_lesion: bool | None = None,
     override_reason: str | None = None,
+    expected: dict[str, Any] | None = None,
 ) -> Edit:
     """Record (or correct) the signed-in user's read of one timepoint; audited; returns the :class:`Edit`.
+
+    ``expected``: the user's read of that date as the caller showed it (``{}``: none shown); when the stored read
+    differs (another app instance recorded or changed it meanwhile), :class:`StaleDataError` and nothing written.
 
     ``overall`` None / blank takes the computed response. A stated ``overall`` that differs from the computed
     one is an override and needs ``override_reason`` (:class:`ValidationError` otherwise; nothing written).
@@ -304,8 +309,12 @@ def record_read(
     audit_reason = f"override of computed {computed.value}: {reason}" if stated != computed.value else None
     changes = Changes.of(subject_id, kinds={"reads"})
     with store.transaction():
+        if _locked(session, subject_id):  # again inside the write transaction: signed by another instance meanwhile
+            raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked until an admin re-opens it")
         existing = [r for r in access.read_rows(store, subject_id, reader=user.username, viewer=user.username,
                                                 role=user.role) if r["date"] == day.isoformat()]  # fmt: skip
+        if expected is not None:
+            _check_seen(session, existing[0] if existing else None, expected, f"{subject_id} {day.isoformat()}")
         if existing:
             key = int(existing[0]["id"])
             old = store.update("reads", key, values, reason=audit_reason)
@@ -316,12 +325,35 @@ def record_read(
     return Edit(changes, "reads", key, {}, row)
 
 
+def _check_seen(session: StudySession, row: dict[str, Any] | None, expected: dict[str, Any], what: str) -> None:
+    """:class:`StaleDataError` when a row the caller showed (``expected``; ``{}`` = no row) is not what is stored."""
+    if row is None:
+        differences = {f: (v, None) for f, v in expected.items() if v not in (None, "")}
+        if differences:
+            raise StaleDataError("reads", what, differences, {})
+        return
+    if not expected:
+        fields = ["overall", "target", "non_target", "new_lesion"]
+        raise stale_error(session, "reads", row["id"], {f: (None, row[f]) for f in fields}, dict(row))
+    check_expected(session, "reads", row["id"], row, expected)
+
+
 def invert_edit(session: StudySession, edit: Edit, *, reason: str) -> Edit:
     """Undo an edit of an id-keyed row, audited: an insert is deleted, a delete re-inserted (new id), an
-    update written back. Returns the inverse edit (undo of the undo = redo)."""
+    update written back. Returns the inverse edit (undo of the undo = redo). Refused with
+    :class:`StaleDataError` when the row no longer holds the edit's new values (changed by someone else since)."""
     store = session.store
     if not edit.old_values and not edit.new_values:  # nothing had changed: nothing to undo
         return edit
+    with store.transaction():
+        if edit.new_values:
+            seen = {k: v for k, v in edit.new_values.items() if k not in ("id", "decided_at")}
+            check_expected(session, edit.table, edit.key, store.get(edit.table, edit.key), seen)
+        return _invert(session, edit, reason=reason)
+
+
+def _invert(session: StudySession, edit: Edit, *, reason: str) -> Edit:
+    store = session.store
     if not edit.old_values:  # an insert: delete the row
         old = store.delete(edit.table, edit.key, reason=reason)
         return Edit(edit.changes, edit.table, edit.key, old, {})

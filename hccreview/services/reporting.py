@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from hccreview import __version__
+from hccreview.domain import reason_codes
 from hccreview.domain.cohort import plain
 from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import StudyData
@@ -33,7 +34,8 @@ from hccreview.report.pdf import render_case_packet, render_cohort_summary
 from hccreview.report.pdf_data import AdjudicationSummary, CasePacketInput, CohortReportInput, Provenance
 from hccreview.services import dashboard as dash
 from hccreview.services import dashboard_tables as tables
-from hccreview.services.adjudication import QueueItem, discordance_queue, reader_performance
+from hccreview.services.adjudication import QueueItem, discordance_queue, reader_performance, reason_code_counts
+from hccreview.services.queries import listing as query_listing
 from hccreview.services.reporting_cases import UnknownPatients, case_section, select_cases
 from hccreview.services.session import StudySession
 from hccreview.services.stats import CohortStats, cohort_stats_from_data
@@ -186,6 +188,7 @@ def _adjudication(
         queue=[_queue_dict(item) for item in queue],
         decisions=_decisions_in_force(session),
         performance=reader_performance(session, data=data),
+        reason_codes=reason_codes.count_rows(reason_code_counts(session)),
     )
 
 
@@ -222,6 +225,7 @@ def cohort_input(session: StudySession, data: StudyData, job: _Job | None = None
         waterfall_excluded=excluded,
         swimmer=dash.swimmer_lanes(data, stats),
         adjudication=_adjudication(session, data, progress) if study_index(data).central_readers else None,
+        queries=[row.as_dict() for row in query_listing(session, state="open")],
     )
 
 

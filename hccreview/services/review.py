@@ -14,7 +14,7 @@ from typing import Any
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import LesionStatus, Response, Role
 from hccreview.services.session import StudySession
-from hccreview.store import access
+from hccreview.store import access, audit
 from hccreview.store.review_state import REVIEW_STATES
 from hccreview.store.review_state import set_review_state as _store_set_review_state
 
@@ -68,15 +68,46 @@ class StaleDataError(RuntimeError):
     field that differs to ``(what the caller saw, what is stored now)``.
     """
 
-    def __init__(self, table: str, key: Any, differences: dict[str, tuple[Any, Any]], current: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        table: str,
+        key: Any,
+        differences: dict[str, tuple[Any, Any]],
+        current: dict[str, Any],
+        changed_by: str | None = None,
+        changed_at: str | None = None,
+    ) -> None:
         what = ", ".join(f"{f} was {seen!r}, is now {now!r}" for f, (seen, now) in differences.items())
+        who = f"; last changed by {changed_by}" + (f" at {changed_at}" if changed_at else "") if changed_by else ""
         super().__init__(
-            f"{table} {key}: changed by another user since you loaded it; reloaded ({what}). Nothing was saved."
+            f"{table} {key}: changed by another user since you loaded it; reloaded ({what}{who}). Nothing was saved."
         )
         self.table = table
         self.key = key
         self.differences = differences
         self.current = current
+        self.changed_by = changed_by  # from the audit trail's newest entry about the row (None: not found)
+        self.changed_at = changed_at
+
+
+def stale_error(
+    session: StudySession, table: str, key: Any, differences: dict[str, tuple[Any, Any]], current: dict[str, Any]
+) -> StaleDataError:
+    """A :class:`StaleDataError` naming who last changed the differing fields and when (the audit trail)."""
+    entry = audit.last_change(session.store.conn, table, key, sorted(differences))
+    by, at = (entry["username"], entry["at_utc"]) if entry else (None, None)
+    return StaleDataError(table, key, differences, current, by, at)
+
+
+def check_expected(session: StudySession, table: str, key: Any, row: dict[str, Any], expected: dict[str, Any]) -> None:
+    """Raise :class:`StaleDataError` when ``row`` no longer holds the ``expected`` values (call inside the
+    write transaction, before writing)."""
+    unknown = set(expected) - set(row)
+    if unknown:
+        raise ValidationError(", ".join(sorted(unknown)), None, f"not a field of {table}")
+    differences = {f: (v, row[f]) for f, v in expected.items() if not _same(v, row[f])}
+    if differences:
+        raise stale_error(session, table, key, differences, dict(row))
 
 
 def _same(seen: Any, now: Any) -> bool:
@@ -102,12 +133,7 @@ def _apply(
     with store.transaction():  # BEGIN IMMEDIATE: no other writer between the check and the write
         row = store.get(table, key)
         if expected:
-            unknown = set(expected) - set(row)
-            if unknown:
-                raise ValidationError(", ".join(sorted(unknown)), None, f"not a field of {table}")
-            differences = {f: (v, row[f]) for f, v in expected.items() if not _same(v, row[f])}
-            if differences:
-                raise StaleDataError(table, key, differences, dict(row))
+            check_expected(session, table, key, row, expected)
         old = store.update(table, key, values, reason=reason)
     new = {k: values[k] for k in old}
     subject = row.get("subject_id")
@@ -230,8 +256,14 @@ def set_review_state(session: StudySession, *, subject_id: str, state: str, reas
 
 
 def revert(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
-    """Write an edit's old values back (an audited change of its own); returns the inverse of the inverse."""
+    """Write an edit's old values back (an audited change of its own); returns the inverse of the inverse.
+
+    Refused with :class:`StaleDataError` (nothing written) when the row no longer holds the edit's new values:
+    someone else changed it since, and an undo must not overwrite their change.
+    """
     if edit.table == "review_status":
         return set_review_state(session, subject_id=edit.key, state=edit.old_values["state"], reason=reason)
-    old = session.store.update(edit.table, edit.key, edit.old_values, reason=reason)
+    with session.store.transaction():
+        check_expected(session, edit.table, edit.key, session.store.get(edit.table, edit.key), edit.new_values)
+        old = session.store.update(edit.table, edit.key, edit.old_values, reason=reason)
     return Edit(edit.changes, edit.table, edit.key, old, dict(edit.old_values))

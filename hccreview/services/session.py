@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hccreview.domain.records import Criteria, Role, StudyData, StudySettings
 from hccreview.store import Store, StoreError
-from hccreview.store.study_data import load_study
+from hccreview.store.study_data import StudyCache
 from hccreview.store.users import User
 
 __all__ = ["StoreError", "StudySession", "create_study", "open_study"]
@@ -23,6 +23,7 @@ class StudySession:
 
     store: Store
     signed_in: User | None = None
+    _cache: StudyCache | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def path(self) -> Path:
@@ -41,8 +42,21 @@ class StudySession:
         return self.store.settings()
 
     def data(self) -> StudyData:
-        """All records of the study (a fresh read: the store is the source of truth)."""
-        return load_study(self.store)
+        """All records of the study as they stand in the file now (the store is the source of truth).
+
+        Served from a :class:`~hccreview.store.study_data.StudyCache`: the first call reads everything; later
+        calls cost one ``PRAGMA`` when nothing changed, and re-read only the subjects that writes (through
+        this session or any other connection to the file) touched since. The records are immutable and may be
+        shared between threads.
+        """
+        return self.cache.data()
+
+    @property
+    def cache(self) -> StudyCache:
+        """The study cache behind :meth:`data` (created on first use)."""
+        if self._cache is None or self._cache.store is not self.store:
+            self._cache = StudyCache(self.store)
+        return self._cache
 
     def close(self) -> None:
         self.store.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.records import StudyData
 from hccreview.services.session import StudySession
@@ -10,8 +12,17 @@ __all__ = ["CohortStats", "cohort_stats", "cohort_stats_from_data", "format_summ
 
 
 def cohort_stats(session: StudySession, *, source: str | None = None) -> CohortStats:
-    """Compute the cohort statistics of the open study from its records (``source`` as in DESIGN §7)."""
-    return cohort_stats_from_data(session.data(), source=source)
+    """Compute the cohort statistics of the open study from its records (``source`` as in DESIGN §7), with the
+    decisions' discordance reason codes (``adjudication.reason_codes``) when the study has decisions and the
+    user may see adjudications (the block is absent otherwise, so a study without decisions prints as before)."""
+    from hccreview.services.adjudication import BlindingError, reason_code_counts
+
+    stats = cohort_stats_from_data(session.data(), source=source)
+    try:
+        codes = reason_code_counts(session)
+    except BlindingError:
+        return stats
+    return replace(stats, adjudication={"reason_codes": codes}) if any(codes.values()) else stats
 
 
 def cohort_stats_from_data(data: StudyData, *, source: str | None = None) -> CohortStats:
@@ -61,6 +72,9 @@ def format_summary(stats: CohortStats) -> str:
             f"(95% CI {_months(lo)}–{_months(hi)}{'; ' + method if method else ''}); "
             f"{block['events']} events, {block['censored']} censored"
         )
+    codes = (d.get("adjudication") or {}).get("reason_codes") or {}
+    if any(codes.values()):
+        lines.append("Decisions by discordance reason code: " + ", ".join(f"{k} {v}" for k, v in codes.items() if v))
     tox = d["toxicity"]
     if tox:
         lines.append("Toxicity (patients by worst grade): term — any / G3 / G4 / G5 / attributable G≥3")

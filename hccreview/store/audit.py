@@ -85,6 +85,20 @@ def append(
     return seq
 
 
+def last_change(
+    conn: sqlite3.Connection, table_name: str, row_key: Any, fields: list[str] | None = None
+) -> dict[str, Any] | None:
+    """The newest audit entry about one row (optionally one of ``fields``), or None: who changed it, when, why."""
+    sql = "SELECT * FROM audit_log WHERE table_name = ? AND row_key = ?"
+    params: list[Any] = [table_name, str(row_key)]
+    if fields:
+        sql += f" AND (field IS NULL OR field IN ({', '.join('?' * len(fields))}))"
+        params += list(fields)
+    cur = conn.execute(sql + " ORDER BY seq DESC LIMIT 1", params)
+    row = cur.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
 @dataclass(frozen=True)
 class ChainCheck:
     """Result of walking the audit chain: ``first_bad_seq`` is None when intact."""

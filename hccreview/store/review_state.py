@@ -1,4 +1,10 @@
-"""Per-subject review state, import findings and the per-subject view of the audit trail."""
+"""Per-subject review state, import findings and the per-subject view of the audit trail.
+
+The stored state (``review_status``: not started / in progress / reviewed) is what the reviewer set; the state
+shown (:func:`review_states`) is "changed since review" while any record kind of the patient changed after it
+was marked reviewed (:mod:`hccreview.store.record_review`). Marking a patient reviewed marks every record kind;
+setting it back to "not started" removes the kind marks (so the two levels never disagree).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,13 @@ from typing import Any
 
 from hccreview.store.audit import utc_now
 from hccreview.store.database import Store
+from hccreview.store.record_review import REVIEW_KINDS, kind_states, marks, set_marks
 
-REVIEW_STATES = ("not started", "in progress", "reviewed")
+#: The states a reviewer sets.
+SETTABLE_STATES = ("not started", "in progress", "reviewed")
+CHANGED_STATE = "changed since review"
+#: Every state a patient can show (the navigator's filter offers them all).
+REVIEW_STATES = (*SETTABLE_STATES, CHANGED_STATE)
 #: id-keyed tables whose rows belong to a subject.
 _SUBJECT_ROW_TABLES = (
     "cycles",
@@ -17,34 +28,52 @@ _SUBJECT_ROW_TABLES = (
     "measurements",
     "reads",
     "adjudications",
+    "queries",
+    "record_review",
+    "readjudication_flags",
 )
 
 
-def review_states(store: Store) -> dict[str, str]:
-    """Review state per subject (subjects never touched are absent: 'not started')."""
+def stored_states(store: Store) -> dict[str, str]:
+    """The state each reviewer set, per subject (never set: absent)."""
     return {r["subject_id"]: r["state"] for r in store.rows("review_status")}
 
 
+def review_states(store: Store) -> dict[str, str]:
+    """Review state shown per subject (subjects never touched are absent: 'not started'); a patient with a
+    record kind changed since it was marked reviewed shows "changed since review"."""
+    states = stored_states(store)
+    for sid, kinds in kind_states(store).items():
+        if any(k.state == CHANGED_STATE for k in kinds.values()):
+            states[sid] = CHANGED_STATE
+    return states
+
+
 def set_review_state(store: Store, subject_id: str, state: str, *, reason: str | None = None) -> str:
-    """Set a subject's review state (audited); returns the previous state."""
-    if state not in REVIEW_STATES:
-        raise ValueError(f"review state must be one of {', '.join(REVIEW_STATES)}, not {state!r}")
+    """Set a subject's review state (audited); returns the previous stored state.
+
+    "reviewed" also marks every record kind reviewed now; "not started" removes the kind marks.
+    """
+    if state not in SETTABLE_STATES:
+        raise ValueError(f"review state must be one of {', '.join(SETTABLE_STATES)}, not {state!r}")
+    with store.transaction():
+        if state == "reviewed":
+            set_marks(store, subject_id, REVIEW_KINDS, reason=reason)
+        elif state == "not started":
+            for row in marks(store, subject_id).get(subject_id, {}).values():
+                store.delete("record_review", row["id"], reason=reason)
+        return write_state(store, subject_id, state, reason=reason)
+
+
+def write_state(store: Store, subject_id: str, state: str, *, reason: str | None = None) -> str:
+    """Write the stored patient state only (audited); returns the previous one ('not started' when none)."""
     with store.transaction():
         rows = store.rows("review_status", "subject_id = ?", [subject_id])
+        values = {"state": state, "updated_by": store.user, "updated_at": utc_now()}
         if rows:
-            old = rows[0]["state"]
-            store.update(
-                "review_status",
-                subject_id,
-                {"state": state, "updated_by": store.user, "updated_at": utc_now()},
-                reason=reason,
-            )
-            return str(old)
-        store.insert(
-            "review_status",
-            {"subject_id": subject_id, "state": state, "updated_by": store.user, "updated_at": utc_now()},
-            reason=reason,
-        )
+            store.update("review_status", subject_id, values, reason=reason)
+            return str(rows[0]["state"])
+        store.insert("review_status", {"subject_id": subject_id, **values}, reason=reason)
     return "not started"
 
 
@@ -60,9 +89,16 @@ def audit_entries_for(store: Store, subject_id: str) -> list[dict[str, Any]]:
     parts = ["(row_key = :sid AND table_name IN ('subjects', 'child_pugh', 'follow_up', 'review_status'))"]
     for table in _SUBJECT_ROW_TABLES:
         parts.append(
-            f"(table_name = '{table}' AND row_key IN "
-            f"(SELECT CAST(id AS TEXT) FROM [{table}] WHERE subject_id = :sid))"
+            f"(table_name = '{table}' AND row_key IN (SELECT CAST(id AS TEXT) FROM [{table}] WHERE subject_id = :sid))"
         )
+    parts.append(
+        "(table_name = 'query_messages' AND row_key IN (SELECT CAST(m.id AS TEXT) FROM query_messages m"
+        " JOIN queries q ON q.id = m.query_id WHERE q.subject_id = :sid))"
+    )
+    parts.append(
+        "(table_name = 'adjudication_reason_codes' AND row_key IN (SELECT CAST(c.adjudication_id AS TEXT)"
+        " FROM adjudication_reason_codes c JOIN adjudications a ON a.id = c.adjudication_id WHERE a.subject_id = :sid))"
+    )
     parts.append("(json_valid(new_value) AND json_extract(new_value, '$.subject_id') = :sid)")
     parts.append("(json_valid(old_value) AND json_extract(old_value, '$.subject_id') = :sid)")
     sql = f"SELECT * FROM audit_log WHERE {' OR '.join(parts)} ORDER BY seq"

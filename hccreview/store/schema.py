@@ -281,11 +281,110 @@ _V4_EXCHANGE = [
     )""",
 ]
 
-# Data transfers and per-record-kind review status (issue 12 items 1-2).
-_V4_TRANSFERS: list[str] = []
+# Data transfers and per-record-kind review status (issue 12 items 1-2). ``transfers``: one row per delivery
+# imported (the first one included), with the SHA-256 of each source file and the counts per record kind.
+# ``readjudication_flags``: a signed decision whose evidence a transfer removed or changed (kept out of
+# ``adjudications`` so that signed content is unchanged); cleared when a new decision is signed.
+# ``record_review``: who marked which record kind of a patient reviewed, and the audit sequence number at that
+# moment (later audited changes of that kind make it "changed since review"). A patient already marked
+# reviewed keeps that state: each of its kinds is marked reviewed as of the migration.
+_V4_TRANSFERS: list[str] = [
+    """CREATE TABLE transfers (
+        id INTEGER PRIMARY KEY,
+        at_utc TEXT NOT NULL,
+        username TEXT NOT NULL,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        files TEXT NOT NULL DEFAULT '[]',
+        counts TEXT NOT NULL DEFAULT '{}',
+        subjects TEXT NOT NULL DEFAULT '{}',
+        created_study INTEGER NOT NULL DEFAULT 0,
+        backup TEXT NOT NULL DEFAULT ''
+    )""",
+    """CREATE TABLE readjudication_flags (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        adjudication_id INTEGER NOT NULL REFERENCES adjudications(id),
+        transfer_id INTEGER REFERENCES transfers(id),
+        reason TEXT NOT NULL,
+        flagged_at TEXT NOT NULL,
+        cleared_at TEXT,
+        cleared_by TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX readjudication_flags_subject ON readjudication_flags(subject_id)",
+    """CREATE TABLE record_review (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        kind TEXT NOT NULL CHECK (kind IN ('baseline', 'cycles', 'adverse_events', 'assessments')),
+        reviewed_by TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        reviewed_seq INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (subject_id, kind)
+    )""",
+    """INSERT INTO record_review (subject_id, kind, reviewed_by, reviewed_at, reviewed_seq)
+       SELECT r.subject_id, k.kind, r.updated_by, r.updated_at, (SELECT coalesce(max(seq), 0) FROM audit_log)
+       FROM review_status r
+       CROSS JOIN (SELECT 'baseline' AS kind UNION ALL SELECT 'cycles' UNION ALL SELECT 'adverse_events'
+                   UNION ALL SELECT 'assessments') k
+       WHERE r.state = 'reviewed'""",
+]
 
 # Queries / comments and discordance reason codes (issue 12 items 3-4).
-_V4_QUERIES: list[str] = []
+# A thread (query or comment) hangs on a patient or one of its records; ``target_reader`` names the reader who
+# owns the record (lesions, measurements), so a blinded reader never sees threads on another reader's reads.
+# A comment has no state (NULL); a query goes open -> answered -> closed (re-opened with a reason). Messages
+# are never edited. Reason codes live beside ``adjudications`` keyed by its id (a new column there would
+# change the signed content of existing decisions); once the decision is signed its code is frozen.
+_V4_QUERIES: list[str] = [
+    """CREATE TABLE queries (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        kind TEXT NOT NULL CHECK (kind IN ('query', 'comment')),
+        state TEXT CHECK (state IN ('open', 'answered', 'closed')),
+        target_kind TEXT NOT NULL
+            CHECK (target_kind IN ('patient', 'visit', 'lesion', 'measurement', 'adverse_event')),
+        target_ref TEXT NOT NULL DEFAULT '',
+        target_label TEXT NOT NULL DEFAULT '',
+        target_reader TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+        opened_by TEXT NOT NULL,
+        opened_role TEXT NOT NULL DEFAULT '',
+        opened_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        closed_by TEXT NOT NULL DEFAULT '',
+        closed_at TEXT,
+        CHECK ((kind = 'comment') = (state IS NULL))
+    )""",
+    "CREATE INDEX queries_subject ON queries(subject_id, state)",
+    """CREATE TABLE query_messages (
+        id INTEGER PRIMARY KEY,
+        query_id INTEGER NOT NULL REFERENCES queries(id),
+        action TEXT NOT NULL CHECK (action IN ('open', 'answer', 'close', 'reopen', 'reply')),
+        author TEXT NOT NULL,
+        author_role TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0)
+    )""",
+    "CREATE INDEX query_messages_query ON query_messages(query_id)",
+    """CREATE TRIGGER query_messages_no_update BEFORE UPDATE ON query_messages
+       BEGIN SELECT RAISE(ABORT, 'query messages are never edited: add a message instead'); END""",
+    """CREATE TABLE adjudication_reason_codes (
+        adjudication_id INTEGER PRIMARY KEY REFERENCES adjudications(id),
+        code TEXT NOT NULL CHECK (length(trim(code)) > 0),
+        other_text TEXT NOT NULL DEFAULT '',
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""",
+    """CREATE TRIGGER adjudication_reason_codes_signed_insert BEFORE INSERT ON adjudication_reason_codes
+       WHEN (SELECT status FROM adjudications WHERE id = NEW.adjudication_id) = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'the decision is signed: its reason code is locked'); END""",
+    """CREATE TRIGGER adjudication_reason_codes_signed_update BEFORE UPDATE ON adjudication_reason_codes
+       WHEN (SELECT status FROM adjudications WHERE id = OLD.adjudication_id) = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'the decision is signed: its reason code is locked'); END""",
+    """CREATE TRIGGER adjudication_reason_codes_signed_delete BEFORE DELETE ON adjudication_reason_codes
+       WHEN (SELECT status FROM adjudications WHERE id = OLD.adjudication_id) = 'signed'
+       BEGIN SELECT RAISE(ABORT, 'the decision is signed: its reason code is locked'); END""",
+]
 
 MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4_EXCHANGE + _V4_TRANSFERS + _V4_QUERIES]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -60,6 +60,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "Export the cohort summary or a meeting case packet as PDF",
     ),
     ActionSpec(
+        "export_data",
+        "Export &data…",
+        ("Ctrl+Shift+E",),
+        "export_data",
+        SP.SP_DriveHDIcon,
+        "Export the study's data as CDISC SDTM domains or a CSV bundle (adjudicator or admin)",
+    ),
+    ActionSpec(
         "import_reads",
         "Import &reads…",
         ("Ctrl+Shift+I",),
@@ -78,7 +86,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec(
         "export_reads",
         "Export &my reads…",
-        ("Ctrl+Shift+M",),
+        ("Ctrl+Shift+X",),
         "export_reads",
         SP.SP_ArrowUp,
         "On a reader snapshot: write your reads since the snapshot as a package for the adjudication site",
@@ -110,6 +118,14 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "next_unreviewed",
         SP.SP_MediaSkipForward,
         "Next patient not yet marked reviewed",
+    ),
+    ActionSpec(
+        "next_changed",
+        "Next c&hanged since review",
+        ("Ctrl+Shift+G",),
+        "next_changed",
+        SP.SP_BrowserReload,
+        "Next patient whose data changed (a transfer or an edit) after it was marked reviewed",
     ),
     ActionSpec(
         "next_discordant",

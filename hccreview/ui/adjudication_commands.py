@@ -11,12 +11,14 @@ Undo works before sign-off only (issue 7 item 4): the service refuses it with ``
 is signed, and the panels clear the undo stack when they sign. A first redo refused by the service
 (``ValidationError``, ``PermissionError``, ``LockedError``) writes nothing: the command marks itself obsolete
 and reports through ``on_error``; ``ui.commands.drop_failed`` then takes it off the stack. The redo / undo
-plumbing is :class:`hccreview.ui.commands.ReviewEditCommand`'s.
+plumbing is :class:`hccreview.ui.commands.ReviewEditCommand`'s. ``expected`` is the decision the user saw
+(``adjudication.seen_decision``): a decision made meanwhile elsewhere refuses the write (``StaleDataError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from hccreview.services import adjudication
 from hccreview.services.review import Edit
@@ -43,7 +45,10 @@ class AdjudicateCommand(ReviewEditCommand):
         subject_id: str,
         chosen_reader: str,
         reason: str,
+        reason_code: str,
+        reason_other: str = "",
         label: str = "",
+        expected: dict[str, Any] | None = None,
         initiator: object | None = None,
         on_done: Callable[[Edit], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
@@ -52,7 +57,8 @@ class AdjudicateCommand(ReviewEditCommand):
             session, runner, bus,
             service=adjudication.adjudicate,
             inverse=adjudication.undo_adjudication,
-            kwargs={"subject_id": subject_id, "chosen_reader": chosen_reader, "reason": reason},
+            kwargs={"subject_id": subject_id, "chosen_reader": chosen_reader, "reason": reason,
+                    "reason_code": reason_code, "reason_other": reason_other, "expected": expected},
             text=f"Adjudicate {subject_id}: {label or chosen_reader}",
             initiator=initiator, on_done=on_done, on_error=on_error,
         )  # fmt: skip

@@ -9,6 +9,11 @@ undo and redo, is audited by the service.
 
 A redo refused by validation (``ValidationError``) writes nothing: the command marks itself obsolete and
 reports the error through ``on_error``; :func:`drop_failed` then takes it off the stack.
+
+Stale edits (issue 10): every edit passes the values the user saw as ``expected``, and undo / redo check that
+the row still holds what this command wrote. When another user or app instance changed the row meanwhile the
+service raises ``StaleDataError`` and writes nothing; the command publishes the subject's Changes so the case
+reloads and shows the stored value, and :func:`stale_text` says which field, what it holds now and who changed it.
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from hccreview.domain.changes import Changes
 from hccreview.services import review
-from hccreview.services.review import Edit
+from hccreview.services.review import Edit, StaleDataError
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.workers import Runner
 
 _FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable_mm": "viable diameter",
                 "status": "status", "overall": "response", "target": "target response",
-                "non_target": "non-target response", "grade": "grade", "attribution": "attribution"}  # fmt: skip
+                "non_target": "non-target response", "grade": "grade", "attribution": "attribution",
+                "chosen_reader": "chosen read", "adjudicator": "decided by"}  # fmt: skip
 _UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}
 
 
@@ -99,6 +106,20 @@ def _show(value: Any) -> str:
     return str(value).strip()
 
 
+def stale_text(exc: StaleDataError) -> str:
+    """A refused stale edit as one sentence: which field, what the user saw, what it holds now, who changed it."""
+    parts = []
+    shown = {f: d for f, d in exc.differences.items() if f != "id"} or exc.differences  # the row id says little
+    for field, (seen, now) in shown.items():
+        unit = _UNITS.get(field, "")
+        parts.append(f"{_FIELD_NAMES.get(field, field.replace('_', ' '))} was {_show(seen)}{unit} on your screen "
+                     f"and is now {_show(now)}{unit}")  # fmt: skip
+    who = f" by {exc.changed_by}" if exc.changed_by else " by another user or app instance"
+    when = f" at {exc.changed_at.replace('T', ' ')[:19]} UTC" if exc.changed_at else ""
+    return (f"Not saved — this was changed{who}{when} since you loaded it: {'; '.join(parts)}. "
+            "The case has been reloaded; nothing was overwritten.")  # fmt: skip
+
+
 def describe(field: str, old: Any, new: Any) -> str:
     """``"diameter: 32 → 28 mm"``."""
     return f"{_FIELD_NAMES.get(field, field)}: {_show(old)} → {_show(new)}{_UNITS.get(field, '')}"
@@ -165,6 +186,9 @@ class ReviewEditCommand(QUndoCommand):
     def _failed(self, exc: BaseException) -> None:
         if not self.applied:
             self.setObsolete(True)  # nothing was written: the stack drops it (see drop_failed)
+        if isinstance(exc, StaleDataError):  # another instance wrote meanwhile: every panel shows what is stored
+            subject = exc.current.get("subject_id") or self.kwargs.get("subject_id")
+            self.bus.publish(Changes.of(subject, kinds={exc.table}) if subject else Changes(study=True), None)
         if self.on_error is not None:
             self.on_error(exc)
 
@@ -189,7 +213,8 @@ class EditMeasurementCommand(ReviewEditCommand):
         field = next(iter(values))
         text = f"Edit {lesion_id} {_FIELD_NAMES.get(field, field)} {when.isoformat() if when else ''}".rstrip()
         text += ": " + describe(field, old_values.get(field), values[field]).split(": ", 1)[1]
-        kwargs = {"measurement_id": measurement_id, "values": values, "reason": reason}
+        seen = {k: v for k, v in old_values.items() if k != "status" or v is not None}  # what the user saw
+        kwargs = {"measurement_id": measurement_id, "values": values, "reason": reason, "expected": seen}
         super().__init__(session, runner, bus, service=review.update_measurement, kwargs=kwargs, text=text, **options)
 
 
@@ -214,7 +239,8 @@ class EditReadCommand(ReviewEditCommand):
         day = when.isoformat() if when else ""
         text = f"Edit {reader} {describe(field, old_values.get(field), str(values[field]).upper())}"
         text = text.replace(": ", f" {day}: ", 1) if day else text
-        kwargs = {"read_id": read_id, "values": values, "reason": reason}
+        seen = {k: old_values[k] for k in values if k in old_values}
+        kwargs = {"read_id": read_id, "values": values, "reason": reason, "expected": seen}
         super().__init__(session, runner, bus, service=review.update_read, kwargs=kwargs, text=text, **options)
 
 
@@ -236,7 +262,8 @@ class EditAdverseEventCommand(ReviewEditCommand):
     ) -> None:
         field = next(iter(values))
         text = f"Edit AE {term} {describe(field, old_values.get(field), values[field])}"
-        kwargs = {"ae_id": ae_id, "values": values, "reason": reason}
+        seen = {k: old_values[k] for k in values if k in old_values}
+        kwargs = {"ae_id": ae_id, "values": values, "reason": reason, "expected": seen}
         super().__init__(session, runner, bus, service=review.update_adverse_event, kwargs=kwargs, text=text, **options)
 
 

@@ -39,12 +39,12 @@ from hccreview.ui.actions import (
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.about import AboutDialog
 from hccreview.ui.dialogs.exchange_files import export_reads_interactive, export_snapshot_interactive
-from hccreview.ui.dialogs.export_dialog import ExportDialog
+from hccreview.ui.dialogs.export_dialog import ExportDataDialog, ExportDialog, describe_export
 from hccreview.ui.dialogs.import_dialog import ImportDialog
 from hccreview.ui.dialogs.import_reads import ImportReadsDialog
 from hccreview.ui.dialogs.sign_in import SignInDialog
 from hccreview.ui.dialogs.users import UsersDialog
-from hccreview.ui.review_commands import SetReviewStateCommand
+from hccreview.ui.record_review_commands import MarkReviewedCommand
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.navigator import NavigatorPanel
@@ -101,6 +101,8 @@ class MainWindow(QMainWindow):
         self.runner.error.connect(self.show_error)
         self.tabs.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.tabs.subject_requested.connect(self.navigator.select_subject)
+        # the tabs' first count is still on the database lane: its result arrives after this connection
+        self.tabs.open_queries_changed.connect(self.navigator.model.set_open_queries)
 
         self._default_state = self.saveState()
         self._restore_layout()
@@ -120,6 +122,7 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         file_menu.addAction(a["import"])
         file_menu.addAction(a["export_report"])
+        file_menu.addAction(a["export_data"])
         file_menu.addSeparator()
         for name in ("import_reads", "export_snapshot", "export_reads"):
             file_menu.addAction(a[name])
@@ -155,7 +158,7 @@ class MainWindow(QMainWindow):
 
         review_menu = bar.addMenu("&Review")
         for name in (
-            "previous", "next", "next_unreviewed", "next_discordant", None, "mark_reviewed", None,
+            "previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "mark_reviewed", None,
             "show_case", "show_adjudication", "show_dashboard", "next_open_case", "sign_decision", "meeting_mode",
         ):  # fmt: skip
             review_menu.addSeparator() if name is None else review_menu.addAction(a[name])
@@ -277,7 +280,7 @@ class MainWindow(QMainWindow):
         row = self.navigator.current_row()
         mark = self.actions_by_name["mark_reviewed"]
         mark.setEnabled(row is not None and row.review_state != "reviewed")
-        for name in ("next", "previous", "next_unreviewed", "next_discordant"):
+        for name in ("next", "previous", "next_unreviewed", "next_changed", "next_discordant"):
             self.actions_by_name[name].setEnabled(self.navigator.loaded)
 
     def _fill_source_menu(self, sources: list[str], current: str) -> None:
@@ -310,8 +313,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("First patient in this view", 3000)
 
     def next_unreviewed(self) -> None:
-        if self.navigator.next_matching(lambda row: row.review_state != "reviewed") is None:
+        if self.navigator.next_unreviewed() is None:
             self.statusBar().showMessage("No other unreviewed patient in this view", 3000)
+
+    def next_changed(self) -> None:
+        if self.navigator.next_changed() is None:
+            self.statusBar().showMessage("No other patient changed since review in this view", 3000)
 
     def next_discordant(self) -> None:
         if self.navigator.next_matching(lambda row: row.discordant) is None:
@@ -324,16 +331,9 @@ class MainWindow(QMainWindow):
         if row.review_state == "reviewed":
             self.statusBar().showMessage(f"{row.subject_id} is already reviewed", 3000)
             return
-        self.undo_stack.push(
-            SetReviewStateCommand(
-                self.session,
-                self.runner,
-                self.bus,
-                subject_id=row.subject_id,
-                state="reviewed",
-                on_error=self.show_error,
-            )
-        )
+        command = MarkReviewedCommand(self.session, self.runner, self.bus, subject_id=row.subject_id,
+                                      on_error=self.show_error)  # fmt: skip
+        self.undo_stack.push(command)  # every record kind reviewed; undo restores the marks as they were (issue 12)
 
     def focus_filter(self) -> None:
         self.navigator_dock.show()
@@ -365,6 +365,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Wrote {r.path} ({r.pages} pages, {r.seconds:.1f} s)", 10000)  # type: ignore[attr-defined]
 
         ExportDialog.ask(self, self.session, self.runner, on_done=done, on_error=self.show_error)
+
+    def export_data(self) -> None:
+        """File ▸ Export data: SDTM domains or the CSV bundle into a folder, written off the GUI thread."""
+        ExportDataDialog.ask(self, self.session, self.runner, on_error=self.show_error,
+                             on_done=lambda r: self.statusBar().showMessage(describe_export(r), 10000))  # fmt: skip
 
     # the offline reader exchange (issue 11)
     def import_reads(self) -> None:

@@ -10,12 +10,16 @@ lane runs jobs one at a time in submission order, so an undo queued right after 
 A first redo refused by the service (``ValidationError``, ``BlindingError``, ``LockedError``) writes nothing:
 the command marks itself obsolete and reports through ``on_error``; ``ui.commands.drop_failed`` then takes it
 off the stack. The redo / undo plumbing is :class:`hccreview.ui.commands.ReviewEditCommand`'s.
+
+``expected`` is the user's read of that date as shown (``{"overall": ...}``, blank when none): a read recorded
+or changed meanwhile in another app instance refuses the write (``StaleDataError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from hccreview.services import reading
 from hccreview.services.review import Edit
@@ -47,6 +51,7 @@ class RecordReadCommand(ReviewEditCommand):
         non_target: str,
         new_lesion: bool | None,
         override_reason: str | None = None,
+        expected: dict[str, Any] | None = None,
         initiator: object | None = None,
         on_done: Callable[[Edit], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
@@ -58,6 +63,7 @@ class RecordReadCommand(ReviewEditCommand):
             kwargs={
                 "subject_id": subject_id, "date": day, "visit": visit, "overall": overall, "target": target,
                 "non_target": non_target, "new_lesion": new_lesion, "override_reason": override_reason,
+                "expected": expected,
             },
             text=f"Record read {subject_id} {day.isoformat()}: {overall}",
             initiator=initiator, on_done=on_done, on_error=on_error,

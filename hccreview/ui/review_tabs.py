@@ -11,6 +11,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
+from hccreview.domain.changes import Changes
+from hccreview.services import queries
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.settings import AppSettings
@@ -29,10 +31,13 @@ class ReviewTabs(QTabWidget):
     Signals:
         subject_requested(str): a panel asked to open a patient's case (the window selects it in the navigator).
         status_message(str): a short message for the status bar.
+        open_queries_changed(dict): open queries per patient the user may see (the navigator's badge), after
+            the study loads, a user signs in or a thread changes.
     """
 
     subject_requested = Signal(str)
     status_message = Signal(str)
+    open_queries_changed = Signal(object)
 
     def __init__(
         self,
@@ -64,6 +69,17 @@ class ReviewTabs(QTabWidget):
         for panel in (self.case_view, self.adjudication, self.read_entry):
             panel.status_message.connect(self.status_message)
         self.dashboard.failed.connect(lambda text: self.status_message.emit(f"Dashboard: {text}"))
+        self.bus.changed.connect(self._queries_touched)
+        self.refresh_open_queries()
+
+    def refresh_open_queries(self) -> None:
+        """Count the open queries per patient on the database lane; :attr:`open_queries_changed` follows."""
+        self.runner.run(queries.open_counts, self.session, key="open_queries", lane="db",
+                        on_done=self.open_queries_changed.emit)  # fmt: skip
+
+    def _queries_touched(self, changes: Changes, _initiator: object) -> None:
+        if changes.study or "queries" in changes.kinds:
+            self.refresh_open_queries()
 
     def _open_case(self, subject_id: str) -> None:
         self.setCurrentWidget(self.case_view)
@@ -109,6 +125,8 @@ class ReviewTabs(QTabWidget):
         self.undo_stack.clear()
         self.adjudication.reload()
         self.read_entry.reload()
+        self.case_view.queries.reload()
+        self.refresh_open_queries()
 
     # ------------------------------------------------------------------ state
     def set_source(self, source: str) -> None:

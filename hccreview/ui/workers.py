@@ -7,7 +7,10 @@ Two lanes:
 - the **compute lane**: a thread pool for pure work on records already loaded (statistics, figures).
 
 Results come back on the GUI thread through Qt's queued signals. A job submitted with a ``key`` supersedes
-earlier jobs of the same key: their results are dropped (newest wins). Worker functions are plain functions,
+earlier jobs of the same key: their results are dropped (newest wins), and one that has not started yet is not
+run at all. On the database lane a job without a key (a write, or a one-off read a write asked for) goes ahead
+of queued keyed jobs (reloads, which a newer request would supersede anyway): an edit never waits behind a
+pile of panel reloads; jobs of equal rank keep their submission order. Worker functions are plain functions,
 testable without Qt; they may take a :class:`Progress` to report progress and check cancellation.
 """
 
@@ -45,17 +48,27 @@ class Progress:
 class _Signals(QObject):
     finished = Signal(object)
     failed = Signal(object)
+    skipped = Signal()
     progressed = Signal(float, str)
 
 
+#: Database-lane priorities (QThreadPool runs higher first; equal ones in submission order).
+WRITE_PRIORITY = 1
+RELOAD_PRIORITY = 0
+
+
 class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
+    def __init__(self, fn: Callable[[], Any], signals: _Signals, wanted: Callable[[], bool] | None = None) -> None:
         super().__init__()
         self.fn = fn
         self.signals = signals
+        self.wanted = wanted
         self.setAutoDelete(True)
 
     def run(self) -> None:
+        if self.wanted is not None and not self.wanted():  # superseded while queued: don't do the work
+            self.signals.skipped.emit()
+            return
         try:
             result = self.fn()
         except BaseException as exc:  # reported to the GUI thread, never swallowed
@@ -96,11 +109,15 @@ class Runner(QObject):
         key: str | None = None,
         lane: str = "db",
         progress: Progress | None = None,
+        priority: int | None = None,
         **kwargs: Any,
     ) -> Progress:
         """Run ``fn(*args, **kwargs)`` on a lane; returns the job's :class:`Progress` (to cancel it).
 
         If ``progress`` is passed (or ``on_progress`` is), ``fn`` receives it as the keyword ``progress``.
+        ``priority`` (database lane): default :data:`WRITE_PRIORITY` without a key, else :data:`RELOAD_PRIORITY`;
+        a keyed read the user is waiting for may ask for :data:`WRITE_PRIORITY` (it still runs after the writes
+        queued before it).
         """
         signals = _Signals()
         self._keep.add(signals)
@@ -137,13 +154,20 @@ class Runner(QObject):
             else:
                 self.error.emit(exc)
 
+        def skipped() -> None:
+            if shiboken6.isValid(self):
+                self._finish(signals)
+
         signals.finished.connect(done)
         signals.failed.connect(failed)
+        signals.skipped.connect(skipped)
         self._running += 1
         if self._running == 1:
             self.busy_changed.emit(True)
         pool = self.db_lane if lane == "db" else self.compute_lane
-        pool.start(_Job(lambda: fn(*args, **kwargs), signals))
+        if priority is None:
+            priority = WRITE_PRIORITY if key is None and lane == "db" else RELOAD_PRIORITY
+        pool.start(_Job(lambda: fn(*args, **kwargs), signals, None if key is None else current), priority)
         return prog
 
     def _finish(self, signals: _Signals) -> None:

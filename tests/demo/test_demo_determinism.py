@@ -26,11 +26,13 @@ def _digest(study: SimulatedStudy) -> str:
 
 
 def _file_digest(path: Path) -> str:
-    """SHA-256 over the settings and every data table (not the audit trail or users: they carry timestamps)."""
+    """SHA-256 over the settings and every data table (not the audit trail or users: they carry timestamps; not
+    the study's UUID: two files built from one seed are still two studies)."""
     h = hashlib.sha256()
     with Store.open(path) as store:
         for table in ["settings", *TABLE_RECORDS]:
-            for row in store.conn.execute(f"SELECT * FROM [{table}] ORDER BY rowid"):
+            where = "WHERE key != 'study_uuid'" if table == "settings" else ""
+            for row in store.conn.execute(f"SELECT * FROM [{table}] {where} ORDER BY rowid"):
                 h.update(repr(row).encode())
     return h.hexdigest()
 
@@ -49,6 +51,11 @@ def test_same_seed_same_file(tmp_path: Path) -> None:
     two = write_demo_study(tmp_path / "two.db", seed=5, patients=30)
     other = write_demo_study(tmp_path / "three.db", seed=6, patients=30)
     assert _file_digest(one) == _file_digest(two) != _file_digest(other)
+    uuids = set()
+    for path in (one, two, other):
+        with Store.open(path) as store:
+            uuids.add(store.rows("settings", "key = 'study_uuid'")[0]["value"])
+    assert len(uuids) == 3
 
 
 def test_independent_of_the_python_hash_seed() -> None:

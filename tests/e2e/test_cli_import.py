@@ -28,19 +28,22 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_import_recist_then_refuse_the_same_subjects(data: Path, tmp_path: Path) -> None:
+def test_import_recist_then_the_same_delivery_as_a_transfer(data: Path, tmp_path: Path) -> None:
     study = tmp_path / "r.db"
     r = _run("import", str(study), "--format", "sdtm", str(data / "recist"))
     assert r.returncode == 0, r.stderr
     assert "subjects 306" in r.stdout and "measurements 273" in r.stdout and "reads 66" in r.stdout
-    assert "warning(s)" in r.stdout
+    assert "warning(s)" in r.stdout and "as transfer 1" in r.stdout
     assert _run("verify", str(study)).returncode == 0
     before = _sha(study)
-    again = _run("import", str(study), "--format", "sdtm", str(data / "recist"))
-    assert again.returncode == 1
-    assert "error: dm.csv row 1, field USUBJID (value '01-701-1015'): subject already in study" in again.stderr
-    assert "nothing was written" in again.stderr
+    dry = _run("import", str(study), "--format", "sdtm", str(data / "recist"), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run" in dry.stdout and "no changes: the study already holds this data" in dry.stdout
     assert _sha(study) == before
+    again = _run("import", str(study), "--format", "sdtm", str(data / "recist"))
+    assert again.returncode == 0, again.stderr
+    assert "as transfer 2" in again.stdout and "0 new, 0 changed, 0 removed" in again.stdout
+    assert _run("verify", str(study)).returncode == 0
 
 
 def test_malformed_input_is_refused_naming_file_row_and_field(data: Path, tmp_path: Path) -> None:

@@ -245,7 +245,7 @@ text = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20).fi
 
 @settings(max_examples=60, deadline=None)
 @given(
-    diameter=st.none() | st.floats(min_value=0, allow_infinity=False),
+    diameter=st.none() | st.floats(min_value=0, max_value=1000),  # over 1000 mm is refused (implausible)
     value=finite,
     lln=st.none() | finite,
     visit=text,

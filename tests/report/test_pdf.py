@@ -274,7 +274,13 @@ def test_decisions_by_reason_and_signed_in_author(tmp_path: Path) -> None:
     path = tmp_path / "central.db"
     central_study(path).close()
     with open_as(path, "adj") as session:
-        adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="reader 2 missed the new liver lesion")
+        adj.adjudicate(
+            session,
+            subject_id="C01",
+            chosen_reader=R1,
+            reason="reader 2 missed the new liver lesion",
+            reason_code="new_lesion",
+        )
         result = render_report(session, tmp_path / "central.pdf")
         packet = render_report(session, tmp_path / "central-packet.pdf", cases="discordant")
     rendered = _read(result.path)

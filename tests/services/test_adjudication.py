@@ -71,14 +71,16 @@ def test_comparison_shows_both_reads_side_by_side(path: Path) -> None:
 def test_adjudication_requires_the_role_and_a_reason(path: Path) -> None:
     for name in (None, R1):
         with open_as(path, name) as session, pytest.raises(PermissionError):
-            adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="clear")
+            adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="clear", reason_code="measurement")
     with open_as(path, "adj") as session:
         before = session.store.count("audit_log")
         for reason in ("", "   ", None):
             with pytest.raises(ValidationError):
-                adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason=reason)  # type: ignore[arg-type]
+                adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason=reason, reason_code="measurement")  # type: ignore[arg-type]
         with pytest.raises(ValidationError):
-            adj.adjudicate(session, subject_id="C01", chosen_reader="investigator", reason="site read")
+            adj.adjudicate(
+                session, subject_id="C01", chosen_reader="investigator", reason="site read", reason_code="measurement"
+            )
         assert session.store.count("audit_log") == before and session.store.count("adjudications") == 0
 
 
@@ -86,10 +88,18 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
     with open_as(path, "adj") as session:
         before = _stats(session)
         assert (before.orr.n, before.pending, before.to_dict()["provisional"]) == (0, ["C01", "C03"], True)
-        edit = adj.adjudicate(session, subject_id="C01", chosen_reader=R2, reason="shrinkage below 30 %")
+        edit = adj.adjudicate(
+            session, subject_id="C01", chosen_reader=R2, reason="shrinkage below 30 %", reason_code="measurement"
+        )
         assert edit.old_values == {} and adj.decision_for(session, "C01").chosen_reader == R2
         assert _stats(session).orr.n == 0
-        change = adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="reader 2 measured T01 obliquely")
+        change = adj.adjudicate(
+            session,
+            subject_id="C01",
+            chosen_reader=R1,
+            reason="reader 2 measured T01 obliquely",
+            reason_code="measurement",
+        )
         assert change.old_values["chosen_reader"] == R2 and session.store.count("adjudications") == 1
         after = _stats(session)
         assert after.orr.n == 1 and after.pending == ["C03"] and after.bor_counts["PR"] == 1
@@ -98,7 +108,13 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
         # undo (before sign-off) writes the old values back
         adj.undo_adjudication(session, change)
         assert adj.decision_for(session, "C01").chosen_reader == R2
-        redo = adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="reader 2 measured T01 obliquely")
+        redo = adj.adjudicate(
+            session,
+            subject_id="C01",
+            chosen_reader=R1,
+            reason="reader 2 measured T01 obliquely",
+            reason_code="measurement",
+        )
 
         # e-signature: a wrong password refuses and writes nothing
         n_audit = session.store.count("audit_log")
@@ -115,7 +131,9 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
 
         # a signed case is locked
         with pytest.raises(LockedError):
-            adj.adjudicate(session, subject_id="C01", chosen_reader=R2, reason="second thoughts")
+            adj.adjudicate(
+                session, subject_id="C01", chosen_reader=R2, reason="second thoughts", reason_code="measurement"
+            )
         with pytest.raises(LockedError):
             adj.undo_adjudication(session, redo)
         with pytest.raises(LockedError):
@@ -138,7 +156,9 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
         assert len(old_sig) == 1 and signature_valid(session.store, old_sig[0])
 
     with open_as(path, "adj") as session:
-        adj.adjudicate(session, subject_id="C01", chosen_reader=R2, reason="recheck: T01 shrinkage 22 %")
+        adj.adjudicate(
+            session, subject_id="C01", chosen_reader=R2, reason="recheck: T01 shrinkage 22 %", reason_code="measurement"
+        )
         history = adj.case_comparison(session, "C01").history
         assert [(d.chosen_reader, d.status) for d in history] == [(R1, "reopened"), (R2, "open")]
         assert _stats(session).orr.n == 0
@@ -160,7 +180,9 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
 
 def test_only_the_deciding_adjudicator_signs(path: Path) -> None:
     with open_as(path, "adj") as session:
-        adj.adjudicate(session, subject_id="C03", chosen_reader=R2, reason="week 8 growth within error")
+        adj.adjudicate(
+            session, subject_id="C03", chosen_reader=R2, reason="week 8 growth within error", reason_code="pd_timing"
+        )
     with open_as(path, "admin") as session, pytest.raises(PermissionError):
         adj.sign_adjudication(session, subject_id="C03", password=PASSWORDS["admin"])
     with open_as(path, "adj") as session:
@@ -171,8 +193,10 @@ def test_only_the_deciding_adjudicator_signs(path: Path) -> None:
 
 def test_reader_performance(path: Path) -> None:
     with open_as(path, "adj") as session:
-        adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="true PR")
-        adj.adjudicate(session, subject_id="C03", chosen_reader=R2, reason="week 8 growth equivocal")
+        adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="true PR", reason_code="measurement")
+        adj.adjudicate(
+            session, subject_id="C03", chosen_reader=R2, reason="week 8 growth equivocal", reason_code="pd_timing"
+        )
         perf = adj.reader_performance(session)
     assert perf["readers"] == [R1, R2] and perf["n_pending"] == 0 and perf["n_resolved"] == 3
     r1, r2 = perf["per_reader"][R1], perf["per_reader"][R2]
@@ -224,7 +248,13 @@ def test_real_sdtm_reads_use_the_accepted_flags(sdtm_root: Path, tmp_path: Path)
         sign_in(session, "adj", "adj-password")
         q = queue[0]
         other = next(r for r in q.readers)
-        adj.adjudicate(session, subject_id=q.subject_id, chosen_reader=other, reason="re-read at the meeting")
+        adj.adjudicate(
+            session,
+            subject_id=q.subject_id,
+            chosen_reader=other,
+            reason="re-read at the meeting",
+            reason_code="measurement",
+        )
         outcome = {o.subject_id: o for o in compute_cohort_stats(session.data(), "adjudicated").subjects}[q.subject_id]
         assert outcome.reader == other and outcome.source_rule.startswith("adjudicated (unsigned)")
 
@@ -264,13 +294,25 @@ def test_the_whole_flow_on_the_demo_study(tmp_path: Path) -> None:
             item = next(q for q in queue if q.subject_id == subject)
             preview = adj.impact_preview(session, subject)
             choice = item.readers[0]
-            adj.adjudicate(session, subject_id=subject, chosen_reader=choice, reason=f"meeting: {choice} agreed")
+            adj.adjudicate(
+                session,
+                subject_id=subject,
+                chosen_reader=choice,
+                reason=f"meeting: {choice} agreed",
+                reason_code="measurement",
+            )
             with pytest.raises(AuthError):
                 adj.sign_adjudication(session, subject_id=subject, password="not it")
             adj.sign_adjudication(session, subject_id=subject, password=passwords["adjudicator"])
             assert adj.current_figures(session, subject) == preview[choice]
             with pytest.raises(LockedError):
-                adj.adjudicate(session, subject_id=subject, chosen_reader=item.readers[1], reason="late change")
+                adj.adjudicate(
+                    session,
+                    subject_id=subject,
+                    chosen_reader=item.readers[1],
+                    reason="late change",
+                    reason_code="measurement",
+                )
             subject = adj.next_in_queue(queue, subject, status="open")
         final = adj.discordance_queue(session)
         assert adj.queue_counts(final)["signed"] == len(queue)
@@ -285,8 +327,8 @@ def test_the_whole_flow_on_the_demo_study(tmp_path: Path) -> None:
 
 def test_a_signed_then_reopened_decision_is_never_altered_by_undo(path: Path) -> None:
     with open_as(path, "adj") as session:
-        first = adj.adjudicate(session, subject_id="C01", chosen_reader=R2, reason="first")
-        change = adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="second")
+        first = adj.adjudicate(session, subject_id="C01", chosen_reader=R2, reason="first", reason_code="measurement")
+        change = adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="second", reason_code="measurement")
         adj.sign_adjudication(session, subject_id="C01", password=PASSWORDS["adj"])
     with open_as(path, "admin") as session:
         adj.reopen(session, subject_id="C01", reason="query")

@@ -61,7 +61,9 @@ def test_meeting_case_preview_equals_the_figures_after_each_choice(path: Path, t
             assert set(case.previews) == set(case.comparison.choices) == {R1, R2}
             assert case.now["subject"]["id"] == item.subject_id
             reader = case.comparison.choices[n % 2]
-            adjudication.adjudicate(session, subject_id=item.subject_id, chosen_reader=reader, reason="meeting")
+            adjudication.adjudicate(
+                session, subject_id=item.subject_id, chosen_reader=reader, reason="meeting", reason_code="measurement"
+            )
             after = adjudication_ui.load_meeting_case(session, item.subject_id)
             assert after.now == case.previews[reader]
         assert adjudication_ui.meeting_subjects(session) == []  # nothing open any more

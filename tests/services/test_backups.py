@@ -48,8 +48,8 @@ def test_new_study_import_takes_no_backup(tmp_path: Path) -> None:
 
 
 def test_refused_import_takes_no_backup(imported: Path) -> None:
-    with pytest.raises(ImportRefused):  # the same subjects again
-        import_into(imported, fmt="csv", source=EXAMPLE)
+    with pytest.raises(ImportRefused):  # not a folder of domain files
+        import_into(imported, fmt="csv", source=imported.parent / "missing")
     assert len(backups_of(imported)) == 1
 
 

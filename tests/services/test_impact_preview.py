@@ -30,7 +30,13 @@ def test_preview_of_each_choice_equals_the_figures_after_that_choice(path: Path,
         assert session.store.count("audit_log") == n_audit  # a preview writes nothing
         assert adj.current_figures(session, subject_id)["subject"]["bor"] == "PENDING"
         for reader in (R1, R2):
-            edit = adj.adjudicate(session, subject_id=subject_id, chosen_reader=reader, reason=f"choose {reader}")
+            edit = adj.adjudicate(
+                session,
+                subject_id=subject_id,
+                chosen_reader=reader,
+                reason=f"choose {reader}",
+                reason_code="measurement",
+            )
             assert preview[reader] == _actual(session, subject_id)
             adj.undo_adjudication(session, edit)
 
@@ -50,8 +56,8 @@ def test_preview_shows_how_the_figures_would_differ(path: Path) -> None:
 
 def test_preview_of_a_decided_case_replaces_the_decision_in_force(path: Path) -> None:
     with open_as(path, "adj") as session:
-        adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="first look")
-        adj.adjudicate(session, subject_id="C03", chosen_reader=R2, reason="first look")
+        adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="first look", reason_code="measurement")
+        adj.adjudicate(session, subject_id="C03", chosen_reader=R2, reason="first look", reason_code="measurement")
         preview = adj.impact_preview(session, "C01")
         assert preview[R1] == adj.current_figures(session, "C01")
         assert preview[R2]["orr"]["n"] == 0 and preview[R2]["pending"] == 0

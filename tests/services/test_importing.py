@@ -119,30 +119,32 @@ def test_title_and_criteria_given(data: Path, tmp_path: Path) -> None:
     assert settings.title == "HCC-07 central review" and settings.criteria is Criteria.MRECIST
 
 
-def test_into_an_existing_study_and_subjects_already_there(data: Path, tmp_path: Path) -> None:
+def test_into_an_existing_study_then_the_same_delivery_again(data: Path, tmp_path: Path) -> None:
+    """Into an existing study an import is a data transfer (issue 12): new patients are added, a delivery the
+    study already holds changes nothing (no more "subject already in study"), a faulty one is still refused."""
     path = tmp_path / "s.db"
     import_into(path, fmt="sdtm", source=subset(data / "recist", tmp_path / "a", ASSESSED[:4]))
     second = import_into(
         path, fmt="sdtm", source=subset(data / "recist", tmp_path / "b", ASSESSED[4:]), study_title="ignored"
     )
-    assert not second.created and second.counts["subjects"] == 4
+    assert not second.created and second.counts["subjects"] == 4 and second.transfer_id == 2
+    assert second.preview.diff.new_subjects == sorted(ASSESSED[4:])
+    assert second.preview.diff.absent_subjects == sorted(ASSESSED[:4])  # kept as they are, never removed
     assert "the study exists: its title is left unchanged" in second.notes
     with Store.open(path) as store:
         data_now = load_study(store)
     assert [s.subject_id for s in data_now.subjects] == sorted(ASSESSED)
     assert len(data_now.reads) == 66 and len(data_now.lesions) == 75
+    again = import_into(path, fmt="sdtm", source=tmp_path / "b")
+    assert again.preview.diff.empty and again.transfer_id == 3 and again.counts.get("subjects", 0) == 0
+    with Store.open(path) as store:
+        assert load_study(store) == data_now
     before = fingerprint(path)
     with pytest.raises(ImportRefused) as refused:
-        import_into(path, fmt="sdtm", source=tmp_path / "b")
-    problems = refused.value.problems
-    first = problems[0]
-    assert (first.file, first.row, first.field, first.reason) == (
-        "dm.csv",
-        1,
-        "USUBJID",
-        "subject already in study",
-    )
-    assert len(problems) == 4 and {p.subject_id for p in problems} == set(ASSESSED[4:])
+        import_into(path, fmt="sdtm", source=_broken_copy(data, tmp_path / "broken"))
+    assert [(p.file, p.field, p.reason) for p in refused.value.problems] == [
+        ("tr.csv", "TRSTRESN", "negative diameter")
+    ]
     assert fingerprint(path) == before
 
 

@@ -83,14 +83,18 @@ def test_an_adjudicators_own_read_can_be_chosen(path: Path) -> None:
         assert session.store.rows("reads", "reader = 'adj'")[0]["role"] == "adjudicator"
         comparison = adjudication.case_comparison(session, "C01")
         assert comparison.choices == [R1, R2, "adj"]
-        adjudication.adjudicate(session, subject_id="C01", chosen_reader="adj", reason="own read after consensus")
+        adjudication.adjudicate(
+            session, subject_id="C01", chosen_reader="adj", reason="own read after consensus", reason_code="measurement"
+        )
         outcome = {o.subject_id: o for o in compute_cohort_stats(session.data(), "adjudicated").subjects}
         assert outcome["C01"].bor == "PR" and outcome["C01"].reader == "adj"
 
 
 def test_reads_of_a_signed_case_are_locked(path: Path) -> None:
     with open_as(path, "adj") as session:
-        adjudication.adjudicate(session, subject_id="C03", chosen_reader=R2, reason="PD at week 8 is equivocal")
+        adjudication.adjudicate(
+            session, subject_id="C03", chosen_reader=R2, reason="PD at week 8 is equivocal", reason_code="pd_timing"
+        )
         adjudication.sign_adjudication(session, subject_id="C03", password=PASSWORDS["adj"])
     with open_as(path, R1) as session, pytest.raises(LockedError):
         reading.record_read(session, "C03", day(2), target="PD")

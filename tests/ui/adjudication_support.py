@@ -18,6 +18,7 @@ from hccreview.services.session import StudySession, open_study
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.dialogs.signature import SignatureDialog
+from hccreview.ui.views.adjudication_reason import DecisionReason, DecisionReasonDialog
 from hccreview.ui.workers import Runner
 
 #: The demo accounts (docs/demo-study.md).
@@ -60,12 +61,15 @@ class Answers:
 
     reasons: list[str | None] = field(default_factory=list)
     passwords: list[str | None] = field(default_factory=list)
+    codes: list[tuple[str, str]] = field(default_factory=list)  # decision reason codes: (code, other text)
     asked: list[tuple[str, ...]] = field(default_factory=list)
 
 
 @pytest.fixture
 def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
-    """Replace ReasonDialog.ask and SignatureDialog.ask: each call pops the next answer (a reason / password)."""
+    """Replace ReasonDialog.ask, DecisionReasonDialog.ask and SignatureDialog.ask: each call pops the next answer
+    (a reason / password; a decision takes its reason from ``reasons`` and its code from ``codes``, default
+    "measurement")."""
     given = Answers()
 
     def reason(cls, parent, title, prompt):  # type: ignore[no-untyped-def]
@@ -76,6 +80,13 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
         given.asked.append(("signature", meaning, signer, subject))
         return given.passwords.pop(0)
 
+    def decision(cls, parent, title, prompt):  # type: ignore[no-untyped-def]
+        given.asked.append(("decision", title, prompt))
+        text = given.reasons.pop(0) if given.reasons else f"reason for {title}"
+        code, other = given.codes.pop(0) if given.codes else ("measurement", "")
+        return None if text is None else DecisionReason(code, other, text)
+
     monkeypatch.setattr(ReasonDialog, "ask", classmethod(reason))
+    monkeypatch.setattr(DecisionReasonDialog, "ask", classmethod(decision))
     monkeypatch.setattr(SignatureDialog, "ask", classmethod(password))
     return given

@@ -119,7 +119,7 @@ def test_reader_read_blinding_adjudication_signature_lock_figures_audit_verify(
     _settled(qtbot, panel, subject)
     qtbot.waitUntil(lambda: panel.comparison.decision is not None, timeout=TIMEOUT)
     assert panel.comparison.decision.chosen_reader == "reader1" and parts.stack.count() == 1
-    assert answers.asked[-1][0] == "reason" and "read 1" in answers.asked[-1][1].lower()
+    assert answers.asked[-1][0] == "decision" and "read 1" in answers.asked[-1][1].lower()
     assert panel.case.sign_button.isEnabled()
     qtbot.waitUntil(lambda: counts[-1]["adjudicated"] == 1, timeout=TIMEOUT)
     assert model.item(model.row_of(subject)).status == "adjudicated"
@@ -206,7 +206,9 @@ def test_a_cancelled_reason_decides_nothing_and_an_admin_reopens(
 ) -> None:
     parts.sign_in("adjudicator")
     subject = DEMO_DISCORDANT[1]
-    adjudication.adjudicate(parts.session, subject_id=subject, chosen_reader="reader1", reason="clear PD")
+    adjudication.adjudicate(
+        parts.session, subject_id=subject, chosen_reader="reader1", reason="clear PD", reason_code="pd_timing"
+    )
     adjudication.sign_adjudication(parts.session, subject_id=subject, password="adjudicator-demo")
     parts.sign_in("admin")
     panel = _panel(qtbot, parts)
@@ -265,11 +267,14 @@ def test_a_refused_decision_leaves_nothing_on_the_undo_stack(qtbot, parts: QtPar
 
     parts.sign_in("adjudicator")
     subject = DEMO_DISCORDANT[2]
-    adjudication.adjudicate(parts.session, subject_id=subject, chosen_reader="reader2", reason="agreed")
+    adjudication.adjudicate(
+        parts.session, subject_id=subject, chosen_reader="reader2", reason="agreed", reason_code="measurement"
+    )
     adjudication.sign_adjudication(parts.session, subject_id=subject, password="adjudicator-demo")
     errors: list[BaseException] = []
     command = AdjudicateCommand(parts.session, parts.runner, parts.bus, subject_id=subject, chosen_reader="reader1",
-                                reason="change of mind", on_error=errors.append)  # fmt: skip
+                                reason="change of mind", reason_code="measurement",
+                                on_error=errors.append)  # fmt: skip
     parts.stack.push(command)
     qtbot.waitUntil(lambda: bool(errors), timeout=TIMEOUT)
     assert isinstance(errors[0], LockedError) and command.isObsolete()

@@ -83,6 +83,9 @@ def test_import_dialog_imports_a_bundle_and_the_window_follows(qtbot, tmp_path: 
     qtbot.addWidget(dialog)
     dialog.format.setCurrentIndex(dialog.format.findData("csv"))
     dialog.folder.setText(str(tmp_path / "bundle"))
+    assert dialog.start()  # into the open study: a data transfer, previewed first (issue 12)
+    qtbot.waitUntil(lambda: dialog.preview_value is not None, timeout=60000)
+    assert dialog.import_button.text() == "&Apply transfer" and f"{n} patient(s) new" in dialog.preview.summary.text()
     with qtbot.waitSignal(dialog.imported, timeout=60000):
         assert dialog.start()
     assert "imported into" in dialog.report.toPlainText()

@@ -3,6 +3,11 @@
 The import itself is :func:`hccreview.services.importing.import_into` (validate, then write everything in one
 transaction or nothing). The dialog only collects the inputs, shows progress, offers Cancel, and lists the
 warnings and notes of an import — or, when the import was refused, every problem with its file, row and field.
+
+Into the open (existing) study an import is a **data transfer** (issue 12): the dialog first computes the preview
+off the GUI thread (:func:`hccreview.services.transfers.preview_transfer`, database lane), shows it
+(:class:`~hccreview.ui.dialogs.transfer_preview.TransferPreviewView`: patient → kind → new / changed / removed,
+old → new values), and applies it only when the user presses "Apply transfer" (nothing is written before).
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from PySide6.QtWidgets import (
 from hccreview.domain.changes import Changes
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.dialogs.transfer_preview import TransferPreviewView
 from hccreview.ui.workers import Progress, Runner
 
 FORMATS = (("CDISC SDTM (folder of .csv or .xpt domain files)", "sdtm"), ("CSV bundle (hccreview templates)", "csv"))
@@ -52,6 +58,21 @@ def run_import(study: str, user: str, fmt: str, source: str, study_title: str | 
         progress=progress.report,
         cancel=lambda: progress.cancelled,
     )
+
+
+def run_preview(study: str, user: str, fmt: str, source: str, *, progress: Progress) -> Any:
+    """Worker function (database lane): the transfer's preview; reads only."""
+    from hccreview.services.transfers import preview_transfer
+
+    return preview_transfer(Path(study), fmt=fmt, source=Path(source), user=user, progress=progress.report,
+                            cancel=lambda: progress.cancelled)  # fmt: skip
+
+
+def run_apply(preview: Any, user: str, *, progress: Progress) -> Any:
+    """Worker function (database lane): apply a previewed transfer in one audited transaction."""
+    from hccreview.services.transfers import apply_transfer
+
+    return apply_transfer(preview, user=user, progress=progress.report, cancel=lambda: progress.cancelled)
 
 
 def describe_result(result: Any) -> str:
@@ -93,6 +114,7 @@ class ImportDialog(QDialog):
         super().__init__(parent)
         self.session, self.runner, self.bus = session, runner, bus
         self.result_value: Any = None
+        self.preview_value: Any = None  # the TransferPreview waiting for the user's confirmation
         self._job: Progress | None = None
         self.setWindowTitle("Import trial data")
         self.setMinimumWidth(560)
@@ -118,6 +140,8 @@ class ImportDialog(QDialog):
         form.addRow("Study &title:", self.title)
         self.target.currentIndexChanged.connect(self._target_changed)
         self._target_changed()
+        for signal in (self.folder.textChanged, self.format.currentIndexChanged, self.target.currentIndexChanged):
+            signal.connect(self._forget_preview)  # a preview is of one folder, format and study
 
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
@@ -126,6 +150,8 @@ class ImportDialog(QDialog):
         self.report = QPlainTextEdit(readOnly=True)
         self.report.setObjectName("import_report")
         self.report.setPlaceholderText("The import's warnings and notes appear here.")
+        self.preview = TransferPreviewView()
+        self.preview.hide()
 
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton("&Import", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -140,12 +166,18 @@ class ImportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
+        layout.addWidget(self.preview, 2)
         layout.addWidget(self.report, 1)
         layout.addWidget(self.buttons)
 
     # ------------------------------------------------------------------ actions
     def start(self) -> bool:
-        """Validate the inputs and start the import in the database lane; False if the inputs are wrong."""
+        """Validate the inputs and start the import in the database lane; False if the inputs are wrong.
+
+        Into the open study: the first press computes the transfer's preview, the second ("Apply transfer")
+        applies it."""
+        if self.preview_value is not None:
+            return self.apply_preview()
         folder = Path(self.folder.text().strip()).expanduser()
         if not self.folder.text().strip() or not folder.is_dir():
             self.status.setText(f"Not a folder: {folder}" if self.folder.text().strip() else "Choose a folder first.")
@@ -159,8 +191,15 @@ class ImportDialog(QDialog):
                 return False
         self._set_inputs_enabled(False)
         self.progress.setRange(0, 0)  # busy until the first progress report
-        self.status.setText("Importing…")
         self.report.clear()
+        if not self.creates_new_study:
+            self.status.setText("Comparing the delivery with the study…")
+            self._job = self.runner.run(
+                run_preview, str(study), self.session.user, self.format.currentData(), str(folder), lane="db",
+                on_progress=self._progressed, on_done=self._previewed, on_error=self._failed,
+            )  # fmt: skip
+            return True
+        self.status.setText("Importing…")
         self._job = self.runner.run(
             run_import,
             str(study),
@@ -174,6 +213,37 @@ class ImportDialog(QDialog):
             on_error=self._failed,
         )
         return True
+
+    def apply_preview(self) -> bool:
+        """Apply the transfer shown in the preview (database lane); False when there is none."""
+        if self.preview_value is None:
+            return False
+        preview, self.preview_value = self.preview_value, None
+        self._set_inputs_enabled(False)
+        self.progress.setRange(0, 0)
+        self.status.setText("Applying the transfer…")
+        self._job = self.runner.run(run_apply, preview, self.session.user, lane="db", on_progress=self._progressed,
+                                    on_done=self._done, on_error=self._failed)  # fmt: skip
+        return True
+
+    def _forget_preview(self) -> None:
+        if self.preview_value is not None:
+            self.preview_value = None
+            self.preview.hide()
+            self.import_button.setText("&Import")
+            self.status.setText("Inputs changed: Import to compare again.")
+
+    def _previewed(self, preview: Any) -> None:
+        self._job = None
+        self.preview_value = preview
+        self.progress.setRange(0, 100)
+        self.progress.setValue(100)
+        self.preview.set_preview(preview)
+        self.preview.show()
+        self.report.setPlainText("\n".join(preview.lines(per_record=False)))
+        self.status.setText("Preview of the transfer: nothing is written until you press Apply transfer.")
+        self._set_inputs_enabled(True)  # changing an input drops the preview
+        self.import_button.setText("&Apply transfer")
 
     @property
     def creates_new_study(self) -> bool:
@@ -230,7 +300,7 @@ class ImportDialog(QDialog):
         if getattr(result, "created", False):
             self.status.setText("Import finished: the new study opens when you close this dialog.")
         else:
-            self.bus.publish(Changes(study=True), self)
+            self.bus.publish(getattr(result, "changes", None) or Changes(study=True), self)
         self.imported.emit(result)
 
     def _failed(self, exc: BaseException) -> None:

@@ -145,6 +145,8 @@ class QueueModel(_TableModel):
                 lines.append(f"decision: {item.chosen_reader} ({item.decided_by or 'imported'})")
             if item.reopened:
                 lines.append("re-opened by an admin: awaiting a new decision")
+            if item.needs_readjudication:
+                lines.append(f"needs re-adjudication: {item.needs_readjudication}")
             return "\n".join(lines)
         if column == self.STATUS:
             if role == DECORATION and item.status == "signed":
@@ -174,6 +176,7 @@ class QueueModel(_TableModel):
             return f"{day_text(item.pd_date_a)}\n{day_text(item.pd_date_b)}"
         if column == self.STATUS:
             status = item.status + (" (re-opened)" if item.reopened else "")
+            status += " ⚠ needs re-adjudication" if item.needs_readjudication else ""
             return f"{status}\n→ {item.chosen_reader}" if item.chosen_reader else status
         return "\n".join(short_reason(r) for r in item.reasons)
 

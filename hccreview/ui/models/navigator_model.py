@@ -29,6 +29,7 @@ Index = QModelIndex | QPersistentModelIndex
 RESPONSE_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING", "PENDING")
 RESPONDERS = "CR/PR"  # the response filter's "responders" choice
 DISCORDANT_MARK = "⚑"
+QUERY_MARK = "✉"  # before a patient's open-query count
 
 #: Background tints (semi-transparent, so they read on light and dark palettes alike).
 _RESPONSE_TINT = {
@@ -40,8 +41,13 @@ _RESPONSE_TINT = {
     "PENDING": QColor(140, 90, 210, 80),
 }
 _DISCORDANT_COLOUR = QColor(220, 90, 0)
+CHANGED_STATE = "changed since review"
 #: Review column text: blank until the reviewer starts, so the eye finds what is done (tooltip says all).
-_REVIEW_TEXT = {"not started": "", "in progress": "… in progress", "reviewed": "✓ reviewed"}
+_REVIEW_TEXT = {"not started": "", "in progress": "… in progress", "reviewed": "✓ reviewed", CHANGED_STATE: "⚠ changed"}
+_REVIEW_TINT = {CHANGED_STATE: QColor(230, 120, 0, 90)}
+#: Short names of the review states for the navigator's counts, in :data:`REVIEW_STATES` order.
+REVIEW_COUNT_LABELS = {"not started": "not started", "in progress": "in progress", "reviewed": "reviewed",
+                       CHANGED_STATE: "changed"}  # fmt: skip
 
 _SOURCE_SHORT = {"adjudicated": "adj.", "investigator": "inv.", "computed": "comp."}
 
@@ -105,6 +111,7 @@ class NavigatorModel(QAbstractTableModel):
         self._rows: list[PatientRow] = []
         self._where: dict[str, int] = {}
         self._source = ""
+        self._open_queries: dict[str, int] = {}  # issue 12 item 3: the badge after the patient id
 
     # ------------------------------------------------------------------ data in
     def set_overview(self, overview: Overview, source: str | None = None) -> None:
@@ -162,6 +169,13 @@ class NavigatorModel(QAbstractTableModel):
         i = self._where.get(subject_id)
         return None if i is None else self._rows[i]
 
+    def review_counts(self) -> dict[str, int]:
+        """How many patients are in each review state (every state of :data:`REVIEW_STATES`, zeros included)."""
+        counts = dict.fromkeys(REVIEW_STATES, 0)
+        for row in self._rows:
+            counts[row.review_state] = counts.get(row.review_state, 0) + 1
+        return counts
+
     def bor(self, row: PatientRow, *, confirmed: bool = True) -> str:
         """The best overall response of ``row`` under the current source ("—" when it has none)."""
         values = row.bor if confirmed else row.bor_unconfirmed
@@ -213,6 +227,8 @@ class NavigatorModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.BackgroundRole and column in (Column.BOR, Column.BOR_UNCONFIRMED):
             return _RESPONSE_TINT.get(self.bor(row, confirmed=column == Column.BOR))
+        if role == Qt.ItemDataRole.BackgroundRole and column == Column.REVIEW:
+            return _REVIEW_TINT.get(row.review_state)
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.DISCORDANT and row.discordant:
             return _DISCORDANT_COLOUR
         return None
@@ -220,7 +236,8 @@ class NavigatorModel(QAbstractTableModel):
     def _display(self, row: PatientRow, column: Column) -> str:
         match column:
             case Column.PATIENT:
-                return row.subject_id
+                n = self._open_queries.get(row.subject_id, 0)
+                return f"{row.subject_id}  {QUERY_MARK}{n}" if n else row.subject_id
             case Column.CHILD_PUGH:
                 return row.child_pugh or "—"
             case Column.EXTRAHEPATIC:
@@ -272,8 +289,21 @@ class NavigatorModel(QAbstractTableModel):
                 return float(row.findings)
         return 0.0
 
+    # ------------------------------------------------------------------ open-query badge (issue 12 item 3)
+    def set_open_queries(self, counts: dict[str, int]) -> None:
+        """Open queries per patient (``services.queries.open_counts``), shown as a badge after the patient id."""
+        self._open_queries = {sid: int(n) for sid, n in counts.items() if n}
+        if self._rows:
+            self.dataChanged.emit(self.index(0, Column.PATIENT), self.index(len(self._rows) - 1, Column.PATIENT))
+
+    def open_queries(self, subject_id: str) -> int:
+        return self._open_queries.get(subject_id, 0)
+
     def _tooltip(self, row: PatientRow, column: Column) -> str | None:
         match column:
+            case Column.PATIENT if self._open_queries.get(row.subject_id):
+                n = self._open_queries[row.subject_id]
+                return f"{row.subject_id}: {n} open quer{'y' if n == 1 else 'ies'} (Queries tab of the case view)"
             case Column.PFS:
                 kind = "progression or death" if row.pfs_event else "censored (no progression seen)"
                 return f"PFS {row.pfs_months:.1f} months — {kind}"
@@ -287,6 +317,8 @@ class NavigatorModel(QAbstractTableModel):
                 ]
                 return "Best overall response by source\n" + "\n".join(lines)
             case Column.REVIEW:
+                if row.review_state == CHANGED_STATE:
+                    return "Review: changed since review — a data transfer or an edit touched this patient"
                 return f"Review: {row.review_state}"
             case Column.DISCORDANT:
                 return "Readers disagree: adjudication needed" if row.discordant else "Readers agree"

@@ -2,8 +2,9 @@
 e-signature, re-opening, reader performance.
 
 Left, the discordance queue (central A vs B, or central vs investigator); right, the shown case
-(:class:`CaseComparisonView`) and a "Reader performance" tab. The adjudicator chooses a read — a reason is
-asked (:class:`ReasonDialog`) and an :class:`AdjudicateCommand` is pushed on the window's undo stack — and signs
+(:class:`CaseComparisonView`) and a "Reader performance" tab. The adjudicator chooses a read — a discordance
+code and a reason are asked (:class:`DecisionReasonDialog`) and an :class:`AdjudicateCommand` is pushed on the
+window's undo stack — and signs
 (:class:`SignatureDialog`; ``adjudication.sign_adjudication`` on the database lane; a wrong password signs
 nothing). After a signature the undo stack is cleared (a signed decision cannot be undone) and the panel says
 so. An admin re-opens a signed case with a reason.
@@ -29,17 +30,18 @@ from hccreview.services.adjudication import Comparison
 from hccreview.services.adjudication_ui import BLINDED_MESSAGE, QueueSnapshot, can_decide, can_reopen, load_queue
 from hccreview.services.adjudication_ui import load_performance as load_reader_performance
 from hccreview.services.auth import AuthError
-from hccreview.services.review import Edit, ValidationError
+from hccreview.services.review import Edit, StaleDataError, ValidationError
 from hccreview.services.session import StudySession
 from hccreview.ui.adjudication_commands import AdjudicateCommand
 from hccreview.ui.adjudication_style import chip_style
 from hccreview.ui.bus import ChangeBus
-from hccreview.ui.commands import drop_failed
+from hccreview.ui.commands import drop_failed, stale_text
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.dialogs.signature import SignatureDialog
 from hccreview.ui.views.adjudication_case import CaseComparisonView
 from hccreview.ui.views.adjudication_performance import ReaderPerformanceView
 from hccreview.ui.views.adjudication_queue import QueueView
+from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
 from hccreview.ui.views.reader_exchange import ReaderExchangePanel
 from hccreview.ui.workers import Debouncer, Runner
 
@@ -55,6 +57,8 @@ def refusal_text(exc: BaseException) -> str:
         return "Wrong password — nothing was signed."
     if isinstance(exc, ValidationError):
         return f"Not saved — {exc.field}: {exc.reason}."
+    if isinstance(exc, StaleDataError):
+        return stale_text(exc)
     if isinstance(exc, PermissionError):  # LockedError and BlindingError are PermissionErrors
         return f"Refused — {exc}"
     return f"Failed — {type(exc).__name__}: {exc}"
@@ -290,16 +294,18 @@ class AdjudicationPanel(QWidget):
             return None
         number = comparison.choices.index(reader) + 1
         bor = comparison.sides[reader].bor.confirmed
-        reason = ReasonDialog.ask(
+        answer = DecisionReasonDialog.ask(
             self, f"Choose read {number} for {comparison.subject_id}",
             f"Read {number} ({reader}, best overall response {bor}) stands for {comparison.subject_id}.\n"
-            "Why? The reason is recorded in the audit trail.",
+            "Why did the readers differ, and why this read? Both are recorded in the audit trail.",
         )  # fmt: skip
-        if reason is None:
+        if answer is None:
             return None
         command = AdjudicateCommand(
             self.session, self.runner, self.bus, subject_id=comparison.subject_id, chosen_reader=reader,
-            reason=reason, label=f"read {number} ({reader}, {bor})", initiator=self,
+            reason=answer.reason, reason_code=answer.code, reason_other=answer.other,
+            label=f"read {number} ({reader}, {bor})", initiator=self,
+            expected=adjudication.seen_decision(comparison.decision),
         )  # fmt: skip
         text = command.text()
         command.on_done = lambda _edit: self._decided(text)
@@ -319,14 +325,17 @@ class AdjudicationPanel(QWidget):
         comparison, user = self.comparison, self.session.signed_in
         if comparison is None or user is None or comparison.decision is None or comparison.locked:
             return
+        decision = comparison.decision  # the signer sees what they sign: choice and discordance reason code
+        what = f"{comparison.subject_id}: {decision.chosen_reader}'s read — {decision.reason_label}"
         password = SignatureDialog.ask(self, adjudication.SIGNATURE_MEANING,
-                                       f"{user.full_name} ({user.username})", comparison.subject_id)  # fmt: skip
+                                       f"{user.full_name} ({user.username})", what)  # fmt: skip
         if password is None:
             return
         subject = comparison.subject_id
         self._set_busy(True)
         self.runner.run(
             adjudication.sign_adjudication, self.session, subject_id=subject, password=password, lane="db",
+            expected=adjudication.seen_decision(comparison.decision),
             on_done=lambda sig: self._signed(subject, sig), on_error=self._action_refused,
         )  # fmt: skip
 
@@ -341,6 +350,8 @@ class AdjudicationPanel(QWidget):
     def _action_refused(self, exc: BaseException) -> None:
         self._set_busy(False)
         self._show_message(refusal_text(exc), error=True)
+        if isinstance(exc, StaleDataError):  # changed in another app instance: show what is stored now
+            self.reload()
 
     def reopen(self) -> None:
         """Admin only: re-open the shown signed decision with a reason (audited; not undoable)."""

@@ -63,7 +63,7 @@ def decision_text(decision: Decision | None, comparison: Comparison) -> str:
     bor = f" — BOR {side.bor.confirmed}" if side is not None else ""
     chosen = f"read {number} · {escape(decision.chosen_reader)}{bor}" if number else escape(decision.chosen_reader)
     who = f"by {escape(decision.adjudicator)}, {utc_text(decision.decided_at)}"
-    reason = f"<br>Reason: <i>{escape(decision.reason)}</i>"
+    reason = f"<br>Discordance code: {escape(decision.reason_label)}<br>Reason: <i>{escape(decision.reason)}</i>"
     if decision.status == "reopened":
         return (f"<b>Re-opened</b> by {escape(decision.reopened_by)}, {utc_text(decision.reopened_at)}: "
                 f"<i>{escape(decision.reopened_reason)}</i><br>Previous signed decision: {chosen} {who}."

@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from hccreview.domain import reason_codes
 from hccreview.ui.adjudication_style import DASH
 
 _CELL = "padding: 2px 8px;"
@@ -71,6 +72,12 @@ def performance_html(perf: dict[str, Any] | None) -> str:
                 chosen += f" ({block['chosen_percent']:.0f}%)"
             rows.append([name, str(vs["n"]), _pct(vs.get("percent_agreement")), _kappa(vs), chosen])
         parts.append(_table(["Reader", "n", "Agreement", "Cohen's κ (95% CI)", "Read chosen"], rows))
+    codes = perf.get("reason_codes")
+    if codes is not None:  # issue 12 item 4: why the readers differed, by the adjudicator's code
+        parts.append("<h4>Decisions by discordance reason code</h4>")
+        parts.append(
+            _table(["Reason code", "Decisions"], [[label, str(n)] for label, n in reason_codes.count_rows(codes)])
+        )
     inv = perf.get("investigator_vs_central")
     parts.append("<h4>Investigator vs central review</h4>")
     if inv is None:

@@ -9,6 +9,7 @@ adjudicated central one (reported, not adjudicated). The widget shows what the p
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -96,6 +97,16 @@ class QueueView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._activated)
 
+    def _fit_to_contents(self) -> None:
+        self._fit_pending = False
+        self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if getattr(self, "_fit_pending", False):
+            self._fit_to_contents()
+
     @property
     def kind(self) -> str:
         return KINDS[max(0, self.buttons.checkedId())]
@@ -113,8 +124,9 @@ class QueueView(QWidget):
         emitted for the selection made here."""
         blocker = self.table.selectionModel().blockSignals(True)
         self.model.set_items(items)
-        self.table.resizeColumnsToContents()
-        self.table.resizeRowsToContents()
+        self._fit_pending = True
+        if self.isVisible():  # measuring every row is slow on a long queue: a hidden queue does it when shown
+            self._fit_to_contents()
         row = self.model.row_of(select)
         if row < 0 and self.model.rowCount():
             row = 0

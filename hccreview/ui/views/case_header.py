@@ -22,7 +22,8 @@ _CP_UNITS = {"bilirubin": ("bilirubin", "bilirubin_mg_dl", " mg/dL"), "albumin":
              "inr": ("INR", "inr", ""), "ascites": ("ascites", "ascites", ""),
              "encephalopathy": ("encephalopathy", "encephalopathy", "")}  # fmt: skip
 CHIPS_PER_ROW = 3
-_STATE_COLOURS = {"not started": "#9e9e9e", "in progress": "#f9a825", "reviewed": "#2e7d32"}
+_STATE_COLOURS = {"not started": "#9e9e9e", "in progress": "#f9a825", "reviewed": "#2e7d32",
+                  "changed since review": "#e65100"}  # fmt: skip
 
 
 def _yes_no(value: bool | None) -> str:

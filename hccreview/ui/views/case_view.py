@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from hccreview.domain.changes import Changes
 from hccreview.services.case_extra import CaseDetail, load_case_detail
-from hccreview.services.review import ValidationError
+from hccreview.services.review import StaleDataError, ValidationError
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import (
@@ -30,6 +30,7 @@ from hccreview.ui.commands import (
     ReviewEditCommand,
     drop_failed,
     measurement_values,
+    stale_text,
 )
 from hccreview.ui.models.case_models import EditRequest
 from hccreview.ui.views.case_adverse_events import CaseAdverseEvents
@@ -37,6 +38,8 @@ from hccreview.ui.views.case_audit import CaseAudit
 from hccreview.ui.views.case_cycles import CaseCycles
 from hccreview.ui.views.case_findings import CaseFindings
 from hccreview.ui.views.case_header import CaseHeader, chip_style
+from hccreview.ui.views.case_queries import CaseQueries
+from hccreview.ui.views.case_review_status import CaseReviewStatus
 from hccreview.ui.views.case_timeline import CaseTimeline
 from hccreview.ui.views.case_tumour import CaseTumour
 from hccreview.ui.workers import Runner
@@ -48,6 +51,8 @@ def error_text(exc: BaseException) -> str:
     """A refused or failed edit as one sentence for the user."""
     if isinstance(exc, ValidationError):
         return f"Not saved — {exc.field} {exc.value!r}: {exc.reason}."
+    if isinstance(exc, StaleDataError):
+        return stale_text(exc)
     return f"Not saved — {type(exc).__name__}: {exc}"
 
 
@@ -68,6 +73,7 @@ class CaseView(QWidget):
     edit_failed = Signal(str)
 
     TAB_TIMELINE, TAB_TUMOUR, TAB_AES, TAB_CYCLES, TAB_FINDINGS, TAB_AUDIT = range(6)
+    TAB_QUERIES = 6  # issue 12 item 3: query / comment threads, with their open count on the tab
 
     def __init__(
         self,
@@ -87,6 +93,7 @@ class CaseView(QWidget):
         self.last_load_ms: float | None = None
 
         self.header = CaseHeader(self)
+        self.review_status = CaseReviewStatus(session, runner, bus, undo_stack, self)  # issue 12: per-kind review
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
@@ -96,6 +103,7 @@ class CaseView(QWidget):
         self.cycles = CaseCycles(self)
         self.findings = CaseFindings(self)
         self.audit = CaseAudit(self)
+        self.queries = CaseQueries(session, bus, runner, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         for panel, title, tip in (
@@ -105,6 +113,7 @@ class CaseView(QWidget):
             (self.cycles, "C&ycles", "Treatment cycles and dose intensity (Alt+Y)"),
             (self.findings, "Fi&ndings", "Rules-engine and import findings (Alt+N)"),
             (self.audit, "A&udit trail", "Every change to this patient's data (Alt+U)"),
+            (self.queries, "&Queries", "Query and comment threads on this patient and its records (Alt+Q)"),
         ):
             index = self.tabs.addTab(panel, title)
             self.tabs.setTabToolTip(index, tip)
@@ -113,9 +122,12 @@ class CaseView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.header)
+        layout.addWidget(self.review_status)
         layout.addWidget(self.message)
         layout.addWidget(self.tabs, 1)
 
+        self.queries.count_changed.connect(self._queries_counted)
+        self.queries.status_message.connect(self.status_message)
         self.tumour.edit_requested.connect(self.request_edit)
         self.adverse_events.edit_requested.connect(self.request_edit)
         self.bus.changed.connect(self._on_changed)
@@ -157,6 +169,8 @@ class CaseView(QWidget):
             return
         self._wanted = subject_id
         self._hide_message()
+        self.queries.show_subject(subject_id)
+        self.review_status.show_subject(subject_id)
         if subject_id is None:  # a load under way is ignored when it lands
             self._fill(None)
             self.header.clear("No patient selected")
@@ -233,8 +247,14 @@ class CaseView(QWidget):
         self.header.clear(f"{subject}: cannot be shown ({reason})")
         self.status_message.emit(f"Could not load {subject}: {reason}")
 
+    def _queries_counted(self, open_count: int) -> None:
+        """The Queries tab's badge: its open-query count (from the tab's own load)."""
+        self.tabs.setTabText(self.TAB_QUERIES, f"&Queries ({open_count} open)" if open_count else "&Queries")
+
     def _on_changed(self, changes: Changes, initiator: object) -> None:
         """ChangeBus handler (GUI thread): reload when the write touched the shown patient."""
+        if changes.kinds == {"queries"} and not changes.study:
+            return  # a thread changed: the Queries tab reloads itself, the case's records did not change
         if self._wanted is not None and changes.touches(self._wanted):
             self.reload()
 

@@ -2,13 +2,14 @@
 
 Flow of one edit: ``ChangeBus.changed`` → (changes that cannot move a figure, e.g. review state, are ignored)
 → leading-edge debounce: when idle the recompute starts at once, otherwise a :class:`Debouncer` (150 ms)
-starts it after the last change → database lane ``load_dashboard_input`` (only the changed subjects' rows are
-re-read) → compute lane ``compute_dashboard(details=False)`` → GUI thread: tables and the visible plots are
-updated (artists updated in place where the figure's structure allows), ``updated`` is emitted once those
-plots have drawn → compute lane ``complete_dashboard`` (every source's response column, Child-Pugh curves) →
-``details_updated``. Newer requests supersede older ones (runner keys; the older compute is also cancelled).
-While a recompute runs the previous content stays visible, greyed, with "Updating…"; a failure shows a
-message above it and never raises.
+starts it after the last change → database lane ``load_dashboard_input`` (the session's study cache: only
+the changed subjects' rows are re-read; ahead of other panels' queued reloads) → compute lane
+``compute_dashboard(details=False)`` → GUI thread: tables and the visible plots are updated (artists updated
+in place where the figure's structure allows), ``updated`` is emitted once those plots have drawn → compute
+lane ``complete_dashboard`` (every source's response column, Child-Pugh curves) → ``details_updated``.
+Newer requests supersede older ones (runner keys; the older compute is also cancelled). While a recompute
+runs the previous content stays visible, greyed, with "Updating…"; a failure shows a message above it and
+never raises.
 """
 
 from __future__ import annotations
@@ -50,11 +51,14 @@ from hccreview.ui.models.dataframe_model import DataFrameModel
 from hccreview.ui.plots import FigureHost
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.dashboard_canvas import DashboardCanvas
+from hccreview.ui.views.dashboard_reasons import DiscordanceReasons
 from hccreview.ui.views.dashboard_tables import ResponseTableModel, StatsTable
-from hccreview.ui.workers import Debouncer, Progress, Runner
+from hccreview.ui.workers import WRITE_PRIORITY, Debouncer, Progress, Runner
 
 PANEL = "dashboard"
 DEBOUNCE_MS = 150
+#: An idle panel starts at once unless it started less than this ago (then the debouncer coalesces a burst).
+MIN_GAP_MS = 30
 SOURCE_NAMES = {"adjudicated": "Adjudicated (central review)", "investigator": "Investigator",
                 "computed": "Computed from measurements"}  # fmt: skip
 PLOTS = (("pfs", "Progression-free survival", "PFS"), ("os", "Overall survival", "OS"),
@@ -107,6 +111,7 @@ class DashboardPanel(QWidget):
         self.last_timings: dict[str, float] = {}
         self._source: str | None = None
         self._base: StudyData | None = None  # the records the shown figures were computed from
+        self._fresh = False  # the next load drops the session's cache (Refresh)
         self._job = 0
         self._unsynced = Changes()
         self._seq = 0  # changes received so far
@@ -160,6 +165,7 @@ class DashboardPanel(QWidget):
         for name, label in (("response", "Response"), ("baseline", "Baseline"), ("toxicity", "Toxicity"),
                             ("agreement", "Agreement")):  # fmt: skip
             self.table_tabs.addTab(self.tables[name], label)
+        self.table_tabs.addTab(DiscordanceReasons(self.session, self.bus, self.runner, self), "Reasons")  # issue 12
         self.table_tabs.setCornerWidget(self._export_button(lambda: self.table_tabs.currentWidget()))
         self.plots: dict[str, DashboardCanvas] = {}
         self.plot_tabs = QTabWidget(objectName="dashboard_plot_tabs")
@@ -224,6 +230,7 @@ class DashboardPanel(QWidget):
     def refresh(self) -> None:
         """Read the whole study again and recompute (also the first load)."""
         self._base = None
+        self._fresh = True
         self._since = self._since or time.perf_counter()
         self._start()
 
@@ -253,7 +260,7 @@ class DashboardPanel(QWidget):
         if not self.isVisible():
             self._stale = True
             return
-        if not self._busy and (time.perf_counter() - self._last_start) * 1000 > DEBOUNCE_MS:
+        if not self._busy and (time.perf_counter() - self._last_start) * 1000 > MIN_GAP_MS:
             self._start()
         else:
             self._debouncer.trigger()
@@ -269,10 +276,10 @@ class DashboardPanel(QWidget):
         self._last_start = time.perf_counter()
         self._job += 1
         self._set_busy(True)
-        seq, base, started = self._seq, self._base, time.perf_counter()
-        changes = self._unsynced if base is not None else None
-        self.runner.run(load_dashboard_input, self.session, base=base, changes=changes, key="dashboard-load",
-                        lane="db", on_done=lambda data: self._loaded(data, seq, started),
+        seq, started, fresh = self._seq, time.perf_counter(), self._fresh
+        self._fresh = False
+        self.runner.run(load_dashboard_input, self.session, fresh=fresh, key="dashboard-load", lane="db",
+                        priority=WRITE_PRIORITY, on_done=lambda data: self._loaded(data, seq, started),
                         on_error=self._failed)  # fmt: skip
 
     def _loaded(self, data: StudyData, seq: int, started: float) -> None:

@@ -91,20 +91,33 @@ class StatsTable(QTableView):
         self.horizontalHeader().setHighlightSections(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
+        self._widths: dict[str, int] = {}  # column name → width, measured once
+        self._shown_columns: list[str] | None = None
 
     @property
     def frame(self) -> pd.DataFrame:
         return self.source_model.frame
 
     def set_frame(self, frame: pd.DataFrame) -> None:
-        """Show ``frame``; column widths follow the content the first time and when the columns change."""
-        columns_changed = list(frame.columns) != list(self.source_model.frame.columns)
+        """Show ``frame``; a column's width follows its content the first time a column of that name appears
+        and is remembered by name, so a recompute (which may add or drop source columns) does not measure every
+        cell again (measuring asks the model for each cell's text and is the slow part of an update)."""
+        names = [str(c) for c in frame.columns]
         self.source_model.set_frame(frame)
-        if columns_changed:
+        if names == self._shown_columns:
+            return
+        self._shown_columns = names
+        new = [i for i, name in enumerate(names) if name not in self._widths]
+        if len(new) == len(names):
             self.resizeColumnsToContents()
-            header = self.horizontalHeader()
-            for col in range(header.count()):
-                header.resizeSection(col, min(header.sectionSize(col), 260))
+        else:
+            for col in new:
+                self.resizeColumnToContents(col)
+        header = self.horizontalHeader()
+        for col, name in enumerate(names):
+            if col in new:
+                self._widths[name] = min(header.sectionSize(col), 260)
+            header.resizeSection(col, self._widths[name])
 
     # ------------------------------------------------------------------ copy / save
     def selection_tsv(self, *, everything: bool = False) -> str:

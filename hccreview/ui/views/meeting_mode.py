@@ -7,8 +7,9 @@ Child-Pugh subgroups, and the patient's own outcome — computed before the deci
 ``services.adjudication.impact_preview`` on the same records, so once a choice is recorded the figures
 "now" equal the preview of that choice; the window checks this after every decision and says so.
 
-Keys: Right / N next case, Left / P previous, 1 / 2 choose read 1 / 2 (the reason is typed live in a
-:class:`ReasonDialog`), Esc leaves. Decisions are :class:`AdjudicateCommand` s on the window's undo stack
+Keys: Right / N next case, Left / P previous, 1 / 2 choose read 1 / 2 (the discordance code and the reason
+are given live in a :class:`DecisionReasonDialog`), Esc leaves. Decisions are :class:`AdjudicateCommand` s
+on the window's undo stack
 (Ctrl+Z in the main window undoes them before sign-off); signing is done afterwards in the adjudication panel.
 Every service call runs on the runner's database lane; callbacks run on the GUI thread and only draw.
 """
@@ -32,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Role
-from hccreview.services.adjudication import QueueItem
+from hccreview.services.adjudication import QueueItem, seen_decision
 from hccreview.services.adjudication_ui import BLINDED_MESSAGE, MeetingCase, can_decide, load_meeting_case
 from hccreview.services.adjudication_ui import meeting_subjects as load_meeting_subjects
 from hccreview.services.session import StudySession
@@ -40,9 +41,9 @@ from hccreview.ui.adjudication_commands import AdjudicateCommand
 from hccreview.ui.adjudication_style import STATUS_COLOURS, chip_style, day_text, response_css
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import drop_failed
-from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.models.meeting_models import NEW_MARK, ImpactModel, ReadsSummaryModel
 from hccreview.ui.views.adjudication import refusal_text
+from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
 from hccreview.ui.workers import Runner
 
 BASE_PT = 20.0  # large type for a projector (issue 7 item 5)
@@ -304,15 +305,17 @@ class MeetingModeWindow(QWidget):
             return None
         reader = comparison.choices[number - 1]
         bor = comparison.sides[reader].bor.confirmed
-        reason = ReasonDialog.ask(self, f"Read {number} stands for {case.subject_id}",
-                                  f"Read {number} ({reader}, {bor}) stands for {case.subject_id}. The meeting's "
-                                  "reason (recorded in the audit trail):")  # fmt: skip
-        if reason is None:
+        prompt = (f"Read {number} ({reader}, {bor}) stands for {case.subject_id}. The meeting's discordance code "
+                  "and reason (recorded in the audit trail):")  # fmt: skip
+        answer = DecisionReasonDialog.ask(self, f"Read {number} stands for {case.subject_id}", prompt)
+        if answer is None:
             return None
         self.expected = (case.subject_id, reader, case.previews[reader])
         command = AdjudicateCommand(
-            self.session, self.runner, self.bus, subject_id=case.subject_id, chosen_reader=reader, reason=reason,
+            self.session, self.runner, self.bus, subject_id=case.subject_id, chosen_reader=reader,
+            reason=answer.reason, reason_code=answer.code, reason_other=answer.other,
             label=f"read {number} ({reader}, {bor}) in the meeting", initiator=self,
+            expected=seen_decision(comparison.decision),
         )  # fmt: skip
         subject = case.subject_id
         command.on_done = lambda _edit: self.decided.emit(subject, reader)

@@ -27,8 +27,10 @@ from PySide6.QtWidgets import (
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.review import REVIEW_STATES
 from hccreview.ui.models.navigator_model import (
+    CHANGED_STATE,
     RESPONDERS,
     RESPONSE_ORDER,
+    REVIEW_COUNT_LABELS,
     SUBJECT_ROLE,
     Column,
     NavigatorFilter,
@@ -74,6 +76,9 @@ class NavigatorPanel(QWidget):
         self.discordant_only.setToolTip("Only patients whose central readers disagree")
         self.count_label = QLabel()
         self.count_label.setObjectName("navigator_count")
+        self.review_counts = QLabel()
+        self.review_counts.setObjectName("navigator_review_counts")
+        self.review_counts.setToolTip("Patients per review state (all patients, whatever the filters)")
 
         self.table = QTableView()
         self.table.setObjectName("navigator_table")
@@ -115,6 +120,7 @@ class NavigatorPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row1)
         layout.addLayout(row2)
+        layout.addWidget(self.review_counts)
         layout.addWidget(self.stack, 1)
 
         self.text_filter.textChanged.connect(self.proxy.set_text)
@@ -133,7 +139,11 @@ class NavigatorPanel(QWidget):
             self.proxy.layoutChanged,
         ):
             signal.connect(self._update_count)
+        self.model.dataChanged.connect(self._update_review_counts)
+        self.model.modelReset.connect(self._update_review_counts)
+        self.model.rowsInserted.connect(self._update_review_counts)
         self._update_count()
+        self._update_review_counts()
 
     # ------------------------------------------------------------------ data in
     def set_overview(self, overview: Overview, source: str | None = None, *, prefer: str | None = None) -> None:
@@ -222,6 +232,14 @@ class NavigatorPanel(QWidget):
                 return self._current
         return None
 
+    def next_changed(self) -> str | None:
+        """Select the next patient changed since review (view order, wrapping); None when there is none."""
+        return self.next_matching(lambda row: row.review_state == CHANGED_STATE)
+
+    def next_unreviewed(self) -> str | None:
+        """Select the next patient not reviewed — never reviewed, in progress or changed since review."""
+        return self.next_matching(lambda row: row.review_state != "reviewed")
+
     def focus_filter(self) -> None:
         self.text_filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.text_filter.selectAll()
@@ -247,6 +265,15 @@ class NavigatorPanel(QWidget):
         if subject_id and subject_id != self._current:
             self._current = subject_id
             self.subject_selected.emit(subject_id)
+
+    def _update_review_counts(self, *_args: object) -> None:
+        """The per-state counts line and the review filter's item texts ("changed since review (2)")."""
+        counts = self.model.review_counts()
+        shown = [f"{n} {REVIEW_COUNT_LABELS.get(state, state)}" for state, n in counts.items() if n]
+        self.review_counts.setText(" · ".join(shown) if shown else "")
+        for i in range(1, self.review_filter.count()):
+            state = self.review_filter.itemData(i)
+            self.review_filter.setItemText(i, f"{state} ({counts.get(state, 0)})")
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()

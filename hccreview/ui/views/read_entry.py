@@ -35,11 +35,11 @@ from PySide6.QtWidgets import (
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Role
 from hccreview.services import auth, reading
-from hccreview.services.reading import BlindingError, LockedError, ValidationError
+from hccreview.services.reading import BlindingError, LockedError, StaleDataError, ValidationError
 from hccreview.services.review import Edit
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
-from hccreview.ui.commands import drop_failed
+from hccreview.ui.commands import drop_failed, stale_text
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.read_commands import RecordReadCommand
 from hccreview.ui.workers import Runner
@@ -127,6 +127,8 @@ def refusal_text(exc: BaseException) -> str:
         return f"Not recorded — {exc.field}: {exc.reason}"
     if isinstance(exc, LockedError):
         return f"Not recorded — locked: {exc}"
+    if isinstance(exc, StaleDataError):
+        return stale_text(exc).replace("Not saved", "Not recorded", 1)
     if isinstance(exc, BlindingError):
         return f"Not recorded — blinded: {exc}"
     if isinstance(exc, PermissionError):
@@ -362,7 +364,7 @@ class ReadEntryPanel(QWidget):
         command = RecordReadCommand(
             self.session, self.runner, self.bus, subject_id=data.subject_id, day=row.day, visit=row.visit,
             overall=overall, target=target, non_target=non_target, new_lesion=new, override_reason=reason,
-            initiator=self, on_done=self._written,
+            expected={"overall": row.recorded}, initiator=self, on_done=self._written,
         )  # fmt: skip
         command.on_error = lambda exc, c=command: self._command_failed(c, exc)
         self.undo_stack.push(command)

@@ -1,0 +1,120 @@
+"""Review status per patient and record kind: see it, mark a kind (or the whole patient) reviewed, undo.
+
+States (issue 12 item 2): **not reviewed** → **reviewed** (by whom, when) → **changed since review** when a data
+transfer or an edit touches that kind afterwards (:mod:`hccreview.store.record_review` reads the audit trail for
+what changed). The patient's own state follows its kinds: all kinds reviewed → "reviewed", some → "in progress",
+any changed since review → "changed since review". Marking is audited and returns an :class:`Edit` whose old
+values are the previous marks and state, so :func:`undo_mark` (itself audited) restores them exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hccreview.domain.changes import Changes
+from hccreview.services.review import Edit, ValidationError
+from hccreview.services.session import StudySession
+from hccreview.store.record_review import (
+    CHANGED,
+    KIND_TITLES,
+    NOT_REVIEWED,
+    REVIEW_KINDS,
+    REVIEWED,
+    KindState,
+    marks,
+    restore_marks,
+    set_marks,
+    states_of,
+)
+from hccreview.store.review_state import review_states, stored_states, write_state
+from hccreview.store.transfers import open_flags
+
+__all__ = [
+    "CHANGED",
+    "KIND_TITLES",
+    "NOT_REVIEWED",
+    "REVIEWED",
+    "REVIEW_KINDS",
+    "KindState",
+    "PatientReview",
+    "mark_reviewed",
+    "patient_review",
+    "status_counts",
+    "undo_mark",
+]
+
+
+@dataclass(frozen=True)
+class PatientReview:
+    """One patient's review status: the patient's state, each kind's, and open re-adjudication reasons."""
+
+    subject_id: str
+    state: str
+    kinds: dict[str, KindState]
+    readjudication: list[str] = field(default_factory=list)
+
+    @property
+    def changed_kinds(self) -> list[str]:
+        return [k for k, s in self.kinds.items() if s.state == CHANGED]
+
+
+def patient_review(session: StudySession, subject_id: str) -> PatientReview:
+    """The review status of ``subject_id`` as it stands now."""
+    store = session.store
+    state = review_states(store).get(subject_id, "not started")
+    flags = [f["reason"] for f in open_flags(store, subject_id)]
+    return PatientReview(subject_id, state, states_of(store, subject_id), flags)
+
+
+def status_counts(states: Iterable[str]) -> dict[str, int]:
+    """How many patients are in each shown state (the navigator's counts)."""
+    out: dict[str, int] = {}
+    for s in states:
+        out[s] = out.get(s, 0) + 1
+    return out
+
+
+def _snapshot(session: StudySession, subject_id: str) -> dict[str, Any]:
+    rows = marks(session.store, subject_id).get(subject_id, {})
+    keep = ("reviewed_by", "reviewed_at", "reviewed_seq")
+    return {
+        "marks": {k: {f: r[f] for f in keep} for k, r in rows.items()},
+        "state": stored_states(session.store).get(subject_id, "not started"),
+    }
+
+
+def mark_reviewed(
+    session: StudySession, *, subject_id: str, kinds: Iterable[str] | None = None, reason: str | None = None
+) -> Edit:
+    """Mark ``kinds`` of ``subject_id`` reviewed now (None: every kind, i.e. the whole patient); audited, undoable."""
+    chosen = tuple(REVIEW_KINDS if kinds is None else dict.fromkeys(kinds))
+    unknown = [k for k in chosen if k not in REVIEW_KINDS]
+    if unknown or not chosen:
+        raise ValidationError("kinds", list(chosen), f"choose from {', '.join(REVIEW_KINDS)}")
+    store = session.store
+    if not store.rows("subjects", "subject_id = ?", [subject_id]):
+        raise ValidationError("subject_id", subject_id, "no such patient in this study")
+    with store.transaction():
+        old = _snapshot(session, subject_id)
+        set_marks(store, subject_id, chosen, reason=reason)
+        now = states_of(store, subject_id)
+        done = all(s.state == REVIEWED for s in now.values())
+        write_state(store, subject_id, "reviewed" if done else "in progress", reason=reason)
+        new = _snapshot(session, subject_id)
+    return Edit(Changes.of(subject_id, kinds={"review_status"}), "record_review", subject_id, old, new)
+
+
+def undo_mark(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
+    """Restore the marks and state an :class:`Edit` of :func:`mark_reviewed` replaced (audited); returns the
+    inverse (for redo)."""
+    if edit.table != "record_review":
+        raise ValueError("not a review-mark edit")
+    store = session.store
+    subject_id = str(edit.key)
+    with store.transaction():
+        current = _snapshot(session, subject_id)
+        restore_marks(store, subject_id, edit.old_values["marks"], reason=reason)
+        write_state(store, subject_id, edit.old_values["state"], reason=reason)
+    return Edit(edit.changes, "record_review", subject_id, current, dict(edit.old_values))

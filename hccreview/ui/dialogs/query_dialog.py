@@ -1,0 +1,116 @@
+"""Opening a query or comment thread: what it hangs on, a title and the first message (issue 12 item 3).
+
+The dialog only collects the user's input; the caller passes it to ``services.queries.open_thread`` on the
+runner's database lane (the service validates it again and audits it). OK stays disabled until a title and a
+message are typed. Answer / close / re-open / reply prompts use :class:`~hccreview.ui.dialogs.reason.ReasonDialog`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hccreview.services.queries import Target
+
+
+@dataclass(frozen=True)
+class NewThread:
+    """What the user asked for: ``kind`` query / comment, the target's kind and ref, title and first message."""
+
+    kind: str
+    target_kind: str
+    target_ref: str
+    title: str
+    text: str
+
+
+class QueryDialog(QDialog):
+    """A modal form: kind (query or comment), target (patient, visit, lesion, measurement, AE), title, message.
+
+    Signals: QDialog's only. GUI thread only; no database access.
+    """
+
+    def __init__(self, subject_id: str, targets: Sequence[Target], parent: QWidget | None = None, *,
+                 kind: str = "query", target: Target | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.setObjectName("query_dialog")
+        self.setWindowTitle(f"New thread on {subject_id}")
+        self.setModal(True)
+        self.kind = QComboBox()
+        self.kind.setObjectName("query_kind")
+        self.kind.addItem("Query (needs an answer)", "query")
+        self.kind.addItem("Comment (no state)", "comment")
+        self.kind.setCurrentIndex(max(0, self.kind.findData(kind)))
+        self.target = QComboBox()
+        self.target.setObjectName("query_target")
+        for t in targets:
+            self.target.addItem(t.label, t)
+        if target is not None:
+            for i in range(self.target.count()):
+                if self.target.itemData(i) == target:
+                    self.target.setCurrentIndex(i)
+        self.title = QLineEdit()
+        self.title.setObjectName("query_title")
+        self.title.setMaxLength(200)
+        self.title.setPlaceholderText("Short title (required)")
+        self.text = QPlainTextEdit()
+        self.text.setObjectName("query_text")
+        self.text.setPlaceholderText("Message (required; recorded in the audit trail)")
+        self.text.setMinimumSize(420, 100)
+        form = QFormLayout()
+        form.addRow("&Kind", self.kind)
+        form.addRow("&On", self.target)
+        form.addRow("&Title", self.title)
+        form.addRow("&Message", self.text)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.title.textChanged.connect(self._update)
+        self.text.textChanged.connect(self._update)
+        self._update()
+        self.title.setFocus()
+
+    @property
+    def ok_button(self) -> QPushButton:
+        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+    def value(self) -> NewThread | None:
+        """The thread asked for, or None while the title or the message is blank."""
+        title, text = self.title.text().strip(), self.text.toPlainText().strip()
+        target = self.target.currentData()
+        if not title or not text or not isinstance(target, Target):
+            return None
+        return NewThread(str(self.kind.currentData()), target.kind, target.ref, title, text)
+
+    def _update(self) -> None:
+        self.ok_button.setEnabled(self.value() is not None)
+
+    def accept(self) -> None:
+        if self.value() is None:
+            return
+        super().accept()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, subject_id: str, targets: Sequence[Target], *,
+            kind: str = "query") -> NewThread | None:  # fmt: skip
+        """Ask modally; the new thread, or None when cancelled (tests replace this classmethod)."""
+        dialog = cls(subject_id, targets, parent, kind=kind)
+        try:
+            return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
