@@ -45,6 +45,7 @@ from hccreview.domain import child_pugh as cp_rules
 from hccreview.domain import records as r
 from hccreview.domain.endpoints import origin_rule
 from hccreview.domain.recist import normalise_response
+from hccreview.io.ae_terms import term_findings
 from hccreview.io.validation import ImportProblem, ParsedImport
 
 __all__ = [
@@ -787,6 +788,10 @@ def read_bundle(folder: Path) -> ParsedImport:
         if sheet is not None:
             counts[sheet.name] = len(sheet.rows)
     _cross_check(rows, settings, out)
+    aes = [(r.row, r.values["term"], r.values.get("grade"), r.subject_id) for r in rows.get("adverse_events") or []
+           if r.ok and r.values.get("term")]  # fmt: skip
+    if aes:
+        out.problems += term_findings(TABLE_FILES["adverse_events"], "term", "grade", aes)
     order = {name: i for i, name in enumerate([STUDY_FILE, *TABLE_FILES.values()])}
     problems = sorted(out.problems, key=lambda p: (order.get(p.file.lower(), -1), -1 if p.row is None else p.row))
     return ParsedImport(_records(rows), problems, settings, out.notes, counts)

@@ -31,6 +31,7 @@ from datetime import date
 import pandas as pd
 
 from hccreview.domain.records import AdverseEvent, ChildPughComponents, Cycle, LabResult
+from hccreview.io.ae_terms import term_findings
 from hccreview.io.sdtm_dates import read_dates
 from hccreview.io.sdtm_read import DomainTable, Problems, note_unused_columns, require_columns, subject_mask
 
@@ -238,6 +239,10 @@ def read_ae(ae: DomainTable, subjects: set[str], out: Clinical, problems: Proble
         )
         if fat:
             out.death_causes.setdefault(s, []).append(t)
+    checked = [(i + 1, t, None if pd.isna(g) else int(g), s) for i, s, _q, t, _o, g, *_r in frame.itertuples(name=None)]
+    field = "AEDECOD" if ae.has("AEDECOD") else "AETERM"
+    for p in term_findings(ae.file, field, "AETOXGR", checked):
+        problems.warning(p.file, p.row, p.field, p.value, p.reason, p.subject_id)
     ungraded = sum(1 for a in out.adverse_events if a.grade is None)
     if ungraded:
         notes.append(
