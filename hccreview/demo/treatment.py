@@ -7,7 +7,7 @@ diarrhoea) interrupts dosing at its onset, delays the next cycle by 7–14 days 
 (25 → 20 → 15 → 10 mg); a further one at 10 mg ends treatment. Some cycles are delayed 3–7 days without a
 reduction (scheduling, grade 2 events).
 
-**Labs** (NEUT, PLAT, HGB, BILI, ALB, ALT, AST in the standard units of ``ctcae.grade_lab``): the full panel
+**Labs** (NEUT, PLAT, HGB, BILI, ALB, ALT, AST in the standard units of ``ctcae_labs.grade_lab``): the full panel
 at screening, on day 1 of cycles 2–12 (of every second cycle after that) and at the end of treatment; the
 blood count also on day 15 of cycles 1–2 and at every dose-limiting cytopenia. Each value is drawn inside a
 CTCAE v5.0 grade band chosen first (bands clear of every cut-off, so rounding cannot move a value across

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hccreview.domain.records import Role
-from hccreview.io.csv_bundle import write_bundle
+from hccreview.io.csv_bundle_write import write_bundle
 from hccreview.services.session import StudySession
 from hccreview.store.access import BlindingError
 

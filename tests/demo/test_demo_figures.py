@@ -16,7 +16,8 @@ from scipy.stats import binomtest
 
 from hccreview.domain.child_pugh import child_pugh_score
 from hccreview.domain.cohort import compute_cohort_stats
-from hccreview.domain.ctcae import LAB_TEST_TERMS, grade_lab, is_attributable
+from hccreview.domain.ctcae import is_attributable
+from hccreview.domain.ctcae_labs import LAB_TEST_TERMS, grade_lab
 from hccreview.domain.records import ChildPughVariant, StudyData
 from hccreview.services.demo_study import build_demo_study
 from hccreview.store import Store

@@ -8,18 +8,14 @@ import pytest
 
 from hccreview.domain.ctcae import (
     ATTRIBUTABLE,
-    LAB_TEST_TERMS,
     TermTable,
     ToxicityRow,
     canonical_soc,
-    canonical_test,
-    convert_unit,
-    grade_lab,
     is_attributable,
-    standard_unit,
     toxicity_table,
     worst_grades,
 )
+from hccreview.domain.ctcae_labs import LAB_TEST_TERMS, canonical_test, convert_unit, grade_lab, standard_unit
 from hccreview.domain.records import AdverseEvent
 
 # --------------------------------------------------------------------------------------- lab grading

@@ -7,7 +7,8 @@ import importlib.resources
 
 import pytest
 
-from hccreview.domain.ctcae import LAB_TEST_TERMS, MEDDRA_SOCS, SYNONYMS, TermTable
+from hccreview.domain.ctcae import MEDDRA_SOCS, SYNONYMS, TermTable
+from hccreview.domain.ctcae_labs import LAB_TEST_TERMS
 
 COLUMNS = ["term", "soc", "meddra_code", "grade1", "grade2", "grade3", "grade4", "grade5"]
 

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hccreview.domain import records as r
-from hccreview.io.csv_bundle import LAB_UNITS_KEY, STUDY_FILE, TABLE_FILES, bundle_columns, read_bundle, write_bundle
+from hccreview.io.csv_bundle import LAB_UNITS_KEY, STUDY_FILE, TABLE_FILES, bundle_columns, read_bundle
+from hccreview.io.csv_bundle_write import write_bundle
 
 TEMPLATES = Path(str(files("hccreview.resources") / "templates"))
 EXAMPLE = TEMPLATES / "example"

@@ -1,0 +1,291 @@
+"""Checks of the CSV bundle's parsed rows (:mod:`hccreview.io.csv_bundle`): each row, then across rows and files.
+
+Owns :func:`check_row` (ranges; the alternative-unit and Child-Pugh text columns of ``subjects.csv``; resolution
+before onset; lab unit conversion, bilirubin µmol/L ÷ 17.1 -> mg/dL and albumin g/L ÷ 10 -> g/dL; non-standard
+response codes) and :func:`cross_check` (duplicate natural keys; references to subjects and lesions; adjudications
+choosing a reader without a read; impossible death dates; assessments before the origin, DESIGN §4). An error
+marks the row invalid, a warning keeps it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from hccreview.domain import child_pugh as cp_rules
+from hccreview.domain import records as r
+from hccreview.domain.endpoints import origin_rule
+from hccreview.domain.recist import normalise_response
+from hccreview.io.csv_bundle_cells import (
+    ALTERNATIVE_UNIT_COLUMNS,
+    RECORDS,
+    Collector,
+    Row,
+    record_columns,
+    try_or_none,
+)
+
+#: Natural key of each file (duplicates are errors) and the field a duplicate is reported on.
+_KEYS: dict[str, tuple[str, ...]] = {
+    "subjects": ("subject_id",),
+    "cycles": ("subject_id", "number"),
+    "adverse_events": ("subject_id", "seq"),
+    "lesions": ("subject_id", "reader", "lesion_id"),
+    "measurements": ("subject_id", "reader", "lesion_id", "date", "visit"),
+    "reads": ("subject_id", "reader", "date", "visit"),
+    "follow_up": ("subject_id",),
+}
+_KEY_FIELD = {
+    "subjects": "subject_id",
+    "cycles": "number",
+    "adverse_events": "seq",
+    "lesions": "lesion_id",
+    "measurements": "date",
+    "reads": "date",
+    "follow_up": "subject_id",
+}
+#: (file, field) -> (lowest, highest, lowest excluded); values outside are errors.
+_RANGES: dict[tuple[str, str], tuple[float, float, bool]] = {
+    ("subjects", "age"): (0, 130, False),
+    ("subjects", "ecog"): (0, 5, False),
+    ("subjects", "afp_ng_ml"): (0, math.inf, False),
+    ("subjects", "bilirubin_mg_dl"): (0, math.inf, False),
+    ("subjects", "albumin_g_dl"): (0, math.inf, False),
+    ("subjects", "bilirubin_umol_l"): (0, math.inf, False),
+    ("subjects", "albumin_g_l"): (0, math.inf, False),
+    ("subjects", "inr"): (0, math.inf, True),
+    ("cycles", "number"): (0, math.inf, False),
+    ("cycles", "dose_mg"): (0, math.inf, False),
+    ("cycles", "days_dosed"): (0, math.inf, False),
+    ("cycles", "delay_days"): (0, math.inf, False),
+    ("adverse_events", "grade"): (1, 5, False),
+    ("measurements", "diameter_mm"): (0, 1000, False),  # over 1000 mm: a unit error (as a review edit refuses)
+    ("measurements", "short_axis_mm"): (0, 1000, False),
+    ("measurements", "viable_mm"): (0, 1000, False),
+}
+_STANDARD_RESPONSES = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"}
+_BILIRUBIN_TESTS = {"bili", "tbili", "bilirubin", "total bilirubin", "bilirubin, total"}
+_ALBUMIN_TESTS = {"alb", "albumin"}
+_UMOL_L = {"µmol/l", "μmol/l", "umol/l", "micromol/l"}
+_BASELINE_VISIT = re.compile(r"baseline|screen|^bl$|^scr", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------------------------- rows
+def check_row(table: str, row: Row, out: Collector, convert_labs: bool) -> bool:
+    """Ranges, Child-Pugh text, unit conversions, response codes; False when an error was found."""
+    ok = True
+    v = row.values
+
+    def error(field: str, reason: str) -> None:
+        nonlocal ok
+        ok = False
+        out.flag(row, field, reason)
+
+    for (t, field), (lo, hi, lo_open) in _RANGES.items():
+        x = v.get(field) if t == table else None
+        if x is not None and (x < lo or x > hi or (lo_open and x == lo)):
+            error(field, f"must be {'>' if lo_open else '>='} {lo:g}" + (f" and <= {hi:g}" if hi < math.inf else ""))
+    if table == "subjects":
+        for column, (target, divisor, unit, to_unit) in ALTERNATIVE_UNIT_COLUMNS.items():
+            if v.get(column) is None:
+                continue
+            if v.get(target) is not None:
+                error(column, f"give either {target} or {column}, not both")
+            else:
+                v[target] = _convert(v[column], divisor)
+                reason = f"converted {unit} to {to_unit} (÷{divisor:g}): {target} = {v[target]!r}"
+                out.flag(row, column, reason, warning=True)
+        for field, points in (("ascites", cp_rules.ascites_points), ("encephalopathy", cp_rules.encephalopathy_points)):
+            if v.get(field) is not None and try_or_none(points, v[field]) is None:
+                error(field, "unknown Child-Pugh value (see docs/csv-bundle.md for the accepted spellings)")
+    elif table == "adverse_events":
+        if v.get("onset") and v.get("resolution") and v["resolution"] < v["onset"]:
+            error("resolution", f"resolution before onset ({v['onset']})")
+    elif table == "labs" and convert_labs:
+        _convert_lab_units(row, out)
+    elif table == "reads":
+        if "date" in row.floors:
+            v["date_imputed"] = True
+        for field in ("overall", "target", "non_target"):
+            code = v.get(field, "")
+            if code.upper() in _STANDARD_RESPONSES or (code == "" and field != "overall"):
+                continue
+            response = normalise_response(code)
+            reason = (
+                f"non-standard spelling of {response.value}; counts as {response.value}"
+                if response not in (r.Response.NE, r.Response.MISSING, r.Response.PENDING)
+                else "no response stated; counts as NE"
+                if code == ""
+                else "non-standard response code, kept verbatim; counts as NE"
+            )
+            out.flag(row, field, reason, value=code, warning=True)
+    return ok
+
+
+def _convert(value: float, divisor: float) -> float:
+    """Unit conversion rounded to 10 significant digits (34.2 µmol/L -> exactly 2.0 mg/dL)."""
+    return float(f"{value / divisor:.10g}")
+
+
+def _convert_lab_units(row: Row, out: Collector) -> None:
+    """Bilirubin µmol/L -> mg/dL (÷17.1) and albumin g/L -> g/dL (÷10), with a warning."""
+    v = row.values
+    test, unit = str(v.get("test", "")).strip().lower(), str(v.get("unit", "")).replace(" ", "").lower()
+    if test in _BILIRUBIN_TESTS and unit in _UMOL_L:
+        divisor, to_unit = 17.1, "mg/dL"
+    elif test in _ALBUMIN_TESTS and unit == "g/l":
+        divisor, to_unit = 10.0, "g/dL"
+    else:
+        return
+    for field in ("value", "lln", "uln"):
+        if v.get(field) is not None:
+            v[field] = _convert(v[field], divisor)
+    v["unit"] = to_unit
+    reason = f"{v['test']} converted to {to_unit} (÷{divisor:g}): value {v.get('value')!r}"
+    out.flag(row, "unit", reason, warning=True)
+
+
+# ---------------------------------------------------------------------------------------------- whole bundle
+def cross_check(rows: dict[str, list[Row] | None], settings: dict[str, object], out: Collector) -> None:
+    """Checks across rows and files: duplicate keys, references, impossible dates, origin."""
+    usable = {t: rs for t, rs in rows.items() if rs is not None}
+    for table, fields in _KEYS.items():
+        first: dict[tuple[Any, ...], int] = {}
+        for row in usable.get(table, ()):
+            key = row.key(fields)
+            if key is None:
+                continue
+            if key in first:
+                out.flag(row, _KEY_FIELD[table], f"duplicate of row {first[key]} (same {', '.join(fields)})")
+                row.ok = False
+            else:
+                first[key] = row.row
+    if "subjects" not in usable:
+        return  # missing or unreadable (already an error): references cannot be checked
+    subject_ids = {row.subject_id for row in usable["subjects"] if row.subject_id}
+    for table in list(RECORDS)[1:]:
+        for row in usable.get(table, ()):
+            if row.subject_id is not None and row.subject_id not in subject_ids:
+                out.flag(row, "subject_id", f"no subject {row.subject_id!r} in subjects.csv")
+                row.ok = False
+    _check_lesions(rows, subject_ids, out)
+    _check_adjudications(rows, out)
+    _check_dates(usable, settings, out)
+
+
+def _check_lesions(rows: dict[str, list[Row] | None], subject_ids: set[str], out: Collector) -> None:
+    """Every measurement must be of a lesion in lesions.csv (same subject, reader and lesion id)."""
+    measurements = rows.get("measurements") or []
+    lesion_key = ("subject_id", "reader", "lesion_id")
+    if measurements and "lesions" not in rows:
+        out.error(measurements[0].file, None, "lesion_id", "", "measurements need lesions.csv, which is missing")
+        return
+    if not measurements or rows["lesions"] is None:
+        return
+    known = {row.key(lesion_key) for row in rows["lesions"] or ()}
+    for row in measurements:
+        key = row.key(lesion_key)
+        if key is not None and key[0] in subject_ids and key not in known:
+            out.flag(
+                row, "lesion_id", f"no lesion {key[2]!r} of reader {key[1]!r} for subject {key[0]!r} in lesions.csv"
+            )
+            row.ok = False
+
+
+def _check_adjudications(rows: dict[str, list[Row] | None], out: Collector) -> None:
+    """Warn when an adjudication chooses a reader with no read of that subject."""
+    if rows.get("reads", []) is None:
+        return
+    readers: dict[str, set[str]] = defaultdict(set)
+    for row in rows.get("reads") or ():
+        if row.subject_id and row.values.get("reader"):
+            readers[row.subject_id].add(row.values["reader"])
+    for row in rows.get("adjudications") or ():
+        chosen = row.values.get("chosen_reader")
+        if row.subject_id and chosen and chosen not in readers[row.subject_id]:
+            reason = f"no read by {chosen!r} for subject {row.subject_id!r} in reads.csv"
+            out.flag(row, "chosen_reader", reason, warning=True)
+
+
+def _check_dates(usable: dict[str, list[Row]], settings: dict[str, object], out: Collector) -> None:
+    """Death before birth, the first record or enrolment (errors); assessments before the origin (warnings)."""
+    subjects = {row.subject_id: row for row in usable["subjects"] if row.subject_id}
+    first: dict[str, tuple[date, str]] = {}
+
+    def see(subject_id: str | None, when: Any, label: str) -> None:
+        if subject_id and isinstance(when, date) and (subject_id not in first or when < first[subject_id][0]):
+            first[subject_id] = (when, label)
+
+    for row in subjects.values():
+        for field in ("enrolment_date", "randomisation_date", "first_dose_date"):
+            see(row.subject_id, row.values.get(field), f"{row.file} {field}")
+    for table, field in (
+        ("cycles", "start_date"),
+        ("adverse_events", "onset"),
+        ("labs", "date"),
+        ("measurements", "date"),
+        ("reads", "date"),
+    ):
+        for row in usable.get(table, ()):
+            see(row.subject_id, row.floors.get(field, row.values.get(field)), f"{row.file} row {row.row} {field}")
+    for row in usable.get("follow_up", ()):
+        death, subject = row.values.get("death_date"), subjects.get(row.subject_id)
+        if death is None:
+            continue
+        birth = subject.values.get("birth_date") if subject else None
+        earliest = first.get(row.subject_id or "")
+        if birth is not None and death < birth:
+            out.flag(row, "death_date", f"death before birth ({birth})")
+            row.ok = False
+        elif earliest is not None and death < earliest[0]:
+            out.flag(row, "death_date", f"death before the subject's first record ({earliest[1]} {earliest[0]})")
+            row.ok = False
+        elif (enrolled := _enrolment(subject)) and death < enrolled[1]:  # screening scans may predate enrolment
+            out.flag(row, "death_date", f"death before enrolment ({enrolled[0]} {enrolled[1]})")
+            row.ok = False
+        alive = row.values.get("last_known_alive")
+        if alive is not None and alive > death:
+            out.flag(row, "last_known_alive", f"after the death date ({death})", warning=True)
+    _check_origin(usable, subjects, settings, out)
+
+
+def _enrolment(subject: Row | None) -> tuple[str, date] | None:
+    """The earliest of the subject's enrolment, randomisation and first dose dates (field, date), or None."""
+    fields = ("enrolment_date", "randomisation_date", "first_dose_date")
+    found = [(f, subject.values[f]) for f in fields if subject and isinstance(subject.values.get(f), date)]
+    return min(found, key=lambda p: p[1]) if found else None
+
+
+def _check_origin(
+    usable: dict[str, list[Row]], subjects: dict[str, Row], settings: dict[str, object], out: Collector
+) -> None:
+    """Warn about assessments before the origin (DESIGN §4) that are not the baseline.
+
+    Baseline = a visit named baseline / screening, or the first measurement date of a reader for the subject.
+    """
+    study = r.StudySettings(**{"title": "", **settings})  # type: ignore[arg-type]
+    subject_fields = {c.name for c in record_columns(r.Subject)}
+    origins: dict[str, tuple[date | None, str]] = {}
+    for sid, row in subjects.items():
+        record = r.Subject(**{k: v for k, v in row.values.items() if k in subject_fields})
+        origins[sid] = origin_rule(record, study)
+    baseline: dict[str, set[date]] = defaultdict(set)
+    earliest: dict[tuple[str, str], date] = {}
+    for row in usable.get("measurements", ()):
+        key, when = row.key(("subject_id", "reader")), row.values.get("date")
+        if key is not None and when is not None:
+            earliest[key] = min(earliest.get(key, when), when)
+    for (sid, _reader), when in earliest.items():
+        baseline[sid].add(when)
+    for table in ("measurements", "reads"):
+        for row in usable.get(table, ()):
+            when, (origin, which) = row.values.get("date"), origins.get(row.subject_id or "", (None, ""))
+            if when is None or origin is None or when >= origin or when in baseline[row.subject_id or ""]:
+                continue
+            if _BASELINE_VISIT.search(row.values.get("visit") or ""):
+                continue
+            reason = f"assessment before the origin ({which} {origin}) and not the baseline"
+            out.flag(row, "date", reason, warning=True)
