@@ -117,9 +117,10 @@ def _decision_order(item: tuple[int, Adjudication]) -> tuple[bool, float, int]:
 
 
 _cache: tuple[weakref.ReferenceType[StudyData], StudyIndex] | None = None
-#: The last few indexes built (a one-patient view's data comes between two of the whole study's), so that the
-#: next build regroups only the record tuples that changed.
-_previous: list[tuple[StudyData, StudyIndex]] = []
+#: The last index built and the last one of more than one subject (a one-patient view's data comes between two
+#: of the whole study's), so that the next build regroups only the record tuples that changed. At most these two
+#: are kept: an older study's records are let go at the next build of the whole study.
+_previous: dict[str, tuple[StudyData, StudyIndex]] = {}
 
 
 def study_index(data: StudyData) -> StudyIndex:
@@ -127,10 +128,13 @@ def study_index(data: StudyData) -> StudyIndex:
     global _cache
     if _cache is not None and _cache[0]() is data:
         return _cache[1]
-    reuse = next((p for p in reversed(_previous) if p[0].reads is data.reads), _previous[-1] if _previous else None)
+    candidates = [p for p in (_previous.get("study"), _previous.get("last")) if p is not None]
+    reuse = next((p for p in candidates if p[0].reads is data.reads), candidates[0] if candidates else None)
     index = StudyIndex.build(data, reuse)
     _cache = (weakref.ref(data), index)
-    _previous[:] = [*_previous[-3:], (data, index)]
+    _previous["last"] = (data, index)
+    if len(data.subjects) > 1:
+        _previous["study"] = (data, index)
     return index
 
 

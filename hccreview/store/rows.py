@@ -99,57 +99,21 @@ def _fast_converter(convert: Any) -> Any:
     return convert
 
 
-@cache
-def _defaults(cls: type) -> tuple[tuple[str, Any], ...]:
-    """``(name, default)`` of the fields of ``cls`` that have a plain default (not a factory)."""
-    return tuple((f.name, f.default) for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING)
-
-
 def records_from_rows(cls: type[T], names: list[str], rows: Any) -> list[T]:
     """Records of type ``cls`` from value tuples whose columns are ``names`` (the fast path of a study load).
 
-    Equal to ``from_row`` per row, built without running the dataclass ``__init__`` (the records are plain
-    frozen dataclasses without ``__post_init__``; a field without a column gets its default — a field with
-    neither is an error, as ``from_row`` would raise). This is the hot path of loading a large study.
+    Equal to ``from_row`` per row. Built through the dataclass ``__init__``: it stores the fields in the
+    instance's compact inline values (setting a ``__dict__`` directly was ~20% faster but took ~35% more memory
+    for the same records). Enum columns convert by dictionary lookup.
     """
     converters = dict(_converters(cls))
     plan = [(i, name, _fast_converter(converters[name])) for i, name in enumerate(names) if name in converters]
-    present = {name for _, name, _ in plan}
-    missing = [name for name in converters if name not in present]
-    defaults = dict(_defaults(cls))
-    if any(name not in defaults for name in missing) or hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
-        return _records_by_init(cls, names, rows)
-    fill = {name: defaults[name] for name in missing}
-    positions = [i for i, _, _ in plan]
-    keys = [name for _, name, _ in plan]
-    convert_at = [(j, convert) for j, (_, _, convert) in enumerate(plan) if convert is not None]
-    new = object.__new__
     out: list[T] = []
     append = out.append
-    for values in rows:
-        vals = [values[i] for i in positions]
-        for j, convert in convert_at:
-            value = vals[j]
-            if value is not None:
-                vals[j] = convert(value)
-        record = new(cls)
-        attrs = record.__dict__
-        attrs.update(zip(keys, vals, strict=True))
-        if fill:
-            attrs.update(fill)
-        append(record)
-    return out
-
-
-def _records_by_init(cls: type[T], names: list[str], rows: Any) -> list[T]:
-    """The plain path of :func:`records_from_rows` (through the dataclass ``__init__``)."""
-    converters = dict(_converters(cls))
-    plan = [(i, name, converters[name]) for i, name in enumerate(names) if name in converters]
-    out: list[T] = []
     for values in rows:
         kwargs = {}
         for i, name, convert in plan:
             value = values[i]
             kwargs[name] = convert(value) if value is not None and convert is not None else value
-        out.append(cls(**kwargs))
+        append(cls(**kwargs))
     return out

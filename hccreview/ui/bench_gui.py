@@ -122,7 +122,8 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
     first: list[object] = []
     dash.updated.connect(first.append)
     window.show_dashboard()
-    _wait(app, lambda: bool(first) and not dash.busy)
+    # the dashboard may have been the current tab already (restored layout) and be up to date
+    _wait(app, lambda: (bool(first) or dash.data is not None) and not dash.busy)
     queue = discordance_queue(session)
     if not queue:
         raise SystemExit("no discordant patient in this study")

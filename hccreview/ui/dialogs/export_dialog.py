@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.services.exporting import ExportCancelled, ExportResult, export_data
-from hccreview.services.reporting import ReportCancelled, render_report
 from hccreview.services.session import StudySession
 from hccreview.ui.workers import Progress, Runner
 
@@ -92,6 +91,9 @@ class ExportDialog(QDialog):
         if choice is None:
             return None
         cases, path = choice
+        # imported here: the PDF stack (matplotlib's PDF backend, fontTools) is not needed to start the window
+        from hccreview.services.reporting import ReportCancelled, render_report
+
         return run_with_progress(
             parent, runner, render_report, session, path, cases=cases, label="Rendering the report…",
             cancelled=ReportCancelled, on_done=on_done, on_error=on_error,

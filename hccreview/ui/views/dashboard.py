@@ -268,8 +268,15 @@ class DashboardPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
+            QTimer.singleShot(0, self._start_if_shown)
+
+    def _start_if_shown(self) -> None:
+        """Start a pending recompute if the panel is still on screen: while the window is built, a tab page
+        receives a show event and is hidden again at once, and a study-wide recompute then would compete with
+        the first patient's paint for nothing."""
+        if self._stale and self.isVisible():
             self._since = self._since or time.perf_counter()
-            QTimer.singleShot(0, self._start)
+            self._start()
 
     def _start(self) -> None:
         self._stale = False
