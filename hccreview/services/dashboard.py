@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 #: Change kinds that never affect a cohort figure (review state is workflow, not data).
-IGNORED_KINDS = frozenset({"review_status", "review_state", "notes", "findings", "users"})
+IGNORED_KINDS = frozenset({"review_status", "review_state", "notes", "findings", "users", "queries"})
 
 
 class Cancelled(Exception):

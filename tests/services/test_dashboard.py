@@ -224,3 +224,13 @@ def test_which_changes_affect_the_dashboard() -> None:
     assert not affects_dashboard(Changes.of("P1", kinds={"review_status"}))
     assert affects_dashboard(Changes.of("P1", kinds={"reads"}))
     assert affects_dashboard(Changes(study=True))
+
+
+def test_a_query_or_a_review_mark_does_not_recompute_the_cohort() -> None:
+    from hccreview.domain.changes import Changes
+    from hccreview.services.dashboard import affects_dashboard
+
+    assert not affects_dashboard(Changes.of("HCC-001", kinds={"queries"}))
+    assert not affects_dashboard(Changes.of("HCC-001", kinds={"review_status"}))
+    assert affects_dashboard(Changes.of("HCC-001", kinds={"queries", "adjudications"}))
+    assert affects_dashboard(Changes.of("HCC-001", kinds={"reads"}))
