@@ -44,8 +44,13 @@ def _round_trip(study: Path, tmp_path: Path, *, warnings: set[tuple[str, str]] =
     assert (out / "dm.csv") in result.files and (out / "adrs_hccreview.csv") in result.files
     back = tmp_path / "back.db"
     imported = import_into(back, fmt="sdtm", source=out)
-    assert imported.created and {(w.field, w.reason) for w in imported.warnings} <= set(warnings)
+    assert imported.created and {_warning(w) for w in imported.warnings} <= set(warnings)
     return out, back
+
+
+def _warning(w: object) -> tuple[str, str]:
+    """(field, reason) of a finding; the CTCAE term summary without its example rows (export reorders rows)."""
+    return w.field, w.reason.split(", e.g. ")[0]  # type: ignore[attr-defined]
 
 
 def _same(before: dict[str, dict], after: dict[str, dict], adjudicated: set[str] = frozenset()) -> None:
@@ -120,7 +125,7 @@ def test_pharmaverse_round_trip(delivery: str, sdtm_root: Path, tmp_path: Path) 
     before = _stats(original)
     assert "reader:radiologist-1" in before and "reader:radiologist-2" in before
     # no warning the delivery itself did not give (imputed read dates go out partial again, "CHECK" stays)
-    out, back = _round_trip(original, tmp_path / "rt", warnings={(w.field, w.reason) for w in first.warnings})
+    out, back = _round_trip(original, tmp_path / "rt", warnings={_warning(w) for w in first.warnings})
     _same(before, _stats(back))
     with open_study(original) as a, open_study(back) as b:
         da, db = a.data(), b.data()
