@@ -21,10 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from hccreview.io.ae_terms import packaged_terms
+from hccreview.io.sdtm_tumour import _STATES  # the SDTM lesion-state codes (NE, PRESENT...)
 from hccreview.services.importing import ImportRefused, import_into
 from hccreview.store import Store
 from hccreview.store.provenance import audit_head
@@ -99,7 +100,8 @@ def _not_a_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
-        return bool(text.strip()) and text.strip().upper() not in ("NA", "NAN", "PRESENT", "ABSENT", "NOT DONE")
+        state = "".join(c for c in text.upper() if c.isalpha())  # TR result codes the importer reads as a state
+        return bool(text.strip()) and text.strip().upper() not in ("NA", "NAN", "NOT DONE") and state not in _STATES
     return False
 
 
@@ -165,7 +167,9 @@ def test_sdtm_duplicate_subject_is_refused(existing: Path, row: int, age: str) -
 
 
 @FUZZ
-@given(before=st.integers(1, 400), domain=st.sampled_from(["tr", "rs"]))
+# 3 days before the origin is the baseline scan's own date: a WEEK 6 measurement moved there would be a second,
+# different measurement of the lesion on that date (refused as a duplicate, tested elsewhere), not an early one.
+@given(before=st.integers(1, 400).filter(lambda b: b != 3), domain=st.sampled_from(["tr", "rs"]))
 def test_sdtm_assessment_before_the_origin_is_a_located_warning(tmp_path_factory, before: int, domain: str) -> None:
     day = (date(2020, 1, 6) - timedelta(days=before)).isoformat()
     field, row = ("TRDTC", 3) if domain == "tr" else ("RSDTC", 1)
@@ -306,6 +310,8 @@ def test_bundle_malformed_file_is_refused_naming_it(existing: Path, content: byt
 @given(before=st.integers(1, 300))
 def test_bundle_assessment_before_the_origin_is_a_located_warning(before: int) -> None:
     day = (date(2014, 1, 10) - timedelta(days=before)).isoformat()
+    # a read on a reader's baseline scan date is that baseline, not an early assessment (csv_bundle_checks)
+    assume(day not in {m["date"] for m in bundle_base()["measurements.csv"] if m["subject_id"] == "HCC-001"})
     with tempfile.TemporaryDirectory() as tmp:
         source = _bundle(Path(tmp), lambda files: files["reads.csv"][0].update(date=day))
         result = import_into(Path(tmp) / "new.db", fmt="csv", source=source)
