@@ -109,6 +109,7 @@ class DashboardData:
     os_by_child_pugh: dict[str, KMResult]
     adjudication: AdjudicationProgress | None
     compute_ms: float = 0.0
+    load_ms: float = 0.0  # reading the records (set by the caller that loaded them)
     complete: bool = False
 
     def censor_months(self, endpoint: str, *, by_child_pugh: bool = False) -> dict[str, list[float]]:

@@ -4,6 +4,9 @@ failures are shown, not raised; plots export, tables copy and save; clicks open 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +22,9 @@ from hccreview.domain.changes import Changes
 from hccreview.domain.cohort import compute_cohort_stats
 from hccreview.report.cohort_figures import subject_of
 from hccreview.report.figures import response_colour
+from hccreview.services.dashboard_process import DashboardProcess, LocalDashboard, ProcessDashboard
 from hccreview.services.session import StudySession, open_study
 from hccreview.ui.bus import ChangeBus
-from hccreview.ui.views import dashboard as dashboard_module
 from hccreview.ui.views.dashboard import DashboardPanel
 from hccreview.ui.views.dashboard_canvas import SaveLocation
 from hccreview.ui.workers import Runner
@@ -131,25 +134,84 @@ def test_a_review_state_change_does_not_recompute(qtbot, env: Env) -> None:  # t
         assert not panel.busy
 
 
-def test_a_failing_compute_shows_a_message_and_recovers(qtbot, env: Env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_compute_shows_a_message_and_recovers(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]
     panel, session, bus, runner = env
     sid = session.data().subjects[0].subject_id
+    working = panel.backend
 
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("statistics engine exploded")
+    class Broken:
+        lane = working.lane
 
-    monkeypatch.setattr(dashboard_module, "compute_dashboard", broken)
+        def compute(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("statistics engine exploded")
+
+    panel.backend = Broken()  # type: ignore[assignment]
     with qtbot.waitSignal(panel.failed, timeout=10000):
         bus.publish(Changes.of(sid, kinds={"reads"}))
     assert panel.error_label.isVisibleTo(panel)
     assert "statistics engine exploded" in panel.error_label.text()
     assert "last successful update" in panel.error_label.text()
     assert panel.plots["pfs"].figure.axes and not panel.busy
-    monkeypatch.undo()
+    panel.backend = working
     runner.wait()
     with qtbot.waitSignal(panel.updated, timeout=10000):
         bus.publish(Changes.of(sid, kinds={"reads"}))
     assert not panel.error_label.isVisibleTo(panel)
+
+
+def test_figures_are_computed_in_the_statistics_process_which_restarts_after_a_crash(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]
+    panel, session, bus, runner = env
+    assert isinstance(panel.backend, ProcessDashboard) and panel.fallback_reason is None
+    process = panel.backend.process
+    assert process.pid is not None and process.pid != os.getpid()
+    sid = session.data().subjects[0].subject_id
+    with qtbot.waitSignal(panel.failed, timeout=10000) as blocker:
+        panel.backend = _KillDuringCompute(panel.backend)  # type: ignore[assignment]
+        bus.publish(Changes.of(sid, kinds={"reads"}))
+    assert "statistics process stopped unexpectedly" in blocker.args[0]
+    assert "statistics process stopped unexpectedly" in panel.error_label.text()
+    panel.backend = panel.backend.inner  # type: ignore[attr-defined]
+    runner.wait()
+    starts = process.starts
+    with qtbot.waitSignal(panel.updated, timeout=30000) as blocker:
+        bus.publish(Changes.of(sid, kinds={"reads"}))
+    assert process.starts == starts + 1 and process.pid is not None
+    assert blocker.args[0].to_dict() == compute_cohort_stats(session.data(), None).to_dict()
+    assert not panel.error_label.isVisibleTo(panel)
+
+
+class _KillDuringCompute:
+    """A backend that kills the statistics process while its request is in flight."""
+
+    def __init__(self, inner: ProcessDashboard) -> None:
+        self.inner, self.lane = inner, inner.lane
+
+    def compute(self, source: str | None, *, fresh: bool = False) -> object:
+        pid = self.inner.process.pid
+        threading.Timer(0.05, lambda: os.kill(pid, signal.SIGKILL)).start()
+        self.inner.process.call("sleep", 5.0)  # the child is busy when it is killed
+        raise AssertionError("the child answered although it was killed")
+
+
+def test_without_a_statistics_process_the_panel_computes_here(qtbot, review_study: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from hccreview.services import dashboard_process
+
+    monkeypatch.setattr(dashboard_process, "child_command", lambda: ["/nonexistent/hccreview-python"])
+    session = open_study(review_study, user="tester")
+    bus, runner = ChangeBus(), Runner()
+    panel = DashboardPanel(session, bus, runner, backend=ProcessDashboard(session.path, DashboardProcess()))
+    qtbot.addWidget(panel)
+    try:
+        with qtbot.waitSignal(panel.updated, timeout=30000) as blocker:
+            panel.show()
+        assert isinstance(panel.backend, LocalDashboard)
+        assert "could not be started" in (panel.fallback_reason or "")
+        assert blocker.args[0].to_dict() == compute_cohort_stats(session.data(), None).to_dict()
+        assert not panel.error_label.isVisibleTo(panel)
+    finally:
+        panel.close()
+        runner.wait()
+        session.close()
 
 
 def test_switching_the_source_shows_that_sources_figures(qtbot, env: Env, capsys) -> None:  # type: ignore[no-untyped-def]

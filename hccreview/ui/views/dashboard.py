@@ -2,14 +2,15 @@
 
 Flow of one edit: ``ChangeBus.changed`` → (changes that cannot move a figure, e.g. review state, are ignored)
 → leading-edge debounce: when idle the recompute starts at once, otherwise a :class:`Debouncer` (150 ms)
-starts it after the last change → database lane ``load_dashboard_input`` (the session's study cache: only
-the changed subjects' rows are re-read; ahead of other panels' queued reloads) → compute lane
-``compute_dashboard(details=False)`` → GUI thread: tables and the visible plots are updated (artists updated
-in place where the figure's structure allows), ``updated`` is emitted once those plots have drawn → compute
-lane ``complete_dashboard`` (every source's response column, Child-Pugh curves) → ``details_updated``.
-Newer requests supersede older ones (runner keys; the older compute is also cancelled). While a recompute
-runs the previous content stays visible, greyed, with "Updating…"; a failure shows a message above it and
-never raises.
+starts it after the last change → the backend's ``compute`` on a worker lane: by default the statistics
+*process* (:mod:`hccreview.services.dashboard_process`) reads what was committed since its last load (its
+study cache re-reads only the changed subjects) and runs ``compute_dashboard(details=False)``, so no Python
+work competes with the GUI thread → GUI thread: tables and the visible plots are updated (artists updated in
+place where the figure's structure allows), ``updated`` is emitted once those plots have drawn → the
+backend's ``complete`` (every source's response column, Child-Pugh curves) → ``details_updated``. Newer
+requests supersede older ones (runner keys; the process only completes its newest result). While a recompute
+runs the previous content stays visible, greyed, with "Updating…"; a failure (including a statistics process
+that stopped: the next update starts a new one) shows a message above it and never raises.
 """
 
 from __future__ import annotations
@@ -35,15 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.domain.changes import Changes
-from hccreview.domain.records import StudyData
 from hccreview.report import cohort_figures as cf
-from hccreview.services.dashboard import (
-    Cancelled,
-    DashboardData,
-    affects_dashboard,
-    complete_dashboard,
-    compute_dashboard,
-    load_dashboard_input,
+from hccreview.services.dashboard import Cancelled, DashboardData, affects_dashboard
+from hccreview.services.dashboard_process import (
+    DashboardBackend,
+    DashboardProcessError,
+    LocalDashboard,
+    ProcessDashboard,
 )
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
@@ -53,7 +52,7 @@ from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.dashboard_canvas import DashboardCanvas
 from hccreview.ui.views.dashboard_reasons import DiscordanceReasons
 from hccreview.ui.views.dashboard_tables import ResponseTableModel, StatsTable
-from hccreview.ui.workers import WRITE_PRIORITY, Debouncer, Progress, Runner
+from hccreview.ui.workers import WRITE_PRIORITY, Debouncer, Runner
 
 PANEL = "dashboard"
 DEBOUNCE_MS = 150
@@ -102,25 +101,34 @@ class DashboardPanel(QWidget):
     subject_activated = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, session: StudySession, bus: ChangeBus, runner: Runner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: StudySession,
+        bus: ChangeBus,
+        runner: Runner,
+        parent: QWidget | None = None,
+        *,
+        backend: DashboardBackend | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("dashboard_panel")
         self.session, self.bus, self.runner = session, bus, runner
+        #: Where the figures are computed: by default the shared statistics process (the window keeps
+        #: responding); :class:`LocalDashboard` if no process can be started (``fallback_reason`` says why).
+        self.backend: DashboardBackend = backend or ProcessDashboard(session.path)
+        self.fallback_reason: str | None = None
         self.data: DashboardData | None = None
         self.last_recompute_ms: float | None = None
         self.last_timings: dict[str, float] = {}
         self._source: str | None = None
-        self._base: StudyData | None = None  # the records the shown figures were computed from
         self._fresh = False  # the next load drops the session's cache (Refresh)
         self._job = 0
         self._unsynced = Changes()
         self._seq = 0  # changes received so far
-        self._base_seq = 0  # changes reflected in self._base
         self._since: float | None = None
         self._busy = False
         self._last_start = -1e9
         self._stale = True
-        self._progress: Progress | None = None
         self._debouncer = Debouncer(self._start, DEBOUNCE_MS, self)
         self._build()
         bus.changed.connect(self._changed)
@@ -222,14 +230,10 @@ class DashboardPanel(QWidget):
             return
         self._source = source
         self._since = time.perf_counter()
-        if self._base is None:
-            self._start()
-        else:
-            self._compute(self._base)
+        self._start()
 
     def refresh(self) -> None:
         """Read the whole study again and recompute (also the first load)."""
-        self._base = None
         self._fresh = True
         self._since = self._since or time.perf_counter()
         self._start()
@@ -282,46 +286,29 @@ class DashboardPanel(QWidget):
         self._stale = False
         self._last_start = time.perf_counter()
         self._job += 1
-        self._set_busy(True)
-        seq, started, fresh = self._seq, time.perf_counter(), self._fresh
+        job, seq, fresh = self._job, self._seq, self._fresh
         self._fresh = False
-        self.runner.run(load_dashboard_input, self.session, fresh=fresh, key="dashboard-load", lane="db",
-                        priority=WRITE_PRIORITY, on_done=lambda data: self._loaded(data, seq, started),
+        self._set_busy(True)
+        backend = self.backend
+        self.runner.run(backend.compute, self._source, fresh=fresh, key="dashboard", lane=backend.lane,
+                        priority=WRITE_PRIORITY, on_done=lambda dash: self._computed(dash, seq, job),
                         on_error=self._failed)  # fmt: skip
 
-    def _loaded(self, data: StudyData, seq: int, started: float) -> None:
-        self.last_timings = {"load": 1000.0 * (time.perf_counter() - started)}
-        self._base, self._base_seq = data, seq
+    def _computed(self, dash: DashboardData, seq: int, job: int) -> None:
+        started = time.perf_counter()
+        self.last_timings = {"load": dash.load_ms, "compute": dash.compute_ms}
         if seq == self._seq:
             self._unsynced = Changes()
-        self._compute(data)
-
-    def _compute(self, data: StudyData) -> None:
-        self._job += 1
-        job = self._job
-        self._set_busy(True)
-        if self._progress is not None:
-            self._progress.cancel()
-        self._progress = Progress()
-        self.runner.run(compute_dashboard, data, self._source, details=False, key="dashboard", lane="compute",
-                        progress=self._progress, on_done=lambda d: self._computed(d, data, job),
-                        on_error=self._failed)  # fmt: skip
-
-    def _computed(self, dash: DashboardData, data: StudyData, job: int) -> None:
-        started = time.perf_counter()
-        self.last_timings["compute"] = dash.compute_ms
         try:
             self._show(dash, still_busy=job != self._job)
             self.last_timings["show"] = 1000.0 * (time.perf_counter() - started)
         except Exception as exc:  # a display bug must not take the window down
             self._failed(exc)
             return
-        seq = self._base_seq if data is self._base else -1
-        QTimer.singleShot(0, lambda: self._announce(dash, data, seq))
+        QTimer.singleShot(0, lambda: self._announce(dash, seq))
 
-    def _announce(self, dash: DashboardData, data: StudyData, seq: int) -> None:
-        """After the visible plots' queued draws: record the latency, emit ``updated`` and start the details
-        (not earlier: a worker holding the GIL would slow the draw down)."""
+    def _announce(self, dash: DashboardData, seq: int) -> None:
+        """After the visible plots' queued draws: record the latency, emit ``updated`` and start the details."""
         if self._since is not None:
             self.last_recompute_ms = 1000.0 * (time.perf_counter() - self._since)
         if seq == self._seq:
@@ -329,11 +316,12 @@ class DashboardPanel(QWidget):
         shown = f"{self.last_recompute_ms:.0f} ms" if self.last_recompute_ms is not None else ""
         self.status_label.setText(f"Updated {time.strftime('%H:%M:%S')} · {shown}")
         self.updated.emit(dash.stats)
-        self.runner.run(complete_dashboard, dash, data, key="dashboard-details", lane="compute",
+        backend = self.backend
+        self.runner.run(backend.complete, dash, key="dashboard-details", lane=backend.lane,
                         on_done=self._completed, on_error=self._failed)  # fmt: skip
 
-    def _completed(self, dash: DashboardData) -> None:
-        if self.data is None or dash.stats is not self.data.stats:
+    def _completed(self, dash: DashboardData | None) -> None:
+        if dash is None or self.data is None or dash.stats is not self.data.stats:
             return  # details of a result that has been replaced meanwhile
         try:
             self.data = dash
@@ -347,6 +335,11 @@ class DashboardPanel(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         if isinstance(exc, Cancelled):
+            return
+        if isinstance(exc, DashboardProcessError) and exc.not_started and isinstance(self.backend, ProcessDashboard):
+            self.backend = LocalDashboard(self.session)  # no child process here: compute in this program
+            self.fallback_reason = str(exc)
+            self._start()
             return
         self._set_busy(False)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
