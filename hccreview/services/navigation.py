@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from hccreview.domain.cohort import subject_outcomes
+from hccreview.domain.endpoints import analysis_population
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import available_sources, default_source
 from hccreview.services.adjudication import queue_from_data
@@ -63,17 +64,47 @@ def navigator_rows(
     return rows
 
 
+def first_rows(session: StudySession) -> list[PatientRow]:
+    """The navigator's rows before the overview is derived (issue 10: the first patient is shown, and stepping
+    works, while the whole study loads): one :attr:`~PatientRow.pending` row per analysed subject (DESIGN §4:
+    not a screen failure, with an origin date), with its review state and import findings count — the figures
+    the navigator needs no derivation for. Reads the subjects, review-state and findings tables only."""
+    store = session.store
+    subjects = load_study(store, ["subjects"]).subjects
+    states = review_states(store)
+    counts = Counter(f["subject_id"] for f in findings_for(store) if f["subject_id"])
+    nan = float("nan")
+    rows = []
+    for subject in analysis_population(subjects, session.settings()):
+        sid = subject.subject_id
+        row = PatientRow(sid, None, None, 0, {}, {}, nan, False, nan, False, states.get(sid, "not started"),
+                         discordant=False, findings=counts.get(sid, 0), pending=True)  # fmt: skip
+        rows.append(row)
+    return rows
+
+
 def load_navigator_overview(session: StudySession) -> Overview:
     """The navigator's overview of the open study (works for a study without reads, e.g. before an import).
 
     PFS and OS columns follow the study's default source (adjudicated with central review, else investigator).
+    The GUI runs the two halves apart: :func:`navigator_inputs` on the database lane, :func:`overview_from` on
+    the compute lane (the database lane stays free for the case view meanwhile).
     """
-    data = session.data()
+    return overview_from(*navigator_inputs(session))
+
+
+def navigator_inputs(session: StudySession) -> tuple[StudyData, dict[str, str], Counter[str]]:
+    """What the overview is derived from: the study's records, review states and findings per subject (reads)."""
     store = session.store
     counts = Counter(f["subject_id"] for f in findings_for(store) if f["subject_id"])
+    return session.data(), review_states(store), counts
+
+
+def overview_from(data: StudyData, states: Mapping[str, str], counts: Mapping[str, int]) -> Overview:
+    """Pure: the overview of ``data`` (see :func:`load_navigator_overview`)."""
     default = default_source(data)
     sources = available_sources(data) or [default]
-    rows = navigator_rows(data, sources, review_states(store), counts, default=default)
+    rows = navigator_rows(data, sources, states, counts, default=default)
     analysed = {r.subject_id for r in rows}
     return Overview(
         title=data.settings.title,

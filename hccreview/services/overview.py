@@ -22,6 +22,9 @@ class PatientRow:
     review_state: str
     discordant: bool
     findings: int
+    #: True for a row shown before the overview is derived (``navigation.first_rows``): only the patient id, the
+    #: review state and the findings count are known; the other figures are placeholders, not results.
+    pending: bool = False
 
 
 @dataclass(frozen=True)

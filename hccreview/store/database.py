@@ -10,18 +10,42 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import importlib
 import json
 import sqlite3
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from hccreview.domain.records import StudySettings
 from hccreview.store import audit, schema
 from hccreview.store.backup import backup_copy
 from hccreview.store.rows import _to_sql, from_row
+
+
+def _import_without_pandas(name: str) -> ModuleType:
+    """Import sqlite-utils without letting it import pandas (issue 10: ~0.3–0.5 s of the GUI's cold start).
+
+    sqlite-utils imports pandas only to add ``pandas.Timestamp`` to the column types it guesses when it creates a
+    table from values; the store creates its tables from SQL (``schema``) and writes plain Python values
+    (``rows._to_sql``), so nothing here needs it. Where pandas is already imported this changes nothing.
+    """
+    if "pandas" in sys.modules:
+        return importlib.import_module(name)
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # meanwhile `import pandas` raises ImportError
+    try:
+        return importlib.import_module(name)
+    finally:
+        if "pandas" in sys.modules and sys.modules["pandas"] is None:
+            del sys.modules["pandas"]
+
+
+if TYPE_CHECKING:
+    import sqlite_utils
+else:
+    sqlite_utils = _import_without_pandas("sqlite_utils")
 
 #: Primary key column of each table that is not keyed by an integer ``id``.
 _KEYS = {

@@ -1,7 +1,10 @@
 """The main window: composes the navigator dock, the case view, menus, toolbar and status bar. Nothing else.
 
-Every database access goes through the window's :class:`Runner` (database lane); the window shows "Loading…"
-until the study overview arrives and never blocks on a load. Writes are undoable commands on the window's
+Every database access goes through the window's :class:`Runner` (database lane); the window never blocks on a
+load. Start-up order (issue 10: cold start to first patient painted): the patient list (ids and review states,
+``navigation.first_rows``) → the remembered (or first) patient's case → the whole-study overview, which fills
+the navigator's derived columns → the other panels (``ReviewTabs.build_panels_later``). Stepping works from the
+patient list on. Dialogs are imported when opened. Writes are undoable commands on the window's
 QUndoStack; their :class:`Changes` come back on the :class:`ChangeBus`, and the window refreshes only the
 navigator rows they touch. The window owns its :class:`StudySession` and closes it when it closes.
 """
@@ -26,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.domain.changes import Changes
-from hccreview.services.navigation import load_navigator_overview, patient_rows, review_progress
+from hccreview.services.navigation import first_rows, navigator_inputs, overview_from, patient_rows, review_progress
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.session import StudySession
 from hccreview.ui.actions import (
@@ -37,13 +40,6 @@ from hccreview.ui.actions import (
     make_source_actions,
 )
 from hccreview.ui.bus import ChangeBus
-from hccreview.ui.dialogs.about import AboutDialog
-from hccreview.ui.dialogs.exchange_files import export_reads_interactive, export_snapshot_interactive
-from hccreview.ui.dialogs.export_dialog import ExportDataDialog, ExportDialog, describe_export
-from hccreview.ui.dialogs.import_dialog import ImportDialog
-from hccreview.ui.dialogs.import_reads import ImportReadsDialog
-from hccreview.ui.dialogs.sign_in import SignInDialog
-from hccreview.ui.dialogs.users import UsersDialog
 from hccreview.ui.record_review_commands import MarkReviewedCommand
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
@@ -109,7 +105,9 @@ class MainWindow(QMainWindow):
         self.settings.last_study = session.path
         self.settings.add_recent(session.path)
         self._update_enabled()
-        self.reload()
+        self.case_view.loaded.connect(self._case_shown)
+        self.runner.run(first_rows, self.session, lane="db", key="overview", on_done=self._first_rows_arrived,
+                        on_error=self._load_failed)  # fmt: skip
 
     # ------------------------------------------------------------------ composition
     def _build_menus(self) -> None:
@@ -221,19 +219,35 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
-        """Load (or reload) the study overview in the database lane; the newest request wins."""
-        self.runner.run(
-            load_navigator_overview,
-            self.session,
-            lane="db",
-            key="overview",
-            on_done=self._overview_arrived,
-            on_error=self._load_failed,
-        )
+        """Load (or reload) the study overview: read on the database lane, derive on the compute lane (case loads
+        need not wait for the derivation); the newest request wins."""
+
+        def derive(inputs: tuple) -> None:  # type: ignore[type-arg]
+            self.runner.run(overview_from, *inputs, lane="compute", key="overview", on_done=self._overview_arrived,
+                            on_error=self._load_failed)  # fmt: skip
+
+        self.runner.run(navigator_inputs, self.session, lane="db", key="overview", on_done=derive,
+                        on_error=self._load_failed)  # fmt: skip
+
+    def _first_rows_arrived(self, rows: list[PatientRow]) -> None:
+        """The patient list (before the overview): select the remembered or first patient — its case load goes
+        on the database lane ahead of the overview, which is asked for now."""
+        if self._closed or self.overview is not None:
+            return
+        self.navigator.show_pending(rows, prefer=self.settings.last_subject(self.session.path))
+        self.reload()
+        self._update_progress()
+        self._update_enabled()
+
+    def _case_shown(self, _subject_id: str) -> None:
+        """The first patient is painted: the other panels follow (their modules imported off the GUI thread)."""
+        self.case_view.loaded.disconnect(self._case_shown)
+        self.tabs.build_panels_later()
 
     def _overview_arrived(self, overview: Overview) -> None:
         if self._closed:
             return
+        self.tabs.build_panels_later()  # e.g. no patient to show
         self.overview = overview
         saved = self.settings.source(self.session.path)
         source = saved if saved in overview.sources else overview.default_source
@@ -247,6 +261,7 @@ class MainWindow(QMainWindow):
         self.overview_loaded.emit(overview)
 
     def _load_failed(self, exc: BaseException) -> None:
+        self.tabs.build_panels_later()
         self.navigator.loading.setText(f"Could not load the study:\n{exc}")
         self.progress_label.setText("Load failed")
         self.show_error(exc)
@@ -354,12 +369,15 @@ class MainWindow(QMainWindow):
             self.open_requested.emit(path)
 
     def import_data(self) -> None:
+        from hccreview.ui.dialogs.import_dialog import ImportDialog
+
         result = ImportDialog.ask(self, self.session, self.runner, self.bus)
         if result is not None and getattr(result, "created", False):  # imported into a new study file: open it
             self.open_requested.emit(str(result.study))
 
     def export_report(self) -> None:
         """File ▸ Export report: the cohort summary or a case packet as PDF, rendered off the GUI thread."""
+        from hccreview.ui.dialogs.export_dialog import ExportDialog
 
         def done(r: object) -> None:
             self.statusBar().showMessage(f"Wrote {r.path} ({r.pages} pages, {r.seconds:.1f} s)", 10000)  # type: ignore[attr-defined]
@@ -368,20 +386,28 @@ class MainWindow(QMainWindow):
 
     def export_data(self) -> None:
         """File ▸ Export data: SDTM domains or the CSV bundle into a folder, written off the GUI thread."""
+        from hccreview.ui.dialogs.export_dialog import ExportDataDialog, describe_export
+
         ExportDataDialog.ask(self, self.session, self.runner, on_error=self.show_error,
                              on_done=lambda r: self.statusBar().showMessage(describe_export(r), 10000))  # fmt: skip
 
     # the offline reader exchange (issue 11)
     def import_reads(self) -> None:
         """File ▸ Import reads: check, preview and merge a reader package."""
+        from hccreview.ui.dialogs.import_reads import ImportReadsDialog
+
         ImportReadsDialog.ask(self, self.session, self.runner, self.bus)
 
     def export_snapshot(self) -> None:
         """File ▸ Export snapshot for a reader."""
+        from hccreview.ui.dialogs.exchange_files import export_snapshot_interactive
+
         export_snapshot_interactive(self, self.session, self.runner, done=self._status, error=self.show_error)
 
     def export_reads(self) -> None:
         """File ▸ Export my reads (on a reader snapshot)."""
+        from hccreview.ui.dialogs.exchange_files import export_reads_interactive
+
         export_reads_interactive(self, self.session, self.runner, done=self._status, error=self.show_error)
 
     def _status(self, text: str) -> None:
@@ -408,6 +434,8 @@ class MainWindow(QMainWindow):
 
     def sign_in(self) -> None:
         """Sign in as another user; what the window shows follows that user's role (blinding)."""
+        from hccreview.ui.dialogs.sign_in import SignInDialog
+
         user = SignInDialog.ask(self.session, self, runner=self.runner)
         if user is not None:
             self.user_label.setText(f"User: {user.username} ({user.role.value})")
@@ -416,9 +444,13 @@ class MainWindow(QMainWindow):
 
     def manage_users(self) -> None:
         """File ▸ Users: add users, reset passwords, (de)activate accounts (admin only)."""
+        from hccreview.ui.dialogs.users import UsersDialog
+
         UsersDialog.ask(self.session, self.runner, self)
 
     def show_about(self) -> None:
+        from hccreview.ui.dialogs.about import AboutDialog
+
         AboutDialog.ask(self, self.session.path, self.overview.title if self.overview else None)
 
     def show_error(self, exc: BaseException) -> None:
@@ -435,7 +467,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ lifetime
     def _subject_selected(self, subject_id: str) -> None:
         self.case_view.show_subject(subject_id)
-        self.tabs.read_entry.show_subject(subject_id)
+        self.tabs.show_subject(subject_id)
         self.settings.set_last_subject(self.session.path, subject_id)
         self._update_enabled()
 

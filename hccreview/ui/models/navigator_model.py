@@ -1,4 +1,4 @@
-"""The study navigator's Qt models: one row per patient (NavigatorModel) and its filters (NavigatorFilter).
+"""The study navigator's Qt model: one row per patient (its filters: :mod:`.navigator_filter`).
 
 The model adapts :class:`hccreview.services.overview.Overview` rows; it computes nothing clinical itself. Which
 best overall response the BOR columns show is the *source* (adjudicated, investigator, computed, reader:NAME),
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from hccreview.services.overview import Overview, PatientRow
@@ -80,6 +80,9 @@ _HEADERS = {
     Column.FINDINGS: ("Findings", "Import findings kept with the study for this patient"),
 }
 _NUMERIC = {Column.CYCLES, Column.PFS, Column.OS, Column.FINDINGS}
+#: What a pending row (``PatientRow.pending``, shown before the overview arrives) knows; the rest shows "…".
+_KNOWN_WHEN_PENDING = {Column.PATIENT, Column.REVIEW, Column.FINDINGS}
+PENDING_MARK = "…"
 _CENTRED = {Column.CHILD_PUGH, Column.EXTRAHEPATIC, Column.DISCORDANT}
 
 
@@ -112,16 +115,49 @@ class NavigatorModel(QAbstractTableModel):
         self._where: dict[str, int] = {}
         self._source = ""
         self._open_queries: dict[str, int] = {}  # issue 12 item 3: the badge after the patient id
+        self._sort: tuple[int, Qt.SortOrder] | None = None  # the rows are kept in this order (see sort)
 
     # ------------------------------------------------------------------ data in
     def set_overview(self, overview: Overview, source: str | None = None) -> None:
         """Show ``overview``'s rows; ``source`` (default: the overview's default) selects the BOR shown."""
         self.beginResetModel()
         self._rows = list(overview.rows)
-        self._where = {r.subject_id: i for i, r in enumerate(self._rows)}
         wanted = source if source in overview.sources else overview.default_source
         self._source = wanted or ""
+        self._order_rows()
         self.endResetModel()
+
+    # ------------------------------------------------------------------ order (issue 10: one Python sort)
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Keep the rows ordered by ``column``'s :data:`SORT_ROLE` key, ties by patient id (natural order).
+
+        The proxy delegates its sorting here (``NavigatorFilter.sort``): one ``sorted`` over precomputed keys
+        instead of a Python ``lessThan`` per comparison (5,000 rows: ~10 ms instead of ~0.5–1 s per sort).
+        """
+        self._sort = (column, order)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Re-apply the order after rows or keys changed (persistent indexes follow their patients)."""
+        if self._sort is None or not self._rows:
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        ids = [self._rows[i.row()].subject_id if 0 <= i.row() < len(self._rows) else None for i in old]
+        self._order_rows()
+        new = [
+            self.index(self._where[sid], i.column()) if sid else QModelIndex() for sid, i in zip(ids, old, strict=True)
+        ]
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    def _order_rows(self) -> None:
+        if self._sort is not None and 0 <= self._sort[0] < len(Column):
+            column, order = Column(self._sort[0]), self._sort[1]
+            keyed = [((self._sort_key(r, column), natural_key(r.subject_id)), r) for r in self._rows]
+            keyed.sort(key=lambda pair: pair[0], reverse=order == Qt.SortOrder.DescendingOrder)
+            self._rows = [r for _, r in keyed]
+        self._where = {r.subject_id: i for i, r in enumerate(self._rows)}
 
     def set_source(self, source: str) -> None:
         """Show the best responses of ``source`` (refreshes the BOR columns and their headers)."""
@@ -133,6 +169,8 @@ class NavigatorModel(QAbstractTableModel):
             last = self.index(len(self._rows) - 1, Column.BOR_UNCONFIRMED)
             self.dataChanged.emit(first, last)
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, Column.BOR, Column.BOR_UNCONFIRMED)
+        if self._sort is not None and self._sort[0] in (Column.BOR, Column.BOR_UNCONFIRMED):
+            self._relayout()
 
     @property
     def source(self) -> str:
@@ -147,13 +185,14 @@ class NavigatorModel(QAbstractTableModel):
             self._rows.append(row)
             self._where[row.subject_id] = n
             self.endInsertRows()
-            return
+            return  # placed by update_rows' re-ordering
         self._rows[i] = row
         self.dataChanged.emit(self.index(i, 0), self.index(i, len(Column) - 1))
 
     def update_rows(self, rows: Sequence[PatientRow]) -> None:
         for row in rows:
             self.update_row(row)
+        self._relayout()
 
     # ------------------------------------------------------------------ lookups
     def rows(self) -> list[PatientRow]:
@@ -234,6 +273,8 @@ class NavigatorModel(QAbstractTableModel):
         return None
 
     def _display(self, row: PatientRow, column: Column) -> str:
+        if row.pending and column not in _KNOWN_WHEN_PENDING:
+            return PENDING_MARK  # not derived yet (the overview is loading)
         match column:
             case Column.PATIENT:
                 n = self._open_queries.get(row.subject_id, 0)
@@ -300,6 +341,8 @@ class NavigatorModel(QAbstractTableModel):
         return self._open_queries.get(subject_id, 0)
 
     def _tooltip(self, row: PatientRow, column: Column) -> str | None:
+        if row.pending and column not in _KNOWN_WHEN_PENDING:
+            return "Still loading: the study overview is being derived"
         match column:
             case Column.PATIENT if self._open_queries.get(row.subject_id):
                 n = self._open_queries[row.subject_id]
@@ -335,98 +378,3 @@ def _survival(months: float, event: bool) -> str:
 
 def _finite(value: float | None) -> float:
     return math.inf if value is None or not math.isfinite(value) else float(value)
-
-
-class NavigatorFilter(QSortFilterProxyModel):
-    """The navigator's filters and sort over a :class:`NavigatorModel`.
-
-    Filters (all combined): patient-id text (case-insensitive substring), Child-Pugh class, best response under
-    the model's current source (a code, or :data:`RESPONDERS` for CR or PR), review state, discordant only.
-    Sorting compares :data:`SORT_ROLE` keys, so numbers sort as numbers. GUI thread only.
-    """
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.setDynamicSortFilter(True)
-        self._text = ""
-        self._child_pugh: str | None = None
-        self._response: str | None = None
-        self._review: str | None = None
-        self._discordant_only = False
-
-    def navigator(self) -> NavigatorModel:
-        model = self.sourceModel()
-        assert isinstance(model, NavigatorModel)
-        return model
-
-    # ------------------------------------------------------------------ filter setters
-    def set_text(self, text: str) -> None:
-        self._change("_text", text.strip().casefold())
-
-    def set_child_pugh(self, cls: str | None) -> None:
-        self._change("_child_pugh", cls or None)
-
-    def set_response(self, response: str | None) -> None:
-        self._change("_response", response or None)
-
-    def set_review_state(self, state: str | None) -> None:
-        self._change("_review", state or None)
-
-    def set_discordant_only(self, on: bool) -> None:
-        self._change("_discordant_only", bool(on))
-
-    def _change(self, attribute: str | None = None, value: object = None) -> None:
-        """Change one filter (Qt >= 6.10: begin/endFilterChange; older: invalidateFilter)."""
-        begin = getattr(self, "beginFilterChange", None)
-        if begin is not None:
-            begin()
-        if attribute is not None:
-            setattr(self, attribute, value)
-        if begin is not None:
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        else:
-            self.invalidateFilter()
-
-    def filter_state(self) -> dict[str, Any]:
-        return {
-            "text": self._text,
-            "child_pugh": self._child_pugh,
-            "response": self._response,
-            "review": self._review,
-            "discordant_only": self._discordant_only,
-        }
-
-    def refilter(self) -> None:
-        """Re-apply the filters (after the model's source changed, which moves the response filter)."""
-        self._change()
-
-    # ------------------------------------------------------------------ Qt interface
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        model = self.navigator()
-        if source_parent.isValid() or not 0 <= source_row < model.rowCount():
-            return False
-        row = model.row_at(source_row)
-        if self._text and self._text not in row.subject_id.casefold():
-            return False
-        if self._child_pugh and (row.child_pugh or "—") != self._child_pugh:
-            return False
-        if self._response:
-            bor = model.bor(row)
-            if self._response == RESPONDERS:
-                if bor not in ("CR", "PR"):
-                    return False
-            elif bor != self._response:
-                return False
-        if self._review and row.review_state != self._review:
-            return False
-        return not (self._discordant_only and not row.discordant)
-
-    def lessThan(self, left: Index, right: Index) -> bool:
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
-        if type(a) is not type(b):
-            return str(a) < str(b)
-        if a == b:  # ties by patient id, so the order is the same on every run
-            model = self.navigator()
-            return natural_key(model.row_at(left.row()).subject_id) < natural_key(model.row_at(right.row()).subject_id)
-        return bool(a < b)
