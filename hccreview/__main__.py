@@ -9,6 +9,11 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Dispatch: no arguments or ``open`` start the GUI (imported lazily); anything else is the CLI."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--hccreview-statistics-process"]:  # dashboard_process.CHILD_FLAG: the packaged app as the
+        # dashboard's statistics process (tests/services/test_dashboard_process.py checks the two agree)
+        from hccreview.services.dashboard_process import child_main
+
+        return child_main(args[1:])
     if not args or args[0] == "open":
         if len(args) > 2:
             print("usage: hccreview open STUDY.db", file=sys.stderr)

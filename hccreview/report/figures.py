@@ -7,18 +7,20 @@ Artists carry a ``gid`` ("reader:NAME", "ref:pd", "cycle", "ae:3", ...) so that 
 
 Colours: CTCAE grades G1 green, G2 amber, G3 orange, G4 red, G5 black; responses CR dark green, PR blue,
 SD amber, PD red, NE grey. :func:`readable_text` picks black or white text for a colour chip.
+
+matplotlib is imported inside the builders: the colours and the colour helpers, which the case view needs for
+its first paint, do not load it (issue 10, cold start).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
-from matplotlib import colormaps
-from matplotlib.colors import to_hex
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 from hccreview.domain.records import AdverseEvent, Cycle
 
@@ -55,6 +57,8 @@ def response_colour(code: str | None) -> str:
 
 
 def _figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
+    from matplotlib.figure import Figure
+
     if fig is None:
         return Figure(figsize=figsize, layout="constrained")
     fig.clear()
@@ -136,6 +140,8 @@ _ROWS = {"Treatment": 3.0, "Adverse events": 2.0, "Tumour assessments": 1.0, "Fo
 
 def _dose_colours(doses: Sequence[float]) -> dict[float, str]:
     """Darker for higher dose levels (sequential purple scale)."""
+    from matplotlib import colormaps
+
     levels = sorted(set(doses), reverse=True)
     cmap = colormaps["Purples"]
     span = max(1, len(levels) - 1)
@@ -178,6 +184,9 @@ def build_timeline(
     named), tumour assessments (marker and response label), follow-up (death or last contact). Progression
     is a dashed vertical line across all rows.
     """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     fig = _figure(fig, figsize)
     ax = fig.add_subplot()
     colours = _dose_colours([c.dose_mg for c in cycles])
@@ -274,6 +283,8 @@ def build_waterfall(
 ) -> Figure:
     """Waterfall: one bar per patient ``(subject_id, best % change, best overall response)``, largest
     increase on the left, coloured by best overall response, with the +20 % / −30 % reference lines."""
+    from matplotlib.patches import Patch
+
     fig = _figure(fig, figsize)
     if not best_pct_changes:
         return _empty(fig, "No patient with a measured target sum")
@@ -309,6 +320,8 @@ def apply_theme(fig: Figure, *, background: str, foreground: str) -> None:
 
     Data colours (bars, markers, reference lines) and text on colour chips stay as built.
     """
+    from matplotlib.lines import Line2D
+
     fig.set_facecolor(background)
     legends = list(fig.legends)
     for ax in fig.axes:
@@ -340,6 +353,8 @@ def apply_theme(fig: Figure, *, background: str, foreground: str) -> None:
 
 def _swap_black(line: Line2D, foreground: str) -> None:
     """Pure black means "strongest contrast" (G5, death): follow the palette's text colour."""
+    from matplotlib.colors import to_hex
+
     if to_hex(line.get_color()) == "#000000":
         line.set_color(foreground)
     if to_hex(line.get_markerfacecolor()) == "#000000":

@@ -32,7 +32,7 @@ from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import Criteria, Cycle, StudyData
 from hccreview.domain.sources import available_sources, study_index
 from hccreview.domain.survival import KMResult, kaplan_meier
-from hccreview.report.cohort_figures import SwimmerLane
+from hccreview.report.cohort_figures import SwimmerLane, waterfall_order
 from hccreview.services import dashboard_tables as tables
 from hccreview.services.dashboard_tables import AdjudicationProgress, SourceSummary, source_summary
 from hccreview.services.session import StudySession
@@ -111,22 +111,34 @@ class DashboardData:
     compute_ms: float = 0.0
     load_ms: float = 0.0  # reading the records (set by the caller that loaded them)
     complete: bool = False
+    #: :func:`censor_months` per "pfs", "os", "pfs_cp", "os_cp" (so that the window does not derive them)
+    censors: dict[str, dict[str, list[float]]] = dataclasses.field(default_factory=dict)
 
     def censor_months(self, endpoint: str, *, by_child_pugh: bool = False) -> dict[str, list[float]]:
-        """Months of each censored subject, keyed like the KM curves ("PFS" / "OS", or the class letter)."""
-        out: dict[str, list[float]] = defaultdict(list)
-        label = "PFS" if endpoint == "pfs" else "OS"
-        for o in self.stats.subjects:
-            result = getattr(o, endpoint)
-            if not result.event:
-                key = (o.child_pugh or "?") if by_child_pugh else label
-                out[key].append(result.days / MONTH_DAYS)
-        return dict(out)
+        """Months of each censored subject, keyed like the KM curves ("PFS" / "OS", or the class letter);
+        computed with the rest (``censors``), else from ``stats.subjects``."""
+        key = f"{endpoint}_cp" if by_child_pugh else endpoint
+        if key in self.censors:
+            return self.censors[key]
+        return censor_months(self.stats, endpoint, by_child_pugh=by_child_pugh)
 
     def logrank_p(self, endpoint: str) -> float | None:
         """Log-rank p across the Child-Pugh classes (from ``stats.subgroups``)."""
         test = (self.stats.subgroups.get("logrank") or {}).get(endpoint)  # type: ignore[union-attr]
         return None if not test else test.get("p_value")
+
+
+def censor_months(stats: CohortStats, endpoint: str, *, by_child_pugh: bool = False) -> dict[str, list[float]]:
+    """Months from the origin of each censored subject for ``endpoint`` ("pfs" / "os"), keyed like the KM
+    curves: "PFS" / "OS", or the Child-Pugh class letter ("?" when unknown)."""
+    out: dict[str, list[float]] = defaultdict(list)
+    label = "PFS" if endpoint == "pfs" else "OS"
+    for o in stats.subjects:
+        result = getattr(o, endpoint)
+        if not result.event:
+            key = (o.child_pugh or "?") if by_child_pugh else label
+            out[key].append(result.days / MONTH_DAYS)
+    return dict(out)
 
 
 def _check(progress: ProgressLike | None, fraction: float, text: str) -> None:
@@ -168,13 +180,16 @@ def compute_dashboard(
         baseline_table=tables.baseline_table(data, stats),
         toxicity_table=tables.toxicity_frame(stats),
         agreement_table=tables.agreement_frame(stats),
-        waterfall=waterfall,
+        waterfall=waterfall_order(waterfall),  # bars left to right: the window need not sort them
         waterfall_readers=readers,
         waterfall_excluded=excluded,
         swimmer=swimmer_lanes(data, stats),
         pfs_by_child_pugh={},
         os_by_child_pugh={},
         adjudication=tables.adjudication_progress(data, stats, summaries),
+        censors={
+            f"{e}{cp}": censor_months(stats, e, by_child_pugh=bool(cp)) for e in ("pfs", "os") for cp in ("", "_cp")
+        },
     )
     if details:
         _check(progress, 0.9, "sources and subgroups")

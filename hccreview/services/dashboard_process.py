@@ -53,7 +53,7 @@ __all__ = [
     "shared_process",
 ]
 
-#: First argument of the packaged application that makes it the statistics child instead of the GUI / CLI.
+#: First argument that makes the packaged application the statistics process (``hccreview.__main__``).
 CHILD_FLAG = "--hccreview-statistics-process"
 #: Items per pickled chunk of a per-patient list (≈ 2–5 ms to decode).
 CHUNK = 250

@@ -83,6 +83,9 @@ def next_patient(study: str, runs: int) -> dict[str, Any]:
     from hccreview.services.session import open_study
 
     app, session, window = _window(study)
+    # steady state: the study overview and the other panels' first loads are done (a large study's overview
+    # reads for a few seconds after the first patient is painted)
+    _wait(app, lambda: window.overview is not None and not window.runner.busy)
     view = window.case_view
     action = window.actions_by_name["next"]
     times: list[float] = []
@@ -119,11 +122,12 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
 
     app, session, window = _window(study)
     dash = window.tabs.dashboard
-    first: list[object] = []
-    dash.updated.connect(first.append)
+    details: list[object] = []
+    dash.details_updated.connect(details.append)
     window.show_dashboard()
-    # the dashboard may have been the current tab already (restored layout) and be up to date
-    _wait(app, lambda: (bool(first) or dash.data is not None) and not dash.busy)
+    # the first result, its details included: after them nothing of the first load is still queued
+    # (the dashboard may have been the current tab already, restored layout, and be complete)
+    _wait(app, lambda: bool(details) or (dash.data is not None and dash.data.complete and not dash.busy))
     queue = discordance_queue(session)
     if not queue:
         raise SystemExit("no discordant patient in this study")
@@ -160,7 +164,8 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
         timer.stop()
         panel.append(dash.last_recompute_ms or 0.0)
         dash.updated.disconnect(got.append)
-        _wait(app, lambda: not dash.busy)  # the details pass ends before the next change
+        details.clear()
+        _wait(app, lambda: bool(details))  # this change's details pass ends before the next change
     window.close()  # closes its session
     app.processEvents()
     session = open_study(study)

@@ -32,6 +32,7 @@ from hccreview.domain.changes import Changes
 from hccreview.services.navigation import first_rows, navigator_inputs, overview_from, patient_rows, review_progress
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.session import StudySession
+from hccreview.ui import heap
 from hccreview.ui.actions import (
     TOOLBAR,
     build_actions,
@@ -258,6 +259,7 @@ class MainWindow(QMainWindow):
         self.study_label.setToolTip(str(self.session.path))
         self._update_progress()
         self._update_enabled()
+        heap.settle()  # the study's records, loaded for the overview, stay out of the collector's walks
         self.overview_loaded.emit(overview)
 
     def _load_failed(self, exc: BaseException) -> None:

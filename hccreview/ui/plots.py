@@ -7,19 +7,22 @@ code path); only the background and text colours follow the screen palette (ligh
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from hccreview.report.figures import apply_theme
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from hccreview.ui.background_canvas import BackgroundCanvas
+
 
 class FigureHost(QWidget):
-    """A ``FigureCanvasQTAgg`` that shows one figure at a time.
+    """A :class:`~hccreview.ui.background_canvas.BackgroundCanvas` that shows one figure at a time.
 
     - :meth:`draw_with` redraws the host's own figure with a builder (``builder(*args, fig=figure, **kw)``):
       the canvas and figure are reused, nothing is rebuilt (the way to redraw on every patient step);
@@ -27,7 +30,8 @@ class FigureHost(QWidget):
     - :meth:`set_figure` shows a figure built elsewhere (a new canvas for it).
 
     Colours follow the widget palette (Window / WindowText) and are reapplied on a palette change. Drawing
-    is deferred to the event loop (``draw_idle``). Signals: none. GUI thread only: never call from a worker.
+    is deferred (``draw_idle``) and rendered on the render thread; every change of the figure here first
+    waits for a render in flight (:meth:`settle`). Signals: none. GUI thread only: never call from a worker.
     """
 
     def __init__(self, parent: QWidget | None = None, *, min_size: QSize | None = None, delay_ms: int = 120) -> None:
@@ -35,7 +39,7 @@ class FigureHost(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._min_size = min_size or QSize(280, 200)
-        self._canvas = self._make_canvas(Figure(layout="constrained"))
+        self._canvas_: BackgroundCanvas | None = None  # made on first use: matplotlib loads then (cold start)
         self._pending: tuple[Callable[..., Figure], tuple[Any, ...], dict[str, Any]] | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -45,15 +49,28 @@ class FigureHost(QWidget):
 
     # ------------------------------------------------------------------ API
     @property
+    def _canvas(self) -> BackgroundCanvas:
+        if self._canvas_ is None:
+            from matplotlib.figure import Figure
+
+            self._canvas_ = self._make_canvas(Figure(layout="constrained"))
+        return self._canvas_
+
+    @property
     def figure(self) -> Figure:
         return self._canvas.figure
 
     @property
-    def canvas(self) -> FigureCanvasQTAgg:
+    def canvas(self) -> BackgroundCanvas:
         return self._canvas
+
+    def settle(self) -> None:
+        """Wait for a render of the figure in flight (before changing the figure outside :meth:`draw_with`)."""
+        self._canvas.settle()
 
     def draw_with(self, builder: Callable[..., Figure], *args: Any, **kwargs: Any) -> Figure:
         """Clear the figure and redraw it with ``builder``; returns the figure."""
+        self._canvas.settle()
         fig = builder(*args, fig=self._canvas.figure, **kwargs)
         self._finish()
         return fig
@@ -78,16 +95,18 @@ class FigureHost(QWidget):
 
     def set_figure(self, fig: Figure) -> None:
         """Show ``fig`` (built by a ``report.figures`` builder) in place of the current figure."""
-        old = self._canvas
-        self._canvas = self._make_canvas(fig)
-        self._layout.removeWidget(old)
-        old.hide()
-        old.deleteLater()
+        old, self._canvas_ = self._canvas_, self._make_canvas(fig)
+        if old is not None:
+            old.settle()
+            self._layout.removeWidget(old)
+            old.hide()
+            old.deleteLater()
         self._finish()
 
     def clear(self) -> None:
         """Show an empty figure (and drop a pending :meth:`draw_later`)."""
         self._pending = None
+        self._canvas.settle()
         self._canvas.figure.clear()
         self._finish()
 
@@ -98,8 +117,10 @@ class FigureHost(QWidget):
         return self._min_size
 
     # ------------------------------------------------------------------ internals
-    def _make_canvas(self, fig: Figure) -> FigureCanvasQTAgg:
-        canvas = FigureCanvasQTAgg(fig)
+    def _make_canvas(self, fig: Figure) -> BackgroundCanvas:
+        from hccreview.ui.background_canvas import BackgroundCanvas
+
+        canvas = BackgroundCanvas(fig)
         canvas.setParent(self)
         canvas.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         canvas.setMinimumSize(self._min_size)
@@ -112,12 +133,13 @@ class FigureHost(QWidget):
         self._canvas.draw_idle()
 
     def _theme(self) -> None:
+        self._canvas.settle()
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Window).name()
         foreground = palette.color(QPalette.ColorRole.WindowText).name()
         apply_theme(self._canvas.figure, background=background, foreground=foreground)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_canvas"):
+        if event.type() == QEvent.Type.PaletteChange and getattr(self, "_canvas_", None) is not None:
             self._finish()
         super().changeEvent(event)

@@ -13,6 +13,7 @@ import pytest
 
 from hccreview.services.dashboard import DashboardData, complete_dashboard, compute_dashboard
 from hccreview.services.dashboard_process import (
+    CHILD_FLAG,
     CHUNK,
     DashboardProcess,
     DashboardProcessError,
@@ -135,3 +136,19 @@ def test_a_child_that_cannot_start_is_reported_as_such(demo: Path, monkeypatch) 
     with pytest.raises(DashboardProcessError, match="could not be started") as caught:
         ProcessDashboard(demo, DashboardProcess()).compute(None)
     assert caught.value.not_started
+
+
+def test_the_program_started_with_the_child_flag_is_the_statistics_process(demo: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """What the packaged application does (it starts itself with ``CHILD_FLAG``), here through ``-m hccreview``."""
+    import sys
+
+    from hccreview.services import dashboard_process
+
+    monkeypatch.setattr(dashboard_process, "child_command", lambda: [sys.executable, "-m", "hccreview", CHILD_FLAG])
+    proc = DashboardProcess()
+    try:
+        with open_study(demo) as session:
+            expected = LocalDashboard(session).compute(None)
+        _same(ProcessDashboard(demo, proc).compute(None), expected)
+    finally:
+        proc.close()

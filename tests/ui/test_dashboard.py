@@ -122,9 +122,9 @@ def test_previous_figures_stay_visible_and_greyed_while_recomputing(qtbot, env: 
     axes_before = list(panel.plots["pfs"].figure.axes)
     with qtbot.waitSignal(panel.updated, timeout=10000):
         bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={"reads"}))
-        assert panel.busy and panel._grey.isEnabled() and panel.updating_label.isVisibleTo(panel)
+        assert panel.busy and panel.veil.isVisibleTo(panel) and panel.updating_label.isVisibleTo(panel)
         assert panel.plots["pfs"].figure.axes == axes_before
-    assert not panel._grey.isEnabled() and not panel.updating_label.isVisibleTo(panel)
+    assert not panel.veil.isVisibleTo(panel) and not panel.updating_label.isVisibleTo(panel)
 
 
 def test_a_review_state_change_does_not_recompute(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]

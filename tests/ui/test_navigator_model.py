@@ -190,6 +190,21 @@ def test_update_row_refreshes_one_row_and_refilters(models, qtbot) -> None:  # t
     assert model.rowCount() == 6 and "P99" in ids(proxy)
 
 
+def test_update_rows_reorders_only_when_a_row_moves(models, qtbot) -> None:  # type: ignore[no-untyped-def]
+    model, proxy = models
+    proxy.sort(Column.PFS, Qt.SortOrder.AscendingOrder)
+    assert ids(proxy) == ["P4", "P2", "P3", "P10", "P1"]
+    with qtbot.assertNotEmitted(model.layoutChanged):  # the sort key (PFS) is unchanged: no re-order
+        model.update_rows([dataclasses.replace(ROWS[3], review_state="reviewed")])
+    assert ids(proxy) == ["P4", "P2", "P3", "P10", "P1"]
+    with qtbot.waitSignal(model.layoutChanged):  # P3's PFS is now the longest: it moves to the end
+        model.update_rows([dataclasses.replace(ROWS[3], pfs_months=40.0)])
+    assert ids(proxy) == ["P4", "P2", "P10", "P1", "P3"]
+    with qtbot.waitSignal(model.layoutChanged):  # a new patient is placed by the order
+        model.update_rows([row("P0", "A", "SD", 0.5)])
+    assert ids(proxy) == ["P0", "P4", "P2", "P10", "P1", "P3"]
+
+
 # --------------------------------------------------------------------------- DataFrameModel
 
 

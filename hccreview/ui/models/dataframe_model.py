@@ -83,7 +83,11 @@ class DataFrameModel(QAbstractTableModel):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
-        self._frame = frame if frame is not None else pd.DataFrame()
+        self._frame = pd.DataFrame()
+        self._cells: list[list[Any]] = []
+        self._names: list[str] = []
+        self._numeric: list[bool] = []
+        self._take(frame if frame is not None else pd.DataFrame())
         self._decimals = dict(decimals or {})
         self._formatters = dict(formatters or {})
         self._tooltips = dict(tooltips or {})
@@ -97,15 +101,23 @@ class DataFrameModel(QAbstractTableModel):
     def set_frame(self, frame: pd.DataFrame) -> None:
         """Show ``frame`` instead (a model reset; views keep their header state)."""
         self.beginResetModel()
-        self._frame = frame
+        self._take(frame)
         self.endResetModel()
+
+    def _take(self, frame: pd.DataFrame) -> None:
+        """Keep the frame and its cells as plain Python values: ``data()`` runs for every visible cell and
+        role on each repaint, where pandas' per-cell access would cost tens of microseconds a call."""
+        self._frame = frame
+        self._cells = [[python_value(v) for v in row] for row in frame.to_numpy(dtype=object)]
+        self._names = [str(c) for c in frame.columns]
+        self._numeric = [bool(pd.api.types.is_numeric_dtype(t)) for t in frame.dtypes]
 
     # ------------------------------------------------------------------ Qt interface
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._frame.index)
+        return 0 if parent.isValid() else len(self._cells)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._frame.columns)
+        return 0 if parent.isValid() else len(self._names)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -114,13 +126,13 @@ class DataFrameModel(QAbstractTableModel):
 
     def raw(self, row: int, column: int) -> Any:
         """The cell's value as a plain Python value (None when missing)."""
-        return python_value(self._frame.iat[row, column])
+        return self._cells[row][column]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < self.rowCount() and 0 <= index.column() < self.columnCount()):
             return None
-        name = str(self._frame.columns[index.column()])
-        value = self.raw(index.row(), index.column())
+        name = self._names[index.column()]
+        value = self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             if name in self._formatters:
                 return self._formatters[name](value)
@@ -136,8 +148,7 @@ class DataFrameModel(QAbstractTableModel):
             horizontal = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
             return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
         if role == SORT_ROLE:
-            numeric = pd.api.types.is_numeric_dtype(self._frame.dtypes.iloc[index.column()])
-            return _sort_value(value, numeric=numeric)
+            return _sort_value(value, numeric=self._numeric[index.column()])
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -147,15 +158,14 @@ class DataFrameModel(QAbstractTableModel):
             if role == Qt.ItemDataRole.DisplayRole:
                 return self._header_text(section)
             if role == Qt.ItemDataRole.ToolTipRole:
-                name = str(self._frame.columns[section])
-                return self._tooltips.get(name, self._header_text(section))
+                return self._tooltips.get(self._names[section], self._header_text(section))
             return None
         if role == Qt.ItemDataRole.DisplayRole and 0 <= section < self.rowCount():
             return str(self._frame.index[section])
         return None
 
     def _header_text(self, column: int) -> str:
-        name = str(self._frame.columns[column])
+        name = self._names[column]
         return self._headers.get(name, name)
 
 

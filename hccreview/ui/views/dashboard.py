@@ -23,7 +23,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QGraphicsOpacityEffect,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -45,6 +44,7 @@ from hccreview.services.dashboard_process import (
     ProcessDashboard,
 )
 from hccreview.services.session import StudySession
+from hccreview.ui import heap
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.models.dataframe_model import DataFrameModel
 from hccreview.ui.plots import FigureHost
@@ -52,6 +52,7 @@ from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.dashboard_canvas import DashboardCanvas
 from hccreview.ui.views.dashboard_reasons import DiscordanceReasons
 from hccreview.ui.views.dashboard_tables import ResponseTableModel, StatsTable
+from hccreview.ui.views.veil import Veil, veiled
 from hccreview.ui.workers import WRITE_PRIORITY, Debouncer, Runner
 
 PANEL = "dashboard"
@@ -191,10 +192,7 @@ class DashboardPanel(QWidget):
         self.body.setStretchFactor(0, 2)
         self.body.setStretchFactor(1, 3)
         self.body.setSizes([420, 640])
-        self._grey = QGraphicsOpacityEffect(self.body)
-        self._grey.setOpacity(0.45)
-        self._grey.setEnabled(False)
-        self.body.setGraphicsEffect(self._grey)
+        self.veil = Veil()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -202,7 +200,7 @@ class DashboardPanel(QWidget):
         layout.addWidget(self.summary_label)
         layout.addWidget(self.review_label)
         layout.addWidget(self.error_label)
-        layout.addWidget(self.body, 1)
+        layout.addWidget(veiled(self.body, self.veil), 1)
 
     def _export_button(self, current: Callable[[], QWidget]) -> QToolButton:
         button = QToolButton(text="Export", objectName="dashboard_export")
@@ -296,6 +294,7 @@ class DashboardPanel(QWidget):
 
     def _computed(self, dash: DashboardData, seq: int, job: int) -> None:
         started = time.perf_counter()
+        heap.settle()  # the new result (≈ 100,000 objects on a large study) stays out of the collector's walks
         self.last_timings = {"load": dash.load_ms, "compute": dash.compute_ms}
         if seq == self._seq:
             self._unsynced = Changes()
@@ -305,10 +304,14 @@ class DashboardPanel(QWidget):
         except Exception as exc:  # a display bug must not take the window down
             self._failed(exc)
             return
-        QTimer.singleShot(0, lambda: self._announce(dash, seq))
+        current = self.plot_tabs.currentWidget()
+        if isinstance(current, DashboardCanvas) and current.isVisible():
+            current.when_drawn(lambda: self._announce(dash, seq))  # the visible plot rendered (render thread)
+        else:
+            QTimer.singleShot(0, lambda: self._announce(dash, seq))
 
     def _announce(self, dash: DashboardData, seq: int) -> None:
-        """After the visible plots' queued draws: record the latency, emit ``updated`` and start the details."""
+        """After the visible plot has rendered: record the latency, emit ``updated`` and start the details."""
         if self._since is not None:
             self.last_recompute_ms = 1000.0 * (time.perf_counter() - self._since)
         if seq == self._seq:
@@ -354,7 +357,7 @@ class DashboardPanel(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.updating_label.setVisible(busy)
-        self._grey.setEnabled(busy and self.data is not None)
+        self.veil.setVisible(busy and self.data is not None)
 
     # ------------------------------------------------------------------ showing a result
     def _show(self, dash: DashboardData, *, still_busy: bool = False) -> None:

@@ -93,12 +93,17 @@ class DashboardCanvas(QWidget):
         return self._pending is not None
 
     def request(self, painter: Painter) -> bool:
-        """Paint now when on screen (returns True), else keep the newest request for :meth:`showEvent`."""
+        """Paint now when on screen (returns True; after the render in flight, if any), else keep the newest
+        request for :meth:`showEvent`."""
         self._pending = painter
         if self.isVisible():
-            self._paint()
+            self.host.canvas.after_render(self._paint)
             return True
         return False
+
+    def when_drawn(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once the figure's pending paint and render are done (at once when there are none)."""
+        self.host.canvas.when_idle(fn)
 
     def set_dense_order(self, subject_ids: Sequence[str]) -> None:
         """Patients of a dense waterfall's bars, left to right (a pick's ``ind`` indexes this list)."""
@@ -108,6 +113,7 @@ class DashboardCanvas(QWidget):
         painter, self._pending = self._pending, None
         if painter is None:
             return
+        self.host.settle()
         try:
             painter(self.host)
         except Exception as exc:  # a figure must never take the window down
@@ -131,7 +137,7 @@ class DashboardCanvas(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._pending is not None:
-            self._paint()
+            self.host.canvas.after_render(self._paint)
 
     # ------------------------------------------------------------------ picking
     def _picked(self, event: PickEvent) -> None:
@@ -150,6 +156,7 @@ class DashboardCanvas(QWidget):
     def export(self, path: Path) -> Path:
         """Write the figure as shown to ``path`` (PNG at 150 dpi, or SVG by the suffix)."""
         kind = path.suffix.lower().lstrip(".")
+        self.host.settle()
         self.figure.savefig(path, format=kind, dpi=150 if kind == "png" else "figure",
                             facecolor=self.figure.get_facecolor())  # fmt: skip
         self.exported.emit(str(path))

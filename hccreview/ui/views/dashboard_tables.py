@@ -34,14 +34,14 @@ class ResponseTableModel(DataFrameModel):
                 Qt.ItemDataRole.ToolTipRole,
             )
         ):
-            frame = self.frame
-            row = index.row()
-            if row < len(frame) - 1 and frame.iat[row, index.column()] != frame.iat[row, 1]:
+            row, column = index.row(), index.column()
+            mine, chosen = self.raw(row, column), self.raw(row, 1)
+            if row < self.rowCount() - 1 and mine != chosen:
                 if role == Qt.ItemDataRole.BackgroundRole:
                     return DIFFERS_BRUSH
                 if role == Qt.ItemDataRole.ForegroundRole:
                     return DIFFERS_TEXT
-                return f"{frame.iat[row, index.column()]} — differs from {frame.columns[1]} ({frame.iat[row, 1]})"
+                return f"{mine} — differs from {self.frame.columns[1]} ({chosen})"
         return super().data(index, role)
 
 
