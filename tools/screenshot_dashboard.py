@@ -55,6 +55,15 @@ def _wait(app: object, condition: object, timeout_s: float = 60.0) -> None:
         raise SystemExit("the dashboard did not finish drawing in time")
 
 
+def _drawn(app: object, canvas: object) -> None:
+    """Wait until the plot's queued paint and its render (on the render thread) are done."""
+    done: list[bool] = []
+    for _ in range(3):
+        app.processEvents()  # type: ignore[attr-defined]
+    canvas.when_drawn(lambda: done.append(True))  # type: ignore[attr-defined]
+    _wait(app, lambda: bool(done))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path)
@@ -92,8 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             panel.body.setSizes([int(width * 0.4), int(width * 0.6)])
             app.processEvents()
             _wait(app, lambda: not panel.plots[args.plot].pending)
-            for _ in range(5):
-                app.processEvents()
+            _drawn(app, panel.plots[args.plot])
             out = args.out if i == 0 else args.out.with_name(f"{args.out.stem}-{width}{args.out.suffix}")
             out.parent.mkdir(parents=True, exist_ok=True)
             panel.grab().save(str(out))
@@ -103,8 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             panel.resize(*sizes[0])
             for name, canvas in panel.plots.items():
                 panel.plot_tabs.setCurrentWidget(canvas)
-                for _ in range(5):
-                    app.processEvents()
+                _drawn(app, canvas)
                 path = args.every_plot / f"dashboard-{name}.png"
                 panel.grab().save(str(path))
                 print(f"wrote {path}")
