@@ -76,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     while time.monotonic() < settle:  # deferred layouts and draw_idle
         app.processEvents()
         time.sleep(0.01)
+    from hccreview.ui.background_canvas import figures_settled
+
+    wait_until(app, lambda: figures_settled(window))  # the figures render on the render thread
     args.out.parent.mkdir(parents=True, exist_ok=True)
     image = window.grab()
     if not image.save(str(args.out)):

@@ -47,12 +47,22 @@ def _prepare(study: Path) -> None:
             return
         first, second = queue[1], queue[2]
         reason = "Read 1's target sum rise of more than 20% at the first scan is confirmed on review."
-        adjudication.adjudicate(session, subject_id=first.subject_id, chosen_reader=first.readers[0], reason=reason,
-                                reason_code="measurement")
+        adjudication.adjudicate(
+            session,
+            subject_id=first.subject_id,
+            chosen_reader=first.readers[0],
+            reason=reason,
+            reason_code="measurement",
+        )
         adjudication.sign_adjudication(session, subject_id=first.subject_id, password=ADJUDICATOR[1])
         reason = "Read 2's progression is supported by the lesion measurements; read 1 under-measured T01."
-        adjudication.adjudicate(session, subject_id=second.subject_id, chosen_reader=second.readers[1], reason=reason,
-                                reason_code="measurement")
+        adjudication.adjudicate(
+            session,
+            subject_id=second.subject_id,
+            chosen_reader=second.readers[1],
+            reason=reason,
+            reason_code="measurement",
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     from hccreview.services import auth
     from hccreview.services.demo_study import build_demo_study
     from hccreview.services.session import open_study
+    from hccreview.ui.background_canvas import figures_settled
     from hccreview.ui.bus import ChangeBus
     from hccreview.ui.views.adjudication import AdjudicationPanel
     from hccreview.ui.views.meeting_mode import MeetingModeWindow
@@ -98,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         _wait(app, lambda: panel.comparison is not None and panel.comparison.subject_id == args.subject, "the case")
         _wait(app, lambda: not runner.busy, "the panel's jobs")
         app.processEvents()
+        _wait(app, lambda: figures_settled(panel), "the figures")
         args.out_panel.parent.mkdir(parents=True, exist_ok=True)
         panel.grab().save(str(args.out_panel))
         print(f"wrote {args.out_panel}")
@@ -107,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         meeting.start(full_screen=False)
         _wait(app, lambda: meeting.loaded and meeting.case is not None, "meeting mode")
         app.processEvents()
+        _wait(app, lambda: figures_settled(meeting), "the figures")
         meeting.grab().save(str(args.out_meeting))
         print(f"wrote {args.out_meeting}")
         meeting.close()

@@ -111,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         if view.tumour.grid.model().rowCount():
             view.tumour.grid.setCurrentIndex(view.tumour.grid.model().index(1, 1))
         app.processEvents()
+        from hccreview.ui.background_canvas import figures_settled
+
+        while not figures_settled(view) and time.monotonic() < deadline:  # rendered on the render thread
+            app.processEvents()
+            time.sleep(0.02)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         ok = view.grab().save(str(args.out))
         runner.wait()

@@ -225,3 +225,11 @@ class BackgroundCanvas(FigureCanvasQTAgg):
     def mouseReleaseEvent(self, event: Any) -> None:
         self.settle()
         super().mouseReleaseEvent(event)
+
+
+def figures_settled(root: QWidget) -> bool:
+    """No background canvas under ``root`` has a draw queued or a render in flight (screenshots wait for
+    this before grabbing, since a grab shows the last finished image)."""
+    return not any(
+        canvas.rendering or getattr(canvas, "_draw_pending", False) for canvas in root.findChildren(BackgroundCanvas)
+    )
