@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 from hccreview.domain import child_pugh as child_pugh_rules
 from hccreview.domain import cohort_memo as memo
-from hccreview.domain import ctcae
+from hccreview.domain import contact, ctcae
 from hccreview.domain.discordance import DiscordanceResult, compare_reads, summarise
 from hccreview.domain.endpoints import (
     EndpointResult,
@@ -318,30 +318,12 @@ def _child_pugh_fresh(data: StudyData) -> tuple[dict[str, str | None], dict[str,
 
 
 def _last_contact(data: StudyData) -> dict[str, dt.date]:
-    """Latest contact date per subject over reads, measurements, AEs, cycles and labs (for OS censoring)."""
-    tables = (data.reads, data.measurements, data.adverse_events, data.cycles, data.labs)
-    return memo.STUDY.get("last_contact", tables, lambda: _last_contact_fresh(data))
-
-
-def _last_contact_fresh(data: StudyData) -> dict[str, dt.date]:
-    latest: dict[str, dt.date] = {}
-
-    def see(sid: str, day: dt.date | None) -> None:
-        if day is not None and (sid not in latest or day > latest[sid]):
-            latest[sid] = day
-
-    for r in data.reads:
-        see(r.subject_id, r.date)
-    for m in data.measurements:
-        see(m.subject_id, m.date)
-    for ae in data.adverse_events:
-        see(ae.subject_id, ae.onset)
-        see(ae.subject_id, ae.resolution)
-    for c in data.cycles:
-        see(c.subject_id, c.start_date)
-    for lab in data.labs:
-        see(lab.subject_id, lab.date)
-    return latest
+    """Latest contact date per subject (:mod:`~hccreview.domain.contact`, for OS censoring): as the store computed
+    it for a partial load, else over reads, measurements, AEs, cycles and labs (memoised on those tuples)."""
+    if data.last_contact is not None:
+        return data.last_contact
+    tables = tuple(getattr(data, t) for t in contact.CONTACT_FIELDS)
+    return memo.STUDY.get("last_contact", tables, lambda: contact.last_contact(data))
 
 
 def _counts(codes: Iterable[str], with_pending: bool) -> dict[str, int]:

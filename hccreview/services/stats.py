@@ -6,7 +6,9 @@ from dataclasses import replace
 
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.records import StudyData
+from hccreview.domain.sources import COMPUTED, parse_source
 from hccreview.services.session import StudySession
+from hccreview.store.study_data import gc_paused
 
 __all__ = ["CohortStats", "cohort_stats", "cohort_stats_from_data", "format_summary"]
 
@@ -14,10 +16,16 @@ __all__ = ["CohortStats", "cohort_stats", "cohort_stats_from_data", "format_summ
 def cohort_stats(session: StudySession, *, source: str | None = None) -> CohortStats:
     """Compute the cohort statistics of the open study from its records (``source`` as in DESIGN §7), with the
     decisions' discordance reason codes (``adjudication.reason_codes``) when the study has decisions and the
-    user may see adjudications (the block is absent otherwise, so a study without decisions prints as before)."""
+    user may see adjudications (the block is absent otherwise, so a study without decisions prints as before).
+
+    Reads only what the statistics use (``StudyCache.stats_data``: labs, cycles and — but for the ``computed``
+    source — lesions and measurements enter through each patient's last contact date, computed in SQL) unless the
+    session has the whole study loaded already; the figures are the same either way (tested)."""
     from hccreview.services.adjudication import BlindingError, reason_code_counts
 
-    stats = cohort_stats_from_data(session.data(), source=source)
+    computed = source is not None and parse_source(source)[0] == COMPUTED  # raises ValueError for a bad source
+    with gc_paused():  # the derivation makes ~10⁵ lasting objects and no cycles: collector passes cost ~25%
+        stats = cohort_stats_from_data(session.cache.stats_data(computed=computed), source=source)
     try:
         codes = reason_code_counts(session)
     except BlindingError:

@@ -10,6 +10,7 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -75,6 +76,12 @@ def _converters(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple((name, _converter(_base_type(hint))) for name, hint in _field_types(cls).items())
 
 
+def stored_value(cls: type, name: str, value: Any) -> Any:
+    """A stored value of field ``name`` of ``cls`` converted as a load converts it (e.g. ISO text → ``date``)."""
+    convert = dict(_converters(cls))[name]
+    return convert(value) if value is not None and convert is not None else value
+
+
 def from_row(cls: type[T], row: dict[str, Any]) -> T:
     """Build a record of type ``cls`` from a row; columns the record does not know are ignored."""
     kwargs: dict[str, Any] = {}
@@ -99,21 +106,46 @@ def _fast_converter(convert: Any) -> Any:
     return convert
 
 
-def records_from_rows(cls: type[T], names: list[str], rows: Any) -> list[T]:
+def records_from_rows(cls: type[T], names: list[str], rows: Iterable[Sequence[Any]]) -> list[T]:
     """Records of type ``cls`` from value tuples whose columns are ``names`` (the fast path of a study load).
 
-    Equal to ``from_row`` per row. Built through the dataclass ``__init__``: it stores the fields in the
-    instance's compact inline values (setting a ``__dict__`` directly was ~20% faster but took ~35% more memory
-    for the same records). Enum columns convert by dictionary lookup.
+    Equal to ``from_row`` per row. Built through the dataclass ``__init__`` (setting a ``__dict__`` directly was
+    faster but took ~35% more memory for the same records), by a builder made once per (class, columns); equal
+    text values share one string object.
     """
+    return _builder(cls, tuple(names))(rows)  # type: ignore[no-any-return]
+
+
+@cache
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[[Iterable[Sequence[Any]]], list[Any]]:
+    """A function turning value tuples (columns ``names``) into ``cls`` records: one list comprehension with each
+    column's conversion spelled out, as ``dataclasses`` and ``collections.namedtuple`` generate their methods —
+    a per-field loop with a keyword dict per row took ~40% longer. Only field names (identifiers, checked) and
+    column numbers enter the generated source; columns the record does not know are ignored.
+
+    Text fields are shared within one call: SQLite hands out a new string per row, and a study repeats the same
+    few (subject ids, readers, test codes, units, visits) hundreds of thousands of times — one object per distinct
+    value cut a 5,000-patient load from ~370 to ~170 MB at no cost in time. (Text columns have TEXT affinity, so
+    a stored number comes back as text and no ``1 == 1.0`` merge can change a value's type; tested.)"""
     converters = dict(_converters(cls))
-    plan = [(i, name, _fast_converter(converters[name])) for i, name in enumerate(names) if name in converters]
-    out: list[T] = []
-    append = out.append
-    for values in rows:
-        kwargs = {}
-        for i, name, convert in plan:
-            value = values[i]
-            kwargs[name] = convert(value) if value is not None and convert is not None else value
-        append(cls(**kwargs))
-    return out
+    texts = {name for name, hint in _field_types(cls).items() if _base_type(hint) is str}
+    namespace: dict[str, Any] = {"cls": cls}
+    args, shared = [], []
+    for i, name in enumerate(names):
+        if name not in converters:
+            continue
+        if not name.isidentifier():  # pragma: no cover - dataclass field names always are
+            raise ValueError(f"{cls.__name__}: field name {name!r} is not an identifier")
+        convert = _fast_converter(converters[name])
+        if name in texts:
+            shared.append(f"s{i} = {{}}.setdefault")
+            args.append(f"{name}=s{i}(v[{i}], v[{i}])")
+        elif convert is None:
+            args.append(f"{name}=v[{i}]")
+        else:
+            namespace[f"c{i}"] = convert
+            args.append(f"{name}=None if v[{i}] is None else c{i}(v[{i}])")
+    body = "".join(f"    {line}\n" for line in shared)
+    source = f"def build(rows):\n{body}    return [cls({', '.join(args)}) for v in rows]\n"
+    exec(compile(source, f"<records_from_rows {cls.__name__}>", "exec"), namespace)
+    return namespace["build"]  # type: ignore[no-any-return]

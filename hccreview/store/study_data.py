@@ -57,9 +57,10 @@ _ORDER = {
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hundreds of thousands of records are built: they hold no
-    cycles, and each generation-2 pass would walk every record built so far (a large load took ~2× longer)."""
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while hundreds of thousands of records are built (or derived from):
+    they hold no cycles, and each generation-2 pass would walk every record built so far (a large load took ~2×
+    longer). Cycles made meanwhile are collected once it runs again."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -80,7 +81,7 @@ def load_study(store: Store, tables: Iterable[str] | None = None, *, subject_id:
     wanted = set(tables) if tables is not None else set(TABLE_RECORDS)
     kwargs: dict[str, Any] = {"settings": store.settings()}
     where, params = ("WHERE subject_id = ?", [subject_id]) if subject_id is not None else ("", [])
-    with _gc_paused():
+    with gc_paused():
         for table in TABLE_RECORDS:
             if table in wanted:
                 kwargs[TABLE_ATTRS[table]] = tuple(_table_records(store, table, where, params))
@@ -151,13 +152,14 @@ class StudyCache:
         self._marker: tuple[int, int] | None = None
         self._seq = 0
         self._hash: str | None = None
+        self._partial: tuple[tuple[int, int], bool, r.StudyData] | None = None  # (marker, computed, data)
         self.loads = 0  # full loads (for tests and the benchmark)
         self.patches = 0  # incremental updates
 
     def clear(self) -> None:
         """Forget the cached records (the next :meth:`data` reads everything)."""
         with self._lock:
-            self._data, self._marker = None, None
+            self._data, self._marker, self._partial = None, None, None
 
     def _current_marker(self) -> tuple[int, int]:
         version = int(self.store.conn.execute("PRAGMA data_version").fetchone()[0])
@@ -184,8 +186,29 @@ class StudyCache:
             self._data, self._marker = data, marker  # taken before the snapshot: a later commit is seen next time
             return data
 
+    def stats_data(self, *, computed: bool = False) -> r.StudyData:
+        """What the cohort statistics read: the whole cached study when it is loaded (the GUI's), else the partial
+        load of ``store.stats_data.load_stats_data`` (with lesions and measurements when ``computed``), kept
+        until the next commit. Much lighter than :meth:`data` for ``hccreview stats`` in a new process."""
+        from hccreview.store.stats_data import load_stats_data
+
+        if self._data is not None:
+            return self.data()
+        if self.store.conn.in_transaction:  # uncommitted writes may be rolled back: never cache them
+            return load_stats_data(self.store, computed=computed)
+        with self._lock:
+            marker = self._current_marker()
+            kept = self._partial
+            if kept is not None and kept[0] == marker and (kept[1] or not computed):
+                return kept[2]
+            data = load_stats_data(self.store, computed=computed)
+            gc.freeze()  # as after a full load (see _full)
+            self._partial = (marker, computed, data)  # taken before the snapshot: a later commit is seen next time
+            return data
+
     def _full(self) -> r.StudyData:
         self._seq, self._hash = self._audit_head()
+        self._partial = None  # the whole study serves the statistics from now on
         self.loads += 1
         data = load_study(self.store)
         # The records live as long as the session and hold no reference cycles: move them out of the cyclic
@@ -206,7 +229,7 @@ class StudyCache:
             return self._full()
         whole, subjects = touched
         replaced: dict[str, Any] = {}
-        with _gc_paused():
+        with gc_paused():
             for table in whole:
                 replaced[TABLE_ATTRS[table]] = tuple(_table_records(self.store, table))
             for table, ids in subjects.items():
