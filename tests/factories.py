@@ -43,10 +43,28 @@ def small_study(path: Path, *, user: str = "tester") -> Store:
     """Two patients: P01 a confirmed partial response (investigator), P02 progression at week 16."""
     store = Store.create(path, StudySettings(title="Small study"), user=user)
     subjects = [
-        Subject("P01", site="01", sex="M", age=64, etiology="HBV", bclc_stage="C", ecog=1, extrahepatic=True,
-                first_dose_date=START),
-        Subject("P02", site="01", sex="F", age=58, etiology="HCV", bclc_stage="B", ecog=0, extrahepatic=False,
-                first_dose_date=START),
+        Subject(
+            "P01",
+            site="01",
+            sex="M",
+            age=64,
+            etiology="HBV",
+            bclc_stage="C",
+            ecog=1,
+            extrahepatic=True,
+            first_dose_date=START,
+        ),
+        Subject(
+            "P02",
+            site="01",
+            sex="F",
+            age=58,
+            etiology="HCV",
+            bclc_stage="B",
+            ecog=0,
+            extrahepatic=False,
+            first_dose_date=START,
+        ),
     ]
     l1, m1 = _tumour("P01", "investigator", [(40, 30), (30, 18), (25, 15), (24, 14)])
     l2, m2 = _tumour("P02", "investigator", [(30, 20), (31, 20), (42, 22)])
@@ -64,13 +82,29 @@ def small_study(path: Path, *, user: str = "tester") -> Store:
             ChildPughComponents("P02", 2.4, 3.1, 1.5, "mild", "none"),
         ],
         "cycles": [Cycle("P01", n, START + timedelta(days=28 * (n - 1)), 25.0, 21) for n in range(1, 7)]
-        + [Cycle("P02", n, START + timedelta(days=28 * (n - 1)), 25.0 if n < 3 else 20.0, 21, reduced=n == 3)
-           for n in range(1, 5)],
+        + [
+            Cycle("P02", n, START + timedelta(days=28 * (n - 1)), 25.0 if n < 3 else 20.0, 21, reduced=n == 3)
+            for n in range(1, 5)
+        ],
         "adverse_events": [
-            AdverseEvent("P01", 1, "Fatigue", "General disorders and administration site conditions", 3,
-                         onset=START + timedelta(days=20), attribution="possible"),
-            AdverseEvent("P02", 1, "Rash maculo-papular", "Skin and subcutaneous tissue disorders", 2,
-                         onset=START + timedelta(days=30), attribution="probable"),
+            AdverseEvent(
+                "P01",
+                1,
+                "Fatigue",
+                "General disorders and administration site conditions",
+                3,
+                onset=START + timedelta(days=20),
+                attribution="possible",
+            ),
+            AdverseEvent(
+                "P02",
+                1,
+                "Rash maculo-papular",
+                "Skin and subcutaneous tissue disorders",
+                2,
+                onset=START + timedelta(days=30),
+                attribution="probable",
+            ),
         ],
         "lesions": l1 + l2,
         "measurements": m1 + m2,

@@ -137,7 +137,5 @@ def verify_chain(conn: sqlite3.Connection) -> ChainCheck:
     # AUTOINCREMENT remembers the highest sequence ever issued: a removed tail shows up here.
     row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
     if row and row[0] >= expected_seq:
-        return ChainCheck(
-            n, expected_seq, f"audit entries {expected_seq}..{row[0]} are missing (tail removed)"
-        )
+        return ChainCheck(n, expected_seq, f"audit entries {expected_seq}..{row[0]} are missing (tail removed)")
     return ChainCheck(n, None, "intact")

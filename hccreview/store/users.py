@@ -80,6 +80,4 @@ def authenticate(store: Store, username: str, password: str) -> User:
 
 def list_users(store: Store) -> list[User]:
     """All users, without secrets."""
-    return [
-        User(r["username"], r["full_name"], Role(r["role"])) for r in store.rows("users", order_by="username")
-    ]
+    return [User(r["username"], r["full_name"], Role(r["role"])) for r in store.rows("users", order_by="username")]

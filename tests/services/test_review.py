@@ -59,9 +59,7 @@ def test_measurement_edit_is_audited_and_reverted(session: StudySession) -> None
         ({"date": "2024-01-01"}, "date"),
     ],
 )
-def test_bad_measurement_input_is_refused_and_nothing_saved(
-    session: StudySession, values: dict, field: str
-) -> None:
+def test_bad_measurement_input_is_refused_and_nothing_saved(session: StudySession, values: dict, field: str) -> None:
     mid = _measurement_id(session, "P01", "T01", "WEEK 8")
     before = session.store.count("audit_log")
     with pytest.raises(ValidationError) as info:

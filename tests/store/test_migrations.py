@@ -13,9 +13,7 @@ from hccreview.store.database import _connect
 def test_new_file_reaches_the_current_version(study_path: Path) -> None:
     with Store.create(study_path, StudySettings(title="T")) as s:
         assert s.schema_version == schema.SCHEMA_VERSION
-        assert {"subjects", "audit_log", "findings", "review_status", "users", "signatures"} <= set(
-            s.db.table_names()
-        )
+        assert {"subjects", "audit_log", "findings", "review_status", "users", "signatures"} <= set(s.db.table_names())
 
 
 def test_empty_sqlite_file_migrates_from_version_zero(tmp_path: Path) -> None:
@@ -56,9 +54,7 @@ def test_previous_version_migrates_keeping_every_row_after_a_backup(tmp_path: Pa
     _make_v1_file(path)
     with Store.open(path, user="admin") as s:
         assert s.schema_version == schema.SCHEMA_VERSION
-        assert [r["subject_id"] for r in s.rows("subjects", order_by="subject_id")] == [
-            f"S{i:02d}" for i in range(25)
-        ]
+        assert [r["subject_id"] for r in s.rows("subjects", order_by="subject_id")] == [f"S{i:02d}" for i in range(25)]
         assert s.rows("subjects", "subject_id = 'S07'")[0]["age"] == 47
         assert s.count("findings") == 0  # the new tables exist
         entries = s.rows("audit_log", order_by="seq")

@@ -76,9 +76,7 @@ def test_chain_detects_a_removed_tail(store: Store) -> None:
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sqlite3.IntegrityError):
-        store.insert(
-            "cycles", {"subject_id": "nobody", "number": 1, "start_date": "2020-01-01", "dose_mg": 25}
-        )
+        store.insert("cycles", {"subject_id": "nobody", "number": 1, "start_date": "2020-01-01", "dose_mg": 25})
 
 
 def test_wal_and_foreign_keys_on(store: Store) -> None:
@@ -126,7 +124,5 @@ def _sqlite3_cli(path: Path, script: str) -> None:
     if exe:
         subprocess.run([exe, str(path), script], check=True, capture_output=True)
     else:  # any SQLite client will do for an attacker; Python 3.11 has no sqlite3 shell module
-        code = (
-            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()"
-        )
+        code = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()"
         subprocess.run([sys.executable, "-c", code, str(path), script], check=True, capture_output=True)
