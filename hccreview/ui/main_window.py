@@ -7,23 +7,23 @@ the navigator's derived columns → the other panels (``ReviewTabs.build_panels_
 patient list on. Dialogs are imported when opened. Writes are undoable commands on the window's
 QUndoStack; their :class:`Changes` come back on the :class:`ChangeBus`, and the window refreshes only the
 navigator rows they touch. The window owns its :class:`StudySession` and closes it when it closes.
+
+The slots behind the actions live in two mixins: the dialogs the window opens
+(:mod:`~hccreview.ui.main_window_dialogs`) and stepping, filters, layout and the central tabs
+(:mod:`~hccreview.ui.main_window_navigation`).
 """
 
 from __future__ import annotations
 
-import sys
 import time
-import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, Signal
 from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QToolBar,
 )
@@ -41,14 +41,15 @@ from hccreview.ui.actions import (
     make_source_actions,
 )
 from hccreview.ui.bus import ChangeBus
-from hccreview.ui.record_review_commands import MarkReviewedCommand
+from hccreview.ui.main_window_dialogs import DialogActions
+from hccreview.ui.main_window_navigation import NavigationActions
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.navigator import NavigatorPanel
 from hccreview.ui.workers import Runner
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, DialogActions, NavigationActions):
     """The reviewer's workstation window on one open study.
 
     Signals:
@@ -320,151 +321,6 @@ class MainWindow(QMainWindow):
         self.settings.set_source(self.session.path, source)
         for action in self.source_group.actions():
             action.setChecked(action.data() == source)
-
-    def next_patient(self) -> None:
-        if self.navigator.step(+1) is None:
-            self.statusBar().showMessage("Last patient in this view", 3000)
-
-    def previous_patient(self) -> None:
-        if self.navigator.step(-1) is None:
-            self.statusBar().showMessage("First patient in this view", 3000)
-
-    def next_unreviewed(self) -> None:
-        if self.navigator.next_unreviewed() is None:
-            self.statusBar().showMessage("No other unreviewed patient in this view", 3000)
-
-    def next_changed(self) -> None:
-        if self.navigator.next_changed() is None:
-            self.statusBar().showMessage("No other patient changed since review in this view", 3000)
-
-    def next_discordant(self) -> None:
-        if self.navigator.next_matching(lambda row: row.discordant) is None:
-            self.statusBar().showMessage("No other discordant patient in this view", 3000)
-
-    def mark_reviewed(self) -> None:
-        row = self.navigator.current_row()
-        if row is None:
-            return
-        if row.review_state == "reviewed":
-            self.statusBar().showMessage(f"{row.subject_id} is already reviewed", 3000)
-            return
-        command = MarkReviewedCommand(self.session, self.runner, self.bus, subject_id=row.subject_id,
-                                      on_error=self.show_error)  # fmt: skip
-        self.undo_stack.push(command)  # every record kind reviewed; undo restores the marks as they were (issue 12)
-
-    def focus_filter(self) -> None:
-        self.navigator_dock.show()
-        self.navigator.focus_filter()
-
-    def clear_filters(self) -> None:
-        self.navigator.clear_filters()
-
-    def reset_layout(self) -> None:
-        self.restoreState(self._default_state)
-        self.navigator_dock.show()
-        self.toolbar.show()
-
-    def open_study_dialog(self) -> None:
-        start = str(self.session.path.parent)
-        path, _ = QFileDialog.getOpenFileName(self, "Open study", start, "hccreview studies (*.db);;All files (*)")
-        if path:
-            self.open_requested.emit(path)
-
-    def import_data(self) -> None:
-        from hccreview.ui.dialogs.import_dialog import ImportDialog
-
-        result = ImportDialog.ask(self, self.session, self.runner, self.bus)
-        if result is not None and getattr(result, "created", False):  # imported into a new study file: open it
-            self.open_requested.emit(str(result.study))
-
-    def export_report(self) -> None:
-        """File ▸ Export report: the cohort summary or a case packet as PDF, rendered off the GUI thread."""
-        from hccreview.ui.dialogs.export_dialog import ExportDialog
-
-        def done(r: object) -> None:
-            self.statusBar().showMessage(f"Wrote {r.path} ({r.pages} pages, {r.seconds:.1f} s)", 10000)  # type: ignore[attr-defined]
-
-        ExportDialog.ask(self, self.session, self.runner, on_done=done, on_error=self.show_error)
-
-    def export_data(self) -> None:
-        """File ▸ Export data: SDTM domains or the CSV bundle into a folder, written off the GUI thread."""
-        from hccreview.ui.dialogs.export_dialog import ExportDataDialog, describe_export
-
-        ExportDataDialog.ask(self, self.session, self.runner, on_error=self.show_error,
-                             on_done=lambda r: self.statusBar().showMessage(describe_export(r), 10000))  # fmt: skip
-
-    # the offline reader exchange (issue 11)
-    def import_reads(self) -> None:
-        """File ▸ Import reads: check, preview and merge a reader package."""
-        from hccreview.ui.dialogs.import_reads import ImportReadsDialog
-
-        ImportReadsDialog.ask(self, self.session, self.runner, self.bus)
-
-    def export_snapshot(self) -> None:
-        """File ▸ Export snapshot for a reader."""
-        from hccreview.ui.dialogs.exchange_files import export_snapshot_interactive
-
-        export_snapshot_interactive(self, self.session, self.runner, done=self._status, error=self.show_error)
-
-    def export_reads(self) -> None:
-        """File ▸ Export my reads (on a reader snapshot)."""
-        from hccreview.ui.dialogs.exchange_files import export_reads_interactive
-
-        export_reads_interactive(self, self.session, self.runner, done=self._status, error=self.show_error)
-
-    def _status(self, text: str) -> None:
-        self.statusBar().showMessage(text, 10000)
-
-    # the central tabs' actions (review_tabs.py)
-    def show_case(self) -> None:
-        self.tabs.show_case()
-
-    def show_adjudication(self) -> None:
-        self.tabs.show_adjudication()
-
-    def show_dashboard(self) -> None:
-        self.tabs.show_dashboard()
-
-    def next_open_case(self) -> None:
-        self.tabs.next_open_case()
-
-    def sign_decision(self) -> None:
-        self.tabs.sign_decision()
-
-    def open_meeting(self) -> None:
-        self.tabs.open_meeting()
-
-    def sign_in(self) -> None:
-        """Sign in as another user; what the window shows follows that user's role (blinding)."""
-        from hccreview.ui.dialogs.sign_in import SignInDialog
-
-        user = SignInDialog.ask(self.session, self, runner=self.runner)
-        if user is not None:
-            self.user_label.setText(f"User: {user.username} ({user.role.value})")
-            self.tabs.signed_in()
-            self.reload()
-
-    def manage_users(self) -> None:
-        """File ▸ Users: add users, reset passwords, (de)activate accounts (admin only)."""
-        from hccreview.ui.dialogs.users import UsersDialog
-
-        UsersDialog.ask(self.session, self.runner, self)
-
-    def show_about(self) -> None:
-        from hccreview.ui.dialogs.about import AboutDialog
-
-        AboutDialog.ask(self, self.session.path, self.overview.title if self.overview else None)
-
-    def show_error(self, exc: BaseException) -> None:
-        """Tell the user a job failed (non-blocking box); the traceback goes to stderr."""
-        self.last_error = exc
-        detail = getattr(exc, "__hccreview_traceback__", "") or "".join(traceback.format_exception(exc))
-        print(detail, file=sys.stderr)
-        self.statusBar().showMessage(f"Error: {exc}", 8000)
-        box = QMessageBox(QMessageBox.Icon.Warning, "hccreview", str(exc), parent=self)
-        box.setDetailedText(detail)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
 
     # ------------------------------------------------------------------ lifetime
     def _subject_selected(self, subject_id: str) -> None:
