@@ -15,6 +15,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -24,6 +25,10 @@ from hccreview.report.cohort_figure_common import empty_figure, new_figure
 KM_COLOURS = ("#1f4e9c", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
 CHILD_PUGH_COLOURS = {"A": "#1b9e77", "B": "#d95f02", "C": "#7570b3"}
 MAX_RISK_COLUMNS = 13
+#: Stacking of the curves' artists: above every fixed part of the axes (grid 1.5, median line 2, spines 2.5),
+#: so that drawing the fixed parts first and the data over them (:func:`km_layers`) paints what one full
+#: draw paints.
+DATA_ZORDER = {"band": 2.6, "line": 2.7, "censor": 2.8}
 #: Title height in axes units, given explicitly (1.0, where matplotlib would place it here anyway): with it
 #: matplotlib skips measuring every tick label of the figure to place the titles on each draw.
 TITLE_Y = 1.0
@@ -145,12 +150,14 @@ def build_km(
     for i, (label, km) in enumerate(series):
         colour = (colours or {}).get(label, KM_COLOURS[i % len(KM_COLOURS)])
         t, s, lo, hi = _curve_arrays(km)
-        ax.step(t, s, where="post", color=colour, linewidth=1.8, label=_legend_label(label, km), gid=f"km:{label}")
+        ax.step(t, s, where="post", color=colour, linewidth=1.8, label=_legend_label(label, km), gid=f"km:{label}",
+                zorder=DATA_ZORDER["line"])  # fmt: skip
         if show_ci:
-            ax.fill_between(t, lo, hi, step="post", color=colour, alpha=0.15, linewidth=0, gid=f"km-ci:{label}")
+            ax.fill_between(t, lo, hi, step="post", color=colour, alpha=0.15, linewidth=0, gid=f"km-ci:{label}",
+                            zorder=DATA_ZORDER["band"])  # fmt: skip
         cx, cy = _censor_xy(km, (censor_times or {}).get(label))
         ax.plot(cx, cy, linestyle="none", marker="+", markersize=7, markeredgewidth=1.2, color=colour,
-                gid=f"km-censor:{label}")  # fmt: skip
+                gid=f"km-censor:{label}", zorder=DATA_ZORDER["censor"])  # fmt: skip
         for x in times:
             ax_risk.text(x, i, str(at_risk(km, x)), ha="center", va="center", fontsize=8, color=colour,
                          gid=f"risk:{label}")  # fmt: skip
@@ -185,6 +192,34 @@ def _style_risk_axes(ax: Axes, labels: list[str], colours: Mapping[str, str] | N
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title("Number at risk", loc="left", fontsize=8, pad=2, y=TITLE_Y)
+
+
+def km_layers(fig: Figure) -> tuple[list[Artist], tuple[object, ...]] | None:
+    """The parts of a :func:`build_km` figure that :func:`update_km` changes — curves, bands, censor marks,
+    the legend and the at-risk counts, in drawing order — and a key of everything else it can change (axes,
+    their positions and limits, titles, size, colours): a canvas may keep an image of the rest while the key
+    is the same and draw only these over it (``ui.background_canvas``). None for any other figure."""
+    axes = {ax.get_gid(): ax for ax in fig.axes}
+    ax, ax_risk = axes.get("km-plot"), axes.get("km-risk-table")
+    if ax is None or ax_risk is None or len(fig.axes) != 2:
+        return None
+    gids = ("km:", "km-ci:", "km-censor:")
+    data = [a for a in (*ax.lines, *ax.collections) if str(a.get_gid() or "").startswith(gids)]
+    data.sort(key=lambda a: a.get_zorder())  # stable: as one draw of the axes orders them
+    legend = ax.get_legend()
+    counts = sorted(ax_risk.texts, key=lambda a: a.get_zorder())
+    parts: list[Artist] = [*data, *([legend] if legend is not None else []), *counts]
+    key = (
+        fig.bbox.bounds,
+        fig.dpi,
+        tuple(fig.get_facecolor()),
+        tuple(
+            (id(a), a.get_position().bounds, a.get_xlim(), a.get_ylim(), a.get_title(), a.get_title("left"))
+            for a in (ax, ax_risk)
+        ),
+        tuple(id(a) for a in parts),
+    )
+    return parts, key
 
 
 def update_km(

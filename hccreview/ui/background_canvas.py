@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
+from matplotlib.artist import Artist
 from matplotlib.backend_bases import ResizeEvent
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
@@ -55,19 +56,59 @@ class _Done(QObject):
     finished = Signal(object)
 
 
+#: What a figure may offer for redrawing only its changing parts: ``layers(figure)`` → (the changing artists in
+#: drawing order, a key of everything else) or None (e.g. ``report.cohort_km.km_layers``).
+Layers = Callable[[Figure], "tuple[list[Artist], tuple[object, ...]] | None"]
+
+
+class _Backdrop:
+    """The last image of a figure's fixed parts and its key (used by the render thread only)."""
+
+    def __init__(self) -> None:
+        self.key: tuple[object, ...] | None = None
+        self.image: Any = None
+
+
 class _Render(QRunnable):
-    def __init__(self, figure: Figure, renderer: RendererAgg, done: _Done, finished: threading.Event) -> None:
+    def __init__(self, canvas: BackgroundCanvas, renderer: RendererAgg) -> None:
         super().__init__()
-        self.figure, self.renderer, self.done, self.finished_event = figure, renderer, done, finished
+        self.figure, self.renderer, self.done = canvas.figure, renderer, canvas._done
+        self.finished_event, self.layers, self.backdrop = canvas._idle, canvas.layers, canvas._backdrop
         self.setAutoDelete(True)
+
+    def _draw(self) -> str:
+        """Draw the figure; returns "full" or "parts" (the fixed parts' image reused, the changing parts drawn
+        over it — the same pixels as a full draw when the figure stacks its changing parts on top)."""
+        parts = self.layers(self.figure) if self.layers is not None else None
+        if parts is None:
+            self.backdrop.key = None
+            self.figure.draw(self.renderer)
+            return "full"
+        artists, key = parts
+        if key == self.backdrop.key:
+            self.renderer.restore_region(self.backdrop.image)
+            drawn = "parts"
+        else:
+            for artist in artists:
+                artist.set_animated(True)  # left out of the figure's own draw
+            try:
+                self.figure.draw(self.renderer)
+            finally:
+                for artist in artists:
+                    artist.set_animated(False)
+            self.backdrop.key, self.backdrop.image = key, self.renderer.copy_from_bbox(self.figure.bbox)
+            drawn = "full"
+        for artist in artists:
+            artist.draw(self.renderer)
+        return drawn
 
     def run(self) -> None:
         try:
-            self.figure.draw(self.renderer)
+            drawn = self._draw()
             buf = self.renderer.buffer_rgba()
             height, width = buf.shape[0], buf.shape[1]
             image = QImage(bytes(buf), width, height, QImage.Format.Format_RGBA8888).copy()
-            result: tuple[str, Any] = ("ok", image)
+            result: tuple[str, Any] = ("ok", (image, drawn))
         except Exception as exc:  # shown by the GUI thread, never lost
             result = ("error", exc)
         finally:
@@ -82,7 +123,8 @@ class BackgroundCanvas(FigureCanvasQTAgg):
         rendered(): a background render finished and its image is shown (GUI thread).
         render_failed(str): a background render raised (GUI thread); the previous image stays.
 
-    ``rendering``: a render is in flight. ``renders``: background renders finished (for tests).
+    ``rendering``: a render is in flight. ``renders``: background renders finished, ``partial_renders`` of them
+    drawing only the figure's changing parts (:attr:`layers`).
     """
 
     rendered = Signal()
@@ -101,6 +143,11 @@ class BackgroundCanvas(FigureCanvasQTAgg):
         self._done = _Done()
         self._done.finished.connect(lambda result: shiboken6.isValid(self) and self._finished(result))
         self.renders = 0
+        self.partial_renders = 0  # renders that reused the fixed parts' image
+        #: Optional :data:`Layers` of the figure: later renders then draw only its changing parts while the
+        #: rest is unchanged (e.g. a dashboard KM plot after an edit).
+        self.layers: Layers | None = None
+        self._backdrop = _Backdrop()
 
     # ------------------------------------------------------------------ state
     @property
@@ -155,7 +202,7 @@ class BackgroundCanvas(FigureCanvasQTAgg):
         width, height = self.get_width_height(physical=True)
         self._busy = True
         self._idle.clear()
-        job = _Render(self.figure, RendererAgg(width, height, self.figure.dpi), self._done, self._idle)
+        job = _Render(self, RendererAgg(width, height, self.figure.dpi))
         render_pool().start(job)
 
     def _finished(self, result: tuple[str, Any]) -> None:
@@ -163,7 +210,8 @@ class BackgroundCanvas(FigureCanvasQTAgg):
         status, value = result
         if status == "ok":
             self.renders += 1
-            self._image = value
+            self._image, drawn = value
+            self.partial_renders += drawn == "parts"
             self._image.setDevicePixelRatio(self.device_pixel_ratio)
             self.update()
         pending, self._after = self._after, []

@@ -122,12 +122,13 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
 
     app, session, window = _window(study)
     dash = window.tabs.dashboard
-    details: list[object] = []
-    dash.details_updated.connect(details.append)
     window.show_dashboard()
-    # the first result, its details included: after them nothing of the first load is still queued
-    # (the dashboard may have been the current tab already, restored layout, and be complete)
-    _wait(app, lambda: bool(details) or (dash.data is not None and dash.data.complete and not dash.busy))
+
+    def complete() -> bool:
+        """The newest result is shown with its details (the panel replaces ``data`` by the completed one)."""
+        return dash.data is not None and dash.data.complete and not dash.busy
+
+    _wait(app, complete)  # the first result, its details included: nothing of the first load is still queued
     queue = discordance_queue(session)
     if not queue:
         raise SystemExit("no discordant patient in this study")
@@ -164,8 +165,7 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
         timer.stop()
         panel.append(dash.last_recompute_ms or 0.0)
         dash.updated.disconnect(got.append)
-        details.clear()
-        _wait(app, lambda: bool(details))  # this change's details pass ends before the next change
+        _wait(app, complete)  # this change's details pass ends before the next change
     window.close()  # closes its session
     app.processEvents()
     session = open_study(study)

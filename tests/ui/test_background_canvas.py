@@ -108,3 +108,44 @@ def test_a_failing_render_is_reported_and_the_last_image_stays(qtbot) -> None:  
     assert "bad artist" in blocker.args[0] and not canvas.rendering
     shown = canvas.grab().toImage()
     assert QColor(shown.pixel(5, 5)).name() == "#ff0000"
+
+
+def test_a_km_plot_redraws_only_its_curves_and_counts_with_the_same_pixels(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """After an in-place update (``update_km``) the canvas reuses the image of the axes, grid and titles and
+    draws the curves, bands, censor marks, legend and at-risk counts over it: the image equals a full draw."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hccreview.domain.survival import kaplan_meier
+    from hccreview.report.cohort_km import build_km, km_layers, update_km
+
+    before = kaplan_meier([30, 60, 90, 120, 200, 400], [True, True, False, True, True, False], "PFS")
+    after = kaplan_meier([30, 65, 90, 150, 200, 400], [True, True, True, True, False, False], "PFS")  # same span
+    censors = {"PFS": [3.0, 13.1]}
+    canvas = BackgroundCanvas(Figure(dpi=60))
+    canvas.layers = km_layers
+    qtbot.addWidget(canvas)
+    canvas.resize(360, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    build_km([before], "PFS", censor_times=censors, fig=canvas.figure)
+    with qtbot.waitSignal(canvas.rendered, timeout=5000):
+        canvas.draw_idle()
+    qtbot.waitUntil(lambda: not canvas.rendering, timeout=5000)
+    canvas.figure.set_layout_engine("none")  # as the dashboard does after the first draw
+    with qtbot.waitSignal(canvas.rendered, timeout=5000):
+        canvas.draw_idle()  # the fixed parts' image is taken (the layout is final now)
+    partial = canvas.partial_renders
+    assert update_km(canvas.figure, [after], "PFS", censor_times={"PFS": [12.5]})
+    with qtbot.waitSignal(canvas.rendered, timeout=5000):
+        canvas.draw_idle()
+    assert canvas.partial_renders == partial + 1, "only the changing parts were drawn"
+    assert update_km(canvas.figure, [after], "PFS (re-read)", censor_times={"PFS": [12.5]})  # a new title
+    with qtbot.waitSignal(canvas.rendered, timeout=5000):
+        canvas.draw_idle()
+    assert canvas.partial_renders == partial + 1, "a fixed part changed: drawn in full"
+    shown = canvas._image.convertToFormat(canvas._image.Format.Format_RGBA8888)
+    parts = np.frombuffer(shown.constBits(), np.uint8).reshape(shown.height(), shown.width(), 4)
+    full = FigureCanvasAgg(canvas.figure)
+    full.draw()
+    assert np.array_equal(parts, np.asarray(full.buffer_rgba()))

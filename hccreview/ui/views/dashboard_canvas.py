@@ -20,6 +20,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QVBoxLayout, QWidget
 
 from hccreview.report.cohort_figures import DENSE_WATERFALL_GID, empty_figure, fit_risk_table, new_figure, subject_of
+from hccreview.report.cohort_km import km_layers
 from hccreview.ui.plots import FigureHost
 
 Painter = Callable[[FigureHost], None]
@@ -75,6 +76,7 @@ class DashboardCanvas(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.host)
+        self.host.canvas.layers = km_layers  # a KM plot redraws only its curves and counts after an edit
         self.host.canvas.mpl_connect("pick_event", self._picked)
         self.host.canvas.mpl_connect("resize_event", self._resized)
         self.host.canvas.mpl_connect("draw_event", self._drawn)
