@@ -249,7 +249,8 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
     def _overview_arrived(self, overview: Overview) -> None:
         if self._closed:
             return
-        self.tabs.build_panels_later()  # e.g. no patient to show
+        if not overview.rows or self.case_view.detail is not None:
+            self.tabs.build_panels_later()  # no patient to show, or shown already; else after its first paint
         self.overview = overview
         saved = self.settings.source(self.session.path)
         source = saved if saved in overview.sources else overview.default_source
