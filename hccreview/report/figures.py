@@ -57,13 +57,11 @@ def response_colour(code: str | None) -> str:
 
 
 def _figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
-    from matplotlib.figure import Figure
+    """A new constrained-layout figure, or ``fig`` cleared (the cohort figures' ``new_figure``, imported here
+    so that importing this module does not load matplotlib)."""
+    from hccreview.report.cohort_figure_common import new_figure
 
-    if fig is None:
-        return Figure(figsize=figsize, layout="constrained")
-    fig.clear()
-    fig.set_layout_engine("constrained")
-    return fig
+    return new_figure(fig, figsize)
 
 
 def _empty(fig: Figure, text: str) -> Figure:
