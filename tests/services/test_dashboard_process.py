@@ -152,3 +152,34 @@ def test_the_program_started_with_the_child_flag_is_the_statistics_process(demo:
         _same(ProcessDashboard(demo, proc).compute(None), expected)
     finally:
         proc.close()
+
+
+def test_the_child_exits_when_the_window_process_dies(demo: Path) -> None:
+    """A window that crashes (no clean-up) leaves no statistics process running: the child sees its pipe close."""
+    import subprocess
+    import sys
+    import time
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc to read a process's state")
+    script = (
+        "import os, sys\n"
+        "from hccreview.services.dashboard_process import ProcessDashboard, shared_process\n"
+        "ProcessDashboard(sys.argv[1]).compute(None)\n"
+        "print(shared_process().pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(demo)], capture_output=True, text=True, timeout=120)
+    pid = int(out.stdout.strip())
+
+    def running() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return False
+        return "\nState:\tZ" not in state  # a zombie has exited (its new parent reaps it)
+
+    deadline = time.monotonic() + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not running()
