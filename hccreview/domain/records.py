@@ -100,6 +100,7 @@ class Role(enum.StrEnum):
     READER = "reader"
     ADJUDICATOR = "adjudicator"
     ADMIN = "admin"
+    VIEWER = "viewer"  # trial statistician / PI: sees everything, changes no review data (DESIGN §4b)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class StudySettings:
     child_pugh_variant: ChildPughVariant = ChildPughVariant.ALBUMIN_28
     discordance_pd_days: int = 0
     drug: str = ""
+    readers_see_clinical_data: bool = False  # charter: central readers see cycles, AEs, labs, survival (§4b)
 
 
 @dataclass(frozen=True)

@@ -152,21 +152,32 @@ class Store:
         if backup and version < schema.SCHEMA_VERSION:
             copy = backup_copy(self.conn, self.path.with_name(f"{self.path.name}.v{version}.bak"))
         for step in range(version, schema.SCHEMA_VERSION):
-            with self.transaction():
-                for statement in schema.MIGRATIONS[step]:
-                    self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {step + 1}")
-                if backup:  # an existing file was migrated: record it
-                    audit.append(
-                        self.conn,
-                        username=self.user,
-                        action="migrate",
-                        table_name="schema",
-                        row_key=str(step + 1),
-                        old_value=step,
-                        new_value=step + 1,
-                    )
+            self.conn.execute("PRAGMA foreign_keys = OFF")  # a table rebuild drops a referenced table (SQLite §7)
+            try:
+                self._migration_step(step, backup=backup)
+            finally:
+                self.conn.execute("PRAGMA foreign_keys = ON")
         return copy
+
+    def _migration_step(self, step: int, *, backup: bool) -> None:
+        """Apply migration ``step`` -> ``step + 1`` in one transaction (foreign keys checked before commit)."""
+        with self.transaction():
+            for statement in schema.MIGRATIONS[step]:
+                self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {step + 1}")
+            if backup:  # an existing file was migrated: record it
+                audit.append(
+                    self.conn,
+                    username=self.user,
+                    action="migrate",
+                    table_name="schema",
+                    row_key=str(step + 1),
+                    old_value=step,
+                    new_value=step + 1,
+                )
+            broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise StoreError(f"{self.path}: migration to schema {step + 1} broke references: {broken[:5]}")
 
     # ------------------------------------------------------------------ transactions
     @contextlib.contextmanager

@@ -386,7 +386,47 @@ _V4_QUERIES: list[str] = [
        BEGIN SELECT RAISE(ABORT, 'the decision is signed: its reason code is locked'); END""",
 ]
 
-MIGRATIONS: list[list[str]] = [_V1, _V2, _V3, _V4_EXCHANGE + _V4_TRANSFERS + _V4_QUERIES]
+# Version 4 -> 5: one access policy (issue 17). Users may have the read-only ``viewer`` role (statistician, PI):
+# the role CHECK needs a table rebuild (``Store._migrate`` turns foreign keys off around each step, as SQLite's
+# table-rebuild procedure requires, and checks them after). A central reader *submits* a timepoint read (it is
+# then read-only to them): ``submitted_at`` / ``submitted_by`` on the read. The signature of a re-opened decision
+# is marked superseded in ``signature_supersessions`` (a signature row itself never changes), so ``verify``
+# reports the history instead of a bare "matches".
+_V5_ACCESS: list[str] = [
+    """CREATE TABLE users_v5 (
+        username TEXT PRIMARY KEY,
+        full_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('reader', 'adjudicator', 'admin', 'viewer')),
+        password_hash TEXT NOT NULL,
+        salt TEXT NOT NULL,
+        kdf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    )""",
+    """INSERT INTO users_v5 (username, full_name, role, password_hash, salt, kdf, created_at, active)
+       SELECT username, full_name, role, password_hash, salt, kdf, created_at, active FROM users""",
+    "DROP TABLE users",
+    "ALTER TABLE users_v5 RENAME TO users",
+    "ALTER TABLE reads ADD COLUMN submitted_at TEXT",
+    "ALTER TABLE reads ADD COLUMN submitted_by TEXT NOT NULL DEFAULT ''",
+    """CREATE TABLE signature_supersessions (
+        signature_id INTEGER PRIMARY KEY REFERENCES signatures(id),
+        superseded_at TEXT NOT NULL,
+        superseded_by TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0)
+    )""",
+]
+
+# Version 4 -> 5, review marks per user (issue 17 item 6): filled in by its own part.
+_V5_REVIEW: list[str] = []
+
+MIGRATIONS: list[list[str]] = [
+    _V1,
+    _V2,
+    _V3,
+    _V4_EXCHANGE + _V4_TRANSFERS + _V4_QUERIES,
+    _V5_ACCESS + _V5_REVIEW,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 #: Tables holding review data, in the order a study is loaded (parents first).
