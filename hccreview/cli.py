@@ -10,10 +10,17 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hccreview import __version__
+from hccreview.cli_auth import add_user_option
 from hccreview.services.session import StoreError, create_study
 from hccreview.services.verify import verify_study
+
+if TYPE_CHECKING:
+    from hccreview.services.auth import User
+    from hccreview.services.importing import ImportResult
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -55,18 +62,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    """A new study is written by the unsigned command line (it has no accounts yet); into an existing study the
+    import is a data transfer, written after signing in as ``--user`` (required once the study has accounts)."""
+    from hccreview.cli_auth import SignInRefused, check_can_sign_in, refuse, signed_session
     from hccreview.services.importing import ImportRefused, import_into
 
+    def run(user: str | User) -> ImportResult:  # the signed-in User: the write gate applies their role
+        return import_into(args.study, fmt=args.format, source=args.source, study_title=args.study_title,
+                           dry_run=args.dry_run, user=user)  # fmt: skip
+
     try:
-        result = import_into(
-            args.study, fmt=args.format, source=args.source, study_title=args.study_title, dry_run=args.dry_run
-        )
+        check_can_sign_in(args, args.study)
+        if not Path(args.study).exists() or (args.dry_run and args.user is None):  # writes nothing of the study
+            result = run("system")
+        else:
+            with signed_session(args, args.study, writes=not args.dry_run) as session:
+                result = run(session.signed_in or session.user)
+    except SignInRefused as exc:
+        return refuse("import", exc)
     except ImportRefused as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         print(f"hccreview import: refused ({len(exc.problems)} error(s)); nothing was written", file=sys.stderr)
         return 1
-    except StoreError as exc:
+    except (StoreError, PermissionError) as exc:
         print(f"hccreview import: {exc}", file=sys.stderr)
         return 1
     print(result.summary())
@@ -90,17 +109,19 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from hccreview.cli_auth import SignInRefused, refuse, signed_session
     from hccreview.services.adjudication import BlindingError
     from hccreview.services.reporting import render_report
-    from hccreview.services.session import open_study
 
     if args.cases is not None and not args.cases.strip():
         print("hccreview report: --cases needs discordant, all or patient ids (ID,ID,...)", file=sys.stderr)
         return 2
     try:
-        with open_study(args.study) as session:
+        with signed_session(args, args.study, writes=False) as session:  # --user: the PDF's author
             result = render_report(session, args.out, cases=args.cases)
-    except (StoreError, BlindingError, ValueError) as exc:  # UnknownPatients is a ValueError
+    except SignInRefused as exc:
+        return refuse("report", exc)
+    except (StoreError, BlindingError, PermissionError, ValueError) as exc:  # UnknownPatients is a ValueError
         print(f"hccreview report: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
@@ -171,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--dry-run", action="store_true", help="into an existing study: print the transfer's preview, write nothing"
     )
+    add_user_option(p, what="to import into an existing study with user accounts")
     p.set_defaults(handler=_cmd_import)
 
     p = sub.add_parser("stats", help="cohort statistics computed by the rules engine")
@@ -188,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="discordant|all|ID,ID...",
         help="write the adjudication meeting's case packet of these patients instead of the cohort summary",
     )
+    add_user_option(p, what=None)
     p.set_defaults(handler=_cmd_report)
 
     p = sub.add_parser("bench", help="time the benchmark scenarios on generated demo studies (issue 10)")
@@ -244,7 +267,9 @@ _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    """``hccreview restore STUDY.db [BACKUP]``: list the backups newest first, or verify one and put it in place."""
+    """``hccreview restore STUDY.db [BACKUP] [--user NAME]``: list the backups newest first, or verify one and put
+    it in place — signed in on the *current* file as one of its admins, once it has accounts."""
+    from hccreview.cli_auth import SignInRefused, check_can_sign_in, origin, refuse, signed_session
     from hccreview.services.backups import RestoreRefused, backups_of, restore
 
     if args.backup is None:
@@ -255,11 +280,22 @@ def _cmd_restore(args: argparse.Namespace) -> int:
             print(info.line())
         return 0
     try:
-        result = restore(args.study, args.backup)
-    except RestoreRefused as exc:
-        print(f"hccreview restore: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
+        by = None
+        if not Path(args.study).exists():
+            check_can_sign_in(args, args.study)
+        else:
+            try:
+                with signed_session(args, args.study) as session:
+                    by = session.signed_in
+            except StoreError as exc:  # an unreadable file has no accounts to sign in with; it is moved aside
+                if args.user is not None:
+                    print(f"hccreview restore: cannot sign in on {args.study}: {exc}; to restore over an "
+                          "unreadable study file, move it aside first", file=sys.stderr)  # fmt: skip
+                    return 1
+        result = restore(args.study, args.backup, by=by, origin=origin())
+    except SignInRefused as exc:
+        return refuse("restore", exc)
+    except (RestoreRefused, StoreError, PermissionError, OSError) as exc:
         print(f"hccreview restore: {exc}", file=sys.stderr)
         return 1
     aside = f"; the replaced file was moved to {result.replaced}" if result.replaced else ""
@@ -271,6 +307,7 @@ def _register_restore(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("restore", help="list a study's backups, or bring one back (the current file is kept aside)")
     p.add_argument("study")
     p.add_argument("backup", nargs="?", default=None, help="the backup to restore; without it, list the backups")
+    add_user_option(p, what="to restore a study with user accounts (an admin of the current file)")
     p.set_defaults(handler=_cmd_restore)
 
 

@@ -1,10 +1,17 @@
-"""Sub-commands of the offline reader exchange (issue 11): export-snapshot, export-reads, import-reads, readers."""
+"""Sub-commands of the offline reader exchange (issue 11): export-snapshot, export-reads, import-reads, readers.
+
+``export-snapshot`` writes a new study file whose trail names its maker, and ``import-reads`` writes the study:
+both sign in as ``--user`` (required once the study has accounts; :mod:`hccreview.cli_auth`). ``export-reads``
+(its ``--user`` names whose reads, on the reader's snapshot) and ``readers`` only read.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+
+from hccreview.cli_auth import SignInRefused, add_user_option, refuse, signed_session
 
 
 def _fail(command: str, exc: BaseException) -> int:
@@ -14,15 +21,17 @@ def _fail(command: str, exc: BaseException) -> int:
 
 def _cmd_export_snapshot(args: argparse.Namespace) -> int:
     from hccreview.services.exchange import ExchangeError, export_snapshot
-    from hccreview.services.session import StoreError, open_study
+    from hccreview.services.session import StoreError
 
     kind, _, reader = args.for_.partition(":")
     if kind != "reader" or not reader:
         print("hccreview export-snapshot: --for takes reader:USER", file=sys.stderr)
         return 2
     try:
-        with open_study(args.study) as session:
+        with signed_session(args, args.study) as session:
             result = export_snapshot(session, reader=reader, out=args.out)
+    except SignInRefused as exc:
+        return refuse("export-snapshot", exc)
     except (ExchangeError, StoreError, PermissionError) as exc:
         return _fail("export-snapshot", exc)
     rows = ", ".join(f"{t} {n}" for t, n in result.counts.items())
@@ -49,10 +58,10 @@ def _cmd_export_reads(args: argparse.Namespace) -> int:
 
 def _cmd_import_reads(args: argparse.Namespace) -> int:
     from hccreview.services.exchange_merge import MergeRefused, PackageError, merge_reads, plan_merge
-    from hccreview.services.session import StoreError, open_study
+    from hccreview.services.session import StoreError
 
     try:
-        with open_study(args.study) as session:
+        with signed_session(args, args.study, writes=not args.dry_run) as session:
             if args.dry_run:
                 plan = plan_merge(session, args.package)
                 if plan.conflicts:
@@ -61,6 +70,8 @@ def _cmd_import_reads(args: argparse.Namespace) -> int:
             else:
                 result = merge_reads(session, args.package)
                 plan = result.plan
+    except SignInRefused as exc:
+        return refuse("import-reads", exc)
     except MergeRefused as exc:
         print(f"hccreview import-reads: {exc}", file=sys.stderr)
         return 1
@@ -106,6 +117,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("study")
     p.add_argument("--for", dest="for_", required=True, metavar="reader:USER")
     p.add_argument("--out", required=True, metavar="FILE")
+    add_user_option(p, what="once the study has user accounts (an admin or adjudicator)")
     p.set_defaults(handler=_cmd_export_snapshot)
 
     p = sub.add_parser("export-reads", help="write a reader's changes since the snapshot as a package (.hccr)")
@@ -118,6 +130,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("study")
     p.add_argument("package", metavar="FILE.hccr")
     p.add_argument("--dry-run", action="store_true", help="verify and show what would change; write nothing")
+    add_user_option(p, what="to merge into a study with user accounts (an admin or adjudicator)")
     p.set_defaults(handler=_cmd_import_reads)
 
     p = sub.add_parser("readers", help="per reader: merged packages and completed patients")

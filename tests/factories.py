@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -116,3 +118,28 @@ def small_study(path: Path, *, user: str = "tester") -> Store:
     }
     write_records(store, records, note="test factory")
     return store
+
+
+# --- acting as a user of a study (the access policy applies; no password: the tests know who they are) ------
+@contextmanager
+def signed_as(store: Store, username: str) -> Iterator[Store]:
+    """Let ``store`` read and write as the account ``username`` (its role from the users table), then go back."""
+    from hccreview.domain.records import Role
+
+    role = Role(store.conn.execute("SELECT role FROM users WHERE username = ?", [username]).fetchone()[0])
+    before = (store.access.username, store.access.role, store.user)
+    store.sign_as(username, role)
+    try:
+        yield store
+    finally:
+        store.sign_as(before[0], before[1])
+        store.user = before[2]
+
+
+@contextmanager
+def source_transfer(store: Store, admin: str = "admin") -> Iterator[Store]:
+    """Change source records the only way the policy allows: as an admin's data transfer (write_gate.TRANSFER)."""
+    from hccreview.store.write_gate import TRANSFER
+
+    with signed_as(store, admin), store.scope(TRANSFER):
+        yield store

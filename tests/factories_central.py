@@ -36,6 +36,7 @@ from hccreview.services.session import StudySession
 from hccreview.store import Store
 from hccreview.store.study_data import write_records
 from hccreview.store.users import create_user
+from hccreview.store.write_gate import BUILD
 
 START = date(2024, 1, 8)
 R1, R2, INV = "reader1", "reader2", "investigator"
@@ -112,9 +113,10 @@ def central_study(path: Path, *, user: str = "tester") -> Store:
             FollowUp("C03", death_date=START + timedelta(days=180), death_cause="disease progression"),
         ],
     }
-    write_records(store, records, note="central review test factory")
-    for name, role in ROLES.items():
-        create_user(store, username=name, full_name=f"Dr {name.title()}", role=role, password=PASSWORDS[name])
+    with store.scope(BUILD):  # a new study written whole before it has accounts
+        write_records(store, records, note="central review test factory")
+        for name, role in ROLES.items():
+            create_user(store, username=name, full_name=f"Dr {name.title()}", role=role, password=PASSWORDS[name])
     return store
 
 

@@ -59,7 +59,7 @@ from hccreview.domain.records import (
     StudySettings,
     Subject,
 )
-from hccreview.store import access
+from hccreview.store import access, write_gate
 from hccreview.store.database import Store
 from hccreview.store.study_data import TABLE_RECORDS, write_records
 from hccreview.store.users import create_user
@@ -230,11 +230,13 @@ def write_demo_study(path: str | Path, *, seed: int = 1, patients: int = 40) -> 
     path = Path(path)
     store = Store.create(path, study.settings, user=SIMULATOR_USER)
     try:
-        with _gc_paused():
-            write_records(store, study.records, note=f"demo simulator seed {seed}")
-        access.mark_demo(store)  # the sign-in dialog may list the documented demo accounts
-        for user in DEMO_USERS:
-            create_user(store, username=user.username, full_name=user.full_name, role=user.role, password=user.password)
+        with store.scope(write_gate.BUILD):  # a new study without accounts: the simulator writes it whole
+            with _gc_paused():
+                write_records(store, study.records, note=f"demo simulator seed {seed}")
+            access.mark_demo(store)  # the sign-in dialog may list the documented demo accounts
+            for user in DEMO_USERS:
+                create_user(store, username=user.username, full_name=user.full_name, role=user.role,
+                            password=user.password)  # fmt: skip
     except BaseException:
         store.close()
         for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from hccreview.domain import reason_codes
+from hccreview.domain.access import Capability
 from hccreview.domain.changes import Changes
-from hccreview.domain.records import ReadRole, Role
+from hccreview.domain.records import ReadRole
 from hccreview.services.adjudication_comparison import (
     Comparison,
     ComparisonRow,
@@ -70,7 +71,7 @@ from hccreview.store import access
 from hccreview.store import queries as coded
 from hccreview.store.access import BlindingError
 from hccreview.store.audit import utc_now
-from hccreview.store.signatures import sign
+from hccreview.store.signatures import sign, supersede
 from hccreview.store.transfers import clear_flags
 
 __all__ = [
@@ -251,12 +252,13 @@ def sign_adjudication(
 
 
 def reopen(session: StudySession, *, subject_id: str, reason: str) -> Edit:
-    """Re-open a signed decision (admin only; reason required; audited). The signed row and its signature
-    stay; the decision stands until the adjudicator records a new one."""
+    """Re-open a signed decision (adjudicator or admin; reason required; audited). The signed row and its
+    signature stay; the signature is marked superseded (``verify`` reports it); the case is unlocked and the
+    decision stands until the adjudicator records a new one."""
     user = session.signed_in
-    if user is None or user.role is not Role.ADMIN:
-        who = "nobody signed in" if user is None else f"{user.username} ({user.role})"
-        raise PermissionError(f"{who} may not re-open a signed decision: admin role required")
+    if user is None:
+        raise PermissionError("sign in first: re-opening a signed decision is an adjudicator's or admin's action")
+    session.access.require(Capability.REOPEN)
     text = (reason or "").strip()
     if not text:
         raise ValidationError("reason", reason, "re-opening a signed decision needs a reason")
@@ -269,6 +271,8 @@ def reopen(session: StudySession, *, subject_id: str, reason: str) -> Edit:
         values = {"status": "reopened", "signed": 0, "reopened_reason": text, "reopened_by": user.username,
                   "reopened_at": utc_now()}  # fmt: skip
         old = store.update("adjudications", current.id, values, reason=text)
+        if current.signature is not None:
+            supersede(store, int(current.signature["id"]), reason=text)
     return Edit(Changes.of(subject_id, kinds={"adjudications"}), "adjudications", current.id, old,
                 {k: values[k] for k in old})  # fmt: skip
 

@@ -12,29 +12,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from hccreview.domain import reason_codes
-from hccreview.domain.records import Role
+from hccreview.domain.access import Capability
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store import queries as coded
 from hccreview.store.signatures import get_signature
 
 
-def _viewer(session: StudySession) -> tuple[str | None, Role | None]:
-    user = session.signed_in
-    return (user.username, user.role) if user is not None else (None, None)
-
-
 def _check_visible(session: StudySession) -> None:
-    viewer, role = _viewer(session)
-    access.check_adjudication_visible(session.store, viewer=viewer, role=role)
+    access.check_adjudication_visible(session.store)
 
 
 def _adjudicator(session: StudySession) -> Any:
+    """The signed-in user, when the access policy lets them decide (adjudicator role)."""
     user = session.signed_in
     if user is None:
         raise PermissionError("sign in first")
-    if user.role not in (Role.ADJUDICATOR, Role.ADMIN):
-        raise PermissionError(f"{user.username} ({user.role}) may not adjudicate: adjudicator or admin role required")
+    session.access.require(Capability.DECIDE)
     return user
 
 

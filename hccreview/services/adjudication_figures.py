@@ -32,10 +32,7 @@ __all__ = ["cohort_figures", "current_figures", "impact_preview", "preview_from_
 
 
 def _check_visible(session: StudySession) -> None:
-    user = session.signed_in
-    access.check_adjudication_visible(
-        session.store, viewer=user.username if user else None, role=user.role if user else None
-    )
+    access.check_adjudication_visible(session.store)
 
 
 def _brief(block: dict[str, Any]) -> dict[str, Any]:

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hccreview.domain.records import Role
+from hccreview.domain.access import Capability
 from hccreview.services import adjudication
 from hccreview.services.adjudication import Comparison, QueueItem
-from hccreview.services.reading import is_blinded
 from hccreview.services.session import StudySession
 
 __all__ = [
@@ -37,18 +36,18 @@ BLINDED_MESSAGE = "Blinded: adjudication is visible to adjudicators and admins"
 
 
 def blinded_for(session: StudySession) -> bool:
-    """True when the signed-in user is a reader and the study is blinded (adjudication is hidden)."""
-    return session.role is Role.READER and is_blinded(session)
+    """True when the access policy hides adjudication from the signed-in user (a reader)."""
+    return not session.access.may(Capability.SEE_ADJUDICATION)
 
 
 def can_decide(session: StudySession) -> bool:
-    """Whether the signed-in user may adjudicate and sign (adjudicator or admin). No database access."""
-    return session.role in (Role.ADJUDICATOR, Role.ADMIN)
+    """Whether the access policy lets the signed-in user adjudicate and sign (adjudicator). No database access."""
+    return session.access.may(Capability.DECIDE)
 
 
 def can_reopen(session: StudySession) -> bool:
-    """Whether the signed-in user may re-open a signed decision (admin). No database access."""
-    return session.role is Role.ADMIN
+    """Whether the access policy lets the signed-in user re-open a signed decision (adjudicator, admin)."""
+    return session.access.may(Capability.REOPEN)
 
 
 @dataclass(frozen=True)

@@ -32,17 +32,27 @@ __all__ = [
 ]
 
 
-def sign_in(session: StudySession, username: str, password: str) -> User:
-    """Check the password and make ``username`` the session's user; :class:`AuthError` otherwise (audited)."""
+def sign_in(session: StudySession, username: str, password: str, *, origin: str | None = None) -> User:
+    """Check the password and make ``username`` the session's user; :class:`AuthError` otherwise (audited).
+
+    ``origin`` (e.g. "command line on HOST") is appended to the audit entry's detail, so the trail says where
+    a sign-in, or a refused attempt, came from (21 CFR Part 11 §11.300(d)).
+    """
     try:
         user = authenticate(session.store, username, password)
     except AuthError:
-        access.log_access(session.store, username=username, action="sign-in-refused", detail="wrong credentials")
+        refused = _with_origin("wrong credentials", origin)
+        access.log_access(session.store, username=username, action="sign-in-refused", detail=refused)
         raise
-    session.signed_in = user
-    session.store.user = user.username
-    access.log_access(session.store, username=user.username, action="sign-in", detail=str(user.role))
+    session.signed_in = user  # the store now reads and writes through this user's access policy
+    detail = _with_origin(str(user.role), origin)
+    access.log_access(session.store, username=user.username, action="sign-in", detail=detail)
     return user
+
+
+def _with_origin(detail: str, origin: str | None) -> str:
+    """The audit detail with where the sign-in came from, e.g. "reader, command line on HOST"."""
+    return f"{detail}, {origin}" if origin else detail
 
 
 def sign_out(session: StudySession) -> None:
@@ -50,7 +60,6 @@ def sign_out(session: StudySession) -> None:
     if session.signed_in is not None:
         access.log_access(session.store, username=session.signed_in.username, action="sign-out")
     session.signed_in = None
-    session.store.user = "system"
 
 
 def current_user(session: StudySession) -> User | None:

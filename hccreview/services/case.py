@@ -24,6 +24,7 @@ from hccreview.domain.records import (
 )
 from hccreview.domain.sources import available_sources
 from hccreview.services.session import StudySession
+from hccreview.store.access import visible_audit_entries
 from hccreview.store.review_state import audit_entries_for, findings_for, review_states
 from hccreview.store.study_data import load_study, rows_with_ids
 
@@ -125,5 +126,5 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
 
 
 def audit_trail(session: StudySession, subject_id: str) -> list[dict[str, Any]]:
-    """The audit entries about one patient, oldest first."""
-    return audit_entries_for(session.store, subject_id)
+    """The audit entries about one patient that the signed-in user may see (DESIGN §4b), oldest first."""
+    return visible_audit_entries(session.store, audit_entries_for(session.store, subject_id))

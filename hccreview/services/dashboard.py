@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from hccreview.domain import recist
+from hccreview.domain.access import Capability
 from hccreview.domain.changes import Changes
 from hccreview.domain.cohort import CHILD_PUGH_CLASSES, CohortStats, compute_cohort_stats
 from hccreview.domain.endpoints import MONTH_DAYS
@@ -80,6 +81,7 @@ def load_dashboard_input(
     cache asks SQLite, so ``base`` and ``changes`` are accepted for compatibility and not needed).
     ``fresh=True`` (the panel's Refresh button) drops the cache and reads everything."""
     del base, changes
+    session.access.require(Capability.SEE_COHORT)
     if fresh:
         session.cache.clear()
     return session.data()

@@ -39,6 +39,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from hccreview.domain.access import Access
+from hccreview.domain.records import Role
 from hccreview.services.dashboard import DashboardData, complete_dashboard, compute_dashboard, load_dashboard_input
 from hccreview.services.session import StudySession
 
@@ -116,9 +118,12 @@ def _open(sessions: OrderedDict[str, StudySession], path: str) -> StudySession:
 def _answer(request: tuple[Any, ...], sessions: OrderedDict[str, StudySession], last: OrderedDict[Any, Any]) -> Any:
     op, path = request[0], request[1]
     if op == "compute":
-        _, _, client, token, source, fresh = request
+        _, _, client, token, source, fresh, (username, role) = request
         started = time.perf_counter()
-        data = load_dashboard_input(_open(sessions, path), fresh=fresh)
+        session = _open(sessions, path)
+        # the window's signed-in user: this process reads through the same access policy (DESIGN §4b)
+        session.store.sign_as(username, None if role is None else Role(role))
+        data = load_dashboard_input(session, fresh=fresh)
         load_ms = 1000.0 * (time.perf_counter() - started)
         dash = dataclasses.replace(compute_dashboard(data, source, details=False), load_ms=load_ms)
         last.pop((path, client), None)
@@ -337,8 +342,12 @@ class ProcessDashboard:
 
     lane = "compute"
 
-    def __init__(self, path: str | Path, process: DashboardProcess | None = None) -> None:
+    def __init__(
+        self, path: str | Path, process: DashboardProcess | None = None, *, access: Access | None = None
+    ) -> None:
         self.path = str(Path(path).resolve())
+        #: whose figures: the window's signed-in user (the child applies the same access policy)
+        self.access = access or Access.system()
         self.process = process or shared_process()
         self._lock = threading.Lock()
         self._tokens = 0
@@ -348,7 +357,8 @@ class ProcessDashboard:
         with self._lock:
             self._tokens += 1
             token = self._tokens
-        dash = decode(self.process.call("compute", self.path, id(self), token, source, fresh))
+        who = (self.access.username, None if self.access.role is None else str(self.access.role))
+        dash = decode(self.process.call("compute", self.path, id(self), token, source, fresh, who))
         with self._lock:
             if token == self._tokens:  # only the newest result can be completed
                 self._last = (dash, token)

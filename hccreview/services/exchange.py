@@ -27,6 +27,7 @@ from hccreview.services.session import StudySession
 from hccreview.store import Store
 from hccreview.store import exchange as xstore
 from hccreview.store.audit import utc_now
+from hccreview.store.write_gate import BUILD
 
 __all__ = ["ExchangeError", "PackageResult", "SnapshotResult", "export_reads", "export_snapshot", "row_content"]
 
@@ -93,11 +94,14 @@ def export_snapshot(session: StudySession, *, reader: str, out: str | Path) -> S
         raise ExchangeError(f"{reader} is not an active reader of {store.path.name} (role {account['role']})")
     identity, snapshot_id = xstore.study_uuid(store), str(uuid.uuid4())
     tables: list[tuple[str, list[dict[str, Any]]]] = []
+    policy = store.access_for(reader, Role.READER)  # the snapshot holds what the reader may see (DESIGN §4b)
     with store.transaction():  # one consistent read of the study
         for table in xstore.SHARED_TABLES:
-            tables.append((table, xstore.table_rows(store, table)))
+            rows = [policy.scrub_subject_row(r) if table == "subjects" else r
+                    for r in xstore.table_rows(store, table) if policy.row_visible(table, r)]  # fmt: skip
+            tables.append((table, rows))
         for table in xstore.READER_TABLES:
-            rows = xstore.table_rows(store, table, reader=reader)
+            rows = [r for r in xstore.table_rows(store, table, reader=reader) if policy.row_visible(table, r)]
             if table == "reads":
                 rows = [{**r, "accepted": 0} for r in rows]
             tables.append((table, rows))
@@ -106,7 +110,7 @@ def export_snapshot(session: StudySession, *, reader: str, out: str | Path) -> S
     content_sha = xstore.rows_digest(tables)
     note = f"reader snapshot {snapshot_id} of {store.path.name} for {reader}"
     try:
-        with Store.create(out, settings, user=session.user) as snap, snap.transaction():
+        with Store.create(out, settings, user=session.user) as snap, snap.scope(BUILD), snap.transaction():
             xstore.set_study_uuid(snap, identity, reason=note)
             snap.bulk_insert("users", [account], note=f"{note}: the reader's own account")
             for table, rows in tables:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hccreview.domain.access import Capability
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Role
 from hccreview.io import reader_package
@@ -34,6 +35,7 @@ from hccreview.services.session import StudySession
 from hccreview.store import Store, access
 from hccreview.store import exchange as xstore
 from hccreview.store.audit import GENESIS, entry_hash, utc_now
+from hccreview.store.write_gate import MERGE
 
 __all__ = ["Conflict", "MergePlan", "MergeRefused", "MergeResult", "PackageError", "merge_reads", "plan_merge"]
 
@@ -277,14 +279,13 @@ def plan_merge(session: StudySession, path: str | Path) -> MergePlan:
 
 # ---------------------------------------------------------------------------------------------- merge
 def merge_reads(session: StudySession, path: str | Path) -> MergeResult:
-    """Merge a reader package into the open study in one transaction (admin / adjudicator, or the command line).
+    """Merge a reader package into the open study in one transaction (admin; the command line with ``--user``).
 
     :class:`MergeRefused` (nothing written) when the plan has conflicts; a package merged before is a no-op.
     """
-    user = session.signed_in
-    if user is not None and user.role not in (Role.ADMIN, Role.ADJUDICATOR):
-        raise PermissionError(f"{user.username} ({user.role}) may not merge reader packages")
     from hccreview.services.backups import backup_before
+
+    session.access.require(Capability.ADMINISTER)  # merging a package is an import (DESIGN §4b)
 
     path = Path(path)
     pkg = reader_package.read(path)
@@ -297,7 +298,9 @@ def merge_reads(session: StudySession, path: str | Path) -> MergeResult:
     backup = backup_before(store, why="before-merge") if first.writes else None
     m = pkg.manifest
     reason = f"merged from {m['user']}'s reader package {pkg.sha256[:12]} (snapshot {str(m['snapshot_id'])[:8]})"
-    with store.transaction():  # re-planned under the write lock: nothing changes between check and write
+    # re-planned under the write lock (nothing changes between check and write); the rows are written under the
+    # package reader's ownership, submission and lock rules (the write gate's merge scope)
+    with store.transaction(), store.scope(MERGE, reader=str(m["user"])):
         plan = _plan(store, pkg, path.name)
         if not plan.ok:
             raise MergeRefused(plan)

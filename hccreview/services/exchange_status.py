@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hccreview.domain.access import Capability
 from hccreview.domain.records import Role
 from hccreview.services.reading import reader_worklist
 from hccreview.services.session import StudySession
@@ -32,9 +33,7 @@ class ReaderProgress:
 
 def reader_progress(session: StudySession) -> list[ReaderProgress]:
     """Every reader account's progress and merged packages (adjudicator / admin, or the command line)."""
-    user = session.signed_in
-    if user is not None and user.role is Role.READER:
-        raise PermissionError(f"{user.username} may not see other readers' progress while reading (blinded review)")
+    session.access.require(Capability.SEE_OTHER_READS)  # other readers' progress (DESIGN §4b)
     store = session.store
     packages = xstore.merged_packages(store)
     out = []

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hccreview.domain.records import Role
+from hccreview.domain.access import Capability
 from hccreview.io.csv_bundle_write import write_bundle
 from hccreview.services.session import StudySession
 from hccreview.store.access import BlindingError
@@ -54,11 +54,11 @@ class ExportResult:
 
 
 def _check_role(session: StudySession) -> None:
-    user = session.signed_in
-    if user is not None and user.role is Role.READER:
+    """The export holds every reader's reads and the adjudication: the access policy's SEE_COHORT (DESIGN §4b)."""
+    if not session.access.may(Capability.SEE_COHORT):
         raise BlindingError(
-            f"{user.username} (reader) may not export the study: it holds every reader's reads and the "
-            "adjudication (blinding); an adjudicator or admin exports"
+            f"{session.access.who} may not export the study: it holds every reader's reads and the "
+            "adjudication (blinding); an adjudicator, admin or viewer exports"
         )
 
 

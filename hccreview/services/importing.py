@@ -34,6 +34,9 @@ from hccreview.domain.records import ChildPughVariant, Criteria, Origin, StudySe
 from hccreview.io.validation import ImportProblem, ParsedImport
 from hccreview.store import Store
 from hccreview.store.study_data import TABLE_RECORDS, write_records
+from hccreview.store.study_file import check_study_file
+from hccreview.store.users import User
+from hccreview.store.write_gate import BUILD
 
 __all__ = ["ImportCancelled", "ImportRefused", "ImportResult", "import_into"]
 
@@ -123,14 +126,19 @@ def import_into(
     source: str | Path,
     study_title: str | None = None,
     criteria: str | None = None,
-    user: str = "system",
+    user: str | User = "system",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     dry_run: bool = False,
 ) -> ImportResult:
-    """Import ``source`` (a folder) in format ``fmt`` ("sdtm" or "csv") into ``study`` (module docstring)."""
+    """Import ``source`` (a folder) in format ``fmt`` ("sdtm" or "csv") into ``study`` (module docstring).
+
+    ``user``: into an existing study, the signed-in :class:`User` (an admin; the write gate refuses others); a new
+    study is written whole by its creator before it has any account (the audit trail names ``user``)."""
     started = time.perf_counter()
     study, source = Path(study), Path(source)
+    if study.exists():  # refused read-only before the source is read: an existing file must be a study
+        check_study_file(study)
     step = stepper(progress, cancel)
     step(0.0, f"reading {source.name}")
     parsed = _read(fmt, source, lambda f, m: step(0.8 * f, m))
@@ -149,9 +157,9 @@ def import_into(
 
     step(0.85, "writing")
     note = f"{fmt} import of {source.name}"
-    store = Store.create(study, settings, user=user)
+    store = Store.create(study, settings, user=str(getattr(user, "username", user)))
     try:
-        with store.transaction():
+        with store.scope(BUILD), store.transaction():
             counts = write_records(store, parsed.records, note=note)
             counts["findings"] = store.bulk_insert("findings", _finding_rows(parsed.warnings), note=note)
             transfer_id = _first_transfer(store, fmt, source, counts)
@@ -190,7 +198,7 @@ def _first_transfer(store: Store, fmt: str, source: Path, counts: dict[str, int]
 
 def _transfer(
     study: Path, fmt: str, source: Path, parsed: ParsedImport, notes: list[str], study_title: str | None,
-    criteria: str | None, user: str, progress: Progress | None, cancel: Callable[[], bool] | None, dry_run: bool,
+    criteria: str | None, user: str | User, progress: Progress | None, cancel: Callable[[], bool] | None, dry_run: bool,
 ) -> ImportResult:  # fmt: skip
     """An import into an existing study: a data transfer, previewed then (unless ``dry_run``) applied."""
     from hccreview.services.transfers import apply_transfer, preview_transfer

@@ -7,6 +7,8 @@ per source; refreshing one patient after an edit reads and derives only that pat
 discordant by the adjudication queue's rule (:func:`hccreview.services.adjudication.queue_from_data`: the two
 central readers' confirmed best responses or first-PD dates differ), so the navigator's ⚑ and the queue agree.
 The rows are :class:`hccreview.services.overview.PatientRow`. No Qt; runs in the GUI's database lane.
+A row's review state is the signed-in user's (``session.store.user``; issue 17 item 6: "reviewed" is per user),
+so the counts, the review filter and next-unreviewed stepping follow that user's marks.
 """
 
 from __future__ import annotations

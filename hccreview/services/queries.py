@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hccreview.domain.access import Capability
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Role
 from hccreview.services.review import ValidationError
@@ -129,14 +130,10 @@ class ListingRow:
 
 
 # ---------------------------------------------------------------------------------------------- who
-def _viewer(session: StudySession) -> tuple[str | None, Role | None]:
-    user = session.signed_in
-    return (user.username, user.role) if user is not None else (None, None)
-
-
 def _blinded(session: StudySession) -> str | None:
-    viewer, role = _viewer(session)
-    return rows.blinded_viewer(session.store, viewer=viewer, role=role)
+    """The reader's name when the thread filter applies (a reader who may not see the other reads), else None."""
+    policy = session.access
+    return None if policy.may(Capability.SEE_OTHER_READS) else policy.username
 
 
 def _user(session: StudySession) -> Any:
@@ -237,11 +234,10 @@ def targets(session: StudySession, subject_id: str) -> list[Target]:
     """What the user may open a thread on for ``subject_id``: the patient, its visits, the lesions and
     measurements of the readers they may see, its adverse events."""
     store = session.store
-    viewer, role = _viewer(session)
     found = rows.target_rows(store, subject_id)
 
     def seen(row: dict[str, Any]) -> bool:
-        return access.may_see_reads_of(store, viewer=viewer, role=role, reader=str(row["reader"]))
+        return session.access.sees_evaluator(str(row["reader"]))
 
     out = [Target("patient", "", f"patient {subject_id}")]
     out += [Target("visit", v, f"visit {v}") for v in rows.visit_labels(store, subject_id)]
@@ -249,8 +245,9 @@ def targets(session: StudySession, subject_id: str) -> list[Target]:
             if seen(r)]  # fmt: skip
     out += [Target("measurement", str(r["id"]), f"measurement {r['lesion_id']} {r['date']} ({r['reader']})")
             for r in found["measurement"] if seen(r)]  # fmt: skip
-    out += [Target("adverse_event", str(r["id"]), f"adverse event {r['term']} (AE {r['seq']})")
-            for r in found["adverse_event"]]  # fmt: skip
+    if session.access.may(Capability.SEE_CLINICAL):
+        out += [Target("adverse_event", str(r["id"]), f"adverse event {r['term']} (AE {r['seq']})")
+                for r in found["adverse_event"]]  # fmt: skip
     return out
 
 
@@ -283,8 +280,9 @@ def _target(session: StudySession, subject_id: str, target_kind: str, target_ref
         raise ValidationError("target_ref", target_ref, f"no {target_kind.replace('_', ' ')} {key} of {subject_id}")
     reader = str(row.get("reader") or "")
     if reader:
-        viewer, role = _viewer(session)
-        access.check_reads_visible(store, viewer=viewer, role=role, reader=reader)
+        access.check_reads_visible(store, reader=reader)
+    if target_kind == "adverse_event":
+        session.access.require(Capability.SEE_CLINICAL)
     if target_kind == "adverse_event":
         label = f"{row['term']} (AE {row['seq']})"
     elif target_kind == "lesion":

@@ -16,15 +16,14 @@ Reads of a patient whose adjudication is signed are locked (:class:`LockedError`
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from hccreview.domain import recist
+from hccreview.domain.access import Capability, CaseLocked
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Read, ReadRole, Response, Role
-from hccreview.services.case import CaseData, load_case
 from hccreview.services.review import Edit, StaleDataError, ValidationError, check_expected, stale_error
 from hccreview.services.session import StudySession
 from hccreview.store import access
@@ -32,6 +31,7 @@ from hccreview.store.access import BlindingError
 from hccreview.store.exchange import snapshot_timepoints
 from hccreview.store.rows import from_row
 from hccreview.store.study_data import load_study
+from hccreview.store.write_gate import is_locked
 
 __all__ = [
     "BlindingError",
@@ -43,7 +43,6 @@ __all__ = [
     "ValidationError",
     "WorklistItem",
     "allowed_sources",
-    "blinded_case",
     "computed_response",
     "get_reads",
     "invert_edit",
@@ -61,8 +60,8 @@ NON_TARGET_CODES = ("CR", "NON-CR/NON-PD", "PD", "NE")
 OVERALL_CODES = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 
 
-class LockedError(PermissionError):
-    """The patient's adjudication is signed: its reads and decision are locked until an admin re-opens it."""
+#: The patient's adjudication is signed: its reads are locked until a reasoned re-open (raised by the write gate).
+LockedError = CaseLocked
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,6 @@ class WorklistItem:
     timepoints: list[date]
     read_dates: list[date]
     status: str  # "not started" | "in progress" | "done"
-
-
-def _viewer(session: StudySession) -> tuple[str | None, Role | None]:
-    user = session.signed_in
-    return (user.username, user.role) if user is not None else (None, None)
 
 
 def _signed_in(session: StudySession) -> Any:
@@ -134,17 +128,16 @@ def reblind(session: StudySession, reason: str) -> Changes:
 
 def visible_readers(session: StudySession, subject_id: str) -> list[str]:
     """The readers of ``subject_id`` whose reads the signed-in user may see."""
-    viewer, role = _viewer(session)
-    return access.visible_readers(session.store, subject_id, viewer=viewer, role=role)
+    return access.visible_readers(session.store, subject_id)
 
 
 def allowed_sources(session: StudySession, sources: list[str]) -> list[str]:
     """The read sources (``stats --source`` spellings) the signed-in user may see figures of: a blinded
     reader only their own ``reader:NAME``; everyone else all of ``sources`` (navigator, dashboard, report)."""
-    viewer, role = _viewer(session)
-    if role is not Role.READER or not access.is_blinded(session.store):
+    policy = session.access
+    if policy.may(Capability.SEE_OTHER_READS) and policy.may(Capability.SEE_ADJUDICATION):
         return list(sources)
-    return [s for s in sources if s == f"reader:{viewer}"]
+    return [s for s in sources if s == f"reader:{policy.username}"]
 
 
 def _entry(row: dict[str, Any]) -> ReadEntry:
@@ -159,8 +152,7 @@ def get_reads(session: StudySession, subject_id: str, reader: str) -> ReaderRead
 
     A blinded reader-role user asking for anyone but themself gets :class:`BlindingError`.
     """
-    viewer, role = _viewer(session)
-    rows = access.read_rows(session.store, subject_id, reader=reader, viewer=viewer, role=role)
+    rows = access.read_rows(session.store, subject_id, reader=reader)
     data = load_study(session.store, ("lesions", "measurements"), subject_id=subject_id)
     lesions = [les for les in data.lesions if les.reader == reader]
     ms = [m for m in data.measurements if m.reader == reader]
@@ -175,12 +167,11 @@ def reader_worklist(session: StudySession, *, reader: str | None = None) -> list
     the baseline scan): dates only, nothing of another reader's results. A patient is "done" when every
     timepoint up to the reader's own first PD is read.
     """
-    viewer, role = _viewer(session)
+    viewer = session.access.username
     name = reader or viewer
     if name is None:
         raise PermissionError("sign in first (or name the reader)")
-    if role is Role.READER and name != viewer:
-        raise BlindingError(f"{viewer} may only see their own worklist")
+    access.check_reads_visible(session.store, reader=name)
     data = load_study(session.store, ("subjects", "reads", "measurements"))
     baseline: dict[str, date] = {}
     for m in data.measurements:
@@ -250,11 +241,8 @@ def computed_response(
 
 
 def _locked(session: StudySession, subject_id: str) -> bool:
-    rows = access.adjudication_rows(session.store, subject_id)
-    if not rows:
-        return False
-    last = rows[-1]
-    return last.get("status") == "signed" or (bool(last.get("signed")) and last.get("status") != "reopened")
+    """Whether the case is locked (asked before the work of a read; the write gate refuses it in any case)."""
+    return is_locked(session.store.conn, subject_id)
 
 
 def record_read(
@@ -269,8 +257,11 @@ def record_read(
     new_lesion: bool | None = None,
     override_reason: str | None = None,
     expected: dict[str, Any] | None = None,
+    change_reason: str | None = None,
 ) -> Edit:
     """Record (or correct) the signed-in user's read of one timepoint; audited; returns the :class:`Edit`.
+
+    Correcting a read already recorded needs ``change_reason`` (the write gate refuses a changed value without one).
 
     ``expected``: the user's read of that date as the caller showed it (``{}``: none shown); when the stored read
     differs (another app instance recorded or changed it meanwhile), :class:`StaleDataError` and nothing written.
@@ -307,12 +298,15 @@ def record_read(
         "override_reason": reason if stated != computed.value else "", "entered_by": user.username,
     }  # fmt: skip
     audit_reason = f"override of computed {computed.value}: {reason}" if stated != computed.value else None
+    change = (change_reason or "").strip()
+    if change:
+        audit_reason = f"{change}; {audit_reason}" if audit_reason else change
     changes = Changes.of(subject_id, kinds={"reads"})
     with store.transaction():
         if _locked(session, subject_id):  # again inside the write transaction: signed by another instance meanwhile
             raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked until an admin re-opens it")
-        existing = [r for r in access.read_rows(store, subject_id, reader=user.username, viewer=user.username,
-                                                role=user.role) if r["date"] == day.isoformat()]  # fmt: skip
+        existing = [r for r in access.read_rows(store, subject_id, reader=user.username)
+                    if r["date"] == day.isoformat()]  # fmt: skip
         if expected is not None:
             _check_seen(session, existing[0] if existing else None, expected, f"{subject_id} {day.isoformat()}")
         if existing:
@@ -379,27 +373,3 @@ def undo_read(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edi
     if _locked(session, subject_id):
         raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked")
     return invert_edit(session, edit, reason=reason)
-
-
-def blinded_case(session: StudySession, subject_id: str) -> CaseData:
-    """The case view's data with what the signed-in user may not see removed (other readers' lesions,
-    measurements, reads and derived outcomes while blinded); unchanged for adjudicators and admins."""
-    case = load_case(session, subject_id)
-    viewer, role = _viewer(session)
-    if role is not Role.READER or not access.is_blinded(session.store):
-        return case
-    keep = {viewer}
-
-    def only(mapping: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in mapping.items() if k in keep}
-
-    return dataclasses.replace(
-        case,
-        readers=[r for r in case.readers if r in keep],
-        lesions=only(case.lesions),
-        measurements=only(case.measurements),
-        computed=only(case.computed),
-        reads=only(case.reads),
-        outcomes={k: v for k, v in case.outcomes.items() if k == f"reader:{viewer}"},
-        selection_findings=only(case.selection_findings),
-    )

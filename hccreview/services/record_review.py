@@ -1,10 +1,14 @@
-"""Review status per patient and record kind: see it, mark a kind (or the whole patient) reviewed, undo.
+"""Review status per patient and record kind, per user: see it, mark a kind (or the whole patient) reviewed, undo.
 
 States (issue 12 item 2): **not reviewed** → **reviewed** (by whom, when) → **changed since review** when a data
 transfer or an edit touches that kind afterwards (:mod:`hccreview.store.record_review` reads the audit trail for
 what changed). The patient's own state follows its kinds: all kinds reviewed → "reviewed", some → "in progress",
 any changed since review → "changed since review". Marking is audited and returns an :class:`Edit` whose old
 values are the previous marks and state, so :func:`undo_mark` (itself audited) restores them exactly.
+
+Everything is the signed-in user's (issue 17 item 6): reader1's "reviewed" is not reader2's. What is shown, set
+and undone are the marks and state of ``session.store.user`` only; an undo restores its author's marks and is
+refused to anybody else (another user signed in since).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from hccreview.store.record_review import (
     set_marks,
     states_of,
 )
-from hccreview.store.review_state import review_states, stored_states, write_state
+from hccreview.store.review_state import stored_states, write_state
 from hccreview.store.transfers import open_flags
 
 __all__ = [
@@ -61,11 +65,14 @@ class PatientReview:
 
 
 def patient_review(session: StudySession, subject_id: str) -> PatientReview:
-    """The review status of ``subject_id`` as it stands now."""
+    """The review status of ``subject_id`` as it stands now, for the signed-in user."""
     store = session.store
-    state = review_states(store).get(subject_id, "not started")
+    kinds = states_of(store, subject_id)
+    state = stored_states(store, subject_id).get(subject_id, "not started")
+    if any(k.state == CHANGED for k in kinds.values()):
+        state = CHANGED
     flags = [f["reason"] for f in open_flags(store, subject_id)]
-    return PatientReview(subject_id, state, states_of(store, subject_id), flags)
+    return PatientReview(subject_id, state, kinds, flags)
 
 
 def status_counts(states: Iterable[str]) -> dict[str, int]:
@@ -77,18 +84,22 @@ def status_counts(states: Iterable[str]) -> dict[str, int]:
 
 
 def _snapshot(session: StudySession, subject_id: str) -> dict[str, Any]:
-    rows = marks(session.store, subject_id).get(subject_id, {})
+    """The store's user's marks and state of one patient (what an undo puts back), with whose they are."""
+    store = session.store
+    rows = marks(store, subject_id).get(subject_id, {})
     keep = ("reviewed_by", "reviewed_at", "reviewed_seq")
     return {
+        "user": store.user,
         "marks": {k: {f: r[f] for f in keep} for k, r in rows.items()},
-        "state": stored_states(session.store).get(subject_id, "not started"),
+        "state": stored_states(store, subject_id).get(subject_id, "not started"),
     }
 
 
 def mark_reviewed(
     session: StudySession, *, subject_id: str, kinds: Iterable[str] | None = None, reason: str | None = None
 ) -> Edit:
-    """Mark ``kinds`` of ``subject_id`` reviewed now (None: every kind, i.e. the whole patient); audited, undoable."""
+    """Mark ``kinds`` of ``subject_id`` reviewed now for the signed-in user (None: every kind, i.e. the whole
+    patient); audited, undoable. Other users' marks are left as they are."""
     chosen = tuple(REVIEW_KINDS if kinds is None else dict.fromkeys(kinds))
     unknown = [k for k in chosen if k not in REVIEW_KINDS]
     if unknown or not chosen:
@@ -108,10 +119,14 @@ def mark_reviewed(
 
 def undo_mark(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
     """Restore the marks and state an :class:`Edit` of :func:`mark_reviewed` replaced (audited); returns the
-    inverse (for redo)."""
+    inverse (for redo). Only the edit's author may undo it (PermissionError otherwise, nothing written): the
+    marks it restores are theirs alone."""
     if edit.table != "record_review":
         raise ValueError("not a review-mark edit")
     store = session.store
+    author = edit.old_values.get("user", store.user)
+    if author != store.user:
+        raise PermissionError(f"{store.user} may not undo {author}'s review marks (sign in as {author})")
     subject_id = str(edit.key)
     with store.transaction():
         current = _snapshot(session, subject_id)

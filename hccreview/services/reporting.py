@@ -13,8 +13,8 @@ next to ``out`` and moved into place only when complete: a cancelled or failed e
 
 from __future__ import annotations
 
-import getpass
 import os
+import socket
 import time
 import uuid
 from collections import defaultdict
@@ -26,6 +26,7 @@ from typing import Any
 
 from hccreview import __version__
 from hccreview.domain import reason_codes
+from hccreview.domain.access import Capability
 from hccreview.domain.cohort import plain
 from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import StudyData
@@ -112,13 +113,13 @@ def data_cut(data: StudyData) -> date | None:
 
 
 def _author(session: StudySession) -> str:
+    """The PDF's author: the signed-in user's full name. Nobody signed in (the command line or a script on a study
+    without accounts), it says so and names the machine — never the operating-system account, which says
+    nothing about who is responsible for the document and may be shared or generic."""
     user = session.signed_in
     if user is not None:
-        return f"{user.full_name} ({user.username})" if user.full_name else user.username
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
-        return session.user or "unknown"
+        return user.full_name.strip() or user.username
+    return f"hccreview command line (nobody signed in) on {socket.gethostname()}"
 
 
 def _provenance(session: StudySession, data: StudyData) -> Provenance:
@@ -277,6 +278,7 @@ def render_report(
     Raises :class:`ReportCancelled` when cancelled (no file left), :class:`UnknownPatients` for ids the study
     does not have, ``ValueError`` for an empty selection and ``BlindingError`` for a blinded reader.
     """
+    session.access.require(Capability.SEE_COHORT if cases is None else Capability.SEE_ADJUDICATION)
     started = time.perf_counter()
     job = _Job(progress, cancel)
     target = Path(out)

@@ -1,4 +1,9 @@
-"""Review edits: a lesion measurement, a stated timepoint response, an AE grade / attribution, review state.
+"""Review edits: the user's own lesion measurement or stated timepoint response, and the review state.
+
+Imported source records (the investigator's measurements and responses, cycles, AEs, labs, follow-up) are
+read-only in hccreview (DESIGN §4b): a reviewer who disagrees opens a query. Who may change what, locks,
+submitted reads and reasons for change are decided by the one write gate below the services
+(``store.write_gate``), so undo and redo (:func:`revert`) pass the same checks.
 
 Each call validates first (a :class:`ValidationError` names the field; nothing is saved), writes the change and
 its audit entries in one transaction, and returns an :class:`Edit`: the :class:`Changes` for the UI and the old
@@ -12,13 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from hccreview.domain.changes import Changes
-from hccreview.domain.records import LesionStatus, Response, Role
+from hccreview.domain.records import LesionStatus, Response
 from hccreview.services.session import StudySession
-from hccreview.store import access, audit
+from hccreview.store import audit
 from hccreview.store.review_state import REVIEW_STATES
 from hccreview.store.review_state import set_review_state as _store_set_review_state
 
-ATTRIBUTIONS = ("unrelated", "unlikely", "possible", "probable", "definite")
 _RESPONSE_CODES = tuple(r.value for r in Response if r not in (Response.MISSING, Response.PENDING))
 
 
@@ -148,11 +152,12 @@ def update_measurement(
     reason: str | None = None,
     expected: dict[str, Any] | None = None,
 ) -> Edit:
-    """Change a lesion measurement's diameters (mm) and / or status.
+    """Change a lesion measurement's diameters (mm) and / or status: the user's own measurement only, with a
+    ``reason`` when a recorded value changes (the write gate, ``store.write_gate``, refuses anything else).
 
     ``expected``: the values the caller last saw (any fields of the row); when the row no longer holds them,
     :class:`StaleDataError` is raised and nothing is written (two app instances on one file). The same holds
-    for :func:`update_read` and :func:`update_adverse_event`.
+    for :func:`update_read`.
     """
     allowed = {"diameter_mm", "short_axis_mm", "viable_mm", "status"}
     unknown = set(values) - allowed
@@ -171,17 +176,6 @@ def update_measurement(
     return _apply(session, "measurements", measurement_id, clean, reason, expected)
 
 
-def _guard_read(session: StudySession, read_id: int) -> None:
-    """A reader may edit only their own reads, and nobody may edit the reads of a signed (locked) case."""
-    row = session.store.get("reads", read_id)
-    user = session.signed_in
-    if user is not None and user.role is Role.READER and row["reader"] != user.username:
-        raise PermissionError(f"{user.username} may not change {row['reader']}'s reads (blinded review)")
-    decisions = access.adjudication_rows(session.store, row["subject_id"])
-    if decisions and decisions[-1].get("status") == "signed":
-        raise PermissionError(f"patient {row['subject_id']}: the adjudication is signed; the case is locked")
-
-
 def update_read(
     session: StudySession,
     *,
@@ -192,9 +186,9 @@ def update_read(
 ) -> Edit:
     """Change a reader's stated responses (overall / target / non-target) or new-lesion flag.
 
-    Refused (PermissionError) for another reader's read while a reader is signed in, and on a locked case.
+    The write gate (``store.write_gate``) refuses another evaluator's read, a submitted read, a locked case and
+    a change of an existing value without ``reason`` (:class:`~hccreview.domain.access.AccessDenied`).
     """
-    _guard_read(session, read_id)
     clean: dict[str, Any] = {}
     for field, value in values.items():
         if field in ("overall", "target", "non_target"):
@@ -207,38 +201,6 @@ def update_read(
         else:
             raise ValidationError(field, value, "not an editable read field")
     return _apply(session, "reads", read_id, clean, reason, expected)
-
-
-def update_adverse_event(
-    session: StudySession,
-    *,
-    ae_id: int,
-    values: dict[str, Any],
-    reason: str | None = None,
-    expected: dict[str, Any] | None = None,
-) -> Edit:
-    """Change an adverse event's CTCAE grade (1–5) or attribution (``expected``: see :func:`update_measurement`)."""
-    clean: dict[str, Any] = {}
-    for field, value in values.items():
-        if field == "grade":
-            if value in (None, ""):
-                clean[field] = None
-                continue
-            try:
-                grade = int(value)
-            except (TypeError, ValueError):
-                raise ValidationError(field, value, "grade must be a whole number 1–5") from None
-            if not 1 <= grade <= 5 or str(value).strip() not in (str(grade), f"{grade}.0"):
-                raise ValidationError(field, value, "CTCAE grade must be 1, 2, 3, 4 or 5")
-            clean[field] = grade
-        elif field == "attribution":
-            text = str(value or "").strip().lower()
-            if text and text not in ATTRIBUTIONS:
-                raise ValidationError(field, value, f"attribution must be one of {', '.join(ATTRIBUTIONS)}")
-            clean[field] = text
-        else:
-            raise ValidationError(field, value, "not an editable adverse-event field")
-    return _apply(session, "adverse_events", ae_id, clean, reason, expected)
 
 
 def set_review_state(session: StudySession, *, subject_id: str, state: str, reason: str | None = None) -> Edit:

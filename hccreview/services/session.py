@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hccreview.domain.access import Access
 from hccreview.domain.records import Criteria, Role, StudyData, StudySettings
 from hccreview.store import Store, StoreError
 from hccreview.store.study_data import StudyCache
@@ -22,8 +23,24 @@ class StudySession:
     """
 
     store: Store
-    signed_in: User | None = None
+    _signed_in: User | None = field(default=None, repr=False)
     _cache: StudyCache | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def signed_in(self) -> User | None:
+        """The user who signed in (None: the unsigned system context)."""
+        return self._signed_in
+
+    @signed_in.setter
+    def signed_in(self, user: User | None) -> None:
+        """Every read and write of the store goes through this user's access from now on (DESIGN §4b)."""
+        self._signed_in = user
+        self.store.sign_as(user.username if user else None, user.role if user else None)
+
+    @property
+    def access(self) -> Access:
+        """The signed-in user's access policy (``domain.access``), applied by the store to every read and write."""
+        return self.store.access
 
     @property
     def path(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from hccreview.domain.access import Capability
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import COMPUTED, parse_source
@@ -23,6 +24,7 @@ def cohort_stats(session: StudySession, *, source: str | None = None) -> CohortS
     session has the whole study loaded already; the figures are the same either way (tested)."""
     from hccreview.services.adjudication import BlindingError, reason_code_counts
 
+    session.access.require(Capability.SEE_COHORT)  # they derive from everybody's reads (DESIGN §4b)
     computed = source is not None and parse_source(source)[0] == COMPUTED  # raises ValueError for a bad source
     with gc_paused():  # the derivation makes ~10⁵ lasting objects and no cycles: collector passes cost ~25%
         stats = cohort_stats_from_data(session.cache.stats_data(computed=computed), source=source)

@@ -40,6 +40,8 @@ from hccreview.store.transfers import (
     signed_decisions,
     source_rows,
 )
+from hccreview.store.users import User
+from hccreview.store.write_gate import TRANSFER
 
 __all__ = ["TransferPreview", "TransferStale", "apply_transfer", "file_hashes", "list_transfers", "preview_transfer"]
 
@@ -142,7 +144,7 @@ def preview_transfer(
     *,
     fmt: str,
     source: str | Path,
-    user: str = "system",
+    user: str | User = "system",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
     parsed: ParsedImport | None = None,
@@ -158,7 +160,7 @@ def preview_transfer(
     if parsed is None:
         parsed = importing._read(fmt, source, lambda f, m: step(0.7 * f, m))
     step(0.7, "comparing with the study")
-    with Store.open(study, user=user, migrate=False) as store:
+    with Store.open(study, user=str(getattr(user, "username", user)), migrate=False) as store:
         present = {row["subject_id"] for row in store.rows("subjects")}
         delivered = {str(getattr(s, "subject_id", "")) for s in parsed.records.get("subjects") or []}
         lesions = {(r["subject_id"], r["reader"], r["lesion_id"]) for r in store.rows("lesions")
@@ -177,19 +179,25 @@ def preview_transfer(
 def apply_transfer(
     preview: TransferPreview,
     *,
-    user: str = "system",
+    user: str | User = "system",
     progress: Progress | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> importing.ImportResult:
-    """Write a previewed transfer in one audited transaction (module docstring); returns what was written."""
+    """Write a previewed transfer in one audited transaction (module docstring); returns what was written.
+
+    ``user``: the signed-in :class:`User` (its access policy must allow imports: admin); a plain name is the
+    unsigned system context, which the write gate lets write only a study without accounts."""
     started = time.perf_counter()
     step = importing.stepper(progress, cancel)
     step(0.0, "writing")
     study = Path(preview.study)
-    store = Store.open(study, user=user)
+    store = Store.open(study, user=str(getattr(user, "username", user)))
     try:
-        backup = backup_before(store, why="before-import")
-        with store.transaction():
+        if isinstance(user, User):
+            store.sign_as(user.username, user.role)
+        with store.scope(TRANSFER):  # refused before anything is written unless the user may import
+            backup = backup_before(store, why="before-import")
+        with store.transaction(), store.scope(TRANSFER):
             diff = compute_diff(store, preview.parsed)
             if diff.signature() != preview.diff.signature():
                 raise TransferStale(f"{study.name} changed since the preview; nothing was written — preview again")

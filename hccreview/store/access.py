@@ -5,7 +5,8 @@ works blinded to the other reads of the same patient — the other central reade
 and to the adjudication, until the study admin unblinds the study. The state is a ``settings`` row
 (key :data:`BLINDING_KEY`, absent = blinded); changing it is audited with its reason. The queries here
 take the viewer and refuse with :class:`BlindingError` rather than trusting the caller to filter, so a
-reader-role request for another reader's reads fails in the store as well as in the service.
+reader-role request for another reader's reads fails in the store as well as in the service. The policy itself
+is ``domain.access`` (DESIGN §4b), held by the store as ``store.access``; this module asks it.
 
 The demo flag (key :data:`DEMO_KEY`) marks the built-in demo study, whose documented demo accounts the
 sign-in dialog may list; the demo simulator calls :func:`mark_demo`.
@@ -20,7 +21,7 @@ import json
 import secrets
 from typing import Any
 
-from hccreview.domain.records import Role
+from hccreview.domain.access import EVALUATOR_TABLES, AccessDenied, Capability
 from hccreview.store import audit
 from hccreview.store.database import Store
 from hccreview.store.users import _KDF, _hash
@@ -30,7 +31,7 @@ DEMO_KEY = "demo"
 BLINDED, UNBLINDED = "blinded", "unblinded"
 
 
-class BlindingError(PermissionError):
+class BlindingError(AccessDenied):
     """A blinded reader asked for another reader's reads or for the adjudication (nothing is returned)."""
 
 
@@ -77,60 +78,87 @@ def mark_demo(store: Store) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- who sees what
-def may_see_reads_of(store: Store, *, viewer: str | None, role: Role | None, reader: str) -> bool:
-    """A reader-role viewer sees only their own reads while the study is blinded; other roles see all.
-
-    ``role`` None is the unsigned system context (command line, scripts): not a person, not blinded.
-    """
-    if role is not Role.READER or viewer == reader:
-        return True
-    return not is_blinded(store)
-
-
-def check_reads_visible(store: Store, *, viewer: str | None, role: Role | None, reader: str) -> None:
-    """Raise :class:`BlindingError` unless :func:`may_see_reads_of`."""
-    if not may_see_reads_of(store, viewer=viewer, role=role, reader=reader):
+# Every question here is answered by the store's access policy (``store.access``, ``domain.access.Access``),
+# set at sign-in: these are its store-side entry points, not a second policy.
+def check_reads_visible(store: Store, *, reader: str) -> None:
+    """Raise :class:`BlindingError` unless the signed-in user may see ``reader``'s lesions, measurements and reads."""
+    if not store.access.sees_evaluator(reader):
         raise BlindingError(
-            f"blinded: {viewer} may not see the reads of {reader!r} until the study admin unblinds the study"
+            f"blinded: {store.access.who} may not see the reads of {reader!r} (DESIGN §4b access policy)"
         )
 
 
-def check_adjudication_visible(store: Store, *, viewer: str | None, role: Role | None) -> None:
-    """Raise :class:`BlindingError` for a reader-role viewer while blinded (adjudications, queue, figures)."""
-    if role is Role.READER and is_blinded(store):
-        raise BlindingError(f"blinded: {viewer} may not see adjudications or other reads while the study is blinded")
+def check_adjudication_visible(store: Store) -> None:
+    """Raise :class:`BlindingError` unless the signed-in user may see adjudications, discordance and agreement."""
+    if not store.access.may(Capability.SEE_ADJUDICATION):
+        raise BlindingError(
+            f"blinded: {store.access.who} may not see adjudications, discordance or other reads "
+            f"(DESIGN §4b access policy)"
+        )
 
 
-def read_rows(
-    store: Store, subject_id: str, *, reader: str, viewer: str | None, role: Role | None
-) -> list[dict[str, Any]]:
-    """One reader's read rows of one subject (date order), refused by blinding as above."""
-    check_reads_visible(store, viewer=viewer, role=role, reader=reader)
+def read_rows(store: Store, subject_id: str, *, reader: str) -> list[dict[str, Any]]:
+    """One reader's read rows of one subject (date order), refused by the access policy as above."""
+    check_reads_visible(store, reader=reader)
     return store.rows("reads", "subject_id = ? AND reader = ?", [subject_id, reader], order_by="date, id")
 
 
 def subject_read_rows(store: Store, subject_id: str) -> list[dict[str, Any]]:
-    """Every read row of one subject, unfiltered: for role-checked callers (adjudication) only."""
+    """The read rows of one subject that the signed-in user may see."""
     return store.rows("reads", "subject_id = ?", [subject_id], order_by="reader, date, id")
 
 
-def visible_readers(store: Store, subject_id: str, *, viewer: str | None, role: Role | None) -> list[str]:
-    """The readers of one subject whose reads ``viewer`` may see (all, or only their own while blinded)."""
+def visible_readers(store: Store, subject_id: str) -> list[str]:
+    """The readers of one subject whose reads the signed-in user may see."""
     names = [r[0] for r in store.conn.execute(
         "SELECT DISTINCT reader FROM reads WHERE subject_id = ? ORDER BY reader", [subject_id]
     )]  # fmt: skip
-    return [n for n in names if may_see_reads_of(store, viewer=viewer, role=role, reader=n)]
+    return [n for n in names if store.access.sees_evaluator(n)]
 
 
-def adjudication_rows(
-    store: Store, subject_id: str | None = None, *, viewer: str | None = None, role: Role | None = None
-) -> list[dict[str, Any]]:
+def adjudication_rows(store: Store, subject_id: str | None = None) -> list[dict[str, Any]]:
     """Adjudication rows (one subject's, or all), oldest decision first; refused for a blinded reader."""
-    check_adjudication_visible(store, viewer=viewer, role=role)
+    check_adjudication_visible(store)
     order = "subject_id, decided_at IS NOT NULL, decided_at, id"
     if subject_id is None:
         return store.rows("adjudications", order_by=order)
     return store.rows("adjudications", "subject_id = ?", [subject_id], order_by=order)
+
+
+def visible_audit_entries(store: Store, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The audit entries the signed-in user may see: all for those who see the whole trail; for a reader, the
+    entries on what they may see (their own records, and clinical data where the charter allows it)."""
+    policy = store.access
+    if policy.may(Capability.SEE_ALL_AUDIT):
+        return entries
+    return [e for e in entries if _entry_visible(store, e)]
+
+
+def _entry_visible(store: Store, entry: dict[str, Any]) -> bool:
+    policy = store.access
+    table = str(entry.get("table_name") or "")
+    if table in EVALUATOR_TABLES:
+        return policy.sees_evaluator(_entry_reader(store, table, entry))
+    if table == "users":
+        return entry.get("row_key") == policy.username
+    if table in ("record_review", "review_status", "queries", "query_messages"):
+        return entry.get("username") == policy.username
+    return table not in ("adjudications", "adjudication_reason_codes", "readjudication_flags") and (
+        table == "subjects" or policy.sees_table(table)
+    )
+
+
+def _entry_reader(store: Store, table: str, entry: dict[str, Any]) -> str:
+    """Whose row an audit entry of an evaluator table is about (from its content, else the stored row)."""
+    for key in ("new_value", "old_value"):
+        try:
+            content = json.loads(entry.get(key) or "null")
+        except ValueError:
+            content = None
+        if isinstance(content, dict) and "reader" in content:
+            return str(content["reader"])
+    row = store.conn.execute(f"SELECT reader FROM [{table}] WHERE id = ?", [entry.get("row_key")]).fetchone()
+    return "" if row is None else str(row[0])
 
 
 # ---------------------------------------------------------------------------------------------- accounts

@@ -11,10 +11,16 @@ import shutil
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hccreview.store import audit
+
+if TYPE_CHECKING:
+    from hccreview.store.database import Store
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
-__all__ = ["backup_copy", "backup_dir", "list_backups", "replace_with", "snapshot", "timestamp"]
+__all__ = ["backup_copy", "backup_dir", "list_backups", "log_restore", "replace_with", "snapshot", "timestamp"]
 
 
 def backup_copy(conn: sqlite3.Connection, dest: str | Path) -> Path:
@@ -89,3 +95,18 @@ def replace_with(study: str | Path, backup: str | Path) -> Path | None:
                 side.rename(aside.with_name(aside.name + suffix))
     tmp.replace(study)
     return aside
+
+
+def log_restore(store: Store, *, username: str, backup: Path, replaced: Path | None, detail: str | None) -> None:
+    """Append to the restored study's own trail who restored it, from which backup, and where the replaced file
+    went: the backup's trail ends before the restore, so without this entry nothing in the file would say so."""
+    with store.transaction():
+        audit.append(
+            store.conn,
+            username=username,
+            action="restore",
+            table_name="study",
+            row_key=backup.name,
+            new_value={"backup": str(backup), "replaced": str(replaced) if replaced is not None else None},
+            reason=detail,
+        )

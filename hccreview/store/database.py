@@ -19,10 +19,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from hccreview.domain.records import StudySettings
-from hccreview.store import audit, schema
+from hccreview.domain.access import Access, AccessDenied
+from hccreview.domain.records import Role, StudySettings
+from hccreview.store import audit, schema, write_gate
 from hccreview.store.backup import backup_copy
 from hccreview.store.rows import _to_sql, from_row
+from hccreview.store.study_file import APPLICATION_ID, check_study_file
 
 
 def _import_without_pandas(name: str) -> ModuleType:
@@ -80,6 +82,9 @@ class Store:
         self.db = db
         self.path = path
         self.user = user
+        #: The policy every read and write of this store goes through (DESIGN §4b); set at sign-in.
+        self.access: Access = Access.system()
+        self._scope: write_gate.Scope | None = None
 
     # ------------------------------------------------------------------ open / create
     @classmethod
@@ -91,6 +96,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         store = cls(_connect(path), path, user)
         store._migrate(backup=False)
+        store.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")  # marks the file as ours (study_file)
         with store.transaction():
             for key, value in _settings_items(settings):
                 store.insert("settings", {"key": key, "value": value})
@@ -98,31 +104,20 @@ class Store:
 
     @classmethod
     def open(cls, path: str | Path, *, user: str = "system", migrate: bool = True) -> Store:
-        """Open an existing study file; an older schema is migrated after a backup copy is made."""
+        """Open an existing study file; an older schema is migrated after a backup copy is made.
+
+        The file is checked READ-ONLY first (:func:`~hccreview.store.study_file.check_study_file`): a writable
+        connection would switch another application's database to WAL, or turn an empty file into a database,
+        before it could be refused.
+        """
         path = Path(path)
-        if not path.is_file():
-            raise StoreError(f"{path}: no such study file")
-        db = _connect(path)
-        store = cls(db, path, user)
-        try:
-            tables = set(db.table_names())
-        except sqlite3.DatabaseError as exc:
-            db.close()
-            raise StoreError(f"{path}: not a hccreview study file ({exc})") from exc
-        if "settings" not in tables or "audit_log" not in tables:
-            db.close()
-            raise StoreError(f"{path}: not a hccreview study file (no study tables)")
-        page_size = int(store.conn.execute("PRAGMA page_size").fetchone()[0])
-        if path.stat().st_size % page_size:  # SQLite writes whole pages: a cut in the last page is not seen otherwise
-            db.close()
-            raise StoreError(f"{path}: the study file is truncated or damaged (not a whole number of pages)")
-        version = store.schema_version
+        version = check_study_file(path)
         if version > schema.SCHEMA_VERSION:
-            db.close()
             raise StoreError(
                 f"{path}: written by a newer hccreview (schema {version} > {schema.SCHEMA_VERSION}); upgrade"
             )
-        if version < schema.SCHEMA_VERSION and migrate:
+        store = cls(_connect(path), path, user)
+        if migrate and store.schema_version < schema.SCHEMA_VERSION:
             store._migrate(backup=True)
         return store
 
@@ -197,11 +192,58 @@ class Store:
         else:
             self.conn.execute("COMMIT")
 
+    # ------------------------------------------------------------------ the access policy
+    def sign_as(self, username: str | None, role: Role | None) -> Access:
+        """Make every later read and write of this store go through ``username``'s access (``None``: the
+        unsigned system context); the study's blinding and charter settings are read now."""
+        self.user = username or "system"
+        self.access = Access.system() if role is None else self._access_for(username, role)
+        return self.access
+
+    def access_for(self, username: str | None, role: Role) -> Access:
+        """The access policy of ``username`` with ``role`` in this study (its blinding and charter settings)."""
+        return self._access_for(username, role)
+
+    def _access_for(self, username: str | None, role: Role) -> Access:
+        values = {k: json.loads(v) for k, v in self.conn.execute("SELECT key, value FROM settings")}
+        return Access(username, role, blinded=values.get("blinding") != "unblinded",
+                      readers_see_clinical_data=bool(values.get("readers_see_clinical_data")))  # fmt: skip
+
+    def _settings_changed(self) -> None:
+        if not self.access.is_system:
+            self.access = self._access_for(self.access.username, self.access.role)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ the write gate
+    @contextlib.contextmanager
+    def scope(self, kind: str, *, reader: str | None = None) -> Iterator[Store]:
+        """Widen the write gate for one operation: building a new study (``write_gate.BUILD``), a data transfer
+        (``write_gate.TRANSFER``) or the merge of ``reader``'s package (``write_gate.MERGE``); refused
+        (AccessDenied) when the user may not run it."""
+        wanted = write_gate.Scope(kind, reader)
+        write_gate.enter(self.conn, self.access, wanted)
+        previous, self._scope = self._scope, wanted
+        try:
+            yield self
+        finally:
+            self._scope = previous
+
+    def _gate(
+        self, op: str, table: str, old: dict[str, Any] | None, new: dict[str, Any] | None, reason: str | None
+    ) -> None:
+        write_gate.check(self.conn, self.access, self._scope, op, table, old=old, new=new, reason=reason)
+
+    def _raw_get(self, table: str, key: Any) -> dict[str, Any]:
+        try:
+            return dict(self.db[table].get(key))
+        except sqlite_utils.db.NotFoundError as exc:
+            raise KeyError(f"{table}: no row {key!r}") from exc
+
     # ------------------------------------------------------------------ audited writes
     def insert(self, table: str, row: dict[str, Any], *, reason: str | None = None) -> Any:
-        """Insert one row and audit it; returns its primary key."""
+        """Insert one row and audit it; returns its primary key (refused by the write gate: nothing written)."""
         row = {k: _to_sql(v) for k, v in row.items()}
         with self.transaction():
+            self._gate("insert", table, None, row, reason)
             self.db[table].insert(row)
             key_col = key_column(table)
             key = row.get(key_col) if key_col in row else self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -214,6 +256,8 @@ class Store:
                 new_value=_public(row),
                 reason=reason,
             )
+        if table == "settings":
+            self._settings_changed()
         return key
 
     def update(self, table: str, key: Any, changes: dict[str, Any], *, reason: str | None = None) -> dict[str, Any]:
@@ -223,8 +267,10 @@ class Store:
         """
         changes = {k: _to_sql(v) for k, v in changes.items()}
         with self.transaction():
-            old = self.get(table, key)
+            old = self._raw_get(table, key)
             changed = {k: v for k, v in changes.items() if old.get(k) != v}
+            if changed:
+                self._gate("update", table, old, changed, reason)
             if changed:
                 self.db[table].update(key, changed)
             for field, new in changed.items():
@@ -239,12 +285,15 @@ class Store:
                     new_value=None if field in _SECRET_COLUMNS else new,
                     reason=reason,
                 )
+        if table == "settings" and changed:
+            self._settings_changed()
         return {k: old.get(k) for k in changed}
 
     def delete(self, table: str, key: Any, *, reason: str | None = None) -> dict[str, Any]:
         """Delete one row, keeping its full content in the audit trail; returns the deleted row."""
         with self.transaction():
-            old = self.get(table, key)
+            old = self._raw_get(table, key)
+            self._gate("delete", table, old, None, reason)
             self.db[table].delete(key)
             audit.append(
                 self.conn,
@@ -274,6 +323,7 @@ class Store:
             digest.update(json.dumps(chunk, default=str, ensure_ascii=False).encode("utf-8"))
         sql = f"INSERT INTO [{table}] ({', '.join(f'[{c}]' for c in columns)}) VALUES ({', '.join('?' * len(columns))})"
         with self.transaction():
+            self._gate("insert", table, None, rows[0], note)
             self.conn.executemany(sql, values)
             audit.append(
                 self.conn,
@@ -287,11 +337,12 @@ class Store:
 
     # ------------------------------------------------------------------ reads
     def get(self, table: str, key: Any) -> dict[str, Any]:
-        """One row by primary key (KeyError naming table and key when absent)."""
-        try:
-            return dict(self.db[table].get(key))
-        except sqlite_utils.db.NotFoundError as exc:
-            raise KeyError(f"{table}: no row {key!r}") from exc
+        """One row by primary key (KeyError naming table and key when absent; AccessDenied when the signed-in
+        user's access policy hides it)."""
+        row = self._raw_get(table, key)
+        if not self.access.row_visible(table, row):
+            raise AccessDenied(f"{self.access.who} may not see {table} {key!r} (DESIGN §4b access policy)")
+        return self.access.scrub_subject_row(row) if table == "subjects" else row
 
     def rows(
         self,
@@ -300,8 +351,14 @@ class Store:
         params: Sequence[Any] | dict | None = None,
         order_by: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Rows of a table as dicts."""
-        return list(self.db[table].rows_where(where, params or [], order_by=order_by))
+        """Rows of a table as dicts: only those the signed-in user's access policy shows."""
+        access = self.access
+        if not access.sees_table(table):
+            return []
+        rows = self.db[table].rows_where(where, params or [], order_by=order_by)
+        if table == "subjects":
+            return [access.scrub_subject_row(r) for r in rows]
+        return [r for r in rows if access.row_visible(table, r)]
 
     def records(
         self,

@@ -37,19 +37,17 @@ def run_checks(store: Store) -> list[Check]:
             "append-only triggers present" if not missing else f"missing triggers: {', '.join(sorted(missing))}",
         )
     )
-    from hccreview.store.signatures import verify_signatures
+    from hccreview.store.signatures import signature_history, verify_signatures
 
     broken = verify_signatures(store)
-    checks.append(
-        Check(
-            "signatures",
-            not broken,
-            f"{store.count('signatures')} signature(s) match their records" if not broken else "; ".join(broken[:3]),
-        )
-    )
+    history = signature_history(store) if "signature_supersessions" in _tables(store) else []
+    held = f"{store.count('signatures')} signature(s) match their records"
+    if history:
+        held += f"; {len(history)} superseded by re-opening: " + "; ".join(history)
+    checks.append(Check("signatures", not broken, held if not broken else "; ".join(broken[:3])))
     from hccreview.store.exchange import verify_package_chains
 
-    if "reader_packages" in {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}:
+    if "reader_packages" in _tables(store):
         bad = verify_package_chains(store)
         n = store.count("reader_packages")
         checks.append(Check("reader_packages", not bad, f"{n} merged package trail(s) intact" if not bad else bad[0]))
@@ -64,3 +62,7 @@ def run_checks(store: Store) -> list[Check]:
         )
     )
     return checks
+
+
+def _tables(store: Store) -> set[str]:
+    return {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

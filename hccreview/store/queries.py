@@ -13,25 +13,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from hccreview.domain.access import Capability
 from hccreview.domain.records import Role
-from hccreview.store import access
 from hccreview.store.audit import utc_now
 from hccreview.store.database import Store
 
 REASON_TABLE = "adjudication_reason_codes"
 
 
-def blinded_viewer(store: Store, *, viewer: str | None, role: Role | None) -> str | None:
-    """The viewer's name when the thread filter applies (a reader while the study is blinded), else None."""
-    return viewer if role is Role.READER and access.is_blinded(store) else None
-
-
-def visible_sql(blinded: str | None, alias: str = "q") -> tuple[str, list[Any]]:
-    """A WHERE fragment keeping the threads ``blinded`` (a blinded reader's name; None = everything) may see."""
+def visible_sql(blinded: str | None, alias: str = "q", *, clinical: bool = True) -> tuple[str, list[Any]]:
+    """A WHERE fragment keeping the threads ``blinded`` (a blinded reader's name; None = everything) may see;
+    without ``clinical`` (the access policy hides clinical data) threads on adverse events are left out."""
+    hide_ae = "" if clinical else f" AND {alias}.target_kind <> 'adverse_event'"
     if blinded is None:
-        return "1", []
+        return "1" + hide_ae, []
     return (
-        f"({alias}.target_reader IN ('', ?) AND ({alias}.opened_role <> 'reader' OR {alias}.opened_by = ?))",
+        f"({alias}.target_reader IN ('', ?) AND ({alias}.opened_role <> 'reader' OR {alias}.opened_by = ?)){hide_ae}",
         [blinded, blinded],
     )
 
@@ -46,7 +43,7 @@ def thread_rows(
     query_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """Thread rows visible to ``blinded`` (see :func:`visible_sql`), by patient then opening time."""
-    where, params = visible_sql(blinded)
+    where, params = visible_sql(blinded, clinical=store.access.may(Capability.SEE_CLINICAL))
     clauses = [where]
     if subject_id is not None:
         clauses.append("q.subject_id = ?")
@@ -84,7 +81,7 @@ def message_rows(store: Store, query_ids: Iterable[int], *, blinded: str | None)
 
 def open_counts(store: Store, *, blinded: str | None) -> dict[str, int]:
     """Open queries per patient (comments and answered / closed queries not counted)."""
-    where, params = visible_sql(blinded)
+    where, params = visible_sql(blinded, clinical=store.access.may(Capability.SEE_CLINICAL))
     sql = f"SELECT q.subject_id, count(*) FROM queries q WHERE q.kind = 'query' AND q.state = 'open' AND {where} "
     return {str(sid): int(n) for sid, n in store.conn.execute(sql + "GROUP BY q.subject_id", params)}
 

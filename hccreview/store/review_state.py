@@ -1,9 +1,11 @@
-"""Per-subject review state, import findings and the per-subject view of the audit trail.
+"""Per-subject review state (per user), import findings and the per-subject view of the audit trail.
 
-The stored state (``review_status``: not started / in progress / reviewed) is what the reviewer set; the state
-shown (:func:`review_states`) is "changed since review" while any record kind of the patient changed after it
-was marked reviewed (:mod:`hccreview.store.record_review`). Marking a patient reviewed marks every record kind;
-setting it back to "not started" removes the kind marks (so the two levels never disagree).
+The stored state (``review_status``: not started / in progress / reviewed) is what each reviewer set for
+themselves — one row per patient and user (issue 17 item 6: "reviewed" is per user). The state shown
+(:func:`review_states`) is the signed-in user's (``store.user``), and "changed since review" while any record kind
+of the patient changed, as that user sees it, after they marked it reviewed (:mod:`hccreview.store.record_review`).
+Marking a patient reviewed marks every record kind for that user; setting it back to "not started" removes that
+user's kind marks (so the two levels never disagree). Other users' states and marks are never written here.
 """
 
 from __future__ import annotations
@@ -34,25 +36,31 @@ _SUBJECT_ROW_TABLES = (
 )
 
 
-def stored_states(store: Store) -> dict[str, str]:
-    """The state each reviewer set, per subject (never set: absent)."""
-    return {r["subject_id"]: r["state"] for r in store.rows("review_status")}
+def stored_states(store: Store, subject_id: str | None = None, *, user: str | None = None) -> dict[str, str]:
+    """The state ``user`` (default the store's user) set, per subject (never set: absent); one subject's or all."""
+    who = store.user if user is None else user
+    if subject_id is None:
+        rows = store.rows("review_status", "username = ?", [who])
+    else:
+        rows = store.rows("review_status", "subject_id = ? AND username = ?", [subject_id, who])
+    return {r["subject_id"]: r["state"] for r in rows}
 
 
-def review_states(store: Store) -> dict[str, str]:
-    """Review state shown per subject (subjects never touched are absent: 'not started'); a patient with a
-    record kind changed since it was marked reviewed shows "changed since review"."""
-    states = stored_states(store)
-    for sid, kinds in kind_states(store).items():
+def review_states(store: Store, *, user: str | None = None) -> dict[str, str]:
+    """Review state shown per subject to ``user`` (default the store's user; subjects never touched are absent:
+    'not started'); a patient with a record kind changed since they marked it reviewed shows "changed since
+    review"."""
+    states = stored_states(store, user=user)
+    for sid, kinds in kind_states(store, user=user).items():
         if any(k.state == CHANGED_STATE for k in kinds.values()):
             states[sid] = CHANGED_STATE
     return states
 
 
 def set_review_state(store: Store, subject_id: str, state: str, *, reason: str | None = None) -> str:
-    """Set a subject's review state (audited); returns the previous stored state.
+    """Set the store's user's review state of a subject (audited); returns their previous stored state.
 
-    "reviewed" also marks every record kind reviewed now; "not started" removes the kind marks.
+    "reviewed" also marks every record kind reviewed now; "not started" removes the user's kind marks.
     """
     if state not in SETTABLE_STATES:
         raise ValueError(f"review state must be one of {', '.join(SETTABLE_STATES)}, not {state!r}")
@@ -66,14 +74,15 @@ def set_review_state(store: Store, subject_id: str, state: str, *, reason: str |
 
 
 def write_state(store: Store, subject_id: str, state: str, *, reason: str | None = None) -> str:
-    """Write the stored patient state only (audited); returns the previous one ('not started' when none)."""
+    """Write the store's user's stored patient state only (audited); returns their previous one ('not started'
+    when none). Keyed by (subject, user): another user's state is left as it is."""
     with store.transaction():
-        rows = store.rows("review_status", "subject_id = ?", [subject_id])
+        rows = store.rows("review_status", "subject_id = ? AND username = ?", [subject_id, store.user])
         values = {"state": state, "updated_by": store.user, "updated_at": utc_now()}
         if rows:
-            store.update("review_status", subject_id, values, reason=reason)
+            store.update("review_status", (subject_id, store.user), values, reason=reason)
             return str(rows[0]["state"])
-        store.insert("review_status", {"subject_id": subject_id, **values}, reason=reason)
+        store.insert("review_status", {"subject_id": subject_id, "username": store.user, **values}, reason=reason)
     return "not started"
 
 
@@ -87,6 +96,8 @@ def findings_for(store: Store, subject_id: str | None = None) -> list[dict[str, 
 def audit_entries_for(store: Store, subject_id: str) -> list[dict[str, Any]]:
     """Audit entries about one subject: its rows and its records' rows (deleted ones too), oldest first."""
     parts = ["(row_key = :sid AND table_name IN ('subjects', 'child_pugh', 'follow_up', 'review_status'))"]
+    # a per-user state row is updated by its key (subject, user): the entry's row_key is that pair
+    parts.append("(table_name = 'review_status' AND substr(row_key, 1, length(:pair)) = :pair)")
     for table in _SUBJECT_ROW_TABLES:
         parts.append(
             f"(table_name = '{table}' AND row_key IN (SELECT CAST(id AS TEXT) FROM [{table}] WHERE subject_id = :sid))"
@@ -102,6 +113,12 @@ def audit_entries_for(store: Store, subject_id: str) -> list[dict[str, Any]]:
     parts.append("(json_valid(new_value) AND json_extract(new_value, '$.subject_id') = :sid)")
     parts.append("(json_valid(old_value) AND json_extract(old_value, '$.subject_id') = :sid)")
     sql = f"SELECT * FROM audit_log WHERE {' OR '.join(parts)} ORDER BY seq"
-    cur = store.conn.execute(sql, {"sid": subject_id})
+    cur = store.conn.execute(sql, {"sid": subject_id, "pair": _pair_prefix(subject_id)})
     names = [d[0] for d in cur.description]
     return [dict(zip(names, v, strict=True)) for v in cur]
+
+
+def _pair_prefix(subject_id: str) -> str:
+    """How an audit entry's row_key of a ``review_status`` row starts: the store writes a compound key as the
+    text of its (subject, user) tuple."""
+    return str((subject_id, ""))[: -len("'')")]

@@ -417,8 +417,45 @@ _V5_ACCESS: list[str] = [
     )""",
 ]
 
-# Version 4 -> 5, review marks per user (issue 17 item 6): filled in by its own part.
-_V5_REVIEW: list[str] = []
+# Version 4 -> 5, review marks per user (issue 17 item 6): "reviewed" is each user's own — reader1 marking a
+# patient reviewed does not mark it for reader2. ``record_review`` gets one mark per patient, kind and user
+# (UNIQUE rebuilt; ids kept, so audit entries still point at their rows) and ``review_status`` one stored state
+# per patient and user (primary key (subject_id, username)). Existing marks become the marks of the user who
+# made them: a state row is its writer's, and a user with kind marks but no state row of their own (another user
+# set the shared state later) gets the state their marks imply.
+_V5_REVIEW: list[str] = [
+    """CREATE TABLE record_review_v5 (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        kind TEXT NOT NULL CHECK (kind IN ('baseline', 'cycles', 'adverse_events', 'assessments')),
+        reviewed_by TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        reviewed_seq INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (subject_id, kind, reviewed_by)
+    )""",
+    """INSERT INTO record_review_v5 (id, subject_id, kind, reviewed_by, reviewed_at, reviewed_seq)
+       SELECT id, subject_id, kind, reviewed_by, reviewed_at, reviewed_seq FROM record_review""",
+    "DROP TABLE record_review",
+    "ALTER TABLE record_review_v5 RENAME TO record_review",
+    "CREATE INDEX record_review_user ON record_review(reviewed_by, subject_id)",
+    """CREATE TABLE review_status_v5 (
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        username TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'not started',
+        updated_by TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (subject_id, username)
+    )""",
+    """INSERT INTO review_status_v5 (subject_id, username, state, updated_by, updated_at)
+       SELECT subject_id, updated_by, state, updated_by, updated_at FROM review_status""",
+    """INSERT OR IGNORE INTO review_status_v5 (subject_id, username, state, updated_by, updated_at)
+       SELECT subject_id, reviewed_by, CASE WHEN count(DISTINCT kind) = 4 THEN 'reviewed' ELSE 'in progress' END,
+              reviewed_by, max(reviewed_at)
+       FROM record_review GROUP BY subject_id, reviewed_by""",
+    "DROP TABLE review_status",
+    "ALTER TABLE review_status_v5 RENAME TO review_status",
+    "CREATE INDEX review_status_user ON review_status(username)",
+]
 
 MIGRATIONS: list[list[str]] = [
     _V1,

@@ -100,6 +100,31 @@ def signature_valid(store: Store, signature: dict[str, Any]) -> bool:
         return False
 
 
+def supersede(store: Store, signature_id: int, *, reason: str) -> None:
+    """Mark a signature superseded (its decision was re-opened): the signature row itself never changes."""
+    store.insert("signature_supersessions", {"signature_id": signature_id, "superseded_at": utc_now(),
+                                             "superseded_by": store.user, "reason": reason}, reason=reason)  # fmt: skip
+
+
+def superseded(store: Store) -> dict[int, dict[str, Any]]:
+    """Superseded signatures by id: when, by whom and why (``verify`` reports this history)."""
+    rows = store.conn.execute("SELECT signature_id, superseded_at, superseded_by, reason FROM signature_supersessions")
+    return {int(r[0]): {"at": r[1], "by": r[2], "reason": r[3]} for r in rows}
+
+
+def signature_history(store: Store) -> list[str]:
+    """One line per superseded signature: who signed what, and who re-opened it when and why."""
+    gone = superseded(store)
+    lines = []
+    signed = store.conn.execute("SELECT id, username, record_table, record_id, signed_at FROM signatures ORDER BY id")
+    for sig in signed:
+        if int(sig[0]) in gone:
+            info = gone[int(sig[0])]
+            lines.append(f"signature {sig[0]} by {sig[1]} on {sig[2]} {sig[3]} ({sig[4]}) superseded: re-opened by "
+                         f"{info['by']} at {info['at']} ({info['reason']})")  # fmt: skip
+    return lines
+
+
 def verify_signatures(store: Store) -> list[str]:
     """Problems found: each signature whose record is gone or changed since signing (empty when all hold)."""
     problems = []

@@ -77,7 +77,13 @@ def _table_records(store: Store, table: str, where: str = "", params: Sequence[A
 
 
 def load_study(store: Store, tables: Iterable[str] | None = None, *, subject_id: str | None = None) -> r.StudyData:
-    """The whole study (or the named tables, or one subject's records) as plain records, in a stable order."""
+    """The whole study (or the named tables, or one subject's records) as plain records, in a stable order,
+    with what the store's access policy hides removed (``Access.filter``)."""
+    return store.access.filter(_load_all(store, tables, subject_id=subject_id))
+
+
+def _load_all(store: Store, tables: Iterable[str] | None = None, *, subject_id: str | None = None) -> r.StudyData:
+    """:func:`load_study` before the access filter (the cache keeps this and filters what it hands out)."""
     wanted = set(tables) if tables is not None else set(TABLE_RECORDS)
     kwargs: dict[str, Any] = {"settings": store.settings()}
     where, params = ("WHERE subject_id = ?", [subject_id]) if subject_id is not None else ("", [])
@@ -107,7 +113,8 @@ def rows_with_ids(store: Store, table: str, subject_id: str) -> list[tuple[int, 
     out = []
     for values in cur:
         row = dict(zip(names, values, strict=True))
-        out.append((int(row["id"]), from_row(cls, row)))
+        if store.access.row_visible(table, row):
+            out.append((int(row["id"]), from_row(cls, row)))
     return out
 
 
@@ -174,6 +181,10 @@ class StudyCache:
         conn = self.store.conn
         if conn.in_transaction:  # uncommitted writes may be rolled back: never cache them
             return load_study(self.store)
+        return self.store.access.filter(self._raw_data())
+
+    def _raw_data(self) -> r.StudyData:
+        conn = self.store.conn
         with self._lock:
             marker = self._current_marker()
             if self._data is not None and marker == self._marker:
@@ -190,10 +201,13 @@ class StudyCache:
         """What the cohort statistics read: the whole cached study when it is loaded (the GUI's), else the partial
         load of ``store.stats_data.load_stats_data`` (with lesions and measurements when ``computed``), kept
         until the next commit. Much lighter than :meth:`data` for ``hccreview stats`` in a new process."""
+        return self.store.access.filter(self._raw_stats_data(computed=computed))
+
+    def _raw_stats_data(self, *, computed: bool) -> r.StudyData:
         from hccreview.store.stats_data import load_stats_data
 
         if self._data is not None:
-            return self.data()
+            return self._raw_data()
         if self.store.conn.in_transaction:  # uncommitted writes may be rolled back: never cache them
             return load_stats_data(self.store, computed=computed)
         with self._lock:
@@ -210,7 +224,7 @@ class StudyCache:
         self._seq, self._hash = self._audit_head()
         self._partial = None  # the whole study serves the statistics from now on
         self.loads += 1
-        data = load_study(self.store)
+        data = _load_all(self.store)
         # The records live as long as the session and hold no reference cycles: move them out of the cyclic
         # collector's generations, so that a later full collection (which holds the GIL while it walks every
         # tracked object) does not stall the window for hundreds of ms. Reference counting still frees them.

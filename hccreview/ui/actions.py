@@ -16,13 +16,19 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
+from hccreview.domain.access import Access, Capability
+
 SP = QStyle.StandardPixmap
 Shortcut = str | QKeySequence.StandardKey
 
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One action: ``slot`` is a method name on the owner; ``enabled=False`` with ``tip`` explains why."""
+    """One action: ``slot`` is a method name on the owner; ``enabled=False`` with ``tip`` explains why.
+
+    ``needs``: the capability of the access policy (DESIGN §4b) the action needs; without it the action is left
+    out of the menus and the toolbar altogether (absent, not disabled: its shortcut does nothing either).
+    """
 
     name: str
     text: str
@@ -31,6 +37,7 @@ class ActionSpec:
     icon: QStyle.StandardPixmap | None = None
     tip: str = ""
     enabled: bool = True
+    needs: Capability | None = None
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -50,6 +57,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "import_data",
         SP.SP_FileDialogNewFolder,
         "Import SDTM or CSV-bundle files into this study",
+        needs=Capability.ADMINISTER,
     ),
     ActionSpec(
         "export_report",
@@ -58,6 +66,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_report",
         SP.SP_DialogSaveButton,
         "Export the cohort summary or a meeting case packet as PDF",
+        needs=Capability.SEE_COHORT,
     ),
     ActionSpec(
         "export_data",
@@ -66,6 +75,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_data",
         SP.SP_DriveHDIcon,
         "Export the study's data as CDISC SDTM domains or a CSV bundle (adjudicator or admin)",
+        needs=Capability.SEE_COHORT,
     ),
     ActionSpec(
         "import_reads",
@@ -74,6 +84,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "import_reads",
         SP.SP_ArrowDown,
         "Check a reader package (.hccr) from an offline reader, preview it and merge it into this study",
+        needs=Capability.ADMINISTER,
     ),
     ActionSpec(
         "export_snapshot",
@@ -82,6 +93,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_snapshot",
         SP.SP_DriveFDIcon,
         "Write a blinded copy of the study for one reader's offline workstation",
+        needs=Capability.SEE_OTHER_READS,
     ),
     ActionSpec(
         "export_reads",
@@ -89,7 +101,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
         ("Ctrl+Shift+X",),
         "export_reads",
         SP.SP_ArrowUp,
-        "On a reader snapshot: write your reads since the snapshot as a package for the adjudication site",
+        "On a reader snapshot: write your reads since the snapshot as a package for the central review site",
+        needs=Capability.READ,
     ),
     ActionSpec(
         "quit", "&Quit", (QKeySequence.StandardKey.Quit, "Ctrl+Q"), "close", SP.SP_DialogCloseButton, "Quit hccreview"
@@ -134,6 +147,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "next_discordant",
         SP.SP_MessageBoxWarning,
         "Next patient whose central readers disagree",
+        needs=Capability.SEE_ADJUDICATION,
     ),
     ActionSpec(
         "mark_reviewed",
@@ -142,6 +156,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "mark_reviewed",
         SP.SP_DialogApplyButton,
         "Mark the current patient reviewed (undoable)",
+        needs=Capability.MARK_REVIEWED,
     ),
     ActionSpec(
         "focus_filter",
@@ -186,6 +201,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "show_adjudication",
         SP.SP_FileDialogDetailedView,
         "Discordance queue and decisions",
+        needs=Capability.SEE_ADJUDICATION,
     ),
     ActionSpec(
         "show_dashboard",
@@ -194,6 +210,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "show_dashboard",
         SP.SP_FileDialogInfoView,
         "Live cohort statistics",
+        needs=Capability.SEE_COHORT,
     ),
     ActionSpec(
         "next_open_case",
@@ -202,6 +219,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "next_open_case",
         SP.SP_MediaSkipForward,
         "Next case awaiting adjudication",
+        needs=Capability.SEE_ADJUDICATION,
     ),
     ActionSpec(
         "sign_decision",
@@ -210,6 +228,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "sign_decision",
         SP.SP_DialogApplyButton,
         "Sign the adjudication decision (password re-entry)",
+        needs=Capability.DECIDE,
     ),
     ActionSpec(
         "meeting_mode",
@@ -218,6 +237,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "open_meeting",
         SP.SP_TitleBarMaxButton,
         "Present the open discordant cases full screen with the impact of each choice",
+        needs=Capability.SEE_ADJUDICATION,
     ),
     ActionSpec(
         "sign_in", "Sign &in as…", ("Ctrl+Shift+L",), "sign_in", SP.SP_DialogYesButton, "Sign in as another user"
@@ -229,6 +249,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "manage_users",
         SP.SP_DirHomeIcon,
         "Add users, reset passwords (admin)",
+        needs=Capability.ADMINISTER,
     ),
 )
 
@@ -294,6 +315,11 @@ def build_actions(owner: QWidget) -> dict[str, QAction]:
     """Every action of :data:`ACTIONS`, keyed by name, parented to and slotted on ``owner``."""
     style = owner.style()
     return {spec.name: make_action(owner, spec, style) for spec in ACTIONS}
+
+
+def permitted(access: Access) -> frozenset[str]:
+    """The names of the actions of :data:`ACTIONS` that ``access`` may use (the others are left out)."""
+    return frozenset(spec.name for spec in ACTIONS if spec.needs is None or access.may(spec.needs))
 
 
 # ---------------------------------------------------------------------- actions made from data at run time

@@ -1,4 +1,4 @@
-"""Undo commands for review edits in the case view: a lesion measurement, a stated response, an AE.
+"""Undo commands for review edits in the case view: a lesion measurement, a stated response.
 
 Each command's ``redo()`` / ``undo()`` returns at once. The service call (``services.review.update_*`` /
 ``revert``) runs on the runner's database lane; back on the GUI thread the command publishes the edit's
@@ -33,8 +33,8 @@ from hccreview.ui.workers import Runner
 
 _FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable_mm": "viable diameter",
                 "status": "status", "overall": "response", "target": "target response",
-                "non_target": "non-target response", "grade": "grade", "attribution": "attribution",
-                "chosen_reader": "chosen read", "adjudicator": "decided by"}  # fmt: skip
+                "non_target": "non-target response", "chosen_reader": "chosen read",
+                "adjudicator": "decided by"}  # fmt: skip
 _UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}
 
 
@@ -128,7 +128,7 @@ def describe(field: str, old: Any, new: Any) -> str:
 class ReviewEditCommand(QUndoCommand):
     """One audited write through a service function; undo calls its ``inverse`` (default: write the old values
     back with ``services.review.revert``). The base of every undoable review command (measurements, reads,
-    adverse events, recorded reads, adjudication decisions).
+    recorded reads, adjudication decisions). Adverse events are source data: no command edits them.
 
     Callbacks (GUI thread): ``on_error(exc)`` when the service refuses or fails; ``on_done(edit)`` after
     each successful write, after the bus has been told. The Changes go out with ``initiator``. No signals.
@@ -242,29 +242,6 @@ class EditReadCommand(ReviewEditCommand):
         seen = {k: old_values[k] for k in values if k in old_values}
         kwargs = {"read_id": read_id, "values": values, "reason": reason, "expected": seen}
         super().__init__(session, runner, bus, service=review.update_read, kwargs=kwargs, text=text, **options)
-
-
-class EditAdverseEventCommand(ReviewEditCommand):
-    """Change an adverse event's CTCAE grade or attribution."""
-
-    def __init__(
-        self,
-        session: StudySession,
-        runner: Runner,
-        bus: ChangeBus,
-        *,
-        ae_id: int,
-        values: dict[str, Any],
-        old_values: dict[str, Any],
-        term: str,
-        reason: str | None = None,
-        **options: Any,
-    ) -> None:
-        field = next(iter(values))
-        text = f"Edit AE {term} {describe(field, old_values.get(field), values[field])}"
-        seen = {k: old_values[k] for k in values if k in old_values}
-        kwargs = {"ae_id": ae_id, "values": values, "reason": reason, "expected": seen}
-        super().__init__(session, runner, bus, service=review.update_adverse_event, kwargs=kwargs, text=text, **options)
 
 
 def drop_failed(stack: QUndoStack, command: QUndoCommand) -> bool:

@@ -11,6 +11,11 @@ navigator rows they touch. The window owns its :class:`StudySession` and closes 
 The slots behind the actions live in two mixins: the dialogs the window opens
 (:mod:`~hccreview.ui.main_window_dialogs`) and stepping, filters, layout and the central tabs
 (:mod:`~hccreview.ui.main_window_navigation`).
+
+Access (DESIGN §4b): the window is built for the signed-in user's :class:`~hccreview.domain.access.Access`. Menus
+and the toolbar hold only the actions the user may use (``ActionSpec.needs``), the tabs only the panels they may
+see, the navigator only the columns and read sources they may see; what is hidden is absent, not disabled.
+:meth:`MainWindow.apply_access` does it again after another user signs in on the window.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QToolBar,
 )
@@ -39,6 +45,7 @@ from hccreview.ui.actions import (
     decorate_undo_actions,
     fill_recent_menu,
     make_source_actions,
+    permitted,
 )
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.main_window_dialogs import DialogActions
@@ -46,7 +53,15 @@ from hccreview.ui.main_window_navigation import NavigationActions
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.navigator import NavigatorPanel
+from hccreview.ui.visibility import visible_overview, visible_rows
 from hccreview.ui.workers import Runner
+
+#: The menus, in order: each a list of action names, None for a separator (absent actions leave none behind).
+FILE_MENU = ("open", "@recent", "import", "export_report", "export_data", None, "import_reads", "export_snapshot",
+             "export_reads", None, "sign_in", "manage_users", None, "quit")  # fmt: skip
+REVIEW_MENU = ("previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "mark_reviewed", None,
+               "show_case", "show_adjudication", "show_dashboard", "next_open_case", "sign_decision",
+               "meeting_mode")  # fmt: skip
 
 
 class MainWindow(QMainWindow, DialogActions, NavigationActions):
@@ -113,24 +128,11 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
 
     # ------------------------------------------------------------------ composition
     def _build_menus(self) -> None:
-        a = self.actions_by_name
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(a["open"])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.file_menu = bar.addMenu("&File")
+        self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._fill_recent_menu()
-        file_menu.addAction(a["import"])
-        file_menu.addAction(a["export_report"])
-        file_menu.addAction(a["export_data"])
-        file_menu.addSeparator()
-        for name in ("import_reads", "export_snapshot", "export_reads"):
-            file_menu.addAction(a[name])
-        file_menu.addSeparator()
-        file_menu.addAction(a["sign_in"])
-        file_menu.addAction(a["manage_users"])
-        file_menu.addSeparator()
-        file_menu.addAction(a["quit"])
 
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
@@ -149,37 +151,62 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self.source_group = QActionGroup(self)
         self.source_group.setExclusive(True)
         view_menu.addSeparator()
-        view_menu.addAction(a["focus_filter"])
-        view_menu.addAction(a["clear_filters"])
+        view_menu.addAction(self.actions_by_name["focus_filter"])
+        view_menu.addAction(self.actions_by_name["clear_filters"])
         view_menu.addSeparator()
         self.toolbar_menu_anchor = view_menu.addSeparator()
-        view_menu.addAction(a["reset_layout"])
+        view_menu.addAction(self.actions_by_name["reset_layout"])
         self.view_menu = view_menu
 
-        review_menu = bar.addMenu("&Review")
-        for name in (
-            "previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "mark_reviewed", None,
-            "show_case", "show_adjudication", "show_dashboard", "next_open_case", "sign_decision", "meeting_mode",
-        ):  # fmt: skip
-            review_menu.addSeparator() if name is None else review_menu.addAction(a[name])
-
+        self.review_menu = bar.addMenu("&Review")
         help_menu = bar.addMenu("&Help")
-        help_menu.addAction(a["about"])
-        for menu in (file_menu, edit_menu, view_menu, review_menu, help_menu):
+        help_menu.addAction(self.actions_by_name["about"])
+        for menu in (self.file_menu, edit_menu, view_menu, self.review_menu, help_menu):
             menu.setToolTipsVisible(True)
+        self._fill_menus()
+
+    def _fill_menus(self) -> None:
+        """(Re)fill the File and Review menus with the actions the signed-in user may use (DESIGN §4b)."""
+        allowed = permitted(self.session.access)
+        for menu, names in ((self.file_menu, FILE_MENU), (self.review_menu, REVIEW_MENU)):
+            menu.clear()
+            pending_separator = False
+            for name in names:
+                if name is None:
+                    pending_separator = bool(menu.actions())
+                    continue
+                if name != "@recent" and name not in allowed:
+                    continue
+                if pending_separator:
+                    menu.addSeparator()
+                    pending_separator = False
+                if name == "@recent":
+                    menu.addMenu(self.recent_menu)
+                else:
+                    menu.addAction(self.actions_by_name[name])
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Review", self)
         toolbar.setObjectName("main_toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for name in TOOLBAR:
-            toolbar.addSeparator() if name is None else toolbar.addAction(self.actions_by_name[name])
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
         toggle = toolbar.toggleViewAction()
         toggle.setText("&Toolbar")
         toggle.setShortcut(QKeySequence("Ctrl+2"))
         self.view_menu.insertAction(self.toolbar_menu_anchor, toggle)
         self.toolbar = toolbar
+        self._fill_toolbar()
+
+    def _fill_toolbar(self) -> None:
+        allowed = permitted(self.session.access)
+        self.toolbar.clear()
+        names = [n for n in TOOLBAR if n is None or n in allowed]
+        for i, name in enumerate(names):
+            if name is None:
+                if 0 < i < len(names) - 1 and names[i - 1] is not None:
+                    self.toolbar.addSeparator()
+            else:
+                self.toolbar.addAction(self.actions_by_name[name])
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -197,9 +224,20 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self.busy.setTextVisible(False)
         self.busy.setToolTip("Working…")
         self.busy.setVisible(False)
-        self.adjudication_label = self.tabs.adjudication_label
+        self.adjudication_label = self.tabs.adjudication_label  # shown only to who may see adjudications
         for widget in (self.busy, self.study_label, self.user_label, self.adjudication_label, self.progress_label):
             bar.addPermanentWidget(widget)
+
+    def apply_access(self) -> None:
+        """Follow the signed-in user's access after another sign-in: menus, toolbar, tabs, navigator columns and
+        sources, the case view's tabs; then reload what they may see."""
+        self._fill_menus()
+        self._fill_toolbar()
+        self.navigator.apply_access(self.session.access)
+        self.tabs.signed_in()
+        who = self.session.signed_in
+        self.user_label.setText(f"User: {who.username} ({who.role.value})" if who else f"User: {self.session.user}")
+        self.reload()
 
     def _restore_layout(self) -> None:
         geometry = self.settings.window_geometry()
@@ -211,6 +249,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
             self.restoreState(state)
         self.navigator.restore_state(self.settings)
         self.tabs.restore_state(self.settings)
+        self.navigator.apply_access(self.session.access)  # after the saved header: columns hidden by the policy
         self._first_show = state is None  # no saved layout: size the dock once the window is shown
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -251,6 +290,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
             return
         if not overview.rows or self.case_view.detail is not None:
             self.tabs.build_panels_later()  # no patient to show, or shown already; else after its first paint
+        overview = visible_overview(self.session, overview)  # the read sources the user may see (DESIGN §4b)
         self.overview = overview
         saved = self.settings.source(self.session.path)
         source = saved if saved in overview.sources else overview.default_source
@@ -287,6 +327,8 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
     def _rows_arrived(self, rows: list[PatientRow]) -> None:
         if self._closed:
             return
+        if self.overview is not None:
+            rows = visible_rows(rows, self.overview.sources)
         self.navigator.update_rows(rows)
         self._update_progress()
         self._update_enabled()

@@ -47,6 +47,8 @@ class DialogActions:
 
         def reload(self) -> None: ...
 
+        def apply_access(self) -> None: ...
+
     def open_study_dialog(self) -> None:
         start = str(self.session.path.parent)
         path, _ = QFileDialog.getOpenFileName(self, "Open study", start, "hccreview studies (*.db);;All files (*)")
@@ -99,14 +101,12 @@ class DialogActions:
         self.statusBar().showMessage(text, 10000)
 
     def sign_in(self) -> None:
-        """Sign in as another user; what the window shows follows that user's role (blinding)."""
+        """Sign in as another user; what the window shows and offers follows that user's access (DESIGN §4b)."""
         from hccreview.ui.dialogs.sign_in import SignInDialog
 
         user = SignInDialog.ask(self.session, self, runner=self.runner)
         if user is not None:
-            self.user_label.setText(f"User: {user.username} ({user.role.value})")
-            self.tabs.signed_in()
-            self.reload()
+            self.apply_access()
 
     def manage_users(self) -> None:
         """File ▸ Users: add users, reset passwords, (de)activate accounts (admin only)."""

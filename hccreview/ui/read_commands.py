@@ -12,7 +12,8 @@ the command marks itself obsolete and reports through ``on_error``; ``ui.command
 off the stack. The redo / undo plumbing is :class:`hccreview.ui.commands.ReviewEditCommand`'s.
 
 ``expected`` is the user's read of that date as shown (``{"overall": ...}``, blank when none): a read recorded
-or changed meanwhile in another app instance refuses the write (``StaleDataError``).
+or changed meanwhile in another app instance refuses the write (``StaleDataError``). ``change_reason`` says why a
+read already recorded is corrected (the write gate refuses a changed value without one; audited).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class RecordReadCommand(ReviewEditCommand):
         non_target: str,
         new_lesion: bool | None,
         override_reason: str | None = None,
+        change_reason: str | None = None,
         expected: dict[str, Any] | None = None,
         initiator: object | None = None,
         on_done: Callable[[Edit], None] | None = None,
@@ -63,7 +65,7 @@ class RecordReadCommand(ReviewEditCommand):
             kwargs={
                 "subject_id": subject_id, "date": day, "visit": visit, "overall": overall, "target": target,
                 "non_target": non_target, "new_lesion": new_lesion, "override_reason": override_reason,
-                "expected": expected,
+                "expected": expected, "change_reason": change_reason,
             },
             text=f"Record read {subject_id} {day.isoformat()}: {overall}",
             initiator=initiator, on_done=on_done, on_error=on_error,

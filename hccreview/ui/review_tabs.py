@@ -8,6 +8,11 @@ Start-up (issue 10): only the case view is built with the window. The adjudicati
 (and the modules they import: matplotlib, pandas, the cohort statistics) are built by :meth:`build_panels`, which
 the window calls once the first patient is painted, or on first use (their attribute, their tab, an action),
 so their own study-wide loads queue behind the first patient's.
+
+Access (DESIGN §4b): a tab exists only when the signed-in user holds the capability ``ui.visibility.TAB_NEEDS``
+names for it (a blinded reader has no Adjudication and no Cohort dashboard tab; a viewer or an admin no Reads tab,
+as they record no reads). :meth:`ReviewTabs.apply_access` adds and removes tabs after another sign-in; asking for
+a panel the user may not see raises ``AccessDenied``.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
+from hccreview.domain.access import Capability
 from hccreview.domain.changes import Changes
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.case_view import CaseView
+from hccreview.ui.visibility import TAB_NEEDS
 from hccreview.ui.workers import Runner
 
 if TYPE_CHECKING:
@@ -75,30 +82,75 @@ class ReviewTabs(QTabWidget):
         self.addTab(self.case_view, "&Case")
         self._panels: dict[str, QWidget] = {}
         self._placeholders: dict[str, QWidget] = {}
-        for name, title in LATER_TABS:  # Alt+R is the Review menu's, hence Re&ads
-            placeholder = QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter, objectName=f"{name}_placeholder")
-            self._placeholders[name] = placeholder
-            self.addTab(placeholder, title)
+        for name, _title in self._allowed():  # Alt+R is the Review menu's, hence Re&ads
+            self._add_placeholder(name)
         self._settings: AppSettings | None = None  # restored into a panel when it is built
         self._source: str | None = None
         self._subject: str | None = None
         self._importing = False
+        self._built_once = False
         self.meeting: MeetingModeWindow | None = None
         self.adjudication_label = QLabel("")
         self.adjudication_label.setObjectName("status_adjudication")
+        self.adjudication_label.setVisible(self.session.access.may(Capability.SEE_ADJUDICATION))
         self.case_view.status_message.connect(self.status_message)
         self.currentChanged.connect(self._tab_changed)
         self.bus.changed.connect(self._queries_touched)
 
+    # ------------------------------------------------------------------ access (DESIGN §4b)
+    def _allowed(self) -> list[tuple[str, str]]:
+        """The later tabs the signed-in user may see, in order: ``(name, title)``."""
+        access = self.session.access
+        return [(name, title) for name, title in LATER_TABS if access.may(TAB_NEEDS[name])]
+
+    def shows(self, name: str) -> bool:
+        """Whether the tab ``name`` (a :data:`LATER_TABS` name) is part of the window for the signed-in user."""
+        return name in self._panels or name in self._placeholders
+
+    def _add_placeholder(self, name: str) -> None:
+        """A "Loading…" tab for ``name``, in its place among the tabs present."""
+        placeholder = QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter, objectName=f"{name}_placeholder")
+        self._placeholders[name] = placeholder
+        order = [n for n, _t in LATER_TABS]
+        before = sum(1 for n in order[: order.index(name)] if self.shows(n) and n != name)
+        self.insertTab(1 + before, placeholder, dict(LATER_TABS)[name])
+
+    def apply_access(self) -> None:
+        """Add the tabs the signed-in user may now see and take out (and delete) those they may not: after
+        another user signed in. Panels already built stay; new ones are built when :meth:`build_panels` runs."""
+        allowed = {name for name, _t in self._allowed()}
+        built = self.panels_built_once
+        with QSignalBlocker(self):
+            for name in [n for n, _t in LATER_TABS if self.shows(n) and n not in allowed]:
+                widget = self._panels.pop(name, None) or self._placeholders.pop(name)
+                self.removeTab(self.indexOf(widget))
+                widget.deleteLater()
+            for name, _title in LATER_TABS:
+                if name in allowed and not self.shows(name):
+                    self._add_placeholder(name)
+        if "adjudication" not in allowed:
+            self.adjudication_label.clear()
+            self.close_meeting()
+        self.adjudication_label.setVisible("adjudication" in allowed)
+        if built:
+            self.build_panels()
+        self._tab_changed(self.currentIndex())  # a placeholder now in front is built
+
     # ------------------------------------------------------------------ the panels, built after the first patient
     @property
     def panels_built(self) -> bool:
-        return len(self._panels) == len(LATER_TABS)
+        """Every tab the user may see is built (no placeholder left)."""
+        return not self._placeholders
+
+    @property
+    def panels_built_once(self) -> bool:
+        """:meth:`build_panels` has run (or every allowed panel was opened)."""
+        return self._built_once or self.panels_built
 
     def build_panels_later(self) -> None:
         """Import the panels' modules on the compute lane, then build them (GUI thread); idempotent. The window
         calls this once the first patient is shown: the GUI thread is not held up by the imports."""
-        if self.panels_built or self._importing:
+        if (self._built_once and self.panels_built) or self._importing:
             return
         self._importing = True
         build = lambda *_: self.build_panels()  # noqa: E731  (after an error too: a real import error shows there)
@@ -106,9 +158,10 @@ class ReviewTabs(QTabWidget):
 
     def build_panels(self) -> None:
         """Build the panels not built yet (their loads start) and count the open queries; idempotent."""
-        if not self.panels_built:
+        if not self._built_once:
+            self._built_once = True
             self.refresh_open_queries()
-        for name, _title in LATER_TABS:
+        for name, _title in self._allowed():
             self._panel(name)
 
     @property
@@ -126,6 +179,7 @@ class ReviewTabs(QTabWidget):
     def _panel(self, name: str) -> QWidget:
         panel = self._panels.get(name)
         if panel is None:
+            self.session.access.require(TAB_NEEDS[name])  # AccessDenied: this tab is not the user's
             panel = self._panels[name] = self._make(name)
             placeholder = self._placeholders.pop(name)
             index = self.indexOf(placeholder)
@@ -189,7 +243,7 @@ class ReviewTabs(QTabWidget):
                         on_done=self.open_queries_changed.emit)  # fmt: skip
 
     def _queries_touched(self, changes: Changes, _initiator: object) -> None:
-        if not self.panels_built:
+        if not self._built_once:
             return  # the first count comes with build_panels
         if changes.study or "queries" in changes.kinds:
             self.refresh_open_queries()
@@ -236,14 +290,20 @@ class ReviewTabs(QTabWidget):
         self.meeting = None
 
     def signed_in(self) -> None:
-        """Another user signed in: what they may see changes (blinding)."""
+        """Another user signed in: what they may see and do changes (DESIGN §4b). The tabs follow their access,
+        the case view's tabs too, and every panel reloads as the new user."""
         self.undo_stack.clear()
+        self.case_view.apply_access()
         self.case_view.queries.reload()
-        if not self.panels_built:
+        self.case_view.reload()
+        rebuilt = not self._built_once
+        self.apply_access()
+        if rebuilt:
             self.build_panels()  # they load as the new user
             return
-        self.adjudication.reload()
-        self.read_entry.reload()
+        for name in ("adjudication", "read_entry"):
+            if name in self._panels:
+                self._panels[name].reload()  # type: ignore[attr-defined]
         self.refresh_open_queries()
 
     # ------------------------------------------------------------------ state
@@ -253,8 +313,11 @@ class ReviewTabs(QTabWidget):
             self.dashboard.set_source(source)
 
     def save_state(self, settings: AppSettings) -> None:
-        """The tab in front and each built panel's layout (a panel never built keeps what was saved before)."""
-        settings.set_panel_state("review_tabs", {"tab": self.currentIndex()})
+        """The tab in front (by name: another user may have other tabs) and each built panel's layout (a panel
+        never built keeps what was saved before)."""
+        front = self.currentWidget()
+        names = {**{id(w): n for n, w in self._panels.items()}, **{id(w): n for n, w in self._placeholders.items()}}
+        settings.set_panel_state("review_tabs", {"tab": names.get(id(front), "case")})
         settings.set_panel_state("case_view", self.case_view.save_state())
         if "adjudication" in self._panels:
             settings.set_panel_state("adjudication", self.adjudication.save_state())
@@ -268,7 +331,10 @@ class ReviewTabs(QTabWidget):
         if "dashboard" in self._panels:
             self.dashboard.restore_state(settings)
         self.case_view.restore_state(settings.panel_state("case_view"))
-        self.setCurrentIndex(int(settings.panel_state("review_tabs").get("tab", 0)))  # builds that panel if needed
+        tab = settings.panel_state("review_tabs").get("tab", "case")
+        widget = (self._placeholders.get(tab) or self._panels.get(tab)) if isinstance(tab, str) else None
+        if widget is not None:
+            self.setCurrentWidget(widget)  # builds that panel if needed
 
     def close_meeting(self) -> None:
         if self.meeting is not None:

@@ -14,10 +14,11 @@ from hccreview.domain.cohort import compute_cohort_stats
 from hccreview.domain.records import Adjudication, StudyData
 from hccreview.domain.sources import available_sources
 from hccreview.services.demo_study import build_demo_study
-from hccreview.services.review import update_adverse_event, update_measurement, update_read
+from hccreview.services.review import update_measurement, update_read
 from hccreview.services.session import StudySession, open_study
 from hccreview.store.rows import from_row, records_from_rows, to_row
 from hccreview.store.study_data import TABLE_RECORDS, load_study
+from tests.factories import signed_as, source_transfer
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +50,19 @@ def test_recompute_after_edits_equals_a_fresh_computation(session: StudySession)
     for src in sources:
         compute_cohort_stats(data, src)  # fill the memos
     subjects = [s.subject_id for s in data.subjects]
-    update_measurement(session, measurement_id=_ids(session, "measurements", subjects[4])[1],
-                       values={"diameter_mm": 3.0}, reason="re-measured")  # fmt: skip
-    update_read(session, read_id=_ids(session, "reads", subjects[6])[0], values={"overall": "PD"}, reason="re-read")
-    update_adverse_event(session, ae_id=_ids(session, "adverse_events", subjects[8])[0], values={"grade": 4},
-                         reason="re-graded")  # fmt: skip
+    store = session.store
+    with source_transfer(store):  # the investigator's records and the clinical data are source records
+        update_measurement(session, measurement_id=_ids(session, "measurements", subjects[4])[1],
+                           values={"diameter_mm": 3.0}, reason="re-measured")  # fmt: skip
+        update_read(session, read_id=_ids(session, "reads", subjects[6])[0], values={"overall": "PD"},
+                    reason="re-read")  # fmt: skip
+        store.update("adverse_events", _ids(session, "adverse_events", subjects[8])[0], {"grade": 4},
+                     reason="re-graded")  # fmt: skip
+        store.update("follow_up", subjects[10], {"death_date": None, "last_known_alive": "2012-05-01"},
+                     reason="alive")  # fmt: skip
     pending = compute_cohort_stats(data, "adjudicated").pending[0]
-    session.store.insert("adjudications", to_row(Adjudication(pending, "reader2", "reader 2 stands", "adj")))
-    session.store.update("follow_up", subjects[10], {"death_date": None, "last_known_alive": "2012-05-01"},
-                         reason="alive")  # fmt: skip
+    with signed_as(store, "adjudicator"):
+        store.insert("adjudications", to_row(Adjudication(pending, "reader2", "reader 2 stands", "adjudicator")))
     after = session.data()
     assert after is not data
     memoised = {src: compute_cohort_stats(after, src).to_dict() for src in sources}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +13,18 @@ from hccreview.services.session import open_study
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hccreview", *args], capture_output=True, text=True, timeout=300)
+    """Run ``hccreview``; writes sign in as the demo admin (``--user admin``, the password in the environment)."""
+    env = {**os.environ, "HCCREVIEW_PASSWORD": "admin-demo"}
+    return subprocess.run([sys.executable, "-m", "hccreview", *args], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=300)  # fmt: skip
 
 
 def test_snapshot_package_merge_and_refusals_from_the_command_line(tmp_path: Path) -> None:
     study, snap, pkg = tmp_path / "study.db", tmp_path / "r2.db", tmp_path / "r2.hccr"
     assert _cli("demo", str(study)).returncode == 0
-    out = _cli("export-snapshot", str(study), "--for", "reader:reader2", "--out", str(snap))
+    unsigned = _cli("export-snapshot", str(study), "--for", "reader:reader2", "--out", str(snap))
+    assert unsigned.returncode == 2 and "--user" in unsigned.stderr and not snap.exists()
+    out = _cli("export-snapshot", str(study), "--for", "reader:reader2", "--out", str(snap), "--user", "admin")
     assert out.returncode == 0, out.stderr
     assert "content sha256" in out.stdout and "reads 112" in out.stdout
     assert _cli("export-snapshot", str(study), "--for", "reader2", "--out", str(tmp_path / "x.db")).returncode == 2
@@ -34,9 +40,10 @@ def test_snapshot_package_merge_and_refusals_from_the_command_line(tmp_path: Pat
 
     dry = _cli("import-reads", str(study), str(pkg), "--dry-run")
     assert dry.returncode == 0 and "would write 1 row(s)" in dry.stdout and "HCC-007: reads" in dry.stdout
-    merged = _cli("import-reads", str(study), str(pkg))
-    assert merged.returncode == 0 and "merged 1 row(s)" in merged.stdout
-    again = _cli("import-reads", str(study), str(pkg))
+    assert _cli("import-reads", str(study), str(pkg)).returncode == 2  # a write: --user required
+    merged = _cli("import-reads", str(study), str(pkg), "--user", "admin")
+    assert merged.returncode == 0 and "merged 1 row(s)" in merged.stdout, merged.stderr
+    again = _cli("import-reads", str(study), str(pkg), "--user", "admin")
     assert again.returncode == 0 and "already merged" in again.stdout
 
     readers = json.loads(_cli("readers", str(study), "--json").stdout)
@@ -47,7 +54,7 @@ def test_snapshot_package_merge_and_refusals_from_the_command_line(tmp_path: Pat
     data = bytearray(pkg.read_bytes())
     data[100] ^= 0x04
     damaged.write_bytes(bytes(data))
-    refused = _cli("import-reads", str(study), str(damaged))
+    refused = _cli("import-reads", str(study), str(damaged), "--user", "admin")
     assert refused.returncode == 1 and "damaged.hccr" in refused.stderr
     verify = _cli("verify", str(study))
     assert verify.returncode == 0, verify.stdout

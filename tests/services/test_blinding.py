@@ -51,7 +51,7 @@ def test_a_reader_service_call_for_another_readers_reads_is_refused(path: Path) 
             with pytest.raises(BlindingError):
                 call()
         # the case view's data lose everything of the other sources
-        case = reading.blinded_case(session, "C01")
+        case = load_case(session, "C01")
         assert case.readers == [R1] and set(case.reads) == {R1} and set(case.measurements) == {R1}
         assert set(case.outcomes) == {f"reader:{R1}"}
 
@@ -71,7 +71,7 @@ def test_adjudicator_and_admin_are_not_blinded(path: Path) -> None:
         with open_as(path, name) as session:
             assert len(reading.get_reads(session, "C01", R2).entries) == 3
             assert reading.visible_readers(session, "C01") == [INV, R1, R2]
-            assert len(reading.blinded_case(session, "C01").readers) == 3
+            assert len(load_case(session, "C01").readers) == 3
 
 
 def test_only_the_admin_unblinds_with_a_reason_and_it_is_audited(path: Path) -> None:
@@ -88,7 +88,7 @@ def test_only_the_admin_unblinds_with_a_reason_and_it_is_audited(path: Path) -> 
     with open_as(path, R1) as session:
         assert len(reading.get_reads(session, "C01", R2).entries) == 3
         assert [q.subject_id for q in adjudication.discordance_queue(session)] == ["C01", "C03"]
-        assert len(reading.blinded_case(session, "C01").readers) == 3
+        assert len(load_case(session, "C01").readers) == 3
     with open_as(path, "admin") as session:
         reading.reblind(session, "second reading round")
     with open_as(path, R1) as session, pytest.raises(BlindingError):

@@ -11,7 +11,6 @@ from hccreview.services.review import (
     ValidationError,
     revert,
     set_review_state,
-    update_adverse_event,
     update_measurement,
     update_read,
 )
@@ -69,21 +68,19 @@ def test_bad_measurement_input_is_refused_and_nothing_saved(session: StudySessio
     assert session.store.get("measurements", mid)["diameter_mm"] == 30.0
 
 
-def test_read_and_ae_edits_validate(session: StudySession) -> None:
+def test_read_edits_validate_and_a_changed_value_needs_a_reason(session: StudySession) -> None:
+    from hccreview.domain.access import AccessDenied
+    from hccreview.domain.records import Role
+
     rid = session.store.rows("reads", "subject_id = 'P02'", order_by="date")[0]["id"]
     with pytest.raises(ValidationError):
         update_read(session, read_id=rid, values={"overall": "GREAT"})
-    edit = update_read(session, read_id=rid, values={"overall": "pd"})
+    session.store.sign_as("investigator", Role.ADJUDICATOR)  # as if the evaluator were a user (gate rules below)
+    with pytest.raises(AccessDenied, match="needs a reason"):
+        update_read(session, read_id=rid, values={"overall": "pd"})
+    session.store.sign_as(None, None)
+    edit = update_read(session, read_id=rid, values={"overall": "pd"}, reason="re-read")
     assert edit.new_values == {"overall": "PD"}
-    aid = session.store.rows("adverse_events", "subject_id = 'P01'")[0]["id"]
-    for bad in (0, 6, "x", "2.5"):
-        with pytest.raises(ValidationError):
-            update_adverse_event(session, ae_id=aid, values={"grade": bad})
-    with pytest.raises(ValidationError):
-        update_adverse_event(session, ae_id=aid, values={"attribution": "maybe"})
-    edit = update_adverse_event(session, ae_id=aid, values={"grade": "4", "attribution": "Definite"})
-    assert edit.new_values == {"grade": 4, "attribution": "definite"}
-    assert edit.old_values == {"grade": 3, "attribution": "possible"}
 
 
 def test_review_state_round_trip(session: StudySession) -> None:
@@ -101,12 +98,13 @@ def test_read_edits_respect_blinding_and_locks(session: StudySession) -> None:
 
     rid = session.store.rows("reads", "subject_id = 'P02'", order_by="date")[0]["id"]
     session.signed_in = User("someone-else", "Other Reader", Role.READER)
-    with pytest.raises(PermissionError, match="blinded"):
-        update_read(session, read_id=rid, values={"overall": "PD"})
+    with pytest.raises(PermissionError, match="may not see reads"):
+        update_read(session, read_id=rid, values={"overall": "PD"}, reason="r")
     session.signed_in = None
     session.store.insert(
         "adjudications",
         {"subject_id": "P02", "chosen_reader": "investigator", "reason": "r", "adjudicator": "a", "status": "signed"},
     )
+    session.store.sign_as("investigator", Role.ADJUDICATOR)  # even the row's own evaluator: the case is locked
     with pytest.raises(PermissionError, match="locked"):
-        update_read(session, read_id=rid, values={"overall": "PD"})
+        update_read(session, read_id=rid, values={"overall": "PD"}, reason="r")

@@ -10,7 +10,6 @@ import pytest
 from hccreview.services.review import (
     StaleDataError,
     ValidationError,
-    update_adverse_event,
     update_measurement,
     update_read,
 )
@@ -84,18 +83,6 @@ def test_read_edit_on_stale_values_is_refused(two: tuple[StudySession, ...]) -> 
     with pytest.raises(StaleDataError, match="reads"):
         update_read(a, read_id=rid, values={"overall": "PR"}, expected=seen)
     assert a.store.get("reads", rid)["overall"] == bobs
-
-
-def test_adverse_event_edit_on_stale_values_is_refused(two: tuple[StudySession, ...]) -> None:
-    a, b = two
-    aid = a.store.rows("adverse_events", "subject_id = 'P01'")[0]["id"]
-    seen = {"grade": 3, "attribution": "possible"}
-    assert {k: a.store.get("adverse_events", aid)[k] for k in seen} == seen
-    update_adverse_event(b, ae_id=aid, values={"attribution": "probable"}, expected=seen)
-    with pytest.raises(StaleDataError, match="attribution"):
-        update_adverse_event(a, ae_id=aid, values={"grade": 4}, expected=seen)
-    row = a.store.get("adverse_events", aid)
-    assert (row["grade"], row["attribution"]) == (3, "probable")
 
 
 def test_expected_naming_an_unknown_field_is_a_validation_error(two: tuple[StudySession, ...]) -> None:

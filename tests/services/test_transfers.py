@@ -104,13 +104,13 @@ def test_apply_marks_changed_since_review_and_needs_readjudication(
     study: Path, sdtm_root: Path, tmp_path: Path
 ) -> None:
     source = changed_copy(sdtm_root, tmp_path / "v2")
-    with Store.open(study) as store:
+    with Store.open(study, user="rev") as store:  # review states are per user: rev's marks
         assert {s: review_states(store)[s] for s in (ALTERED, REMOVED)} == {ALTERED: "reviewed", REMOVED: "reviewed"}
         measurements_before = store.count("measurements")
     result = import_into(study, fmt="sdtm", source=source, user="importer")
     assert result.transfer_id == 2 and not result.created and result.backup is not None
     assert set(result.readjudication) == {REMOVED}
-    with open_study(study) as session:
+    with open_study(study, user="rev") as session:
         store = session.store
         assert store.count("measurements") == measurements_before - 4
         states = review_states(store)
@@ -221,7 +221,7 @@ def test_dry_run_and_an_identical_delivery(study: Path, sdtm_root: Path, tmp_pat
     assert "nothing was written" in dry.summary() and "01-701-1028" in dry.summary()
     same = import_into(study, fmt="sdtm", source=sdtm_root / "recist")
     assert same.preview.diff.empty and same.transfer_id == 2
-    with Store.open(study) as store:
+    with Store.open(study, user="rev") as store:
         assert review_states(store)["01-701-1015"] == "reviewed"
         assert len(load_study(store).measurements) == 273
 

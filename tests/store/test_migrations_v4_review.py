@@ -34,11 +34,12 @@ def test_v3_review_states_survive_and_reviewed_patients_get_kind_marks(tmp_path:
     _make_v3_file(path)
     with Store.open(path, user="admin") as store:
         assert store.schema_version == schema.SCHEMA_VERSION
-        assert review_states(store) == {"S0": "reviewed", "S1": "in progress"}
-        kinds = kind_states(store)
+        assert review_states(store) == {} and kind_states(store) == {}  # marks are per user (v5): rev's, not admin's
+        assert review_states(store, user="rev") == {"S0": "reviewed", "S1": "in progress"}
+        kinds = kind_states(store, user="rev")
         assert set(kinds) == {"S0"} and [k.state for k in kinds["S0"].values()] == ["reviewed"] * len(REVIEW_KINDS)
         assert {k.reviewed_by for k in kinds["S0"].values()} == {"rev"}
         assert list_transfers(store) == [] and open_flags(store) == []
         store.update("subjects", "S0", {"site": "02"}, reason="site correction")  # a later change shows
-        assert review_states(store)["S0"] == "changed since review"
-        assert "site" in kind_states(store)["S0"]["baseline"].changes[0]
+        assert review_states(store, user="rev")["S0"] == "changed since review"
+        assert "site" in kind_states(store, user="rev")["S0"]["baseline"].changes[0]

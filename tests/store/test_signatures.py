@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from hccreview.domain.records import Subject
+from hccreview.domain.records import Role, Subject
 from hccreview.store import Store, audit
 from hccreview.store.signatures import (
     canonical_json,
@@ -27,8 +27,9 @@ PASSWORD = "adjudicator-secret"
 @pytest.fixture
 def decision(store: Store) -> int:
     """A user and one adjudication row to sign; returns the row id."""
-    create_user(store, username="adj", full_name="Dr Cleo Adjudicator", role="adjudicator", password=PASSWORD)
     write_records(store, {"subjects": [Subject("S1")]}, note="test")
+    create_user(store, username="adj", full_name="Dr Cleo Adjudicator", role="adjudicator", password=PASSWORD)
+    store.sign_as("adj", Role.ADJUDICATOR)  # decisions are the adjudicator's to write (write gate)
     return int(
         store.insert(
             "adjudications",

@@ -47,16 +47,32 @@ def private_settings(tmp_path: Path, qapp: QCoreApplication) -> Iterator[Path]:
     yield folder
 
 
+#: The demo accounts (docs/demo-study.md).
+DEMO_PASSWORDS = {"reader1": "reader1-demo", "reader2": "reader2-demo", "adjudicator": "adjudicator-demo",
+                  "admin": "admin-demo"}  # fmt: skip
+
+
 @pytest.fixture
 def make_window(qtbot, review_study: Path) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
-    """Open a MainWindow on the review study (or ``path``), shown and with its overview loaded."""
+    """Open a MainWindow on the review study (or ``path``), shown and with its overview loaded.
+
+    The window is built for a signed-in user, as the application does (``user``, default the demo adjudicator:
+    every panel but the admin's; None: the unsigned system context, which sees everything and writes nothing in
+    a study with accounts). ``password`` for an account that is not a demo one.
+    """
+    from hccreview.services import auth
     from hccreview.services.session import open_study
     from hccreview.ui.main_window import MainWindow
 
     windows: list[MainWindow] = []
 
-    def make(path: Path | None = None, *, wait: bool = True) -> MainWindow:
-        window = MainWindow(open_study(path or review_study, user="tester"))
+    def make(
+        path: Path | None = None, *, wait: bool = True, user: str | None = "adjudicator", password: str | None = None
+    ) -> MainWindow:
+        session = open_study(path or review_study, user="tester")
+        if user is not None:
+            auth.sign_in(session, user, password or DEMO_PASSWORDS[user])
+        window = MainWindow(session)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

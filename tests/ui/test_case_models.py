@@ -20,7 +20,7 @@ from hccreview.ui.models.case_models import (
 from hccreview.ui.models.tumour_model import TumourGridModel
 from hccreview.ui.views.case_audit import record_labels
 from hccreview.ui.views.case_findings import finding_rows
-from tests.ui.case_support import _case_template, case_study, detail_of, target_cell  # noqa: F401
+from tests.ui.case_support import _case_template, case_study, case_user, detail_of, target_cell  # noqa: F401
 
 D = Qt.ItemDataRole
 
@@ -63,25 +63,18 @@ def test_cycles_model_shows_each_cycle() -> None:
     assert model.rowCount(model.index(0, 0)) == 0, "a table has no children"
 
 
-def test_adverse_event_edit_is_a_request_not_a_write() -> None:
+def test_adverse_events_are_shown_read_only() -> None:
+    """Source data (DESIGN §4b): the grade chip and the tooltips, no editable cell."""
     model = AdverseEventsModel()
     ae = AdverseEvent("P1", 1, "Fatigue", "General disorders", 3, onset=date(2024, 1, 20), attribution="possible")
     model.set_rows([(11, ae)])
     grade = model.index(0, AdverseEventsModel.GRADE)
-    assert grade.data() == "G3" and grade.data(D.EditRole) == "3"
+    assert grade.data() == "G3"
     assert grade.data(D.BackgroundRole).name() == "#ef6c00"  # G3 orange chip with readable text
     assert grade.data(D.ForegroundRole).name() in ("#000000", "#ffffff")
-    assert model.flags(grade) & Qt.ItemFlag.ItemIsEditable
-    assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
-    requests: list[EditRequest] = []
-    model.edit_requested.connect(requests.append)
-    assert model.setData(grade, "4")
-    assert not model.setData(grade, "3"), "an unchanged value is no edit"
-    assert not model.setData(model.index(0, 0), "Nausea"), "the term is not editable"
-    assert requests == [EditRequest("adverse_event", 11, "grade", "4", 3, "Fatigue", date(2024, 1, 20), "P1")]
-    assert grade.data() == "G3", "the model does not write itself"
-    assert model.setData(model.index(0, AdverseEventsModel.ATTRIBUTION), "definite")
-    assert requests[-1].field == "attribution" and requests[-1].old == "possible"
+    assert "query" in grade.data(D.ToolTipRole)
+    assert not any(model.flags(model.index(0, c)) & Qt.ItemFlag.ItemIsEditable for c in range(model.columnCount()))
+    assert not model.setData(grade, "4") and grade.data() == "G3"
 
 
 def test_tumour_grid_rows_columns_and_figures(detail: CaseDetail) -> None:
@@ -111,7 +104,7 @@ def test_tumour_grid_rows_columns_and_figures(detail: CaseDetail) -> None:
 def test_tumour_grid_edit_request_names_the_counted_field(detail: CaseDetail) -> None:
     reader = detail.case.readers[0]
     model = TumourGridModel()
-    model.set_reader(detail, reader)
+    model.set_reader(detail, reader, editable=True)
     lesion, day, mid, old = target_cell(detail, reader)
     index = model.index(model.find_row(f"lesion:{lesion}"), model.dates.index(day))
     assert model.flags(index) & Qt.ItemFlag.ItemIsEditable
@@ -124,6 +117,23 @@ def test_tumour_grid_edit_request_names_the_counted_field(detail: CaseDetail) ->
     assert not model.setData(index, number(old)), "an unchanged value is no edit"
     assert not model.setData(model.index(model.find_row("sum"), 1), "99"), "sums are not editable"
     assert not model.setData(QModelIndex(), "1")
+
+
+def test_tumour_grid_offers_no_edit_when_not_editable(detail: CaseDetail) -> None:
+    """Another evaluator's rows, a viewer, a locked case: no cell is editable, no tooltip offers F2."""
+    reader = detail.case.readers[0]
+    model = TumourGridModel()
+    model.set_reader(detail, reader)  # not editable unless told
+    lesion, day, _mid, _old = target_cell(detail, reader)
+    index = model.index(model.find_row(f"lesion:{lesion}"), model.dates.index(day))
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            cell = model.index(row, column)
+            assert not model.flags(cell) & Qt.ItemFlag.ItemIsEditable
+            assert "F2" not in str(cell.data(D.ToolTipRole) or "")
+    requests: list[EditRequest] = []
+    model.edit_requested.connect(requests.append)
+    assert not model.setData(index, "5") and not requests
 
 
 def test_stated_response_mismatch_is_red_with_the_reason(detail: CaseDetail) -> None:

@@ -58,9 +58,9 @@ def test_query_life_cycle_in_the_case_view_with_badges(qtbot, make_window, dialo
     window.navigator.select_subject(SUBJECT)
     view = window.case_view
     panel = view.queries
-    view.tabs.setCurrentIndex(view.TAB_QUERIES)
+    view.tabs.setCurrentWidget(view.queries)
     qtbot.waitUntil(lambda: panel.view is not None and panel.view.subject_id == SUBJECT, timeout=TIMEOUT)
-    assert panel.tree.topLevelItemCount() == 0 and view.tabs.tabText(view.TAB_QUERIES) == "&Queries"
+    assert panel.tree.topLevelItemCount() == 0 and view.tabs.tabText(view.tab_index("queries")) == "&Queries"
     assert _badge(window) == SUBJECT and panel.buttons["new_query"].isEnabled()
     assert not panel.buttons["answer"].isEnabled()
 
@@ -70,7 +70,7 @@ def test_query_life_cycle_in_the_case_view_with_badges(qtbot, make_window, dialo
     qtbot.waitUntil(lambda: panel.tree.topLevelItemCount() == 1, timeout=TIMEOUT)
     assert dialogs["asked"][0][1] == SUBJECT and dialogs["asked"][0][2][0] == f"patient {SUBJECT}"
     assert any(label.startswith("lesion ") for label in dialogs["asked"][0][2])  # records can be targeted
-    qtbot.waitUntil(lambda: view.tabs.tabText(view.TAB_QUERIES) == "&Queries (1 open)", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: view.tabs.tabText(view.tab_index("queries")) == "&Queries (1 open)", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: _badge(window) == f"{SUBJECT}  ✉1", timeout=TIMEOUT)
     assert "1 open query" in panel.summary.text()
     panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
@@ -86,7 +86,7 @@ def test_query_life_cycle_in_the_case_view_with_badges(qtbot, make_window, dialo
     dialogs["texts"].append("Yes, one session of TACE in 2023.")
     panel.buttons["answer"].click()
     qtbot.waitUntil(lambda: panel.view.threads and panel.view.threads[0].state == "answered", timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: view.tabs.tabText(view.TAB_QUERIES) == "&Queries", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: view.tabs.tabText(view.tab_index("queries")) == "&Queries", timeout=TIMEOUT)
     qtbot.waitUntil(lambda: _badge(window) == SUBJECT, timeout=TIMEOUT)
     assert "0 open queries" in panel.summary.text()
 

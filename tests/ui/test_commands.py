@@ -1,11 +1,21 @@
-"""Undo commands of the case view: redo / undo / redo through the runner's database lane and the ChangeBus."""
+"""Undo commands of the case view: redo / undo / redo through the runner's database lane and the ChangeBus.
+
+The study is signed in as ``reader1`` (``case_support``): a reader changes their own measurements and reads, and a
+change to a recorded value carries a reason (DESIGN §4b). Adverse events are source data: no command edits them.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView
+
+import hccreview.ui.commands as commands
+from hccreview.domain.records import AdverseEvent
 from hccreview.services.case import audit_trail
 from hccreview.services.review import ValidationError
 from hccreview.ui.commands import (
-    EditAdverseEventCommand,
     EditMeasurementCommand,
     EditReadCommand,
     PendingEdit,
@@ -15,7 +25,7 @@ from hccreview.ui.commands import (
     measurement_values,
     revert_edit,
 )
-from tests.ui.case_support import _case_template, case_study, detail_of, qt_env, target_cell  # noqa: F401
+from tests.ui.case_support import _case_template, case_study, case_user, detail_of, qt_env, target_cell  # noqa: F401
 
 TIMEOUT = 20000
 
@@ -34,7 +44,7 @@ def test_measurement_command_redo_undo_redo(qtbot, case_study, qt_env) -> None: 
     done = []
     command = EditMeasurementCommand(
         session, runner, bus, measurement_id=mid, values={field: "28"}, old_values={field: old},
-        lesion_id=lesion, when=day, initiator="test", on_done=done.append,
+        lesion_id=lesion, when=day, reason="re-measured", initiator="test", on_done=done.append,
     )  # fmt: skip
     name = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable_mm": "viable diameter"}[field]
     assert command.text() == f"Edit {lesion} {name} {day.isoformat()}: {describe(field, old, '28').split(': ')[1]}"
@@ -52,7 +62,7 @@ def test_measurement_command_redo_undo_redo(qtbot, case_study, qt_env) -> None: 
     assert _measurement(session, mid)[field] == 28.0
     runner.wait()
     reasons = [e["reason"] for e in audit_trail(session, case_study.subject)[before:]]
-    assert reasons == [None, "undo", "redo"], "every write, undo and redo included, is audited"
+    assert reasons == ["re-measured", "undo", "redo"], "every write, undo and redo included, is audited with why"
 
 
 def test_undo_queued_before_the_redo_landed_still_reverts(qtbot, case_study, qt_env) -> None:  # noqa: F811
@@ -63,7 +73,7 @@ def test_undo_queued_before_the_redo_landed_still_reverts(qtbot, case_study, qt_
     field = detail.readers[reader].counted[lesion]
     command = EditMeasurementCommand(
         case_study.session, runner, bus, measurement_id=mid, values={field: "41"}, old_values={field: old},
-        lesion_id=lesion, when=day,
+        lesion_id=lesion, when=day, reason="re-measured",
     )  # fmt: skip
     seen = []
     bus.changed.connect(lambda changes, _: seen.append(changes))
@@ -98,7 +108,7 @@ def test_refused_edit_is_obsolete_reported_and_dropped(qtbot, case_study, qt_env
     assert _measurement(case_study.session, mid)[field] == old
 
 
-def test_read_and_adverse_event_commands(qtbot, case_study, qt_env) -> None:  # noqa: F811
+def test_read_command_and_no_adverse_event_editing(qtbot, case_study, qt_env) -> None:  # noqa: F811
     runner, bus, stack = qt_env
     session = case_study.session
     detail = detail_of(case_study)
@@ -106,7 +116,7 @@ def test_read_and_adverse_event_commands(qtbot, case_study, qt_env) -> None:  # 
     rid, read = detail.case.reads[reader][0]
     command = EditReadCommand(
         session, runner, bus, read_id=rid, values={"overall": "sd"}, old_values={"overall": read.overall},
-        reader=reader, when=read.date,
+        reader=reader, when=read.date, reason="second look",
     )  # fmt: skip
     assert command.text() == f"Edit {reader} response {read.date.isoformat()}: {read.overall or '—'} → SD"
     with qtbot.waitSignal(bus.changed, timeout=TIMEOUT):
@@ -116,19 +126,27 @@ def test_read_and_adverse_event_commands(qtbot, case_study, qt_env) -> None:  # 
         stack.undo()
     assert session.store.get("reads", rid)["overall"] == read.overall
 
-    sid = next(s for s in case_study.subjects if detail_of(case_study, s).case.adverse_events)
-    aid, ae = detail_of(case_study, sid).case.adverse_events[0]
-    new = 1 if ae.grade != 1 else 2
-    command = EditAdverseEventCommand(
-        session, runner, bus, ae_id=aid, values={"grade": str(new)}, old_values={"grade": ae.grade}, term=ae.term
-    )
-    assert command.text() == f"Edit AE {ae.term} grade: {ae.grade} → {new}"
-    with qtbot.waitSignal(bus.changed, timeout=TIMEOUT):
-        stack.push(command)
-    assert session.store.get("adverse_events", aid)["grade"] == new
-    with qtbot.waitSignal(bus.changed, timeout=TIMEOUT):
-        stack.undo()
-    assert session.store.get("adverse_events", aid)["grade"] == ae.grade
+    assert not hasattr(commands, "EditAdverseEventCommand"), "adverse events are source data: no edit command"
+
+
+def test_the_adverse_event_table_is_not_editable(qtbot) -> None:
+    """Adverse events are imported source data (DESIGN §4b): no cell is editable and nothing is requested; a
+    reviewer who disagrees raises a query (the summary says so)."""
+    from hccreview.ui.views.case_adverse_events import CaseAdverseEvents
+
+    panel = CaseAdverseEvents()
+    qtbot.addWidget(panel)
+    ae = AdverseEvent("P1", 1, "Fatigue", "General disorders", 3, onset=date(2024, 1, 20), attribution="possible")
+    panel.model.set_rows([(11, ae)])
+    panel.summary.setText(panel._summary([(11, ae)]))
+    assert panel.table.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+    for column in range(panel.model.columnCount()):
+        index = panel.model.index(0, column)
+        assert not panel.model.flags(index) & Qt.ItemFlag.ItemIsEditable
+        assert not panel.model.setData(index, "1")
+        assert panel.table.itemDelegateForColumn(column) is None, "no grade / attribution editor"
+    assert not hasattr(panel.model, "edit_requested")
+    assert "source data" in panel.summary.text() and "query" in panel.summary.text()
 
 
 def test_worker_functions_without_qt(case_study) -> None:  # noqa: F811
@@ -140,7 +158,7 @@ def test_worker_functions_without_qt(case_study) -> None:  # noqa: F811
     lesion, _, mid, old = target_cell(detail, reader)
     field = detail.readers[reader].counted[lesion]
     pending = PendingEdit()
-    kwargs = {"measurement_id": mid, "values": {field: 12}, "reason": "re-measured"}
+    kwargs = {"measurement_id": mid, "values": {field: 12}, "reason": "re-measured"}  # a reader's own row
     apply_edit(case_study.session, pending, update_measurement, kwargs)
     assert _measurement(case_study.session, mid)[field] == 12
     assert revert_edit(case_study.session, pending) is not None
@@ -157,4 +175,4 @@ def test_measurement_values_from_typed_text() -> None:
     assert measurement_values("gone", "viable_mm", "present") == {"status": "absent"}
     assert measurement_values("NE", "diameter_mm", "present") == {"status": "not_assessed"}
     assert describe("diameter_mm", 32.0, "28") == "diameter: 32 → 28 mm"
-    assert describe("grade", None, 3) == "grade: — → 3"
+    assert describe("overall", None, "PR") == "response: — → PR"

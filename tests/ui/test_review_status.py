@@ -38,7 +38,7 @@ def test_navigator_counts_filters_and_steps_by_review_status(
     from hccreview.ui.views.navigator import NavigatorPanel
 
     _transferred(study, sdtm_root, tmp_path)
-    with open_study(study) as session:
+    with open_study(study, user="rev") as session:  # review states are per user: rev marked the three patients
         overview = load_navigator_overview(session)
     panel = NavigatorPanel()
     qtbot.addWidget(panel)
@@ -66,10 +66,22 @@ def test_navigator_counts_filters_and_steps_by_review_status(
     assert panel.next_unreviewed() == REMOVED  # changed since review counts as not reviewed
 
 
-def test_next_changed_shortcut_and_mark_reviewed_clears_it(
-    qtbot, make_window, study: Path, sdtm_root: Path, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(_transferred(study, sdtm_root, tmp_path))
+def test_next_changed_shortcut_and_mark_reviewed_clears_it(qtbot, study: Path, sdtm_root: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from hccreview.ui.main_window import MainWindow
+
+    window = MainWindow(open_study(_transferred(study, sdtm_root, tmp_path), user="rev"))  # rev's review marks
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.overview is not None and window.navigator.current_subject() is not None)
+    try:
+        _step_and_mark(qtbot, window)
+    finally:
+        window.close()
+
+
+def _step_and_mark(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     window.navigator.select_subject(UNTOUCHED)
     window.navigator.table.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)

@@ -1,8 +1,9 @@
 """Table models of the patient case view: cycles, adverse events, findings, audit trail (and the tumour grid).
 
 Thin adapters over the records in :class:`hccreview.services.case_extra.CaseDetail`: they never call a
-service. An editable cell does not write: ``setData`` emits ``edit_requested`` with an :class:`EditRequest`
-and the panel turns it into an undo command; the model shows the new value after the reload that follows.
+service. An editable cell (the tumour grid's; every table here is read-only) does not write: ``setData`` emits
+``edit_requested`` with an :class:`EditRequest` and the panel turns it into an undo command; the model shows the
+new value after the reload that follows.
 Filling a model is a reset (``beginResetModel`` / ``endResetModel``): stepping patients rebuilds no widget.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from hccreview.domain.records import AdverseEvent, Cycle
@@ -34,9 +35,9 @@ GRADE_MEANING = {1: "mild", 2: "moderate", 3: "severe or medically significant",
 class EditRequest:
     """A user's edit of one cell, for the panel to turn into an undo command.
 
-    ``kind``: "measurement", "read" or "adverse_event"; ``key``: the row id; ``field``: the column in the
+    ``kind``: "measurement" or "read"; ``key``: the row id; ``field``: the column in the
     store; ``value``: what the user typed (validated by the service, not here); ``old``: the value shown;
-    ``label`` / ``when``: what the edit is about (lesion id / reader / AE term, assessment date).
+    ``label`` / ``when``: what the edit is about (lesion id / reader, assessment date).
     """
 
     kind: str
@@ -125,16 +126,14 @@ class CyclesModel(RecordTableModel):
 
 
 class AdverseEventsModel(RecordTableModel):
-    """Adverse events of one patient; grade and attribution are editable (by request, see module doc).
+    """Adverse events of one patient (read-only: imported source data, DESIGN §4b; a disagreement is a query).
 
-    Rows are ``(ae_id, AdverseEvent)``. Signals: ``edit_requested(EditRequest)`` from ``setData`` on the
-    GUI thread. The grade cell is a colour chip (G1 green … G5 black).
+    Rows are ``(ae_id, AdverseEvent)``. Signals: none of its own. The grade cell is a colour chip (G1 green … G5
+    black).
     """
 
-    edit_requested = Signal(object)
     columns = ("Term", "SOC", "Grade", "Onset", "Resolution", "Attribution", "Serious", "Action", "Outcome")
     GRADE, ATTRIBUTION = 2, 5
-    _EDITABLE: ClassVar[dict[int, str]] = {GRADE: "grade", ATTRIBUTION: "attribution"}
 
     def cell(self, row: tuple[int, AdverseEvent], column: int, role: int) -> Any:
         _, ae = row
@@ -147,8 +146,6 @@ class AdverseEventsModel(RecordTableModel):
                 "yes" if ae.serious else "no", ae.action, ae.outcome,
             )  # fmt: skip
             return values[column]
-        if role == EDIT and column in self._EDITABLE:
-            return "" if getattr(ae, self._EDITABLE[column]) is None else str(getattr(ae, self._EDITABLE[column]))
         if column == self.GRADE and ae.grade in GRADE_COLOURS and role in (BACKGROUND, FOREGROUND):
             return chip(GRADE_COLOURS[ae.grade], role)
         if role == ALIGN and column == self.GRADE:
@@ -156,29 +153,12 @@ class AdverseEventsModel(RecordTableModel):
         if role == TOOLTIP:
             if column == self.GRADE:
                 meaning = GRADE_MEANING.get(ae.grade or 0, "not graded")
-                return f"CTCAE v5.0 grade {ae.grade or '—'}: {meaning}. F2 or double-click to change."
+                return f"CTCAE v5.0 grade {ae.grade or '—'}: {meaning}. Source data: dispute it with a query."
             if column == self.ATTRIBUTION:
-                return "Relation to the study drug (attributable = possible or stronger). F2 to change."
+                return "Relation to the study drug (attributable = possible or stronger). Source data: read-only."
             if column in (0, 1):
                 return f"{ae.term} — {ae.soc}" if ae.soc else ae.term
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        base = super().flags(index)
-        return base | Qt.ItemFlag.ItemIsEditable if index.isValid() and index.column() in self._EDITABLE else base
-
-    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
-        if role != EDIT or not index.isValid() or index.column() not in self._EDITABLE:
-            return False
-        ae_id, ae = self._rows[index.row()]
-        field = self._EDITABLE[index.column()]
-        old = getattr(ae, field)
-        if str(value).strip() == ("" if old is None else str(old)):
-            return False
-        self.edit_requested.emit(
-            EditRequest("adverse_event", ae_id, field, value, old, ae.term, ae.onset, ae.subject_id)
-        )
-        return True
 
 
 class FindingsModel(RecordTableModel):

@@ -3,7 +3,9 @@
 The model adapts :class:`hccreview.services.overview.Overview` rows; it computes nothing clinical itself. Which
 best overall response the BOR columns show is the *source* (adjudicated, investigator, computed, reader:NAME),
 switched with :meth:`NavigatorModel.set_source`. Every column has a sort key under :data:`SORT_ROLE` (numbers
-for numbers, response codes by clinical rank, patient ids in natural order), used by the proxy.
+for numbers, response codes by clinical rank, patient ids in natural order), used by the proxy. Columns the
+signed-in user may not see (:meth:`NavigatorModel.set_withheld`, from ``ui.visibility.COLUMN_NEEDS``) answer
+nothing at all — no header, no cell, no tooltip — and the panel hides them.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class NavigatorModel(QAbstractTableModel):
         self._source = ""
         self._open_queries: dict[str, int] = {}  # issue 12 item 3: the badge after the patient id
         self._sort: tuple[int, Qt.SortOrder] | None = None  # the rows are kept in this order (see sort)
+        self._withheld: frozenset[Column] = frozenset()  # columns the access policy hides (DESIGN §4b)
 
     # ------------------------------------------------------------------ data in
     def set_overview(self, overview: Overview, source: str | None = None) -> None:
@@ -178,6 +181,18 @@ class NavigatorModel(QAbstractTableModel):
     @property
     def source(self) -> str:
         return self._source
+
+    def set_withheld(self, columns: frozenset[Column]) -> None:
+        """Columns that show nothing (the signed-in user may not see their data): every role answers None."""
+        if columns == self._withheld:
+            return
+        self.beginResetModel()
+        self._withheld = frozenset(columns)
+        self.endResetModel()
+
+    @property
+    def withheld(self) -> frozenset[Column]:
+        return self._withheld
 
     def update_row(self, row: PatientRow) -> None:
         """Replace one patient's row (appended if new) and tell the views."""
@@ -250,6 +265,8 @@ class NavigatorModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         column = Column(section)
+        if column in self._withheld:
+            return None
         text, tip = _HEADERS[column]
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (Column.BOR, Column.BOR_UNCONFIRMED) and self._source:
@@ -264,6 +281,8 @@ class NavigatorModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         column = Column(index.column())
+        if column in self._withheld:
+            return None
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == SORT_ROLE:
@@ -374,9 +393,9 @@ class NavigatorModel(QAbstractTableModel):
                 ]
                 return "Best overall response by source\n" + "\n".join(lines)
             case Column.REVIEW:
-                if row.review_state == CHANGED_STATE:
-                    return "Review: changed since review — a data transfer or an edit touched this patient"
-                return f"Review: {row.review_state}"
+                if row.review_state == CHANGED_STATE:  # the signed-in user's review (each user has their own)
+                    return "Your review: changed since review — a data transfer or an edit touched this patient"
+                return f"Your review: {row.review_state}"
             case Column.DISCORDANT:
                 return "Readers disagree: adjudication needed" if row.discordant else "Readers agree"
             case Column.FINDINGS:

@@ -5,7 +5,9 @@ sum, % change from baseline and from the nadir, target / non-target / new-lesion
 response computed by the rules engine, the reader's stated response). Columns: the assessment dates,
 baseline first. Every figure comes from :class:`~hccreview.services.case_extra.CaseDetail`; nothing is
 computed here. A stated response that differs from the computed one is a red chip with the reason.
-Diameters and stated responses are editable by request (``edit_requested``), as in ``case_models``.
+Diameters and stated responses are editable by request (``edit_requested``), as in ``case_models`` — only when
+the grid is filled with ``editable=True`` (the signed-in user's own rows of a case that is not locked: DESIGN §4b;
+the write gate refuses anything else in any case, but editing is not offered where it cannot succeed).
 """
 
 from __future__ import annotations
@@ -76,12 +78,14 @@ class TumourGridModel(QAbstractTableModel):
         self._reads: dict[date, tuple[int, Read]] = {}
         self._counted: dict[str, str] = {}
         self._baseline: date | None = None
+        self._editable = False
 
     # ------------------------------------------------------------------ filling
-    def set_reader(self, detail: CaseDetail | None, reader: str) -> None:
-        """Show ``reader``'s lesions of ``detail`` (None: empty grid). A model reset."""
+    def set_reader(self, detail: CaseDetail | None, reader: str, *, editable: bool = False) -> None:
+        """Show ``reader``'s lesions of ``detail`` (None: empty grid); ``editable``: the user may change these
+        rows (their own, not locked). A model reset."""
         self.beginResetModel()
-        self._detail, self._reader = detail, reader
+        self._detail, self._reader, self._editable = detail, reader, editable
         case = detail.case if detail else None
         lesions = case.lesions.get(reader, []) if case else []
         ms = case.measurements.get(reader, []) if case else []
@@ -152,8 +156,9 @@ class TumourGridModel(QAbstractTableModel):
         if row.kind == "group":
             return Qt.ItemFlag.ItemIsEnabled
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        editable = (row.lesion is not None and (row.lesion.lesion_id, day) in self._cells) or (
-            row.key == "stated" and day in self._reads
+        editable = self._editable and (
+            (row.lesion is not None and (row.lesion.lesion_id, day) in self._cells)
+            or (row.key == "stated" and day in self._reads)
         )
         return base | Qt.ItemFlag.ItemIsEditable if editable else base
 
@@ -200,7 +205,7 @@ class TumourGridModel(QAbstractTableModel):
                     parts.append(f"{text}: {number(getattr(m, name))} mm" + (" (counts)" if name == field else ""))
             if m.method:
                 parts.append(f"method: {m.method}")
-            return "\n".join([*parts, "F2 or double-click to edit (mm)"])
+            return "\n".join([*parts, "F2 or double-click to edit (mm)"] if self._editable else parts)
         return None
 
     def _summary_cell(self, key: str, day: date, role: int) -> Any:
@@ -246,9 +251,10 @@ class TumourGridModel(QAbstractTableModel):
             return chip(MISMATCH if mismatch else response_colour(stated), role)
         if role == TOOLTIP:
             head = f"Stated by {read.reader} ({read.role.value}) for {day.isoformat()}: {stated or 'nothing'}"
+            edit = "\nF2 or double-click to edit." if self._editable else ""
             if mismatch and tp is not None:
-                return f"{head}\nMISMATCH: the rules engine gives {tp.overall.value} — {tp.rule}\nF2 to edit."
-            return f"{head}\nF2 or double-click to edit."
+                return f"{head}\nMISMATCH: the rules engine gives {tp.overall.value} — {tp.rule}{edit}"
+            return head + edit
         return None
 
     def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:

@@ -256,6 +256,8 @@ class CaseComparisonView(QWidget):
                 side = comparison.sides.get(comparison.choices[n])
             card.set_side(side, chosen=side is not None and side.reader == chosen)
             card.choose.setEnabled(side is not None and can_decide and not self.locked and not busy)
+            card.choose.setVisible(can_decide)  # absent for who may not decide (a viewer, an admin: DESIGN §4b)
+        self.sign_button.setVisible(can_decide)
         if comparison is None:
             self.title.setText("No case selected")
             for label in (self.status, self.reasons, self.decision):

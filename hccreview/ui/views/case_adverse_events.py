@@ -1,83 +1,37 @@
-"""The case view's adverse-events tab: CTCAE v5 terms with a grade colour scale; grade and attribution
-are editable (the edit goes through an undo command; the service validates and audits it).
+"""The case view's adverse-events tab: CTCAE v5 terms with a grade colour scale, read-only.
+
+Adverse events are imported source records (DESIGN §4b): nobody edits them in the review tool. A reviewer who
+disagrees with a grade or an attribution opens a query on the Queries tab; the correction arrives with the next
+data transfer. The tab is only built into the case view when the user may see clinical data.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QHeaderView,
-    QLabel,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from hccreview.services.case_extra import CaseDetail
-from hccreview.services.review import ATTRIBUTIONS
 from hccreview.ui.models.case_models import AdverseEventsModel
+from hccreview.ui.views.read_only_table import read_only_table
 
-Index = QModelIndex | QPersistentModelIndex
-
-
-class ChoiceDelegate(QStyledItemDelegate):
-    """A combo-box editor offering fixed choices (CTCAE grades, attributions); keyboard: F2, arrows, Enter."""
-
-    def __init__(self, choices: tuple[str, ...], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.choices = choices
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
-        combo = QComboBox(parent)
-        combo.addItems(list(self.choices))
-        combo.setFrame(False)
-        return combo
-
-    def setEditorData(self, editor: QWidget, index: Index) -> None:
-        assert isinstance(editor, QComboBox)
-        value = str(index.data(Qt.ItemDataRole.EditRole) or "")
-        editor.setCurrentIndex(max(0, editor.findText(value)))
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:
-        assert isinstance(editor, QComboBox)
-        model.setData(index, editor.currentText())
+#: Why the table cannot be edited, and what to do instead (shown under every summary).
+SOURCE_NOTE = "source data (read-only): to dispute a grade or an attribution, raise a query on the Queries tab"
 
 
 class CaseAdverseEvents(QWidget):
-    """Adverse-events table of the shown patient.
-
-    Signals: ``edit_requested(EditRequest)`` — the user changed a grade or attribution (GUI thread); the case
-    view turns it into an ``EditAdverseEventCommand``.
-    """
-
-    edit_requested = Signal(object)
+    """Adverse-events table of the shown patient (read-only). Signals: none. GUI thread only."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = AdverseEventsModel(self)
-        self.model.edit_requested.connect(self.edit_requested)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
-        )
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setItemDelegateForColumn(AdverseEventsModel.GRADE, ChoiceDelegate(("1", "2", "3", "4", "5"), self))
-        self.table.setItemDelegateForColumn(AdverseEventsModel.ATTRIBUTION, ChoiceDelegate(ATTRIBUTIONS, self))
+        self.table = read_only_table(self.model, self)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the SOC gives way (elided, tooltip)
         self.summary = QLabel()
+        self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.summary)
@@ -98,5 +52,4 @@ class CaseAdverseEvents(QWidget):
         grades = [ae.grade for _, ae in rows if ae.grade]
         serious = sum(ae.serious for _, ae in rows)
         worst = f"worst grade <b>G{max(grades)}</b>" if grades else "no CTCAE grade recorded"
-        return (f"{len(rows)} adverse event{'s' if len(rows) != 1 else ''} · {worst} · {serious} serious — "
-                "grade and attribution: F2 or double-click to change (undo with Ctrl+Z)")  # fmt: skip
+        return f"{len(rows)} adverse event{'s' if len(rows) != 1 else ''} · {worst} · {serious} serious — {SOURCE_NOTE}"

@@ -3,6 +3,10 @@
 Baseline (age, sex, etiology, BCLC, ECOG, AFP), Child-Pugh points and class with each component, the table
 variant used, extrahepatic disease, prior sorafenib, review state; best overall response per source
 (confirmed and unconfirmed, the deciding rule as tooltip); PFS and OS in months with event / censoring.
+
+Access (DESIGN §4b): the caller passes the read sources the user may see (``services.reading.allowed_sources``)
+and whether they may see clinical data; without it the clinical lines (baseline disease, Child-Pugh, extrahepatic
+disease, PFS / OS) are absent, and only the allowed sources get a best-response chip.
 """
 
 from __future__ import annotations
@@ -110,34 +114,44 @@ class CaseHeader(QWidget):
         """Mark the header as loading ``subject_id`` (the previous patient's figures stay until it lands)."""
         self.title.setText(f"{subject_id} …")
 
-    def set_detail(self, detail: CaseDetail) -> None:
+    def set_detail(self, detail: CaseDetail, *, sources: list[str] | None = None, clinical: bool = True) -> None:
+        """Show ``detail``: best-response chips for ``sources`` only (None: every source of the case); the
+        clinical lines only when ``clinical`` (the user may see clinical data)."""
         case = detail.case
         s = case.subject
+        allowed = list(case.outcomes) if sources is None else sources
         self.title.setText(s.subject_id)
         sex = {"M": "male", "F": "female"}.get(s.sex.upper(), s.sex or "sex not given")
         site = escape(s.site) if s.site.lower().startswith("site") else f"site {escape(s.site)}" if s.site else ""
-        parts = [
-            site, f"{sex}, {s.age} y" if s.age is not None else sex,
-            escape(s.etiology) or "etiology not given", f"BCLC {escape(s.bclc_stage) or '—'}",
-            f"ECOG {s.ecog if s.ecog is not None else '—'}",
-            f"AFP {s.afp_ng_ml:,.0f} ng/mL" if s.afp_ng_ml is not None else "AFP —",
-            escape(s.arm) if s.arm else "", "<b>screen failure</b>" if s.screen_failure else "",
-        ]  # fmt: skip
+        parts = [site, f"{sex}, {s.age} y" if s.age is not None else sex]
+        if clinical:
+            parts += [
+                escape(s.etiology) or "etiology not given", f"BCLC {escape(s.bclc_stage) or '—'}",
+                f"ECOG {s.ecog if s.ecog is not None else '—'}",
+                f"AFP {s.afp_ng_ml:,.0f} ng/mL" if s.afp_ng_ml is not None else "AFP —", escape(s.arm) if s.arm else "",
+            ]  # fmt: skip
+        parts.append("<b>screen failure</b>" if s.screen_failure else "")
         self.baseline.setText(" · ".join(p for p in parts if p))
         self.state.setText(case.review_state)
         self.state.setStyleSheet(chip_style(_STATE_COLOURS.get(case.review_state, "#9e9e9e")))
-        self.state.setToolTip("Review state of this patient")
-        self.child_pugh.setText(self._child_pugh_text(detail))
-        sorafenib = escape(s.prior_sorafenib) or "not recorded"
-        origin = f"{detail.origin.isoformat()} ({escape(detail.origin_rule)})" if detail.origin else "none"
-        self.disease.setText(
-            f"Extrahepatic disease: <b>{_yes_no(s.extrahepatic)}</b> · macrovascular invasion: "
-            f"{_yes_no(s.macrovascular_invasion)} · prior sorafenib: {sorafenib} · criteria: {escape(case.criteria)}"
-            f" · origin: {origin}"
-        )
-        self._show_chips(shown_sources(detail))
-        self.endpoints.setText(self._endpoint_text(detail))
-        self.endpoints.setToolTip(self._endpoint_tooltip(detail))
+        self.state.setToolTip("Your review state of this patient")
+        self.child_pugh.setVisible(clinical)
+        self.child_pugh.setText(self._child_pugh_text(detail) if clinical else "")
+        if clinical:
+            sorafenib = escape(s.prior_sorafenib) or "not recorded"
+            origin = f"{detail.origin.isoformat()} ({escape(detail.origin_rule)})" if detail.origin else "none"
+            self.disease.setText(
+                f"Extrahepatic disease: <b>{_yes_no(s.extrahepatic)}</b> · macrovascular invasion: "
+                f"{_yes_no(s.macrovascular_invasion)} · prior sorafenib: {sorafenib} · criteria: "
+                f"{escape(case.criteria)} · origin: {origin}"
+            )
+        else:
+            self.disease.setText(f"Criteria: {escape(case.criteria)}")
+        self._show_chips([(src, o) for src, o in shown_sources(detail) if src in allowed])
+        source = detail.default_source if detail.default_source in allowed else next(iter(allowed), None)
+        self.endpoints.setVisible(clinical)
+        self.endpoints.setText(self._endpoint_text(detail, source) if clinical else "")
+        self.endpoints.setToolTip(self._endpoint_tooltip(detail, allowed) if clinical else "")
         self._keep_height()
 
     def _keep_height(self) -> None:
@@ -201,9 +215,8 @@ class CaseHeader(QWidget):
         self._best_title.setVisible(bool(outcomes))
 
     @staticmethod
-    def _endpoint_text(detail: CaseDetail) -> str:
-        source = detail.default_source
-        if source is None:
+    def _endpoint_text(detail: CaseDetail, source: str | None) -> str:
+        if source is None or source not in detail.case.outcomes:
             return "PFS / OS: <i>not analysed (no origin)</i>"
         o = detail.case.outcomes[source]
 
@@ -215,9 +228,11 @@ class CaseHeader(QWidget):
         return f"{one('PFS', o.pfs)} · {one('OS', o.os)} <i>— source: {escape(_source_name(source))}</i>"
 
     @staticmethod
-    def _endpoint_tooltip(detail: CaseDetail) -> str:
+    def _endpoint_tooltip(detail: CaseDetail, sources: list[str]) -> str:
         lines = []
         for source, o in detail.case.outcomes.items():
+            if source not in sources:
+                continue
             lines.append(f"{source}: PFS {o.pfs.days} days — {o.pfs.rule}")
             lines.append(f"{source}: OS {o.os.days} days — {o.os.rule}")
         return "\n".join(lines)

@@ -101,7 +101,7 @@ class CaseQueries(QWidget):
             ("new_query", "New &query…", "Open a query on this patient, a visit, a lesion, a measurement or an AE"),
             ("new_comment", "New co&mment…", "A comment thread: no state, anyone who sees it may reply"),
             ("answer", "A&nswer…", "Answer the selected query (another user than its opener, or an admin)"),
-            ("close", "C&lose…", "Close the selected query (its opener, an adjudicator or an admin)"),
+            ("close", "C&lose…", "Close the selected query (its opener or a study manager may)"),
             ("reopen", "Re-o&pen…", "Re-open the selected closed query, with a reason"),
             ("reply", "Rep&ly…", "Reply to the selected comment"),
         ):

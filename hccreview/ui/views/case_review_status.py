@@ -4,6 +4,8 @@ Shows, for the patient in the case view, baseline / cycles / adverse events / as
 *reviewed* (by whom, when — tooltip) or *changed since review* (what changed: the first lines below, all of them
 in the tooltip), and a banner when a data transfer sent a signed adjudication back ("needs re-adjudication").
 Marking pushes a :class:`~hccreview.ui.record_review_commands.MarkReviewedCommand` on the window's undo stack.
+Every state shown and every mark is the signed-in user's own (issue 17 item 6): another reviewer's marks never
+show here, and marking never changes theirs.
 """
 
 from __future__ import annotations
@@ -45,19 +47,22 @@ class CaseReviewStatus(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         self.states: dict[str, QLabel] = {}
         self.buttons: dict[str, QPushButton] = {}
+        self.titles: dict[str, QLabel] = {}
         for column, kind in enumerate(REVIEW_KINDS):
             state = QLabel("—")
             state.setObjectName(f"review_state_{kind}")
             button = QPushButton("Mark reviewed")
             button.setObjectName(f"mark_{kind}")
-            button.setToolTip(f"Mark {KIND_TITLES[kind].lower()} of this patient reviewed (undoable)")
+            button.setToolTip(f"Mark {KIND_TITLES[kind].lower()} of this patient reviewed by you (undoable)")
             button.clicked.connect(lambda _checked=False, k=kind: self.mark([k]))
-            grid.addWidget(QLabel(f"<b>{KIND_TITLES[kind]}</b>"), 0, column)
+            self.titles[kind] = QLabel(f"<b>{KIND_TITLES[kind]}</b>")
+            grid.addWidget(self.titles[kind], 0, column)
             grid.addWidget(state, 1, column)
             grid.addWidget(button, 2, column)
             self.states[kind], self.buttons[kind] = state, button
         self.mark_all = QPushButton("Mark &patient reviewed")
         self.mark_all.setObjectName("mark_patient_reviewed")
+        self.mark_all.setToolTip("Mark every record kind of this patient reviewed by you (each user has their own)")
         self.mark_all.clicked.connect(lambda: self.mark(None))
         self.changes = QLabel()
         self.changes.setObjectName("review_changes")
@@ -76,6 +81,12 @@ class CaseReviewStatus(QWidget):
         layout.addWidget(self.banner)
         self._fill(None)
         bus.changed.connect(self._on_changed)
+
+    def show_kinds(self, kinds: set[str]) -> None:
+        """Show only the record kinds of ``kinds`` (the case view passes those the user may see: DESIGN §4b)."""
+        for kind in REVIEW_KINDS:
+            for widget in (self.titles[kind], self.states[kind], self.buttons[kind]):
+                widget.setVisible(kind in kinds)
 
     def show_subject(self, subject_id: str | None) -> None:
         """Show ``subject_id``'s status (loads in the database lane; None clears)."""
@@ -117,7 +128,7 @@ class CaseReviewStatus(QWidget):
             tip = f"reviewed by {status.reviewed_by} at {status.reviewed_at[:16]} UTC" if status.reviewed_by else ""
             if status.changes:
                 tip += "\nchanged since:\n" + "\n".join(status.changes)
-            label.setToolTip(tip.strip() or "not reviewed yet")
+            label.setToolTip(tip.strip() or "not reviewed by you yet")
             button.setEnabled(status.state != REVIEWED)
             lines += [f"{KIND_TITLES[kind]}: {line}" for line in status.changes]
         more = f" … and {len(lines) - _SHOWN_LINES} more (tooltips)" if len(lines) > _SHOWN_LINES else ""

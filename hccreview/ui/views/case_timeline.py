@@ -3,7 +3,9 @@
 Cycles by dose level, adverse events by CTCAE grade, tumour assessments with their responses, progression,
 death or last contact, in weeks from the analysis origin. The responses shown are those of the study's
 default source (the adjudicated read when there is central review, else the investigator), falling back
-to the rules engine's responses of the first reader; the caption says which.
+to the rules engine's responses of the first reader; the caption says which. The case view passes the source
+to use when the study's default is one the user may not see (a blinded reader: their own reads); the tab itself
+is only part of the case view for users who may see clinical data.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.plots import FigureHost
 
 
-def timeline_assessments(detail: CaseDetail) -> tuple[list[tuple[date, str]], str]:
-    """The assessments to mark and a caption naming their source (baseline marked "BL")."""
+def timeline_assessments(detail: CaseDetail, source: str | None = None) -> tuple[list[tuple[date, str]], str]:
+    """The assessments to mark and a caption naming their source (baseline marked "BL"); ``source`` defaults to
+    the study's default source."""
     case = detail.case
-    source = detail.default_source
+    source = source or detail.default_source
     outcome = case.outcomes.get(source) if source else None
     reads = []
     caption = ""
@@ -63,10 +66,13 @@ class CaseTimeline(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.host, 1)
         self._detail: CaseDetail | None = None
+        self._source: str | None = None
         self._dirty = False
 
-    def set_detail(self, detail: CaseDetail | None) -> None:
+    def set_detail(self, detail: CaseDetail | None, *, source: str | None = None) -> None:
+        """Show ``detail`` with the responses and progression of ``source`` (None: the study's default)."""
         self._detail = detail
+        self._source = source
         self._dirty = True
         if self.isVisible():
             self.redraw()
@@ -95,7 +101,10 @@ class CaseTimeline(QWidget):
             self.caption.setText("No dates to draw: no origin, cycle or assessment")
             self.host.clear()
             return
-        points, caption = timeline_assessments(detail)
+        source = self._source or detail.default_source
+        outcome = case.outcomes.get(source) if source else None
+        progression = outcome.best.first_pd_date if outcome is not None else detail.progression
+        points, caption = timeline_assessments(detail, source)
         fu = case.follow_up
         death = fu.death_date if fu else None
         self.host.draw_later(
@@ -104,11 +113,11 @@ class CaseTimeline(QWidget):
             cycles=case.cycles,
             adverse_events=[ae for _, ae in case.adverse_events],
             assessments=points,
-            progression=detail.progression,
+            progression=progression,
             death=death,
             last_contact=None if death else (fu.last_known_alive if fu else None),
             planned_days=case.dose.planned_days,
         )
         where = f"Weeks from the origin {origin.isoformat()}"
         self.caption.setText(f"{where}; tumour assessments: {caption or 'none'}; progression from the "
-                             f"{detail.default_source or 'default'} source.")  # fmt: skip
+                             f"{source or 'default'} source.")  # fmt: skip

@@ -1,10 +1,12 @@
 """The case view's tumour-assessment tab: one reader's lesion × timepoint grid, best response, spider plot.
 
 The grid (``TumourGridModel``) shows the diameters that count, the target sums and % changes, the timepoint
-response of the rules engine and the reader's stated response beside it (mismatches red). Diameters and
-stated responses are editable: F2 / double-click / type, Enter to commit; the case view validates through
+response of the rules engine and the reader's stated response beside it (mismatches red). The signed-in user's
+own diameters and stated responses are editable (the case view says whose rows those are, and none on a locked
+case): F2 / double-click / type, Enter to commit; the case view asks the reason for a change, validates through
 the service and shows a refused value's reason. Below: best overall response confirmed / unconfirmed, from
-the rules engine and as stated; right: the spider plot of every reader's target sum (selected reader bold).
+the rules engine and as stated; right: the spider plot of every reader's target sum the user may see (selected
+reader bold). The readers offered are those of the case as the service returns it: a blinded reader's own only.
 """
 
 from __future__ import annotations
@@ -62,15 +64,14 @@ class CaseTumour(QWidget):
         self.reader.currentTextChanged.connect(self._reader_chosen)
         reader_label = QLabel("&Reader:")
         reader_label.setBuddy(self.reader)
-        hint = QLabel("diameters in mm · F2 edits · red: stated ≠ rules engine")
-        hint.setEnabled(False)  # the palette's secondary text colour
-        hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut, never widens
-        hint.setToolTip(hint.text())
+        self.hint = QLabel()
+        self.hint.setEnabled(False)  # the palette's secondary text colour
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut, never widens
         top = QHBoxLayout()
         top.addWidget(reader_label)
         top.addWidget(self.reader)
         top.addSpacing(12)
-        top.addWidget(hint, 1)
+        top.addWidget(self.hint, 1)
 
         self.grid = QTableView(self)
         self.grid.setModel(self.model)
@@ -114,16 +115,22 @@ class CaseTumour(QWidget):
         layout.addWidget(self.splitter)
         self.setFocusProxy(self.grid)
         self._detail: CaseDetail | None = None
+        self._editable: str | None = None  # whose rows may be edited (the signed-in user's own), None: nobody's
         self._spider_dirty = False
         self._columns_dirty = False
+        self._set_hint(False)
 
     # ------------------------------------------------------------------ filling
     @property
     def current_reader(self) -> str:
         return self.reader.currentText()
 
-    def set_detail(self, detail: CaseDetail | None) -> None:
-        """Show ``detail`` (None: nothing); keeps the chosen reader and the current cell when they exist."""
+    def set_detail(self, detail: CaseDetail | None, *, editable: str | None = None) -> None:
+        """Show ``detail`` (None: nothing); keeps the chosen reader and the current cell when they exist.
+
+        ``editable``: the evaluator whose rows the user may edit (their own, the case not locked); None: no row.
+        """
+        self._editable = editable
         same_patient = detail is not None and self._detail is not None and detail.subject_id == self._detail.subject_id
         keep = self._current_cell() if same_patient else None
         wanted = self.current_reader
@@ -145,7 +152,9 @@ class CaseTumour(QWidget):
 
     def _show_reader(self, keep: tuple[str, date] | None) -> None:
         detail, reader = self._detail, self.current_reader
-        self.model.set_reader(detail, reader)
+        editable = bool(reader) and reader == self._editable
+        self.model.set_reader(detail, reader, editable=editable)
+        self._set_hint(editable)
         self._columns_dirty = True
         if self.isVisible():
             self._size_columns()
@@ -156,6 +165,11 @@ class CaseTumour(QWidget):
         self._spider_dirty = True
         if self.isVisible():
             self.redraw_spider()
+
+    def _set_hint(self, editable: bool) -> None:
+        text = "diameters in mm · " + ("F2 edits (a change asks why) · " if editable else "read-only · ")
+        self.hint.setText(text + "red: stated ≠ rules engine")
+        self.hint.setToolTip(self.hint.text())
 
     def _set_best(self, label: QLabel, what: str, best: BestResponse | None) -> None:
         label.setVisible(best is not None)

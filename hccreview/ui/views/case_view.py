@@ -1,11 +1,20 @@
 """The patient case view: header on top, tabs for timeline, tumour assessments, AEs, cycles, findings, audit.
 
-Loading: :meth:`CaseView.show_subject` runs ``services.case_extra.load_case_detail`` on the runner's database
-lane with ``key="case"`` (newest wins: when the reader steps fast only the last patient is drawn) and fills
-the panels on completion; the GUI thread only resets models and draws. Editing: a panel's ``EditRequest``
-becomes an undo command pushed on the window's QUndoStack (``ui.commands``); the service validates and
-audits it; on the ChangeBus the case view reloads when the change touches its patient (whoever made it), so
-the sums, responses and audit trail follow every edit, undo and redo.
+Loading: :meth:`CaseView.show_subject` runs :func:`load_case_view` (``services.case_extra.load_case_detail`` and,
+for a user who may see adjudications, whether the case is locked) on the runner's database lane with
+``key="case"`` (newest wins: when the reader steps fast only the last patient is drawn) and fills the panels on
+completion; the GUI thread only resets models and draws.
+
+Access (DESIGN §4b): the tabs follow the signed-in user's policy (``ui.visibility.CASE_TAB_NEEDS``): a blinded
+reader has no timeline, adverse-events, cycles or findings tab (unless the charter lets readers see clinical
+data), the header shows only the read sources ``services.reading.allowed_sources`` allows, and only the user's
+own rows of an unlocked case are editable. :meth:`CaseView.apply_access` re-applies it after another sign-in.
+
+Editing: a panel's ``EditRequest`` becomes an undo command pushed on the window's QUndoStack (``ui.commands``).
+A change to a value that was already recorded asks for a reason first (``ReasonDialog.ask``; cancelled: nothing
+is written); the write gate below the service refuses anything the policy does not allow, and the refusal's
+message is shown. On the ChangeBus the case view reloads when the change touches its patient (whoever made it),
+so the sums, responses and audit trail follow every edit, undo and redo.
 """
 
 from __future__ import annotations
@@ -14,17 +23,19 @@ import contextlib
 import time
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from hccreview.domain.access import AccessDenied, Capability
 from hccreview.domain.changes import Changes
 from hccreview.services.case_extra import CaseDetail, load_case_detail
+from hccreview.services.reading import allowed_sources
+from hccreview.services.record_review import REVIEW_KINDS
 from hccreview.services.review import StaleDataError, ValidationError
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import (
-    EditAdverseEventCommand,
     EditMeasurementCommand,
     EditReadCommand,
     ReviewEditCommand,
@@ -32,6 +43,7 @@ from hccreview.ui.commands import (
     measurement_values,
     stale_text,
 )
+from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.models.case_models import EditRequest
 from hccreview.ui.views.case_adverse_events import CaseAdverseEvents
 from hccreview.ui.views.case_audit import CaseAudit
@@ -42,18 +54,54 @@ from hccreview.ui.views.case_queries import CaseQueries
 from hccreview.ui.views.case_review_status import CaseReviewStatus
 from hccreview.ui.views.case_timeline import CaseTimeline
 from hccreview.ui.views.case_tumour import CaseTumour
+from hccreview.ui.visibility import CASE_TAB_NEEDS, REVIEW_KIND_NEEDS, allows, own_evaluator
 from hccreview.ui.workers import Runner
 
 ERROR_COLOUR = "#c62828"
+#: The tab titles without their counts (the counts follow the shown patient), in the tabs' order.
+TAB_TITLES = {"timeline": "Ti&meline", "tumour": "&Tumour assessments", "adverse_events": "&Adverse events",
+              "cycles": "C&ycles", "findings": "Fi&ndings", "audit": "A&udit trail", "queries": "&Queries"}  # fmt: skip
+NO_REASON = "Not saved — a change to a recorded value needs a reason (audited); nothing was written."
 
 
 def error_text(exc: BaseException) -> str:
-    """A refused or failed edit as one sentence for the user."""
+    """A refused or failed edit as one sentence for the user (a refusal of the access policy says why)."""
     if isinstance(exc, ValidationError):
         return f"Not saved — {exc.field} {exc.value!r}: {exc.reason}."
     if isinstance(exc, StaleDataError):
         return stale_text(exc)
+    if isinstance(exc, AccessDenied):
+        return f"Not saved — {exc}"
     return f"Not saved — {type(exc).__name__}: {exc}"
+
+
+def load_case_view(session: StudySession, subject_id: str) -> tuple[CaseDetail, bool]:
+    """Worker function (database lane): the case, and whether its signed adjudication locks it.
+
+    The lock is asked only for a user who may see adjudications and edit their own reads (an adjudicator): for a
+    blinded reader the lock is not known here (it would say the case went to adjudication); the write gate
+    refuses their edit of a locked case with its own message.
+    """
+    detail = load_case_detail(session, subject_id)
+    access = session.access
+    locked = False
+    if access.may(Capability.SEE_ADJUDICATION) and own_evaluator(access) is not None:
+        from hccreview.services.adjudication_decisions import decision_for
+
+        decision = decision_for(session, subject_id)
+        locked = decision is not None and decision.locked
+    return detail, locked
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def changes_recorded_value(request: EditRequest, values: dict[str, Any]) -> bool:
+    """Whether an edit changes a value that was already recorded (DESIGN §4b: it then needs a reason)."""
+    old = {request.field: request.old, "status": request.old_status}
+    return any(not _blank(old.get(f)) and str(old[f]).strip().lower() != str(v).strip().lower()
+               for f, v in values.items())  # fmt: skip
 
 
 class CaseView(QWidget):
@@ -72,9 +120,6 @@ class CaseView(QWidget):
     status_message = Signal(str)
     edit_failed = Signal(str)
 
-    TAB_TIMELINE, TAB_TUMOUR, TAB_AES, TAB_CYCLES, TAB_FINDINGS, TAB_AUDIT = range(6)
-    TAB_QUERIES = 6  # issue 12 item 3: query / comment threads, with their open count on the tab
-
     def __init__(
         self,
         session: StudySession,
@@ -90,6 +135,7 @@ class CaseView(QWidget):
         self._asked_at = 0.0
         self._in_flight: str | None = None  # the subject of the load under way
         self._again = False  # a newer request came in while loading
+        self._locked = False  # the shown case's adjudication is signed (known only to who may see it)
         self.last_load_ms: float | None = None
 
         self.header = CaseHeader(self)
@@ -106,18 +152,21 @@ class CaseView(QWidget):
         self.queries = CaseQueries(session, bus, runner, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        for panel, title, tip in (
-            (self.timeline, "Ti&meline", "The patient's course: cycles, adverse events, assessments (Alt+M)"),
-            (self.tumour, "&Tumour assessments", "Lesion × timepoint grid, responses, spider plot (Alt+T)"),
-            (self.adverse_events, "&Adverse events", "CTCAE grades; grade and attribution editable (Alt+A)"),
-            (self.cycles, "C&ycles", "Treatment cycles and dose intensity (Alt+Y)"),
-            (self.findings, "Fi&ndings", "Rules-engine and import findings (Alt+N)"),
-            (self.audit, "A&udit trail", "Every change to this patient's data (Alt+U)"),
-            (self.queries, "&Queries", "Query and comment threads on this patient and its records (Alt+Q)"),
-        ):
-            index = self.tabs.addTab(panel, title)
-            self.tabs.setTabToolTip(index, tip)
-        self.tabs.setCurrentIndex(self.TAB_TUMOUR)
+        self.panels: dict[str, QWidget] = {
+            "timeline": self.timeline, "tumour": self.tumour, "adverse_events": self.adverse_events,
+            "cycles": self.cycles, "findings": self.findings, "audit": self.audit, "queries": self.queries,
+        }  # fmt: skip
+        self._tips = {
+            "timeline": "The patient's course: cycles, adverse events, assessments (Alt+M)",
+            "tumour": "Lesion × timepoint grid, responses, spider plot (Alt+T)",
+            "adverse_events": "CTCAE grades (source data: a disagreement is raised as a query) (Alt+A)",
+            "cycles": "Treatment cycles and dose intensity (Alt+Y)",
+            "findings": "Rules-engine and import findings (Alt+N)",
+            "audit": "Every change to this patient's data that you may see (Alt+U)",
+            "queries": "Query and comment threads on this patient and its records (Alt+Q)",
+        }
+        self.apply_access()
+        self.tabs.setCurrentWidget(self.tumour)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -128,20 +177,56 @@ class CaseView(QWidget):
 
         self.queries.count_changed.connect(self._queries_counted)
         self.queries.status_message.connect(self.status_message)
-        self.tumour.edit_requested.connect(self.request_edit)
-        self.adverse_events.edit_requested.connect(self.request_edit)
+        # queued: a reason prompt must not open inside the grid editor's commit (the editor closes first)
+        self.tumour.edit_requested.connect(self.request_edit, Qt.ConnectionType.QueuedConnection)
         self.bus.changed.connect(self._on_changed)
+
+    # ------------------------------------------------------------------ access (DESIGN §4b)
+    def apply_access(self) -> None:
+        """Show the tabs the signed-in user may see, in their order; the others are taken out (absent) and
+        emptied. Call again after another user signed in (the case is reloaded by the window)."""
+        access = self.session.access
+        current = self.tabs.currentWidget()
+        wanted = [name for name in self.panels if allows(access, CASE_TAB_NEEDS.get(name))]
+        if [self.tabs.widget(i) for i in range(self.tabs.count())] != [self.panels[n] for n in wanted]:
+            blocked = self.tabs.blockSignals(True)
+            while self.tabs.count():
+                self.tabs.removeTab(0)
+            for name in wanted:
+                index = self.tabs.addTab(self.panels[name], TAB_TITLES[name])
+                self.tabs.setTabToolTip(index, self._tips[name])
+            for name, panel in self.panels.items():
+                if name not in wanted:
+                    panel.hide()
+                    getattr(panel, "set_detail", lambda _d: None)(None)  # nothing of the last user stays in it
+            self.tabs.blockSignals(blocked)
+        if current is not None and self.tabs.indexOf(current) >= 0:
+            self.tabs.setCurrentWidget(current)
+        self._update_tab_titles(self._detail)
+        self.review_status.setVisible(access.may(Capability.MARK_REVIEWED))  # the marks are the user's own
+        self.review_status.show_kinds({k for k in REVIEW_KINDS if allows(access, REVIEW_KIND_NEEDS.get(k))})
+
+    def tab_index(self, name: str) -> int:
+        """The index of the tab ``name`` (a key of :attr:`panels`), -1 when the user may not see it."""
+        return self.tabs.indexOf(self.panels[name])
+
+    def shows(self, name: str) -> bool:
+        """Whether the tab ``name`` is part of the view for the signed-in user."""
+        return self.tab_index(name) >= 0
 
     # ------------------------------------------------------------------ state (for the window's QSettings)
     def save_state(self) -> dict[str, Any]:
-        """The view's layout: current tab and the tumour tab's grid / spider split."""
-        return {"tab": self.tabs.currentIndex(), "tumour_split": bytes(self.tumour.splitter.saveState().data()).hex()}
+        """The view's layout: current tab (by name: another user may have fewer tabs) and the tumour tab's grid /
+        spider split."""
+        current = next((n for n, p in self.panels.items() if p is self.tabs.currentWidget()), "tumour")
+        return {"tab": current, "tumour_split": bytes(self.tumour.splitter.saveState().data()).hex()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`save_state`'s value; unknown or damaged entries are ignored."""
+        """Restore :meth:`save_state`'s value; unknown or damaged entries, and tabs the user may not see, are
+        ignored."""
         tab = state.get("tab")
-        if isinstance(tab, int) and 0 <= tab < self.tabs.count():
-            self.tabs.setCurrentIndex(tab)
+        if isinstance(tab, str) and tab in self.panels and self.shows(tab):
+            self.tabs.setCurrentWidget(self.panels[tab])
         split = state.get("tumour_split")
         if isinstance(split, str):
             with contextlib.suppress(ValueError):
@@ -195,7 +280,7 @@ class CaseView(QWidget):
         self._in_flight = subject_id
         self._asked_at = time.perf_counter()
         self.runner.run(
-            load_case_detail, self.session, subject_id,
+            load_case_view, self.session, subject_id,
             key="case", lane="db", on_done=self._filled, on_error=self._load_failed,
         )  # fmt: skip
 
@@ -208,35 +293,46 @@ class CaseView(QWidget):
             return True
         return False
 
-    def _filled(self, detail: CaseDetail) -> None:
+    def _filled(self, loaded: tuple[CaseDetail, bool]) -> None:
         again = self._landed()
+        detail, locked = loaded
         if detail.subject_id != self._wanted:  # the reader has moved on
             return
+        self._locked = locked
         self._fill(detail)  # the right patient; a reload may follow when the data changed meanwhile
         if not again:
             self.last_load_ms = (time.perf_counter() - self._asked_at) * 1000
             self.loaded.emit(detail.subject_id)
 
+    @property
+    def locked(self) -> bool:
+        """The shown case is locked by a signed adjudication (known only to users who may see adjudications)."""
+        return self._locked
+
     def _fill(self, detail: CaseDetail | None) -> None:
         self._detail = detail
+        access = self.session.access
+        sources = allowed_sources(self.session, list(detail.case.outcomes)) if detail is not None else []
         if detail is not None:
-            self.header.set_detail(detail)
-        self.tumour.set_detail(detail)
-        self.adverse_events.set_detail(detail)
-        self.cycles.set_detail(detail)
-        self.findings.set_detail(detail)
-        self.audit.set_detail(detail)
-        self.timeline.set_detail(detail)
+            self.header.set_detail(detail, sources=sources, clinical=access.may(Capability.SEE_CLINICAL))
+        own = own_evaluator(access)
+        self.tumour.set_detail(detail, editable=None if self._locked else own)
+        for name in ("adverse_events", "cycles", "findings", "audit"):
+            if self.shows(name):
+                self.panels[name].set_detail(detail)  # type: ignore[attr-defined]
+        if self.shows("timeline"):
+            self.timeline.set_detail(detail, source=sources[0] if sources else None)
         self._update_tab_titles(detail)
 
     def _update_tab_titles(self, detail: CaseDetail | None) -> None:
-        counts: dict[int, Any] = {}
+        counts: dict[str, int] = {}
         if detail is not None:
-            counts = {self.TAB_AES: len(detail.case.adverse_events), self.TAB_CYCLES: len(detail.case.cycles),
-                      self.TAB_FINDINGS: self.findings.count, self.TAB_AUDIT: len(detail.audit)}  # fmt: skip
-        for index, base in ((self.TAB_AES, "&Adverse events"), (self.TAB_CYCLES, "C&ycles"),
-                            (self.TAB_FINDINGS, "Fi&ndings"), (self.TAB_AUDIT, "A&udit trail")):  # fmt: skip
-            self.tabs.setTabText(index, f"{base} ({counts[index]})" if index in counts else base)
+            counts = {"adverse_events": len(detail.case.adverse_events), "cycles": len(detail.case.cycles),
+                      "findings": self.findings.count, "audit": len(detail.audit)}  # fmt: skip
+        for name in ("adverse_events", "cycles", "findings", "audit"):
+            index, base = self.tab_index(name), TAB_TITLES[name]
+            if index >= 0:
+                self.tabs.setTabText(index, f"{base} ({counts[name]})" if name in counts else base)
 
     def _load_failed(self, exc: BaseException) -> None:
         subject = self._in_flight
@@ -249,7 +345,9 @@ class CaseView(QWidget):
 
     def _queries_counted(self, open_count: int) -> None:
         """The Queries tab's badge: its open-query count (from the tab's own load)."""
-        self.tabs.setTabText(self.TAB_QUERIES, f"&Queries ({open_count} open)" if open_count else "&Queries")
+        index = self.tab_index("queries")
+        if index >= 0:
+            self.tabs.setTabText(index, f"&Queries ({open_count} open)" if open_count else "&Queries")
 
     def _on_changed(self, changes: Changes, initiator: object) -> None:
         """ChangeBus handler (GUI thread): reload when the write touched the shown patient."""
@@ -264,31 +362,47 @@ class CaseView(QWidget):
         if not self.ready or request.subject_id != self._wanted:
             self._show_error("Not saved — the patient is still loading; try again.")
             return None
-        options: dict[str, Any] = {"initiator": self}
+        if request.kind == "measurement":
+            values = measurement_values(request.value, request.field, request.old_status)
+        elif request.kind == "read":
+            values = {request.field: request.value}
+        else:
+            raise ValueError(f"unknown edit kind {request.kind!r}")
+        reason: str | None = None
+        if changes_recorded_value(request, values):
+            reason = self._ask_reason(request)
+            if reason is None:
+                self._show_error(NO_REASON)
+                self.edit_failed.emit(NO_REASON)
+                return None
+        options: dict[str, Any] = {"initiator": self, "reason": reason}
         if request.kind == "measurement":
             command: ReviewEditCommand = EditMeasurementCommand(
-                self.session, self.runner, self.bus, measurement_id=request.key,
-                values=measurement_values(request.value, request.field, request.old_status),
+                self.session, self.runner, self.bus, measurement_id=request.key, values=values,
                 old_values={request.field: request.old, "status": request.old_status},
                 lesion_id=request.label, when=request.when, **options,
             )  # fmt: skip
-        elif request.kind == "read":
+        else:
             command = EditReadCommand(
-                self.session, self.runner, self.bus, read_id=request.key, values={request.field: request.value},
+                self.session, self.runner, self.bus, read_id=request.key, values=values,
                 old_values={request.field: request.old}, reader=request.label, when=request.when, **options,
             )  # fmt: skip
-        elif request.kind == "adverse_event":
-            command = EditAdverseEventCommand(
-                self.session, self.runner, self.bus, ae_id=request.key, values={request.field: request.value},
-                old_values={request.field: request.old}, term=request.label, **options,
-            )  # fmt: skip
-        else:
-            raise ValueError(f"unknown edit kind {request.kind!r}")
         text = command.text()
         command.on_error = lambda exc, cmd=command: self._edit_refused(cmd, exc)
         command.on_done = lambda edit, t=text: self._edit_done(t)
         self.undo_stack.push(command)
         return command
+
+    def _ask_reason(self, request: EditRequest) -> str | None:
+        """Ask why a recorded value changes (21 CFR Part 11 §11.10(e)); None when the user cancels."""
+        what = "stated response" if request.kind == "read" else request.field.removesuffix("_mm").replace("_", " ")
+        day = f" on {request.when.isoformat()}" if request.when else ""
+        old = "—" if _blank(request.old) else request.old
+        return ReasonDialog.ask(
+            self, "Reason for the change",
+            f"{request.subject_id} {request.label}{day}: the {what} was recorded as {old}; you change it to "
+            f"{str(request.value).strip()}. Why? (Recorded in the audit trail.)",
+        )  # fmt: skip
 
     def _edit_done(self, text: str) -> None:
         self._hide_message()

@@ -116,7 +116,7 @@ class DashboardPanel(QWidget):
         self.session, self.bus, self.runner = session, bus, runner
         #: Where the figures are computed: by default the shared statistics process (the window keeps
         #: responding); :class:`LocalDashboard` if no process can be started (``fallback_reason`` says why).
-        self.backend: DashboardBackend = backend or ProcessDashboard(session.path)
+        self.backend: DashboardBackend = backend or ProcessDashboard(session.path, access=session.access)
         self.fallback_reason: str | None = None
         self.data: DashboardData | None = None
         self.last_recompute_ms: float | None = None

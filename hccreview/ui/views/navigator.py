@@ -2,7 +2,8 @@
 
 Stepping (:meth:`NavigatorPanel.step`, :meth:`NavigatorPanel.next_matching`) always follows what the user sees:
 the filtered, sorted rows of the proxy, not the study's storage order. The panel saves and restores its own
-state (header layout and sort, filters) through :class:`~hccreview.ui.settings.AppSettings`.
+state (header layout and sort, filters) through :class:`~hccreview.ui.settings.AppSettings`. Columns and filters
+of data the signed-in user may not see (``ui.visibility.COLUMN_NEEDS``) are absent: :meth:`apply_access`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hccreview.domain.access import Access, Capability
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.review import REVIEW_STATES
 from hccreview.ui.models.navigator_filter import NavigatorFilter
@@ -37,6 +39,7 @@ from hccreview.ui.models.navigator_model import (
     NavigatorModel,
 )
 from hccreview.ui.settings import AppSettings
+from hccreview.ui.visibility import COLUMN_NEEDS
 
 PANEL = "navigator"
 #: Default left-to-right order of the columns: what a reviewer scans first is visible in a narrow panel.
@@ -148,6 +151,23 @@ class NavigatorPanel(QWidget):
         self.model.rowsInserted.connect(self._update_review_counts)
         self._update_count()
         self._update_review_counts()
+
+    # ------------------------------------------------------------------ access (DESIGN §4b)
+    def apply_access(self, access: Access) -> None:
+        """Hide the columns (and their filters) whose data ``access`` may not see; show the others again (a
+        layout saved by another user may have hidden them). Call after :meth:`restore_state` and on sign-in."""
+        withheld = frozenset(c for c in Column if c.name in COLUMN_NEEDS and not access.may(COLUMN_NEEDS[c.name]))
+        self.model.set_withheld(withheld)
+        for column in Column:
+            if column.name in COLUMN_NEEDS:
+                self.table.setColumnHidden(column, column in withheld)
+        self.discordant_only.setVisible(Column.DISCORDANT not in withheld)
+        if Column.DISCORDANT in withheld:
+            self.discordant_only.setChecked(False)
+        self.cp_filter.setVisible(access.may(Capability.SEE_CLINICAL))
+        if not access.may(Capability.SEE_CLINICAL):
+            self.cp_filter.setCurrentIndex(0)
+        self.select_subject(self._current)
 
     # ------------------------------------------------------------------ data in
     def set_overview(self, overview: Overview, source: str | None = None, *, prefer: str | None = None) -> None:

@@ -5,9 +5,11 @@ results, plus the dates of the reader's own measurements and reads) with target 
 overall response combo boxes. The components are prefilled from the reader's own measurements (else from the
 reader's recorded read), the overall response from ``reading.computed_response``. "Record" recomputes the
 response on the database lane; when the chosen overall differs from the computed one the reader must give
-a reason (``ReasonDialog.ask``), else none is asked. The write is an undoable :class:`RecordReadCommand`.
+a reason (``ReasonDialog.ask``), else none is asked; correcting a read already recorded asks why it changes (the
+reason for the change, audited: DESIGN §4b). The write is an undoable :class:`RecordReadCommand`.
 Refusals of the service (``BlindingError``, ``LockedError``, ``ValidationError``, ``PermissionError``) are
-shown inline; nothing is saved then.
+shown inline; nothing is saved then. A user who records no reads (``Capability.READ``) gets the table read-only:
+no editor, no Record button (the window does not offer them the tab at all).
 
 Only the signed-in user's own reads are ever requested; blinding is enforced by the services anyway.
 Every service call runs on the runner's database lane; callbacks only update widgets.
@@ -42,6 +44,7 @@ from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import drop_failed, stale_text
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.read_commands import RecordReadCommand
+from hccreview.ui.visibility import may_edit_reads
 from hccreview.ui.workers import Runner
 
 ERROR_STYLE = "QLabel { color: #c62828; }"
@@ -65,6 +68,7 @@ class TimepointRow:
     rule: str
     recorded: str = ""
     recorded_reason: str = ""
+    recorded_values: tuple[str, str, bool | None] | None = None  # target, non-target, new lesion as recorded
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,21 @@ def load_read_entry(session: StudySession, subject_id: str) -> ReadEntryData:
             day, visit or "", tgt, ntg, new, response.value, rule,
             recorded=entry.read.overall if entry is not None else "",
             recorded_reason=entry.override_reason if entry is not None else "",
+            recorded_values=None if entry is None else (
+                _code(entry.read.target, reading.TARGET_CODES), _code(entry.read.non_target, reading.NON_TARGET_CODES),
+                None if entry.read.new_lesion is None else bool(entry.read.new_lesion),
+            ),
         ))  # fmt: skip
     notice = "" if rows else f"{subject_id}: no assessment to read."
     return ReadEntryData(subject_id, reader, user.role.value, rows, notice)
+
+
+def changes_recorded_read(row: TimepointRow, values: tuple[str, str, bool | None, str]) -> bool:
+    """Whether recording ``values`` (target, non-target, new lesion, overall) changes a read already recorded."""
+    if row.recorded_values is None:
+        return False
+    target, non_target, new, overall = values
+    return (target, non_target, new) != row.recorded_values or overall.upper() != row.recorded.upper()
 
 
 def refusal_text(exc: BaseException) -> str:
@@ -264,6 +280,11 @@ class ReadEntryPanel(QWidget):
         self.table.setRowCount(len(data.rows))
         for i, row in enumerate(data.rows):
             self.rows.append(self._fill_row(i, row))
+        editable = may_edit_reads(self.session.access) and not data.notice
+        for widgets in self.rows:  # read-only for a user who records no reads (DESIGN §4b)
+            for combo in (widgets.target, widgets.non_target, widgets.new_lesion, widgets.overall):
+                combo.setEnabled(editable)
+            widgets.button.setVisible(editable)
 
     def _fill_row(self, i: int, row: TimepointRow) -> RowWidgets:
         self.table.setItem(i, COL_DATE, QTableWidgetItem(row.day.isoformat()))
@@ -333,7 +354,7 @@ class ReadEntryPanel(QWidget):
 
     def _record_row(self, widgets: RowWidgets) -> None:
         data = self.data
-        if self._busy or data is None or data.reader is None or data.notice:
+        if self._busy or data is None or data.reader is None or data.notice or not may_edit_reads(self.session.access):
             return
         self._busy = True
         self._hide_message()
@@ -361,10 +382,21 @@ class ReadEntryPanel(QWidget):
                 self._busy = False
                 self._show_message("Not recorded: an override needs a reason.", error=True)
                 return
+        change: str | None = None
+        if changes_recorded_read(row, values):
+            change = ReasonDialog.ask(
+                self, "Reason for the change",
+                f"{data.subject_id} {row.day.isoformat()}: you recorded {row.recorded or 'a read'} and now record "
+                f"{overall}. Why does your read change? (Recorded in the audit trail.)",
+            )  # fmt: skip
+            if change is None:
+                self._busy = False
+                self._show_message("Not recorded: a change to a recorded read needs a reason.", error=True)
+                return
         command = RecordReadCommand(
             self.session, self.runner, self.bus, subject_id=data.subject_id, day=row.day, visit=row.visit,
             overall=overall, target=target, non_target=non_target, new_lesion=new, override_reason=reason,
-            expected={"overall": row.recorded}, initiator=self, on_done=self._written,
+            change_reason=change, expected={"overall": row.recorded}, initiator=self, on_done=self._written,
         )  # fmt: skip
         command.on_error = lambda exc, c=command: self._command_failed(c, exc)
         self.undo_stack.push(command)
