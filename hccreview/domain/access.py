@@ -111,8 +111,8 @@ class Access:
         if self.role is Role.READER:
             if capability is Capability.SEE_CLINICAL and self.readers_see_clinical_data:
                 return True
-            if capability is Capability.SEE_OTHER_READS and not self.blinded:
-                return True
+            if capability in (Capability.SEE_OTHER_READS, Capability.SEE_ADJUDICATION) and not self.blinded:
+                return True  # the admin unblinded the study (end of reading): the reads and decisions are open
         return self.role in MATRIX[capability]
 
     def require(self, capability: Capability) -> None:
@@ -124,6 +124,16 @@ class Access:
     def sees_evaluator(self, evaluator: str) -> bool:
         """Whether the lesions, measurements and reads of ``evaluator`` (a read-source key) are visible."""
         return evaluator == self.username or self.may(Capability.SEE_OTHER_READS)
+
+    def sees_source(self, source: str) -> bool:
+        """Whether figures of a read source (``stats --source`` spelling) are visible: ``reader:NAME`` with
+        that evaluator's reads; ``adjudicated`` with the adjudication; ``investigator`` and ``computed`` (the
+        rules engine on the investigator's measurements) with the other reads."""
+        if source.startswith("reader:"):
+            return self.sees_evaluator(source.removeprefix("reader:"))
+        if source == "adjudicated":
+            return self.may(Capability.SEE_ADJUDICATION)
+        return self.may(Capability.SEE_OTHER_READS)
 
     def sees_table(self, table: str) -> bool:
         """Whether any row of ``table`` may be visible (a whole table hidden by the policy answers False)."""

@@ -98,7 +98,7 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
             baseline = [m for m in ms if m.date == first]
             selection[reader] = recist.check_lesion_selection(lesions[reader], baseline, settings.criteria)
     outcomes = {}
-    for source in available_sources(data):
+    for source in filter(session.access.sees_source, available_sources(data)):
         found = subject_outcomes(data, source)
         if found:
             outcomes[source] = found[0]

@@ -21,7 +21,7 @@ from datetime import date
 from typing import Any
 
 from hccreview.domain import recist
-from hccreview.domain.access import Capability, CaseLocked
+from hccreview.domain.access import CaseLocked
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Read, ReadRole, Response, Role
 from hccreview.services.review import Edit, StaleDataError, ValidationError, check_expected, stale_error
@@ -134,10 +134,7 @@ def visible_readers(session: StudySession, subject_id: str) -> list[str]:
 def allowed_sources(session: StudySession, sources: list[str]) -> list[str]:
     """The read sources (``stats --source`` spellings) the signed-in user may see figures of: a blinded
     reader only their own ``reader:NAME``; everyone else all of ``sources`` (navigator, dashboard, report)."""
-    policy = session.access
-    if policy.may(Capability.SEE_OTHER_READS) and policy.may(Capability.SEE_ADJUDICATION):
-        return list(sources)
-    return [s for s in sources if s == f"reader:{policy.username}"]
+    return [s for s in sources if session.access.sees_source(s)]
 
 
 def _entry(row: dict[str, Any]) -> ReadEntry:

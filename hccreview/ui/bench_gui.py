@@ -10,8 +10,9 @@ Prints one JSON object on stdout:
 - ``dashboard_after_change``: as ``next_patient``, plus ``"max_lateness_ms"`` (event-loop latency: the largest
   lateness of a 10 ms QTimer while the dashboard recomputed) and ``"panel_ms"`` (``last_recompute_ms``).
 
-The process signs in programmatically as the demo admin (``admin`` / ``admin-demo``) instead of showing the
-sign-in dialog, uses a throw-away settings folder, and runs on ``QT_QPA_PLATFORM=offscreen`` unless told otherwise.
+The process signs in programmatically as the demo adjudicator (``adjudicator`` / ``adjudicator-demo``: the role that
+sees every panel and may decide, DESIGN §4b) instead of showing the sign-in dialog, uses a throw-away settings
+folder, and runs on ``QT_QPA_PLATFORM=offscreen`` unless told otherwise.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from typing import Any  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-DEMO_ADMIN = ("admin", "admin-demo")
+DEMO_USER = ("adjudicator", "adjudicator-demo")
 
 
 def _wait(app: Any, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
@@ -57,7 +58,7 @@ def _window(study: str) -> tuple[Any, Any, Any]:
     app.setOrganizationName("hccreview-bench")
     app.setApplicationName("hccreview-bench")
     session = open_study(study)
-    session.signed_in = sign_in(session, *DEMO_ADMIN)
+    session.signed_in = sign_in(session, *DEMO_USER)
     window = MainWindow(session)
     window.resize(1400, 900)
     window.show()

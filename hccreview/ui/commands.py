@@ -7,8 +7,11 @@ refreshes what it touches. The database lane runs jobs one at a time in submissi
 right after a redo sees the redo's result (HOUSE-STYLE §3 "the flow of one edit"). Every write, including
 undo and redo, is audited by the service.
 
-A redo refused by validation (``ValidationError``) writes nothing: the command marks itself obsolete and
-reports the error through ``on_error``; :func:`drop_failed` then takes it off the stack.
+A redo refused by validation (``ValidationError``) or by the access policy (``AccessDenied``: not the user's own
+row, a locked case, a change without a reason) writes nothing: the command marks itself obsolete and reports the
+error through ``on_error``; :func:`drop_failed` then takes it off the stack. An undo refused the same way (a case
+signed since, in this window or another) writes nothing either: :func:`drop_failed` then puts the stack back to
+the command done, so Edit ▸ Undo still offers it and nothing pretends it was undone.
 
 Stale edits (issue 10): every edit passes the values the user saw as ``expected``, and undo / redo check that
 the row still holds what this command wrote. When another user or app instance changed the row meanwhile the
@@ -155,8 +158,15 @@ class ReviewEditCommand(QUndoCommand):
         self.on_error, self.on_done = on_error, on_done
         self.pending = PendingEdit()
         self.applied = False  # a redo has succeeded at least once
+        self.undo_refused = False  # the last undo was refused: the edit still stands (see drop_failed)
+        self._undoing = False
+        self._skip_redo = False  # drop_failed re-does the stack's index only: the edit is in force already
 
     def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._undoing = False
         self.runner.run(
             apply_edit, self.session, self.pending, self.service, self.kwargs, self.inverse,
             lane="db", on_done=self._written, on_error=self._failed,
@@ -165,6 +175,7 @@ class ReviewEditCommand(QUndoCommand):
     def undo(self) -> None:
         if self.isObsolete():
             return
+        self._undoing = True
         self.runner.run(
             revert_edit,
             self.session,
@@ -186,6 +197,8 @@ class ReviewEditCommand(QUndoCommand):
     def _failed(self, exc: BaseException) -> None:
         if not self.applied:
             self.setObsolete(True)  # nothing was written: the stack drops it (see drop_failed)
+        elif self._undoing:
+            self.undo_refused = True  # the edit still stands: the stack is put back (see drop_failed)
         if isinstance(exc, StaleDataError):  # another instance wrote meanwhile: every panel shows what is stored
             subject = exc.current.get("subject_id") or self.kwargs.get("subject_id")
             self.bus.publish(Changes.of(subject, kinds={exc.table}) if subject else Changes(study=True), None)
@@ -245,7 +258,9 @@ class EditReadCommand(ReviewEditCommand):
 
 
 def drop_failed(stack: QUndoStack, command: QUndoCommand) -> bool:
-    """Take a failed (obsolete) command off the top of ``stack`` so Edit ▸ Undo never offers it.
+    """Take a failed (obsolete) command off the top of ``stack`` so Edit ▸ Undo never offers it; or, after a
+    refused undo of a :class:`ReviewEditCommand`, put ``stack`` back to the command done (its edit still stands;
+    no service is called for that).
 
     QUndoStack deletes an obsolete command when it is undone, without calling its ``undo()``. Returns
     whether it was dropped (it is left alone when other commands were pushed on top since).
@@ -254,4 +269,9 @@ def drop_failed(stack: QUndoStack, command: QUndoCommand) -> bool:
     if top >= 0 and command.isObsolete() and stack.command(top) is command:
         stack.undo()
         return True
+    if isinstance(command, ReviewEditCommand) and command.undo_refused:
+        command.undo_refused = False
+        if stack.index() < stack.count() and stack.command(stack.index()) is command:
+            command._skip_redo = True
+            stack.redo()
     return False

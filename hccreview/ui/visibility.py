@@ -52,6 +52,7 @@ COLUMN_NEEDS: dict[str, Capability] = {
     "PFS": Capability.SEE_CLINICAL,
     "OS": Capability.SEE_CLINICAL,
     "DISCORDANT": Capability.SEE_ADJUDICATION,  # discordance is derived from another reader's reads
+    "FINDINGS": Capability.SEE_OTHER_READS,  # import findings name the investigator's records (as the tab)
 }
 
 

@@ -293,14 +293,15 @@ def test_decisions_by_reason_and_signed_in_author(tmp_path: Path) -> None:
 
 
 def test_blinded_reader_is_refused(tmp_path: Path) -> None:
-    from hccreview.store.access import BlindingError
+    from hccreview.domain.access import AccessDenied
     from tests.factories_central import central_study, open_as
 
     path = tmp_path / "central.db"
     central_study(path).close()
-    with open_as(path, "reader1") as session, pytest.raises(BlindingError):
-        render_report(session, tmp_path / "r.pdf")
-    assert not (tmp_path / "r.pdf").exists()
+    for cases in (None, "all", "C01"):  # the cohort summary and the case packets (they show every read)
+        with open_as(path, "reader1") as session, pytest.raises(AccessDenied, match="reader1"):
+            render_report(session, tmp_path / "r.pdf", cases=cases)
+        assert not (tmp_path / "r.pdf").exists()
 
 
 # --- the layout helpers -----------------------------------------------------------------------------------

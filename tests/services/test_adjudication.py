@@ -138,9 +138,9 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
             adj.undo_adjudication(session, redo)
         with pytest.raises(LockedError):
             adj.sign_adjudication(session, subject_id="C01", password=PASSWORDS["adj"])
-        with pytest.raises(PermissionError):
-            adj.reopen(session, subject_id="C01", reason="adjudicators cannot re-open")
         assert _stats(session).orr.n == 1
+    with open_as(path, R1) as session, pytest.raises(PermissionError):  # a reader cannot re-open (DESIGN §4b)
+        adj.reopen(session, subject_id="C01", reason="readers cannot re-open")
 
     # re-opening: admin only, with a reason; the signed decision and its signature stay
     with open_as(path, "admin") as session:
@@ -275,7 +275,10 @@ def test_the_whole_flow_on_the_demo_study(tmp_path: Path) -> None:
         queue_ids = {q.subject_id for q in adj.queue_from_data(session.data(), {}, "central")}
         item = next(w for w in reading.reader_worklist(session) if w.subject_id not in queue_ids and w.read_dates)
         last = item.read_dates[-1]
-        reading.record_read(session, item.subject_id, last, overall=None, target="", non_target="")
+        with pytest.raises(PermissionError, match="needs a reason"):  # changing a recorded read needs a reason
+            reading.record_read(session, item.subject_id, last, overall=None, target="", non_target="")
+        reading.record_read(session, item.subject_id, last, overall=None, target="", non_target="",
+                            change_reason="components re-read")  # fmt: skip
         with pytest.raises(reading.BlindingError):
             reading.get_reads(session, item.subject_id, "reader2")
     with open_study(path) as session:

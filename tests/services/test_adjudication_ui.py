@@ -45,7 +45,7 @@ def test_queue_view_counts_the_central_queue_whatever_is_shown(path: Path) -> No
         investigator = adjudication_ui.load_queue(session, "investigator")
         assert [q.subject_id for q in investigator.items] == ["C02"]
         assert investigator.counts == central.counts
-        assert adjudication_ui.can_decide(session) and not adjudication_ui.can_reopen(session)
+        assert adjudication_ui.can_decide(session) and adjudication_ui.can_reopen(session)  # DESIGN §4b
         perf = adjudication_ui.load_performance(session)
         assert perf is not None and perf["readers"] == [R1, R2]
 

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from hccreview.domain.records import Role, StudySettings
-from hccreview.services import auth
+from hccreview.services import auth, queries
 from hccreview.services.auth import AuthError
 from hccreview.services.session import open_study
 from hccreview.store import Store, access
 from hccreview.store.users import create_user
+from hccreview.store.write_gate import BUILD
+from tests.factories import signed_as
 from tests.factories_central import PASSWORDS, central_study, open_as
 
 
@@ -33,7 +35,7 @@ def test_sign_in_sets_the_user_every_write_is_audited_under(path: Path) -> None:
         assert auth.current_user(session) == user and session.role is Role.READER
         assert session.user == "reader1" and session.store.user == "reader1"
         assert _entries(session, "sign-in")[-1]["username"] == "reader1"
-        session.store.insert("findings", {"kind": "note", "message": "x", "created_at": "2024-01-01"})
+        queries.open_thread(session, subject_id="C01", title="Check T01", text="is T01 the same lesion?")
         assert session.store.rows("audit_log", order_by="seq")[-1]["username"] == "reader1"
         auth.sign_out(session)
         assert session.signed_in is None and session.user == "system"
@@ -104,12 +106,14 @@ def test_demo_users_are_offered_on_the_demo_study_only(path: Path, tmp_path: Pat
         assert auth.demo_users_hint(session) is None
     demo = tmp_path / "demo-like.db"
     store = Store.create(demo, StudySettings(title="Demo"))
-    for u in DEMO_USERS:
-        create_user(store, username=u.username, full_name=u.full_name, role=u.role, password=u.password)
+    with store.scope(BUILD):
+        for u in DEMO_USERS:
+            create_user(store, username=u.username, full_name=u.full_name, role=u.role, password=u.password)
     with open_study(demo) as session:
         assert auth.demo_users_hint(session) is None
-    access.mark_demo(store)
-    access.mark_demo(store)  # idempotent
+    with signed_as(store, "admin"):
+        access.mark_demo(store)
+        access.mark_demo(store)  # idempotent
     store.close()
     with open_study(demo) as session:
         hint = auth.demo_users_hint(session)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from hccreview.domain.records import Role
 from hccreview.services import adjudication, reading
+from hccreview.services.case import load_case
 from hccreview.services.reading import BlindingError, ValidationError
 from hccreview.store import access
 from tests.factories_central import INV, R1, R2, central_study, open_as
@@ -60,10 +60,16 @@ def test_the_store_refuses_as_well(path: Path) -> None:
     with open_as(path, R1) as session:
         store = session.store
         with pytest.raises(BlindingError):
-            access.read_rows(store, "C01", reader=R2, viewer=R1, role=Role.READER)
+            access.read_rows(store, "C01", reader=R2)
         with pytest.raises(BlindingError):
-            access.adjudication_rows(store, "C01", viewer=R1, role=Role.READER)
-        assert len(access.read_rows(store, "C01", reader=R1, viewer=R1, role=Role.READER)) == 3
+            access.adjudication_rows(store, "C01")
+        assert len(access.read_rows(store, "C01", reader=R1)) == 3
+        # the generic reads of the store are filtered too: no row of another evaluator, no decision
+        assert {r["reader"] for t in ("lesions", "measurements", "reads") for r in store.rows(t)} == {R1}
+        assert store.rows("adjudications") == [] and store.rows("adverse_events") == []
+        other = session.store.conn.execute("SELECT id FROM measurements WHERE reader = ?", [R2]).fetchone()[0]
+        with pytest.raises(PermissionError, match="may not see"):
+            store.get("measurements", other)
 
 
 def test_adjudicator_and_admin_are_not_blinded(path: Path) -> None:

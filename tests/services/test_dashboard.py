@@ -32,6 +32,7 @@ from hccreview.services.review import update_measurement, update_read
 from hccreview.services.session import StudySession, open_study
 from hccreview.store.rows import to_row
 from hccreview.store.study_data import load_study
+from tests.factories import signed_as
 
 
 @pytest.fixture(scope="module")
@@ -176,15 +177,18 @@ def _ids(session: StudySession, table: str, where: str, params: list) -> list[in
 
 def test_partial_reload_equals_a_full_load(session: StudySession, data: StudyData) -> None:
     sid = data.measurements[7].subject_id
-    mid = _ids(session, "measurements", "subject_id = ?", [sid])[3]
-    edits = [update_measurement(session, measurement_id=mid, values={"diameter_mm": 77.0}, reason="re-measured")]
+    mid = _ids(session, "measurements", "subject_id = ? AND reader = 'reader2'", [sid])[3]
     rid = _ids(session, "reads", "subject_id = ? AND reader = 'reader2'", [data.subjects[3].subject_id])[0]
-    edits.append(update_read(session, read_id=rid, values={"overall": "PD"}, reason="re-read"))
+    with signed_as(session.store, "reader2"):  # a reader changes their own measurement and read
+        edits = [update_measurement(session, measurement_id=mid, values={"diameter_mm": 77.0}, reason="re-measured")]
+        edits.append(update_read(session, read_id=rid, values={"overall": "PD"}, reason="re-read"))
     changes = edits[0].changes.merge(edits[1].changes)
     again = load_dashboard_input(session, base=data, changes=changes)
     assert again == load_study(session.store) and again != data
     pending = compute_cohort_stats(again).pending[0]
-    session.store.insert("adjudications", to_row(Adjudication(pending, "reader1", "agree with reader 1", "tester")))
+    with signed_as(session.store, "adjudicator"):
+        session.store.insert("adjudications", to_row(Adjudication(pending, "reader1", "agree with reader 1",
+                                                                  "adjudicator")))  # fmt: skip
     adjudicated = load_dashboard_input(session, base=again, changes=Changes.of(pending, kinds={"adjudication"}))
     assert adjudicated == load_study(session.store)
     # the session's cache asks the file, so even a Changes that names the wrong kind gives the truth
@@ -197,8 +201,9 @@ def test_adjudication_progress_counts_pending_and_decisions(session: StudySessio
     stats = compute_cohort_stats(data)
     assert before is not None and before.pending == len(stats.pending) > 0 and before.adjudicated == 0
     pending = stats.pending[0]
-    decision = Adjudication(pending, "reader1", "reads agree", "tester", signed=True)
-    session.store.insert("adjudications", to_row(decision))
+    decision = Adjudication(pending, "reader1", "reads agree", "adjudicator", signed=True)
+    with signed_as(session.store, "adjudicator"):
+        session.store.insert("adjudications", to_row(decision))
     after = compute_dashboard(load_dashboard_input(session)).adjudication
     assert (after.pending, after.adjudicated, after.signed) == (before.pending - 1, 1, 1)  # type: ignore[union-attr]
     assert "pending" in after.text  # type: ignore[union-attr]

@@ -25,6 +25,7 @@ from hccreview.services.dashboard_process import (
 from hccreview.services.demo_study import build_demo_study
 from hccreview.services.review import update_measurement
 from hccreview.services.session import open_study
+from tests.factories import source_transfer
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +92,8 @@ def test_the_process_computes_what_this_program_computes_also_after_a_write(demo
         )
         baseline = min(rows, key=lambda row: row["date"])
         doubled = {"diameter_mm": 2 * float(baseline["diameter_mm"])}
-        update_measurement(session, measurement_id=int(baseline["id"]), values=doubled, reason="re-measured")
+        with source_transfer(session.store):  # the investigator's measurement: as a data transfer changes it
+            update_measurement(session, measurement_id=int(baseline["id"]), values=doubled, reason="re-measured")
         after = backend.compute("investigator")
         assert dict((s, p) for s, p, _ in after.waterfall)[sid] < pct  # a larger baseline: a deeper fall
         with open_study(demo) as fresh:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from hccreview.domain.access import AccessDenied
 from hccreview.io import reader_package
 from hccreview.io.reader_package import PackageError
 from hccreview.services import adjudication, auth, reading, review
@@ -16,13 +19,16 @@ from hccreview.services.demo_study import build_demo_study
 from hccreview.services.exchange import ExchangeError, export_reads, export_snapshot
 from hccreview.services.exchange_merge import MergeRefused, merge_reads, plan_merge
 from hccreview.services.exchange_status import reader_progress
-from hccreview.services.session import open_study
+from hccreview.services.session import StudySession, open_study
 from hccreview.services.verify import verify_study
 from hccreview.store import access
 from hccreview.store import exchange as xstore
 from hccreview.store.study_data import review_tables_digest
+from tests.factories import signed_as
 
-PASSWORDS = {"reader1": "reader1-demo", "reader2": "reader2-demo", "adjudicator": "adjudicator-demo"}
+PASSWORDS = {
+    "reader1": "reader1-demo", "reader2": "reader2-demo", "adjudicator": "adjudicator-demo", "admin": "admin-demo",
+}  # fmt: skip
 PENDING = ("HCC-001", "HCC-002", "HCC-003")  # patients whose central reads are taken out: to be read offline
 
 
@@ -45,14 +51,25 @@ def _subjects(path: Path) -> list[str]:
         return [r["subject_id"] for r in s.store.rows("subjects", order_by="subject_id")]
 
 
+@contextmanager
+def _signed_in(path: Path, user: str) -> Iterator[StudySession]:
+    """A session on ``path`` signed in as ``user`` (a study with accounts: every write names a person)."""
+    with open_study(path) as s:
+        auth.sign_in(s, user, PASSWORDS[user])
+        yield s
+
+
 def _take_out_reads(path: Path, subjects: tuple[str, ...]) -> dict[str, list[dict]]:
-    """Remove the central reads of ``subjects`` (audited): those patients are waiting to be read."""
+    """Remove the central reads of ``subjects`` (audited): those patients are waiting to be read.
+
+    Each reader removes their own reads (the write gate lets nobody else change a reader's rows)."""
     removed: dict[str, list[dict]] = {}
     with open_study(path) as s:
         for row in s.store.rows("reads", "role = 'reader'", order_by="id"):
             if row["subject_id"] in subjects:
                 removed.setdefault(row["reader"], []).append(row)
-                s.store.delete("reads", row["id"], reason="test setup: not yet read")
+                with signed_as(s.store, row["reader"]):
+                    s.store.delete("reads", row["id"], reason="test setup: not yet read")
     return removed
 
 
@@ -87,11 +104,6 @@ def _queue(path: Path) -> list[tuple]:
     return [
         (i.subject_id, i.readers, i.bor_a, i.bor_b, i.pd_date_a, i.pd_date_b, tuple(i.reasons), i.status) for i in items
     ]
-
-
-def _digest(path: Path) -> str:
-    with open_study(path) as s:
-        return review_tables_digest(s.store)
 
 
 # ---------------------------------------------------------------------------------------------- snapshot
@@ -166,8 +178,12 @@ def test_two_readers_offline_then_merged_equals_reads_entered_directly(study: Pa
         _read_as(direct, reader, removed[reader], change=changed[reader])
     packages = {r: _package(snaps[r], r, tmp_path / f"{r}.hccr") for r in snaps}
 
-    with open_study(study) as s:
-        auth.sign_in(s, "adjudicator", PASSWORDS["adjudicator"])
+    with _signed_in(study, "adjudicator") as s:  # merging a package is an import: admin only (DESIGN §4b)
+        before = review_tables_digest(s.store)
+        with pytest.raises(AccessDenied, match="adjudicator"):
+            merge_reads(s, packages["reader1"])
+        assert review_tables_digest(s.store) == before
+    with _signed_in(study, "admin") as s:
         preview = plan_merge(s, packages["reader1"])
         assert preview.ok and len(preview.writes) == len(removed["reader1"])
         assert {c.op for c in preview.writes} == {"insert"} and {c.subject_id for c in preview.writes} == set(PENDING)
@@ -195,7 +211,7 @@ def test_two_readers_offline_then_merged_equals_reads_entered_directly(study: Pa
         assert progress["reader2"].packages[0]["counts"]["reads"] == len(removed["reader2"])
         assert set(PENDING) <= set(progress["reader1"].completed)
         audit = s.store.rows("audit_log", "table_name = 'reads' AND reason LIKE 'merged from reader1%'")
-        assert len(audit) == len(removed["reader1"]) and {a["username"] for a in audit} == {"adjudicator"}
+        assert len(audit) == len(removed["reader1"]) and {a["username"] for a in audit} == {"admin"}
         assert (
             len(xstore.package_audit(s.store, results[0].package_id))
             == reader_package.read(packages["reader1"]).manifest["counts"]["audit_entries"]
@@ -208,9 +224,11 @@ def test_corrections_of_earlier_reads_and_measurements_merge(study: Path, tmp_pa
     with open_study(snap) as s:
         auth.sign_in(s, "reader1", PASSWORDS["reader1"])
         m = s.store.rows("measurements", "reader = 'reader1' AND diameter_mm IS NOT NULL", order_by="id")[0]
-        review.update_measurement(s, measurement_id=m["id"], values={"diameter_mm": m["diameter_mm"] + 3.0})
+        review.update_measurement(
+            s, measurement_id=m["id"], values={"diameter_mm": m["diameter_mm"] + 3.0}, reason="remeasured"
+        )
     pkg = _package(snap, "reader1", tmp_path / "r1.hccr")
-    with open_study(study) as s:
+    with _signed_in(study, "admin") as s:
         result = merge_reads(s, pkg)
         assert [(c.table, c.op) for c in result.plan.writes] == [("measurements", "update")]
         key = {k: m[k] for k in ("subject_id", "reader", "lesion_id", "date")}
@@ -219,11 +237,12 @@ def test_corrections_of_earlier_reads_and_measurements_merge(study: Path, tmp_pa
 
 # ---------------------------------------------------------------------------------------------- refusals
 def _refused(study: Path, pkg: Path, kind: str) -> MergeRefused:
-    before = _digest(study)
-    with open_study(study) as s, pytest.raises(MergeRefused) as info:
-        merge_reads(s, pkg)
+    with _signed_in(study, "admin") as s:  # (signing in is audited: the digest is taken after it)
+        before = review_tables_digest(s.store)
+        with pytest.raises(MergeRefused) as info:
+            merge_reads(s, pkg)
+        assert review_tables_digest(s.store) == before  # byte for byte: review tables, settings and audit trail
     assert kind in {c.kind for c in info.value.plan.conflicts}, info.value
-    assert _digest(study) == before  # byte for byte: review tables, settings and audit trail
     return info.value
 
 
@@ -237,7 +256,7 @@ def _one_read_changed(study: Path, tmp_path: Path, subject: str = "HCC-005") -> 
 
 def test_conflict_same_timepoint_changed_at_the_site(study: Path, tmp_path: Path) -> None:
     pkg, row = _one_read_changed(study, tmp_path)
-    with open_study(study) as s:  # meanwhile the read was corrected at the adjudication site
+    with _signed_in(study, "reader1") as s:  # meanwhile reader 1 corrected the read at the adjudication site
         review.update_read(s, read_id=row["id"], values={"overall": "PD"}, reason="corrected on site")
     err = _refused(study, pkg, "row-conflict")
     assert "HCC-005" in str(err) and "overall=PD" in str(err)
@@ -276,21 +295,21 @@ def test_conflict_package_from_another_study(study: Path, tmp_path: Path) -> Non
 
 def test_conflict_unknown_or_inactive_reader(study: Path, tmp_path: Path) -> None:
     pkg, _row = _one_read_changed(study, tmp_path)
-    with open_study(study) as s:
+    with _signed_in(study, "admin") as s:
         access.set_active(s.store, "reader1", False, reason="left the study")
     _refused(study, pkg, "unknown-user")
 
 
 def test_package_merged_twice_is_a_no_op(study: Path, tmp_path: Path) -> None:
     pkg, _row = _one_read_changed(study, tmp_path)
-    with open_study(study) as s:
+    with _signed_in(study, "admin") as s:
         first = merge_reads(s, pkg)
     assert not first.already_merged and len(first.plan.writes) == 1
-    before = _digest(study)
-    with open_study(study) as s:
+    with _signed_in(study, "admin") as s:
+        before = review_tables_digest(s.store)
         again = merge_reads(s, pkg)
+        assert review_tables_digest(s.store) == before
     assert again.already_merged and again.package_id is None and again.changes.empty
-    assert _digest(study) == before
 
 
 @pytest.mark.parametrize("where", [0, 0.25, 0.5, 0.75, -3])
@@ -300,10 +319,11 @@ def test_a_flipped_byte_is_refused(study: Path, tmp_path: Path, where: float) ->
     i = int(len(data) * where) if where >= 0 else len(data) + int(where)
     data[i] ^= 0x01
     pkg.write_bytes(bytes(data))
-    before = _digest(study)
-    with open_study(study) as s, pytest.raises(PackageError, match=r"r1\.hccr"):
-        merge_reads(s, pkg)
-    assert _digest(study) == before
+    with _signed_in(study, "admin") as s:
+        before = review_tables_digest(s.store)
+        with pytest.raises(PackageError, match=r"r1\.hccr"):
+            merge_reads(s, pkg)
+        assert review_tables_digest(s.store) == before
 
 
 def test_a_rewritten_audit_trail_is_refused_even_with_a_fresh_hash(study: Path, tmp_path: Path) -> None:
@@ -345,6 +365,17 @@ def test_roles_and_targets(study: Path, tmp_path: Path) -> None:
             merge_reads(s, pkg)
         with pytest.raises(PermissionError):
             reader_progress(s)
+    with _signed_in(study, "adjudicator") as s:  # merging is an import: the admin's (DESIGN §4b)
+        before = review_tables_digest(s.store)
+        with pytest.raises(PermissionError):
+            merge_reads(s, pkg)
+        assert review_tables_digest(s.store) == before
     snap = tmp_path / "r1.db"  # the snapshot the package came from cannot take packages
-    with open_study(snap) as s, pytest.raises(MergeRefused, match="reader snapshot"):
-        merge_reads(s, pkg)
+    with open_study(snap) as s:
+        plan = plan_merge(s, pkg)
+        assert not plan.ok and "reader snapshot" in str(MergeRefused(plan))
+        auth.sign_in(s, "reader1", PASSWORDS["reader1"])  # its only account, a reader: no merge at all
+        before = review_tables_digest(s.store)
+        with pytest.raises(PermissionError):
+            merge_reads(s, pkg)
+        assert review_tables_digest(s.store) == before

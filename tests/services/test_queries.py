@@ -22,8 +22,9 @@ def path(study_path: Path) -> Path:
 
 
 def _lesion_id(session, subject: str, reader: str, lesion: str = "T01") -> int:
-    rows = session.store.rows("lesions", "subject_id = ? AND reader = ? AND lesion_id = ?", [subject, reader, lesion])
-    return int(rows[0]["id"])
+    """The row id (read past the access policy: a test may name a row the user must not see)."""
+    sql = "SELECT id FROM lesions WHERE subject_id = ? AND reader = ? AND lesion_id = ?"
+    return int(session.store.conn.execute(sql, [subject, reader, lesion]).fetchone()[0])
 
 
 def _only(session, subject: str = "C01") -> q.Thread:
@@ -127,7 +128,7 @@ def test_blinded_reader_never_sees_another_readers_threads(path: Path) -> None:
         assert q.open_counts(r1) == {}  # the shared query is answered; reader2's are hidden
         with pytest.raises(BlindingError):
             q.answer(r1, query_id=hidden_id, text="peek")
-        with pytest.raises(BlindingError):
+        with pytest.raises(PermissionError, match="may not see"):  # the store does not even show the lesion
             q.open_thread(r1, subject_id="C01", title="t", text="x", target_kind="lesion",
                           target_ref=_lesion_id(r1, "C01", R2))  # fmt: skip
         assert [r.title for r in q.listing(r1, state="all")] == ["Patient level"]

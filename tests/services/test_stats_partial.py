@@ -18,6 +18,7 @@ from hccreview.services.stats import cohort_stats, cohort_stats_from_data
 from hccreview.store.rows import to_row
 from hccreview.store.stats_data import load_stats_data
 from hccreview.store.study_data import load_study
+from tests.factories import source_transfer
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +58,8 @@ def test_the_partial_study_is_kept_until_a_commit(session: StudySession) -> None
     assert with_meas is not first and with_meas.measurements and cache.stats_data() is with_meas
     sid = first.subjects[0].subject_id
     later = date(2031, 1, 1)
-    session.store.insert("labs", _lab(sid, later), reason="late lab")
+    with source_transfer(session.store):  # labs are source records: they change through a data transfer
+        session.store.insert("labs", _lab(sid, later), reason="late lab")
     after = cache.stats_data()
     assert after is not with_meas and after.last_contact is not None and after.last_contact[sid] == later
     assert after == load_stats_data(session.store)
@@ -69,7 +71,7 @@ def test_the_partial_study_is_kept_until_a_commit(session: StudySession) -> None
 def test_inside_a_write_transaction_the_partial_study_is_not_cached(session: StudySession) -> None:
     before = session.cache.stats_data()
     sid = before.subjects[1].subject_id
-    with pytest.raises(RuntimeError), session.store.transaction():
+    with pytest.raises(RuntimeError), source_transfer(session.store), session.store.transaction():
         session.store.insert("labs", _lab(sid, date(2032, 2, 2)), reason="rolled back")
         inside = session.cache.stats_data()
         assert inside.last_contact is not None and inside.last_contact[sid] == date(2032, 2, 2)

@@ -14,6 +14,7 @@ from hccreview.services.review import update_measurement, update_read
 from hccreview.services.session import StudySession, open_study
 from hccreview.store.rows import to_row
 from hccreview.store.study_data import load_study
+from tests.factories import signed_as, source_transfer
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +50,11 @@ def test_unchanged_study_is_served_from_the_cache(session: StudySession) -> None
 def test_edits_through_the_session_are_patched_in(session: StudySession) -> None:
     before = session.data()
     sid = before.subjects[5].subject_id
-    update_measurement(session, measurement_id=_ids(session, "measurements", sid)[2], values={"diameter_mm": 61.0},
-                       reason="re-measured")  # fmt: skip
-    other = before.subjects[9].subject_id
-    update_read(session, read_id=_ids(session, "reads", other)[0], values={"overall": "PD"}, reason="re-read")
+    with source_transfer(session.store):  # the investigator's rows change only through a data transfer
+        update_measurement(session, measurement_id=_ids(session, "measurements", sid)[2],
+                           values={"diameter_mm": 61.0}, reason="re-measured")  # fmt: skip
+        other = before.subjects[9].subject_id
+        update_read(session, read_id=_ids(session, "reads", other)[0], values={"overall": "PD"}, reason="re-read")
     after = session.data()
     assert after == load_study(session.store) and after != before
     assert session.cache.loads == 1 and session.cache.patches == 1
@@ -68,11 +70,13 @@ def test_a_change_through_another_connection_is_seen(session: StudySession, path
     before = session.data()
     sid = before.subjects[3].subject_id
     with open_study(path, user="second instance") as other:
-        other.store.insert("adjudications", to_row(Adjudication(sid, "reader1", "other instance", "adj")))
-        fid = before.follow_up[0].subject_id
-        other.store.update("follow_up", fid, {"last_known_alive": "2011-01-02"}, reason="new contact")
-        gone = _ids(other, "adverse_events", before.adverse_events[0].subject_id)[0]
-        other.store.delete("adverse_events", gone, reason="entered in error")
+        with signed_as(other.store, "adjudicator"):
+            other.store.insert("adjudications", to_row(Adjudication(sid, "reader1", "other instance", "adjudicator")))
+        with source_transfer(other.store):
+            fid = before.follow_up[0].subject_id
+            other.store.update("follow_up", fid, {"last_known_alive": "2011-01-02"}, reason="new contact")
+            gone = _ids(other, "adverse_events", before.adverse_events[0].subject_id)[0]
+            other.store.delete("adverse_events", gone, reason="entered in error")
     after = session.data()
     fresh = load_study(session.store)
     assert after == fresh
@@ -83,14 +87,17 @@ def test_a_change_through_another_connection_is_seen(session: StudySession, path
 
 def test_settings_changes_are_seen(session: StudySession) -> None:
     session.data()
-    session.store.update_settings(confirmation_days=35, reason="protocol amendment")
+    with signed_as(session.store, "admin"):
+        session.store.update_settings(confirmation_days=35, reason="protocol amendment")
     assert session.data().settings.confirmation_days == 35
 
 
 def test_a_batch_import_rereads_the_table(session: StudySession) -> None:
     before = session.data()
     extra = FollowUp(before.subjects[0].subject_id + "-X", None, None, None)
-    session.store.bulk_insert("subjects", [{**to_row(before.subjects[0]), "subject_id": extra.subject_id}], note="t")
+    with source_transfer(session.store):
+        session.store.bulk_insert("subjects", [{**to_row(before.subjects[0]), "subject_id": extra.subject_id}],
+                                  note="t")  # fmt: skip
     after = session.data()
     assert after == load_study(session.store)
     assert len(after.subjects) == len(before.subjects) + 1
@@ -104,7 +111,8 @@ def test_a_write_that_bypassed_the_audit_trail_is_caught_by_the_row_counts(sessi
         "INSERT INTO lesions (subject_id, reader, lesion_id, kind, organ) VALUES (?, ?, ?, ?, ?)",
         [sid, lesion.reader, "UNAUDITED", lesion.kind.value, lesion.organ],
     )
-    session.store.insert("adjudications", to_row(Adjudication(sid, "reader1", "audited", "adj")))
+    with signed_as(session.store, "adjudicator"):
+        session.store.insert("adjudications", to_row(Adjudication(sid, "reader1", "audited", "adjudicator")))
     after = session.data()
     assert after == load_study(session.store)
     assert session.cache.loads == 2  # the counts did not match: everything was read again
@@ -113,8 +121,9 @@ def test_a_write_that_bypassed_the_audit_trail_is_caught_by_the_row_counts(sessi
 def test_a_replaced_trail_reads_everything_again(session: StudySession) -> None:
     session.data()
     session.cache._hash = "not the hash of the last entry seen"  # as after a restore of an older copy
-    session.store.insert("adjudications", to_row(Adjudication(session.data().subjects[0].subject_id, "reader1",
-                                                              "x", "adj")))  # fmt: skip
+    first = session.data().subjects[0].subject_id
+    with signed_as(session.store, "adjudicator"):
+        session.store.insert("adjudications", to_row(Adjudication(first, "reader1", "x", "adjudicator")))
     assert session.data() == load_study(session.store)
     assert session.cache.loads == 2
 
@@ -122,7 +131,7 @@ def test_a_replaced_trail_reads_everything_again(session: StudySession) -> None:
 def test_inside_a_write_transaction_nothing_is_cached(session: StudySession) -> None:
     cached = session.data()
     sid = cached.subjects[2].subject_id
-    with pytest.raises(RuntimeError), session.store.transaction():
+    with pytest.raises(RuntimeError), signed_as(session.store, "adjudicator"), session.store.transaction():
         session.store.insert("adjudications", to_row(Adjudication(sid, "reader1", "rolled back", "adj")))
         inside = session.data()
         assert [a.subject_id for a in inside.adjudications] == [sid]

@@ -2,6 +2,9 @@
 
 The real recist delivery is imported, patients are marked reviewed, an adjudication is signed, then a changed
 copy (one measurement altered, one AE added, one subject's assessment removed) arrives as transfer 2.
+
+Accounts (DESIGN §4b): ``importer`` (admin: imports the deliveries and manages users), ``rev`` (admin, the data
+manager who marks records reviewed) and ``adj`` (adjudicator). Source records change only through a transfer.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from hccreview.domain.access import AccessDenied
 from hccreview.services import adjudication as adj
 from hccreview.services import record_review
 from hccreview.services.auth import sign_in
@@ -21,11 +25,19 @@ from hccreview.services.transfers import TransferStale, apply_transfer, list_tra
 from hccreview.services.verify import verify_study
 from hccreview.store import Store
 from hccreview.store.review_state import review_states
-from hccreview.store.study_data import load_study
-from hccreview.store.users import create_user
+from hccreview.store.study_data import load_study, review_tables_digest
+from hccreview.store.users import User, authenticate, create_user
+from tests.factories import signed_as, source_transfer
 
 ALTERED, ADDED_AE, REMOVED = "01-701-1015", "01-701-1015", "01-701-1028"
 PASSWORD = "adjudicator-secret"
+IMPORTER_PASSWORD, REV_PASSWORD = "importer-secret", "reviewer-secret"
+
+
+def importer(path: Path) -> User:
+    """The admin who imports deliveries into the study (signed in with a password)."""
+    with Store.open(path) as store:
+        return authenticate(store, "importer", IMPORTER_PASSWORD)
 
 
 def changed_copy(sdtm_root: Path, dst: Path) -> Path:
@@ -52,9 +64,13 @@ def changed_copy(sdtm_root: Path, dst: Path) -> Path:
 def build_study(sdtm_root: Path, path: Path) -> Path:
     """recist/ imported (transfer 1), three patients reviewed, 01-701-1028 adjudicated and signed."""
     import_into(path, fmt="sdtm", source=sdtm_root / "recist", user="importer")
-    with Store.open(path, user="admin") as store:
-        create_user(store, username="adj", full_name="Dr Adj", role="adjudicator", password=PASSWORD)
+    with Store.open(path, user="importer") as store:  # the study's first account (no accounts yet: allowed)
+        create_user(store, username="importer", full_name="Data Importer", role="admin", password=IMPORTER_PASSWORD)
+        with signed_as(store, "importer"):  # every later account is the admin's to create
+            create_user(store, username="adj", full_name="Dr Adj", role="adjudicator", password=PASSWORD)
+            create_user(store, username="rev", full_name="Data Manager", role="admin", password=REV_PASSWORD)
     with open_study(path, user="rev") as session:
+        sign_in(session, "rev", REV_PASSWORD)
         for sid in ("01-701-1015", "01-701-1028", "01-701-1034"):
             record_review.mark_reviewed(session, subject_id=sid)
     with open_study(path) as session:
@@ -74,7 +90,7 @@ def study(sdtm_root: Path, tmp_path: Path) -> Path:
 def test_preview_lists_exactly_the_changes_and_writes_nothing(study: Path, sdtm_root: Path, tmp_path: Path) -> None:
     source = changed_copy(sdtm_root, tmp_path / "v2")
     before = study.read_bytes()
-    preview = preview_transfer(study, fmt="sdtm", source=source, user="importer")
+    preview = preview_transfer(study, fmt="sdtm", source=source, user=importer(study))
     assert study.read_bytes() == before
     summary = sorted((c.subject_id, c.kind, c.status, c.label) for c in preview.diff.changes)
     removed = [(REMOVED, "measurements", "removed", f"radiologist-2 T0{i} 2013-08-30") for i in (2, 3, 4, 5)]
@@ -107,7 +123,7 @@ def test_apply_marks_changed_since_review_and_needs_readjudication(
     with Store.open(study, user="rev") as store:  # review states are per user: rev's marks
         assert {s: review_states(store)[s] for s in (ALTERED, REMOVED)} == {ALTERED: "reviewed", REMOVED: "reviewed"}
         measurements_before = store.count("measurements")
-    result = import_into(study, fmt="sdtm", source=source, user="importer")
+    result = import_into(study, fmt="sdtm", source=source, user=importer(study))
     assert result.transfer_id == 2 and not result.created and result.backup is not None
     assert set(result.readjudication) == {REMOVED}
     with open_study(study, user="rev") as session:
@@ -147,8 +163,8 @@ def list_transfers_of(path: Path) -> list[dict]:
 
 
 def test_readjudication_clears_when_signed_again(study: Path, sdtm_root: Path, tmp_path: Path) -> None:
-    import_into(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"))
-    with Store.open(study, user="admin") as store:
+    import_into(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), user=importer(study))
+    with Store.open(study, user="importer") as store, signed_as(store, "importer"):
         create_user(store, username="boss", full_name="Admin", role="admin", password="admin-secret-1")
     with open_study(study) as session:
         sign_in(session, "boss", "admin-secret-1")
@@ -168,36 +184,46 @@ def test_review_data_is_never_touched(study: Path, sdtm_root: Path, tmp_path: Pa
     with open_study(study) as session:
         sign_in(session, "adj", PASSWORD)
         n_adjudications = session.store.count("adjudications")
-    with Store.open(study, user="reader9") as store:  # a read entered in hccreview on a date the source also has
+    with Store.open(study) as store, signed_as(store, "importer"):  # radiologist 1 now reads in hccreview too
+        create_user(store, username="radiologist-1", full_name="Radiologist 1", role="reader", password="reader-secret")
+    with Store.open(study) as store, signed_as(store, "radiologist-1"):  # their read, on a date the source also has
         store.insert("reads", {"subject_id": ALTERED, "reader": "radiologist-1", "role": "reader",
-                               "date": "2014-01-23", "overall": "PR", "entered_by": "reader9"})  # fmt: skip
-    preview = preview_transfer(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"))
+                               "date": "2014-01-23", "overall": "PR", "entered_by": "radiologist-1"})  # fmt: skip
+    admin = importer(study)
+    preview = preview_transfer(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), user=admin)
     assert any("radiologist-1 2014-01-23 not applied" in n for n in preview.diff.skipped)
     assert all(c.old is None or not c.old.get("entered_by") for c in preview.diff.changes)
-    apply_transfer(preview)
+    apply_transfer(preview, user=admin)
     with Store.open(study) as store:
-        mine = store.rows("reads", "entered_by = 'reader9'")
+        mine = store.rows("reads", "entered_by = 'radiologist-1'")
         assert [(r["overall"], r["date"]) for r in mine] == [("PR", "2014-01-23")]
         assert store.count("adjudications") == n_adjudications
 
 
 def test_a_study_changed_after_the_preview_is_not_written(study: Path, sdtm_root: Path, tmp_path: Path) -> None:
-    preview = preview_transfer(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"))
-    with Store.open(study) as store:
+    preview = preview_transfer(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), user=importer(study))
+    with Store.open(study) as store, source_transfer(store, admin="importer"):  # a source correction meanwhile
         row = store.rows("measurements", "subject_id = ?", [ALTERED])[0]
         store.update("measurements", row["id"], {"diameter_mm": 30.0}, reason="correction")
+    with Store.open(study) as store:
         before = store.count("audit_log")
     with pytest.raises(TransferStale):
-        apply_transfer(preview)
+        apply_transfer(preview, user=importer(study))
     with Store.open(study) as store:
         assert store.count("audit_log") == before and len(list_transfers(store)) == 1
 
 
 def test_an_edit_makes_a_reviewed_kind_changed_and_undo_restores(study: Path) -> None:
     with open_study(study, user="rev") as session:
+        sign_in(session, "rev", REV_PASSWORD)
         store = session.store
         row = store.rows("cycles", "subject_id = ?", ["01-701-1034"])[0]
-        store.update("cycles", row["id"], {"dose_mg": 0.0}, reason="site correction")
+        before = review_tables_digest(store)
+        with pytest.raises(AccessDenied, match="source records are read-only"):  # not by a reviewer (DESIGN §4b)
+            store.update("cycles", row["id"], {"dose_mg": 0.0}, reason="site correction")
+        assert review_tables_digest(store) == before
+        with source_transfer(store, admin="importer"):  # the site's correction arrives in a data transfer
+            store.update("cycles", row["id"], {"dose_mg": 0.0}, reason="site correction")
         review = record_review.patient_review(session, "01-701-1034")
         assert review.state == "changed since review" and review.changed_kinds == ["cycles"]
         assert "dose_mg" in review.kinds["cycles"].changes[0] and "site correction" in review.kinds["cycles"].changes[0]
@@ -215,11 +241,12 @@ def test_an_edit_makes_a_reviewed_kind_changed_and_undo_restores(study: Path) ->
 
 
 def test_dry_run_and_an_identical_delivery(study: Path, sdtm_root: Path, tmp_path: Path) -> None:
+    admin = importer(study)
     before = study.read_bytes()
-    dry = import_into(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), dry_run=True)
+    dry = import_into(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), dry_run=True, user=admin)
     assert dry.dry_run and dry.transfer_id is None and study.read_bytes() == before
     assert "nothing was written" in dry.summary() and "01-701-1028" in dry.summary()
-    same = import_into(study, fmt="sdtm", source=sdtm_root / "recist")
+    same = import_into(study, fmt="sdtm", source=sdtm_root / "recist", user=admin)
     assert same.preview.diff.empty and same.transfer_id == 2
     with Store.open(study, user="rev") as store:
         assert review_states(store)["01-701-1015"] == "reviewed"
@@ -240,7 +267,7 @@ def test_a_signed_case_that_stays_discordant_shows_in_the_queue(study: Path, sdt
     row = tr.index[tr.USUBJID.eq(sid) & (tr.TREVALID == "RADIOLOGIST 2") & (tr.TRSTRESN == "19.57")][0]
     tr.loc[row, ["TRORRES", "TRSTRESC", "TRSTRESN"]] = "19.9"
     tr.to_csv(source / "tr.csv", index=False)
-    result = import_into(study, fmt="sdtm", source=source)
+    result = import_into(study, fmt="sdtm", source=source, user=importer(study))
     assert [(c.subject_id, c.kind, c.status) for c in result.preview.diff.changes] == [(sid, "measurements", "changed")]
     with open_study(study) as session:
         sign_in(session, "adj", PASSWORD)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.records import Role
 from hccreview.store import Store, audit, schema
 from hccreview.store.signatures import LIFECYCLE_COLUMNS, signatures_for, verify_signatures
 
@@ -51,6 +52,7 @@ def test_v3_file_migrates_with_signed_decisions_still_verifying(tmp_path: Path) 
     path = tmp_path / "v3.db"
     _make_v3_file(path)
     with Store.open(path, user="admin") as s:
+        s.sign_as("adj", Role.ADJUDICATOR)  # decisions and their codes are the adjudicator's to write
         assert s.schema_version == schema.SCHEMA_VERSION >= 4
         assert verify_signatures(s) == []  # the decision's signed content did not change
         assert len(signatures_for(s, "adjudications", 1)) == 1

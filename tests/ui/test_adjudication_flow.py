@@ -224,7 +224,8 @@ def test_a_cancelled_reason_decides_nothing_and_an_admin_reopens(
         panel.case.reopen_button.click()
     qtbot.waitUntil(lambda: not parts.runner.busy and not panel.comparison.locked, timeout=TIMEOUT)
     assert panel.comparison.decision.status == "reopened" and "Re-opened" in panel.case.decision.text()
-    assert panel.case.cards[0].choose.isEnabled()  # an admin may decide again
+    assert not panel.case.cards[0].choose.isVisible(), "an admin re-opens; deciding again is the adjudicator's"
+    assert not panel.case.sign_button.isVisible()
     answers.reasons.append(None)
     assert panel.choose(2) is None and parts.stack.count() == 0
 

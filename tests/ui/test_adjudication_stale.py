@@ -60,21 +60,21 @@ def _trail(session: StudySession) -> list[tuple[str, str]]:
 def test_choosing_on_a_stale_view_is_refused_and_reloaded(qtbot, parts: QtParts, answers: Answers, other) -> None:  # noqa: F811
     panel = _panel(qtbot, parts)
     assert panel.comparison.decision is None
-    admin = other("admin")
-    adjudication.adjudicate(admin, subject_id=SUBJECT, chosen_reader="reader2", reason="meeting",
+    elsewhere = other("adjudicator")  # the adjudicator decides in a second app instance (only they may decide)
+    adjudication.adjudicate(elsewhere, subject_id=SUBJECT, chosen_reader="reader2", reason="meeting",
                             reason_code="measurement", expected={})  # fmt: skip
-    before = _trail(admin)
+    before = _trail(elsewhere)
 
-    panel.case.cards[0].choose.click()  # the panel still shows no decision: read 1 must not replace admin's
+    panel.case.cards[0].choose.click()  # the panel still shows no decision: read 1 must not replace that one
     qtbot.waitUntil(lambda: "Not saved" in panel.message.text(), timeout=TIMEOUT)
     text = panel.message.text()
-    assert "chosen read was — on your screen and is now reader2" in text and "by admin" in text, text
+    assert "chosen read was — on your screen and is now reader2" in text and "by adjudicator" in text, text
     qtbot.waitUntil(lambda: panel.comparison is not None and panel.comparison.decision is not None, timeout=TIMEOUT)
     assert panel.comparison.decision.chosen_reader == "reader2" and parts.stack.count() == 0
     parts.runner.wait()
-    decision = adjudication.decision_for(admin, SUBJECT)
-    assert (decision.chosen_reader, decision.adjudicator) == ("reader2", "admin")
-    assert _trail(admin) == before
+    decision = adjudication.decision_for(elsewhere, SUBJECT)
+    assert (decision.chosen_reader, decision.adjudicator) == ("reader2", "adjudicator")
+    assert _trail(elsewhere) == before
 
 
 def test_signing_a_decision_changed_elsewhere_is_refused(qtbot, parts: QtParts, answers: Answers, other) -> None:  # noqa: F811

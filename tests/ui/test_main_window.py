@@ -39,7 +39,7 @@ def test_opens_without_blocking_and_shows_the_study(qtbot, make_window) -> None:
     assert n == 40  # the demo study
     assert window.windowTitle() == f"{window.overview.title} — hccreview"
     assert window.progress_label.text() == f"0 / {n} reviewed"
-    assert window.user_label.text() == "User: tester"
+    assert window.user_label.text() == "User: adjudicator (adjudicator)"
     assert window.overview.title in window.study_label.text()
     assert window.navigator.visible_subjects()[0] == current(window)  # first patient selected
     assert window.navigator.table.hasFocus() or not window.isActiveWindow()

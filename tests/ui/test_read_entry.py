@@ -37,12 +37,16 @@ def _row(panel: ReadEntryPanel, day: date) -> int:
 
 
 def _new_timepoint(parts: QtParts, subject: str) -> date:  # noqa: F811
-    """reader2 reads a new date of ``subject``: a timepoint reader1 has not read (dates only reach reader1)."""
-    parts.sign_in("reader2")
-    last = max(e.read.date for e in reading.get_reads(parts.session, subject, "reader2").entries)
-    day = last + timedelta(days=56)
-    reading.record_read(parts.session, subject, day, "FOLLOW-UP", target="SD", non_target="NON-CR/NON-PD",
-                        new_lesion=False)  # fmt: skip
+    """reader1 measures a new scan of ``subject`` (their lesions as at their last scan, 8 weeks on): a timepoint
+    reader1 has not read yet. (A blinded reader's store shows only their own measurements and reads.)"""
+    parts.sign_in("reader1")
+    store = parts.session.store
+    rows = store.rows("measurements", "subject_id = ? AND reader = ?", [subject, "reader1"], order_by="date")
+    last = rows[-1]["date"]
+    day = date.fromisoformat(last) + timedelta(days=56)
+    for row in [r for r in rows if r["date"] == last]:
+        store.insert("measurements", {**{k: v for k, v in row.items() if k != "id"}, "date": day.isoformat(),
+                                      "visit": "FOLLOW-UP"}, reason=None)  # fmt: skip
     return day
 
 
@@ -68,18 +72,25 @@ def test_rows_are_prefilled_with_the_computed_responses(qtbot, parts: QtParts) -
     assert [w.overall.currentText() for w in panel.rows] == ["PR", "PR", "PR", "PR", "PD"]
 
 
+def _read_new_date(parts: QtParts, subject: str, reader: str) -> date:  # noqa: F811
+    """``reader`` reads a new date of ``subject`` (8 weeks after their last read): SD from the stated components."""
+    parts.sign_in(reader)
+    last = max(e.read.date for e in reading.get_reads(parts.session, subject, reader).entries)
+    day = last + timedelta(days=56)
+    reading.record_read(parts.session, subject, day, "FOLLOW-UP", target="SD", non_target="NON-CR/NON-PD",
+                        new_lesion=False)  # fmt: skip
+    return day
+
+
 def test_agreeing_read_needs_no_reason_is_audited_and_undone(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
     day = _new_timepoint(parts, "HCC-001")
     parts.sign_in("reader1")
     panel = _panel(qtbot, parts, "HCC-001")
     i = _row(panel, day)
     widgets = panel.rows[i]
-    assert widgets.data.recorded == ""  # reader2's read of that date is not shown to reader1
-    widgets.target.setCurrentText("SD")
-    widgets.non_target.setCurrentText("NON-CR/NON-PD")
-    widgets.new_lesion.setCurrentIndex(1)  # "No"
-    qtbot.waitUntil(lambda: panel.rows[i].computed.text() == "SD", timeout=TIMEOUT)
-    assert panel.rows[i].overall.currentText() == "SD"  # the untouched overall follows the computed response
+    assert widgets.data.recorded == ""  # not read yet
+    computed = widgets.computed.text()
+    assert computed and panel.rows[i].overall.currentText() == computed  # prefilled from reader1's measurements
     audit_before = len(audit_trail(parts.session, "HCC-001"))
     with qtbot.waitSignal(parts.bus.changed, timeout=TIMEOUT):
         panel.record(i)
@@ -87,10 +98,10 @@ def test_agreeing_read_needs_no_reason_is_audited_and_undone(qtbot, parts: QtPar
     assert answers.asked == []  # no reason asked
     entry = next(e for e in reading.get_reads(parts.session, "HCC-001", "reader1").entries if e.read.date == day)
     assert (entry.read.overall, entry.computed_overall, entry.override_reason, entry.entered_by) == (
-        "SD", "SD", "", "reader1")  # fmt: skip
+        computed, computed, "", "reader1")  # fmt: skip
     trail = audit_trail(parts.session, "HCC-001")
     assert len(trail) > audit_before and any(str(r.get("username")) == "reader1" for r in trail[audit_before:])
-    qtbot.waitUntil(lambda: panel.rows[_row(panel, day)].data.recorded == "SD", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: panel.rows[_row(panel, day)].data.recorded == computed, timeout=TIMEOUT)
     assert panel.message.text() == ""
 
     with qtbot.waitSignal(parts.bus.changed, timeout=TIMEOUT):
@@ -106,16 +117,19 @@ def test_override_asks_a_reason_and_records_it(qtbot, parts: QtParts, answers: A
     widgets = panel.rows[0]
     assert widgets.computed.text() == "PR"
     widgets.overall.setCurrentText("SD")
-    answers.reasons.append("sum change is measurement noise")
+    answers.reasons += ["sum change is measurement noise", "second look at the scan"]
     with qtbot.waitSignal(parts.bus.changed, timeout=TIMEOUT):
         panel.record(0)
     _idle(qtbot, panel)
-    assert [a[0] for a in answers.asked] == ["reason"]
+    # the override of the computed response, then the change of the read reader1 had recorded (DESIGN §4b)
+    assert [a[0] for a in answers.asked] == ["reason", "reason"]
+    assert answers.asked[1][1] == "Reason for the change" and "PR" in answers.asked[1][2]
     first = widgets.data.day
     entry = next(e for e in reading.get_reads(parts.session, SUBJECT, "reader1").entries if e.read.date == first)
     assert (entry.read.overall, entry.computed_overall) == ("SD", "PR")
     assert entry.override_reason == "sum change is measurement noise"
-    assert any("measurement noise" in str(r.get("reason") or "") for r in audit_trail(parts.session, SUBJECT))
+    reasons = [str(r.get("reason") or "") for r in audit_trail(parts.session, SUBJECT)]
+    assert any("measurement noise" in r and "second look" in r for r in reasons), reasons
 
 
 def test_cancelled_reason_saves_nothing(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
@@ -135,7 +149,7 @@ def test_cancelled_reason_saves_nothing(qtbot, parts: QtParts, answers: Answers)
 
 
 def test_second_reader_sees_only_own_reads(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
-    day = _new_timepoint(parts, "HCC-001")  # reader2 has read it (SD)
+    day = _read_new_date(parts, "HCC-001", "reader2")  # reader2 has read it (SD)
     parts.sign_in("reader1")
     reading.record_read(parts.session, "HCC-001", day, "FOLLOW-UP", overall="PD", target="PD",
                         non_target="NON-CR/NON-PD", new_lesion=True)  # fmt: skip
@@ -188,7 +202,7 @@ def test_reads_tab_follows_the_window_selection(qtbot, make_window) -> None:  # 
 def test_users_action_opens_the_users_dialog(qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from hccreview.ui.dialogs.users import UsersDialog
 
-    window = make_window()
+    window = make_window(user="admin")
     calls: list[tuple] = []
     monkeypatch.setattr(UsersDialog, "ask", classmethod(lambda cls, *a: calls.append(a)))
     window.actions_by_name["manage_users"].trigger()

@@ -1,5 +1,8 @@
 """Reader exchange in the GUI (issue 11): Import reads… previews and merges a package; a refused package writes
-nothing and shows each problem; the adjudication site's Reader exchange tab lists merged packages and progress."""
+nothing and shows each problem; the adjudication site's Reader exchange tab lists merged packages and progress.
+
+Merging a package is an import (DESIGN §4b): the admin does it; the File menu offers each exchange action only to
+the role that may use it."""
 
 from __future__ import annotations
 
@@ -34,7 +37,7 @@ def _package(study: Path, tmp_path: Path, *, subject: str = "HCC-005") -> tuple[
 
 def test_preview_then_merge_updates_the_study_and_the_exchange_tab(qtbot, parts: QtParts, tmp_path: Path) -> None:  # noqa: F811
     pkg, row = _package(parts.path, tmp_path)
-    parts.sign_in("adjudicator")
+    parts.sign_in("admin")
     panel = ReaderExchangePanel(parts.session, parts.bus, parts.runner)
     qtbot.addWidget(panel)
     panel.show()
@@ -67,10 +70,11 @@ def test_preview_then_merge_updates_the_study_and_the_exchange_tab(qtbot, parts:
 
 def test_a_refused_package_shows_each_problem_and_writes_nothing(qtbot, parts: QtParts, tmp_path: Path) -> None:  # noqa: F811
     pkg, row = _package(parts.path, tmp_path)
-    parts.sign_in("adjudicator")
+    parts.sign_in("reader1")  # reader1 also corrected the read on site: the package no longer fits
     from hccreview.services import review
 
     review.update_read(parts.session, read_id=row["id"], values={"overall": "PD"}, reason="corrected on site")
+    parts.sign_in("admin")
     before = review_tables_digest(parts.session.store)
     dialog = ImportReadsDialog(parts.session, parts.runner, parts.bus, path=str(pkg))
     qtbot.addWidget(dialog)
@@ -92,9 +96,15 @@ def test_a_refused_package_shows_each_problem_and_writes_nothing(qtbot, parts: Q
 
 
 def test_file_menu_has_the_exchange_actions(make_window) -> None:  # type: ignore[no-untyped-def]
-    window = make_window()
-    texts = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
-    assert {"Import &reads…", "Export s&napshot for a reader…", "Export &my reads…"} <= set(texts)
+    def file_menu(window) -> set[str]:  # type: ignore[no-untyped-def]
+        return {a.text() for a in window.menuBar().actions()[0].menu().actions()}
+
+    window = make_window(user="admin")  # merges packages (an import) and writes reader snapshots
+    assert {"Import &reads…", "Export s&napshot for a reader…"} <= file_menu(window)
+    assert "Export &my reads…" not in file_menu(window), "an admin records no reads"
     assert window.actions_by_name["import_reads"].shortcut().toString() == "Ctrl+Shift+I"
     tabs = window.tabs.adjudication.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())][-1] == "Reader e&xchange"
+    reader = make_window(user="reader1")  # on a snapshot: exports their own reads, nothing else
+    assert "Export &my reads…" in file_menu(reader)
+    assert not {"Import &reads…", "Export s&napshot for a reader…"} & file_menu(reader)

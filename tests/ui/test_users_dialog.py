@@ -97,10 +97,12 @@ def test_service_refuses_a_non_admin_inline(qtbot, parts: QtParts, monkeypatch) 
 
 
 def test_users_action_is_in_the_file_menu(make_window) -> None:  # type: ignore[no-untyped-def]
-    window = make_window()
+    window = make_window(user="admin")
     action = window.actions_by_name["manage_users"]
     assert action.shortcut().toString() == "Ctrl+Shift+U"
     file_menu = window.menuBar().actions()[0].menu()
     names = [a.objectName() for a in file_menu.actions()]
     assert names.index("action_manage_users") == names.index("action_sign_in") + 1
-    assert window.tabs.tabText(3) == "Re&ads" and window.tabs.read_entry is window.tabs.widget(3)
+    other = make_window(user="adjudicator")  # only the admin manages users: absent, not disabled, for the others
+    assert "action_manage_users" not in [a.objectName() for a in other.menuBar().actions()[0].menu().actions()]
+    assert other.tabs.tabText(3) == "Re&ads" and other.tabs.read_entry is other.tabs.widget(3)

@@ -287,7 +287,7 @@ class AdjudicationPanel(QWidget):
         if comparison is None or reader not in comparison.choices:
             return None
         if not can_decide(self.session):
-            self._show_message("Sign in as an adjudicator (or admin) to decide.", error=True)
+            self._show_message("Sign in as an adjudicator to decide.", error=True)
             return None
         if comparison.locked:
             self._show_message(f"{comparison.subject_id} is signed and locked; an admin must re-open it.", error=True)

@@ -212,6 +212,9 @@ class CaseHeader(QWidget):
             chip.show()
         for chip in self._chips[len(outcomes) :]:
             chip.hide()
+            chip.clear()  # a hidden chip keeps nothing of a source no longer shown (another user may sign in)
+            chip.setToolTip("")
+            chip.setAccessibleName("")
         self._best_title.setVisible(bool(outcomes))
 
     @staticmethod

@@ -45,6 +45,7 @@ class CaseReviewStatus(QWidget):
         self.review: PatientReview | None = None
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
+        self._grid = grid
         self.states: dict[str, QLabel] = {}
         self.buttons: dict[str, QPushButton] = {}
         self.titles: dict[str, QLabel] = {}
@@ -87,6 +88,8 @@ class CaseReviewStatus(QWidget):
         for kind in REVIEW_KINDS:
             for widget in (self.titles[kind], self.states[kind], self.buttons[kind]):
                 widget.setVisible(kind in kinds)
+        fewer = any(kind not in kinds for kind in REVIEW_KINDS)  # the kinds shown keep their width, left-aligned
+        self._grid.setColumnStretch(len(REVIEW_KINDS), 1 if fewer else 0)
 
     def show_subject(self, subject_id: str | None) -> None:
         """Show ``subject_id``'s status (loads in the database lane; None clears)."""

@@ -74,7 +74,7 @@ class CaseTimeline(QWidget):
         self._detail = detail
         self._source = source
         self._dirty = True
-        if self.isVisible():
+        if self.isVisible() or detail is None:  # None: nothing of the last patient (or user) stays drawn
             self.redraw()
 
     def showEvent(self, event: QShowEvent) -> None:

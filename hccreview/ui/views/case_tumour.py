@@ -167,7 +167,7 @@ class CaseTumour(QWidget):
             self.redraw_spider()
 
     def _set_hint(self, editable: bool) -> None:
-        text = "diameters in mm · " + ("F2 edits (a change asks why) · " if editable else "read-only · ")
+        text = "diameters in mm · " + ("F2 edits · " if editable else "read-only · ")
         self.hint.setText(text + "red: stated ≠ rules engine")
         self.hint.setToolTip(self.hint.text())
 

@@ -298,7 +298,7 @@ class MeetingModeWindow(QWidget):
         if not 1 <= number <= len(comparison.choices):
             return None
         if not can_decide(self.session):
-            self._say("Sign in as an adjudicator (or admin) to decide.")
+            self._say("Sign in as an adjudicator to decide.")
             return None
         if comparison.locked:
             self._say(f"{case.subject_id} is signed and locked.")

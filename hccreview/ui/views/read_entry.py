@@ -237,12 +237,16 @@ class ReadEntryPanel(QWidget):
     def reload(self) -> None:
         """Load the shown patient again (after a write, or another user signed in); the newest load wins.
 
-        A hidden panel only remembers to load when it is shown: stepping through patients costs nothing here.
+        A hidden panel only remembers to load when it is shown: stepping through patients costs nothing here. It
+        keeps nothing of what it showed meanwhile (another patient, another user signed in).
         """
         if self.subject_id is None:
             return
         if not self.isVisible():
             self._stale = True
+            if self.data is not None:
+                self._fill(None)
+                self.header.setText(f"{self.subject_id} — loading…")
             return
         self._stale = False
         self.runner.run(load_read_entry, self.session, self.subject_id, lane="db", key=f"read_entry:{id(self)}",
