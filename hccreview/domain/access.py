@@ -151,6 +151,8 @@ class Access:
             return False
         if table in EVALUATOR_TABLES:
             return self.sees_evaluator(str(row.get("reader", "")))
+        if table == "users":  # a blinded reader does not learn who the other readers are
+            return row.get("username") == self.username or self.may(Capability.SEE_OTHER_READS)
         return True
 
     def scrub_subject_row(self, row: dict[str, Any]) -> dict[str, Any]:

@@ -135,6 +135,8 @@ def demo_users_hint(session: StudySession) -> list[tuple[str, str]] | None:
         from hccreview.demo.simulate import SIMULATOR_USER
     except ImportError:  # pragma: no cover - the demo package is part of the product
         return None
+    if session.signed_in is not None:  # for the sign-in dialog only: a signed-in reader learns no other account
+        return None
     if not (access.is_demo(session.store) or access.first_writer(session.store) == SIMULATOR_USER):
         return None
     present = {u.username for u in list_users(session.store)}

@@ -21,16 +21,18 @@ from datetime import date
 from typing import Any
 
 from hccreview.domain import recist
-from hccreview.domain.access import CaseLocked
+from hccreview.domain.access import Capability, CaseLocked
 from hccreview.domain.changes import Changes
 from hccreview.domain.records import Read, ReadRole, Response, Role
 from hccreview.services.review import Edit, StaleDataError, ValidationError, check_expected, stale_error
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store.access import BlindingError
+from hccreview.store.audit import utc_now
 from hccreview.store.exchange import snapshot_timepoints
 from hccreview.store.rows import from_row
 from hccreview.store.study_data import load_study
+from hccreview.store.users import authenticate
 from hccreview.store.write_gate import is_locked
 
 __all__ = [
@@ -47,9 +49,11 @@ __all__ = [
     "get_reads",
     "invert_edit",
     "is_blinded",
+    "is_submitted",
     "reader_worklist",
     "reblind",
     "record_read",
+    "submit_read",
     "unblind",
     "undo_read",
     "visible_readers",
@@ -314,6 +318,32 @@ def record_read(
                "date_imputed": 0, "accepted": 0, **values}  # fmt: skip
         key = int(store.insert("reads", row, reason=audit_reason))
     return Edit(changes, "reads", key, {}, row)
+
+
+def submit_read(session: StudySession, subject_id: str, date: date | str, *, password: str) -> Edit:
+    """Submit the signed-in user's read of one timepoint (the password re-entered, audited). From then on the
+    write gate refuses any change to that read and to the reader's measurements of that date: the read is final
+    for its reader (BICR practice; 21 CFR Part 11 §11.200: a signing act re-authenticates). An adjudicator's
+    decision rests on submitted reads; a wrong password (``AuthError``) writes nothing."""
+    user = _signed_in(session)
+    session.access.require(Capability.READ)
+    store, day = session.store, _day(date)
+    authenticate(store, user.username, password)
+    with store.transaction():
+        rows = [r for r in access.read_rows(store, subject_id, reader=user.username) if r["date"] == day.isoformat()]
+        if not rows:
+            raise ValidationError("date", day.isoformat(), f"no read of yours of {subject_id} at this timepoint")
+        row = rows[0]
+        if row.get("submitted_at"):
+            raise ValidationError("date", day.isoformat(), f"already submitted at {row['submitted_at']}")
+        values = {"submitted_at": utc_now(), "submitted_by": user.username}
+        old = store.update("reads", int(row["id"]), values, reason="read submitted (password re-entered)")
+    return Edit(Changes.of(subject_id, kinds={"reads"}), "reads", int(row["id"]), old, values)
+
+
+def is_submitted(session: StudySession, read_id: int) -> bool:
+    """Whether a read (visible to the user) has been submitted by its reader."""
+    return bool(session.store.get("reads", read_id).get("submitted_at"))
 
 
 def _check_seen(session: StudySession, row: dict[str, Any] | None, expected: dict[str, Any], what: str) -> None:

@@ -238,7 +238,8 @@ def diff_transfer(
         old = [r for r in current.get(kind) or [] if r["subject_id"] in delivered]
         new = [r for r in incoming[kind] if r["subject_id"] in delivered]
         if kind == "reads":
-            old = [r for r in old if not is_review_read(r)]
+            # a stored source read whose key a review read holds stays: the delivery still has it (not removed)
+            old = [r for r in old if not is_review_read(r) and natural_key("reads", r) not in review_reads]
             kept = [r for r in new if natural_key("reads", r) in review_reads]
             result.skipped += [
                 f"{r['subject_id']}: source read {r['reader']} {r['date']} not applied — a read entered in hccreview "

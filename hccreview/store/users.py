@@ -48,6 +48,8 @@ def create_user(store: Store, *, username: str, full_name: str, role: Role | str
         raise ValueError("username must not be empty")
     if len(password) < 8:
         raise ValueError("password must have at least 8 characters")
+    if store.conn.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+        raise ValueError(f"a user {username!r} already exists (users are never deleted; choose another name)")
     salt = secrets.token_bytes(16)
     store.insert(
         "users",
@@ -67,7 +69,8 @@ def create_user(store: Store, *, username: str, full_name: str, role: Role | str
 
 def authenticate(store: Store, username: str, password: str) -> User:
     """The user if the password is right; :class:`AuthError` otherwise (constant-time comparison)."""
-    rows = store.rows("users", "username = ?", [username])
+    cur = store.conn.execute("SELECT * FROM users WHERE username = ?", [username])  # any account may sign in
+    rows = [dict(zip([d[0] for d in cur.description], r, strict=True)) for r in cur]
     if not rows or not rows[0]["active"]:
         _hash(password, b"0" * 16, _KDF)  # same cost whether or not the user exists
         raise AuthError("unknown user or wrong password")

@@ -105,6 +105,15 @@ def _submitted(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> 
     return False
 
 
+def _delivered(table: str, row: Mapping[str, Any]) -> bool:
+    """Whether an evaluator row came with a data delivery (what a transfer may change). A read entered in
+    hccreview carries who entered it (``entered_by``) or is an adjudicator's; lesions and measurements carry no
+    such mark, and the transfer only plans those its delivery holds (``services.transfer_diff``)."""
+    if table == "reads":
+        return not row.get("entered_by") and row.get("role") != "adjudicator"
+    return True
+
+
 def _is_source_evaluator(conn: sqlite3.Connection, row: Mapping[str, Any]) -> bool:
     """Whether an evaluator row is imported source data (the investigator's, or any evaluator not a user)."""
     if row.get("role") == "investigator":
@@ -144,8 +153,9 @@ def check(
         access.require(Capability.ADMINISTER)
         if table in SOURCE_TABLES or table in {"transfers", "readjudication_flags", "settings"}:
             return
-        if table in EVALUATOR_TABLES and _is_source_evaluator(conn, row):
+        if table in EVALUATOR_TABLES and _delivered(table, row):
             return
+        raise AccessDenied(f"{what}: a data transfer never changes review data entered in hccreview")
     if table in SOURCE_TABLES:
         raise AccessDenied(
             f"{what}: imported source records are read-only in hccreview; open a query instead "

@@ -2,6 +2,8 @@
 
 Instance A loaded the case, instance B wrote meanwhile; A's write passes what A showed (``expected``) and is
 refused with :class:`StaleDataError` naming the field, the stored value and who changed it; nothing is written.
+Decisions are the adjudicators' (DESIGN §4b: an admin may re-open, not decide), so the other user who decides
+meanwhile is a second adjudicator, ``adj2``.
 """
 
 from __future__ import annotations
@@ -10,16 +12,39 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.access import AccessDenied
 from hccreview.services import adjudication as adj
 from hccreview.services import reading
+from hccreview.services.auth import sign_in
 from hccreview.services.reading import LockedError, StaleDataError
+from hccreview.services.session import StudySession, open_study
+from hccreview.store.study_data import review_tables_digest
+from hccreview.store.users import create_user
+from tests.factories import signed_as
 from tests.factories_central import PASSWORDS, R1, R2, central_study, day, open_as
+
+ADJ2_PASSWORD = "second-adjudicator"
 
 
 @pytest.fixture
 def path(study_path: Path) -> Path:
-    central_study(study_path).close()
+    with central_study(study_path) as store, signed_as(store, "admin"):  # the admin adds a second adjudicator
+        create_user(store, username="adj2", full_name="Dr Adj Two", role="adjudicator", password=ADJ2_PASSWORD)
     return study_path
+
+
+def _open_adj2(path: Path) -> StudySession:
+    session = open_study(path)
+    sign_in(session, "adj2", ADJ2_PASSWORD)
+    return session
+
+
+def _admin_may_not_decide(admin: StudySession, subject: str) -> None:
+    """An admin deciding is refused (DESIGN §4b: decide = adjudicator), and nothing is written."""
+    before = review_tables_digest(admin.store)
+    with pytest.raises(AccessDenied, match="adjudication decisions"):
+        adj.adjudicate(admin, subject_id=subject, chosen_reader=R2, reason="admin decides", reason_code="measurement")
+    assert review_tables_digest(admin.store) == before
 
 
 def _rows(session, table: str) -> int:
@@ -27,9 +52,10 @@ def _rows(session, table: str) -> int:
 
 
 def test_a_decision_made_meanwhile_elsewhere_is_not_overwritten(path: Path) -> None:
-    with open_as(path, "adj") as a, open_as(path, "admin") as b:
+    with open_as(path, "adj") as a, open_as(path, "admin") as admin, _open_adj2(path) as b:
         seen = adj.seen_decision(adj.decision_for(a, "C01"))
         assert seen == {}
+        _admin_may_not_decide(admin, "C01")
         adj.adjudicate(
             b, subject_id="C01", chosen_reader=R2, reason="SD on the central review", reason_code="measurement"
         )
@@ -39,10 +65,10 @@ def test_a_decision_made_meanwhile_elsewhere_is_not_overwritten(path: Path) -> N
                 a, subject_id="C01", chosen_reader=R1, reason="PR confirmed", reason_code="measurement", expected=seen
             )
         assert err.value.differences["chosen_reader"] == (None, R2)
-        assert err.value.changed_by == "admin" and "changed by another user" in str(err.value)
+        assert err.value.changed_by == "adj2" and "changed by another user" in str(err.value)
         assert _rows(a, "audit_log") == before
         decision = adj.decision_for(a, "C01")
-        assert (decision.chosen_reader, decision.adjudicator) == (R2, "admin")
+        assert (decision.chosen_reader, decision.adjudicator) == (R2, "adj2")
         # with what is stored now, the adjudicator may change the decision
         adj.adjudicate(a, subject_id="C01", chosen_reader=R1, reason="PR confirmed", reason_code="measurement",
                        expected=adj.seen_decision(decision))  # fmt: skip
@@ -50,9 +76,10 @@ def test_a_decision_made_meanwhile_elsewhere_is_not_overwritten(path: Path) -> N
 
 
 def test_a_changed_decision_is_refused_to_a_stale_view(path: Path) -> None:
-    with open_as(path, "adj") as a, open_as(path, "admin") as b:
+    with open_as(path, "adj") as a, open_as(path, "admin") as admin, _open_adj2(path) as b:
         adj.adjudicate(a, subject_id="C03", chosen_reader=R1, reason="PD at week 8", reason_code="measurement")
         seen = adj.seen_decision(adj.decision_for(a, "C03"))
+        _admin_may_not_decide(admin, "C03")  # not even to change a decision it sees
         adj.adjudicate(b, subject_id="C03", chosen_reader=R2, reason="NE at week 8: PD at week 16",
                        reason_code="pd_timing", expected=adj.seen_decision(adj.decision_for(b, "C03")))  # fmt: skip
         with pytest.raises(StaleDataError) as err:
@@ -60,7 +87,7 @@ def test_a_changed_decision_is_refused_to_a_stale_view(path: Path) -> None:
                 a, subject_id="C03", chosen_reader=R1, reason="again", reason_code="measurement", expected=seen
             )
         assert err.value.differences["chosen_reader"] == (R1, R2)
-        assert err.value.differences["adjudicator"] == ("adj", "admin") and err.value.changed_by == "admin"
+        assert err.value.differences["adjudicator"] == ("adj", "adj2") and err.value.changed_by == "adj2"
         assert adj.decision_for(a, "C03").chosen_reader == R2
 
 

@@ -89,8 +89,9 @@ def study(sdtm_root: Path, tmp_path: Path) -> Path:
 
 def test_preview_lists_exactly_the_changes_and_writes_nothing(study: Path, sdtm_root: Path, tmp_path: Path) -> None:
     source = changed_copy(sdtm_root, tmp_path / "v2")
+    admin = importer(study)
     before = study.read_bytes()
-    preview = preview_transfer(study, fmt="sdtm", source=source, user=importer(study))
+    preview = preview_transfer(study, fmt="sdtm", source=source, user=admin)
     assert study.read_bytes() == before
     summary = sorted((c.subject_id, c.kind, c.status, c.label) for c in preview.diff.changes)
     removed = [(REMOVED, "measurements", "removed", f"radiologist-2 T0{i} 2013-08-30") for i in (2, 3, 4, 5)]
@@ -197,6 +198,9 @@ def test_review_data_is_never_touched(study: Path, sdtm_root: Path, tmp_path: Pa
     with Store.open(study) as store:
         mine = store.rows("reads", "entered_by = 'radiologist-1'")
         assert [(r["overall"], r["date"]) for r in mine] == [("PR", "2014-01-23")]
+        source = store.rows("reads", "subject_id = ? AND reader = 'radiologist-1' AND date = '2014-01-23' "
+                                     "AND entered_by = ''", [ALTERED])  # fmt: skip
+        assert [r["overall"] for r in source] == ["SD"]  # still delivered: not removed "from the source"
         assert store.count("adjudications") == n_adjudications
 
 
