@@ -14,10 +14,19 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
+from hccreview.services.auth import sign_in
 from hccreview.services.importing import import_into
 from hccreview.services.navigation import load_navigator_overview
 from hccreview.services.session import open_study
-from tests.services.test_transfers import ALTERED, REMOVED, build_study, changed_copy
+from tests.services.test_transfers import (
+    ALTERED,
+    IMPORTER_PASSWORD,
+    REMOVED,
+    REV_PASSWORD,
+    build_study,
+    changed_copy,
+    importer,
+)
 
 UNTOUCHED = "01-701-1034"  # reviewed, not touched by the transfer
 
@@ -28,8 +37,16 @@ def study(sdtm_root: Path, tmp_path: Path) -> Path:
 
 
 def _transferred(study: Path, sdtm_root: Path, tmp_path: Path) -> Path:
-    import_into(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), user="importer")
+    """The changed delivery imported by the study's admin (a data transfer is an import: DESIGN §4b)."""
+    import_into(study, fmt="sdtm", source=changed_copy(sdtm_root, tmp_path / "v2"), user=importer(study))
     return study
+
+
+def _as_rev(study: Path):  # type: ignore[no-untyped-def]
+    """A session signed in as rev, whose review marks the study holds (review marks are per user)."""
+    session = open_study(study, user="rev")
+    sign_in(session, "rev", REV_PASSWORD)
+    return session
 
 
 def test_navigator_counts_filters_and_steps_by_review_status(
@@ -38,7 +55,7 @@ def test_navigator_counts_filters_and_steps_by_review_status(
     from hccreview.ui.views.navigator import NavigatorPanel
 
     _transferred(study, sdtm_root, tmp_path)
-    with open_study(study, user="rev") as session:  # review states are per user: rev marked the three patients
+    with _as_rev(study) as session:  # review states are per user: rev marked the three patients
         overview = load_navigator_overview(session)
     panel = NavigatorPanel()
     qtbot.addWidget(panel)
@@ -69,7 +86,7 @@ def test_navigator_counts_filters_and_steps_by_review_status(
 def test_next_changed_shortcut_and_mark_reviewed_clears_it(qtbot, study: Path, sdtm_root: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from hccreview.ui.main_window import MainWindow
 
-    window = MainWindow(open_study(_transferred(study, sdtm_root, tmp_path), user="rev"))  # rev's review marks
+    window = MainWindow(_as_rev(_transferred(study, sdtm_root, tmp_path)))  # rev's review marks
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -107,6 +124,7 @@ def test_import_dialog_previews_a_transfer_and_applies_on_confirm(
     published: list[object] = []
     bus.changed.connect(lambda changes, _initiator: published.append(changes))
     with open_study(study, user="importer") as session:
+        sign_in(session, "importer", IMPORTER_PASSWORD)  # the study's admin applies transfers
         dialog = ImportDialog(session, runner, bus)
         qtbot.addWidget(dialog)
         dialog.folder.setText(str(source))
@@ -137,7 +155,7 @@ def test_case_view_strip_marks_a_kind_reviewed_undoably(qtbot, study: Path, sdtm
 
     _transferred(study, sdtm_root, tmp_path)
     runner, bus, stack = Runner(), ChangeBus(), QUndoStack()
-    with open_study(study, user="rev") as session:
+    with _as_rev(study) as session:
         strip = CaseReviewStatus(session, runner, bus, stack, None)
         qtbot.addWidget(strip)
         strip.show_subject(ALTERED)

@@ -13,7 +13,7 @@ old → new values), and applies it only when the user presses "Apply transfer" 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -38,10 +38,15 @@ from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.transfer_preview import TransferPreviewView
 from hccreview.ui.workers import Progress, Runner
 
+if TYPE_CHECKING:
+    from hccreview.services.auth import User
+
 FORMATS = (("CDISC SDTM (folder of .csv or .xpt domain files)", "sdtm"), ("CSV bundle (hccreview templates)", "csv"))
 
 
-def run_import(study: str, user: str, fmt: str, source: str, study_title: str | None, *, progress: Progress) -> Any:
+def run_import(
+    study: str, user: str | User, fmt: str, source: str, study_title: str | None, *, progress: Progress
+) -> Any:
     """Worker function (database lane): the import service, with progress and cancellation.
 
     ``study`` is the open study's file (the service opens its own connection on it, WAL; running it in the
@@ -60,7 +65,7 @@ def run_import(study: str, user: str, fmt: str, source: str, study_title: str | 
     )
 
 
-def run_preview(study: str, user: str, fmt: str, source: str, *, progress: Progress) -> Any:
+def run_preview(study: str, user: str | User, fmt: str, source: str, *, progress: Progress) -> Any:
     """Worker function (database lane): the transfer's preview; reads only."""
     from hccreview.services.transfers import preview_transfer
 
@@ -68,7 +73,7 @@ def run_preview(study: str, user: str, fmt: str, source: str, *, progress: Progr
                             cancel=lambda: progress.cancelled)  # fmt: skip
 
 
-def run_apply(preview: Any, user: str, *, progress: Progress) -> Any:
+def run_apply(preview: Any, user: str | User, *, progress: Progress) -> Any:
     """Worker function (database lane): apply a previewed transfer in one audited transaction."""
     from hccreview.services.transfers import apply_transfer
 
@@ -171,6 +176,12 @@ class ImportDialog(QDialog):
         layout.addWidget(self.buttons)
 
     # ------------------------------------------------------------------ actions
+    @property
+    def _user(self) -> str | User:
+        """Who imports: the signed-in user (the write gate checks their access: an import is the admin's), else
+        the unsigned name (a study without accounts being built)."""
+        return self.session.signed_in or self.session.user
+
     def start(self) -> bool:
         """Validate the inputs and start the import in the database lane; False if the inputs are wrong.
 
@@ -195,7 +206,7 @@ class ImportDialog(QDialog):
         if not self.creates_new_study:
             self.status.setText("Comparing the delivery with the study…")
             self._job = self.runner.run(
-                run_preview, str(study), self.session.user, self.format.currentData(), str(folder), lane="db",
+                run_preview, str(study), self._user, self.format.currentData(), str(folder), lane="db",
                 on_progress=self._progressed, on_done=self._previewed, on_error=self._failed,
             )  # fmt: skip
             return True
@@ -203,7 +214,7 @@ class ImportDialog(QDialog):
         self._job = self.runner.run(
             run_import,
             str(study),
-            self.session.user,
+            self._user,
             self.format.currentData(),
             str(folder),
             self.title.text().strip() if self.creates_new_study else None,
@@ -222,7 +233,7 @@ class ImportDialog(QDialog):
         self._set_inputs_enabled(False)
         self.progress.setRange(0, 0)
         self.status.setText("Applying the transfer…")
-        self._job = self.runner.run(run_apply, preview, self.session.user, lane="db", on_progress=self._progressed,
+        self._job = self.runner.run(run_apply, preview, self._user, lane="db", on_progress=self._progressed,
                                     on_done=self._done, on_error=self._failed)  # fmt: skip
         return True
 
