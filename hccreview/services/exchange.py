@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hccreview import __version__
+from hccreview.domain.access import Capability
 from hccreview.domain.records import Role
 from hccreview.io import reader_package
 from hccreview.services.session import StudySession
@@ -66,24 +67,17 @@ def row_content(row: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if row is None else {k: v for k, v in row.items() if k not in IGNORED_COLUMNS}
 
 
-def _require(session: StudySession, *roles: Role) -> None:
-    user = session.signed_in
-    if user is not None and user.role not in roles:
-        allowed = " or ".join(str(r) for r in roles)
-        raise PermissionError(f"{user.username} ({user.role}) may not do this: {allowed} role required")
-
-
 # ---------------------------------------------------------------------------------------------- snapshot
 def export_snapshot(session: StudySession, *, reader: str, out: str | Path) -> SnapshotResult:
-    """Write a snapshot of the open study for ``reader`` to ``out`` (a new file); admin / adjudicator only.
+    """Write a snapshot of the open study for ``reader`` to ``out`` (a new file); admin only (signed in).
 
     :class:`ExchangeError` (nothing written) when ``out`` exists, the reader is unknown, inactive or not a
     reader, or the open study is itself a snapshot.
     """
-    _require(session, Role.ADMIN, Role.ADJUDICATOR)
     store, out = session.store, Path(out)
     if xstore.snapshot_info(store) is not None:
         raise ExchangeError(f"{store.path.name} is a reader snapshot: cut snapshots from the adjudication study")
+    session.access.require(Capability.ADMINISTER)  # cutting a study file for an outside reader: study management
     if out.exists():
         raise ExchangeError(f"{out}: a file already exists there; choose another name")
     try:

@@ -30,6 +30,7 @@ from hccreview.store import access
 from hccreview.store.access import BlindingError
 from hccreview.store.audit import utc_now
 from hccreview.store.exchange import snapshot_timepoints
+from hccreview.store.review_state import scan_dates
 from hccreview.store.rows import from_row
 from hccreview.store.study_data import load_study
 from hccreview.store.users import authenticate
@@ -173,23 +174,17 @@ def reader_worklist(session: StudySession, *, reader: str | None = None) -> list
     if name is None:
         raise PermissionError("sign in first (or name the reader)")
     access.check_reads_visible(session.store, reader=name)
-    data = load_study(session.store, ("subjects", "reads", "measurements"))
-    baseline: dict[str, date] = {}
-    for m in data.measurements:
-        if m.subject_id not in baseline or m.date < baseline[m.subject_id]:
-            baseline[m.subject_id] = m.date
+    data = load_study(session.store, ("subjects", "reads"))
     points: dict[str, set[date]] = {}
     own: dict[str, set[date]] = {}
     own_pd: dict[str, date] = {}
     for r in data.reads:
-        points.setdefault(r.subject_id, set()).add(r.date)
         if r.reader == name:
             own.setdefault(r.subject_id, set()).add(r.date)
             if recist.normalise_response(r.overall) is Response.PD:
                 own_pd[r.subject_id] = min(r.date, own_pd.get(r.subject_id, r.date))
-    for m in data.measurements:
-        if m.date > baseline[m.subject_id]:
-            points.setdefault(m.subject_id, set()).add(m.date)
+    for sid, day in scan_dates(session.store):  # dates only: every reader sees the scan dates (DESIGN §4b)
+        points.setdefault(sid, set()).add(day)
     for sid, days in snapshot_timepoints(session.store).items():  # offline: the study's scan dates travel
         points.setdefault(sid, set()).update(days)
     out = []

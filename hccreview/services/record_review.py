@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hccreview.domain.access import AccessDenied, Capability
 from hccreview.domain.changes import Changes
 from hccreview.services.review import Edit, ValidationError
 from hccreview.services.session import StudySession
@@ -95,15 +96,26 @@ def _snapshot(session: StudySession, subject_id: str) -> dict[str, Any]:
     }
 
 
+def visible_kinds(session: StudySession) -> tuple[str, ...]:
+    """The record kinds the signed-in user reviews: a reader without clinical data only the assessments."""
+    if session.access.may(Capability.SEE_CLINICAL):
+        return tuple(REVIEW_KINDS)
+    return tuple(k for k in REVIEW_KINDS if k == "assessments")
+
+
 def mark_reviewed(
     session: StudySession, *, subject_id: str, kinds: Iterable[str] | None = None, reason: str | None = None
 ) -> Edit:
     """Mark ``kinds`` of ``subject_id`` reviewed now for the signed-in user (None: every kind, i.e. the whole
     patient); audited, undoable. Other users' marks are left as they are."""
-    chosen = tuple(REVIEW_KINDS if kinds is None else dict.fromkeys(kinds))
+    visible = visible_kinds(session)
+    chosen = tuple(visible if kinds is None else dict.fromkeys(kinds))
     unknown = [k for k in chosen if k not in REVIEW_KINDS]
     if unknown or not chosen:
         raise ValidationError("kinds", list(chosen), f"choose from {', '.join(REVIEW_KINDS)}")
+    hidden = [k for k in chosen if k not in visible]
+    if hidden:
+        raise AccessDenied(f"{session.access.who} may not review {', '.join(hidden)}: clinical data is hidden")
     store = session.store
     if not store.rows("subjects", "subject_id = ?", [subject_id]):
         raise ValidationError("subject_id", subject_id, "no such patient in this study")
@@ -111,7 +123,7 @@ def mark_reviewed(
         old = _snapshot(session, subject_id)
         set_marks(store, subject_id, chosen, reason=reason)
         now = states_of(store, subject_id)
-        done = all(s.state == REVIEWED for s in now.values())
+        done = all(s.state == REVIEWED for k, s in now.items() if k in visible)
         write_state(store, subject_id, "reviewed" if done else "in progress", reason=reason)
         new = _snapshot(session, subject_id)
     return Edit(Changes.of(subject_id, kinds={"review_status"}), "record_review", subject_id, old, new)

@@ -10,6 +10,7 @@ user's kind marks (so the two levels never disagree). Other users' states and ma
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from hccreview.store.audit import utc_now
@@ -122,3 +123,15 @@ def _pair_prefix(subject_id: str) -> str:
     """How an audit entry's row_key of a ``review_status`` row starts: the store writes a compound key as the
     text of its (subject, user) tuple."""
     return str((subject_id, ""))[: -len("'')")]
+
+
+def scan_dates(store: Store) -> list[tuple[str, date]]:
+    """Every assessed timepoint after each patient's baseline scan, as (subject, date): dates only, of any
+    evaluator — what the access policy lets every reader see (DESIGN §4b: "scan dates"), read past its row filter
+    because no value, response or evaluator name leaves this function."""
+    rows = store.conn.execute(
+        """SELECT subject_id, date FROM reads
+           UNION SELECT m.subject_id, m.date FROM measurements m
+           WHERE m.date > (SELECT min(b.date) FROM measurements b WHERE b.subject_id = m.subject_id)"""
+    )
+    return [(str(sid), date.fromisoformat(str(day))) for sid, day in rows]

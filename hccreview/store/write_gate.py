@@ -195,6 +195,8 @@ def _check_evaluator(
         kind = "the investigator's" if _is_source_evaluator(conn, row) else f"{owner}'s"
         raise AccessDenied(f"{what}: {acting} may not change {kind} {table}; only their own (DESIGN §4b)")
     if row.get("subject_id") and is_locked(conn, str(row["subject_id"])):
+        if not access.may(Capability.SEE_ADJUDICATION):  # a blinded reader learns no more than "closed"
+            raise CaseLocked(f"{what}: the review of {row['subject_id']} is closed (locked); nothing was written")
         raise CaseLocked(
             f"{what}: the adjudication of {row['subject_id']} is signed; the case is locked for everybody "
             f"until an adjudicator or admin re-opens it with a reason"

@@ -93,7 +93,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "export_snapshot",
         SP.SP_DriveFDIcon,
         "Write a blinded copy of the study for one reader's offline workstation",
-        needs=Capability.SEE_OTHER_READS,
+        needs=Capability.ADMINISTER,
     ),
     ActionSpec(
         "export_reads",

@@ -244,7 +244,7 @@ def test_every_service_function_keeps_the_policy(world: World, fresh: Path, tmp_
                 if wrote or (review_tables_digest(session.store) != before and not _only_refusals(session, last_seq)):
                     problems.append(f"{qualified}: refused ({exc}) but wrote {[_brief(e) for e in wrote][:3]}")
                 continue
-            except Exception as exc:  # noqa: BLE001 - reported with every other problem below
+            except Exception as exc:
                 problems.append(f"{qualified}: {type(exc).__name__}: {exc}")
                 continue
             for entry in _entries_after(session, last_seq):

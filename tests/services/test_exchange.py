@@ -88,6 +88,7 @@ def _read_as(path: Path, user: str, rows: list[dict], *, change: str | None = No
 
 def _snapshot(study: Path, reader: str, out: Path) -> Path:
     with open_study(study) as s:
+        auth.sign_in(s, "admin", PASSWORDS["admin"])  # cutting a snapshot is the admin's (DESIGN §4b)
         export_snapshot(s, reader=reader, out=out)
     return out
 
@@ -149,13 +150,16 @@ def test_snapshot_holds_only_what_the_reader_may_see(study: Path, tmp_path: Path
 
 def test_snapshot_refusals(study: Path, tmp_path: Path) -> None:
     with open_study(study) as s:
+        auth.sign_in(s, "admin", PASSWORDS["admin"])
         with pytest.raises(ExchangeError, match="not an active reader"):
             export_snapshot(s, reader="adjudicator", out=tmp_path / "x.db")
         with pytest.raises(ExchangeError, match="no user"):
             export_snapshot(s, reader="nobody", out=tmp_path / "x.db")
-        auth.sign_in(s, "reader2", PASSWORDS["reader2"])
-        with pytest.raises(PermissionError):
-            export_snapshot(s, reader="reader1", out=tmp_path / "x.db")
+    for name in ("reader2", "adjudicator"):  # only the admin cuts snapshots (study management, DESIGN §4b)
+        with open_study(study) as s:
+            auth.sign_in(s, name, PASSWORDS[name])
+            with pytest.raises(PermissionError, match="may not manage"):
+                export_snapshot(s, reader="reader1", out=tmp_path / "x.db")
     assert not (tmp_path / "x.db").exists()
     snap = _snapshot(study, "reader1", tmp_path / "r1.db")
     with open_study(snap) as s, pytest.raises(ExchangeError, match="is a reader snapshot"):

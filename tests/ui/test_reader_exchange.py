@@ -23,6 +23,7 @@ def _package(study: Path, tmp_path: Path, *, subject: str = "HCC-005") -> tuple[
     """reader1 corrects their first read of ``subject`` on an offline snapshot, then exports the package."""
     snap, pkg = tmp_path / "reader1.db", tmp_path / "reader1.hccr"
     with open_study(study) as s:
+        auth.sign_in(s, "admin", DEMO_PASSWORDS["admin"])  # cutting a snapshot is the admin's (DESIGN §4b)
         export_snapshot(s, reader="reader1", out=snap)
     with open_study(snap) as s:
         auth.sign_in(s, "reader1", DEMO_PASSWORDS["reader1"])
