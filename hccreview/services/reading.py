@@ -78,6 +78,7 @@ class ReadEntry:
     computed_overall: str
     override_reason: str
     entered_by: str
+    submitted_at: str = ""  # when its reader submitted it (then it is final for them: :func:`submit_read`)
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def allowed_sources(session: StudySession, sources: list[str]) -> list[str]:
 def _entry(row: dict[str, Any]) -> ReadEntry:
     return ReadEntry(
         int(row["id"]), from_row(Read, row), row.get("computed_overall") or "",
-        row.get("override_reason") or "", row.get("entered_by") or "",
+        row.get("override_reason") or "", row.get("entered_by") or "", row.get("submitted_at") or "",
     )  # fmt: skip
 
 

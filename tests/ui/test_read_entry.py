@@ -207,3 +207,29 @@ def test_users_action_opens_the_users_dialog(qtbot, make_window, monkeypatch) ->
     monkeypatch.setattr(UsersDialog, "ask", classmethod(lambda cls, *a: calls.append(a)))
     window.actions_by_name["manage_users"].trigger()
     assert calls == [(window.session, window.runner, window)]
+
+
+def test_submitting_a_read_asks_the_password_and_makes_it_final(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
+    parts.sign_in("reader1")
+    panel = _panel(qtbot, parts)
+    first = panel.rows[0]
+    assert first.data.recorded and not first.data.submitted
+    assert first.submit.isVisibleTo(panel) and first.button.isVisibleTo(panel)
+    answers.passwords += ["wrong-password", None, "reader1-demo"]
+    panel.submit(0)  # a wrong password: refused, nothing written
+    _idle(qtbot, panel)
+    assert panel.message.isVisibleTo(panel) and "password" in panel.message.text().lower()
+    assert not reading.get_reads(parts.session, SUBJECT, "reader1").entries[0].submitted_at
+    panel.submit(0)  # cancelled: nothing asked of the database
+    assert not panel.busy
+    with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
+        panel.submit(0)
+    _idle(qtbot, panel)
+    entry = reading.get_reads(parts.session, SUBJECT, "reader1").entries[0]
+    assert entry.submitted_at
+    row = panel.rows[0]
+    assert row.data.submitted and not row.button.isVisibleTo(panel) and not row.submit.isVisibleTo(panel)
+    assert not row.overall.isEnabled() and "submitted" in panel.table.item(0, 7).text()
+    assert [a[0] for a in answers.asked].count("signature") == 3
+    trail = [e for e in audit_trail(parts.session, SUBJECT) if e["field"] == "submitted_at"]
+    assert trail and trail[-1]["username"] == "reader1" and "password re-entered" in trail[-1]["reason"]

@@ -25,6 +25,7 @@ from PySide6.QtGui import QShowEvent, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -43,6 +44,7 @@ from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import drop_failed, stale_text
 from hccreview.ui.dialogs.reason import ReasonDialog
+from hccreview.ui.dialogs.signature import SignatureDialog
 from hccreview.ui.read_commands import RecordReadCommand
 from hccreview.ui.visibility import may_edit_reads
 from hccreview.ui.workers import Runner
@@ -69,6 +71,7 @@ class TimepointRow:
     recorded: str = ""
     recorded_reason: str = ""
     recorded_values: tuple[str, str, bool | None] | None = None  # target, non-target, new lesion as recorded
+    submitted: str = ""  # when the read was submitted (final for its reader), "" while it is not
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def load_read_entry(session: StudySession, subject_id: str) -> ReadEntryData:
             day, visit or "", tgt, ntg, new, response.value, rule,
             recorded=entry.read.overall if entry is not None else "",
             recorded_reason=entry.override_reason if entry is not None else "",
+            submitted=entry.submitted_at if entry is not None else "",
             recorded_values=None if entry is None else (
                 _code(entry.read.target, reading.TARGET_CODES), _code(entry.read.non_target, reading.NON_TARGET_CODES),
                 None if entry.read.new_lesion is None else bool(entry.read.new_lesion),
@@ -163,6 +167,7 @@ class RowWidgets:
     overall: QComboBox
     computed: QTableWidgetItem
     button: QPushButton
+    submit: QPushButton
 
     def values(self) -> tuple[str, str, bool | None, str]:
         """(target, non-target, new lesion, overall) as chosen."""
@@ -285,10 +290,12 @@ class ReadEntryPanel(QWidget):
         for i, row in enumerate(data.rows):
             self.rows.append(self._fill_row(i, row))
         editable = may_edit_reads(self.session.access) and not data.notice
-        for widgets in self.rows:  # read-only for a user who records no reads (DESIGN §4b)
+        for widgets in self.rows:  # read-only for a user who records no reads, and once submitted (DESIGN §4b)
+            open_row = editable and not widgets.data.submitted
             for combo in (widgets.target, widgets.non_target, widgets.new_lesion, widgets.overall):
-                combo.setEnabled(editable)
-            widgets.button.setVisible(editable)
+                combo.setEnabled(open_row)
+            widgets.button.setVisible(open_row)
+            widgets.submit.setVisible(open_row and bool(widgets.data.recorded))
 
     def _fill_row(self, i: int, row: TimepointRow) -> RowWidgets:
         self.table.setItem(i, COL_DATE, QTableWidgetItem(row.day.isoformat()))
@@ -305,18 +312,30 @@ class ReadEntryPanel(QWidget):
         computed = QTableWidgetItem(row.computed)
         computed.setToolTip(row.rule)
         recorded = row.recorded + (f" (override: {row.recorded_reason})" if row.recorded_reason else "")
+        if row.submitted:
+            recorded += f" — submitted {row.submitted[:10]}"
         button = QPushButton("Record")
         button.setObjectName(f"record_{i}")
         button.setToolTip(f"Record your read of {row.day.isoformat()} (undoable; audited)")
+        submit = QPushButton("Submit…")
+        submit.setObjectName(f"submit_{i}")
+        submit.setToolTip(f"Submit your read of {row.day.isoformat()}: your password is asked; the read and your "
+                          "measurements of that date become final for you (audited; not undoable)")  # fmt: skip
+        buttons = QWidget()
+        box = QHBoxLayout(buttons)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(button)
+        box.addWidget(submit)
         for col, widget in ((COL_TARGET, target), (COL_NON_TARGET, non_target), (COL_NEW, new_lesion),
-                            (COL_OVERALL, overall), (COL_BUTTON, button)):  # fmt: skip
+                            (COL_OVERALL, overall), (COL_BUTTON, buttons)):  # fmt: skip
             self.table.setCellWidget(i, col, widget)
         self.table.setItem(i, COL_COMPUTED, computed)
         self.table.setItem(i, COL_RECORDED, QTableWidgetItem(recorded or "—"))
-        widgets = RowWidgets(row, target, non_target, new_lesion, overall, computed, button)
+        widgets = RowWidgets(row, target, non_target, new_lesion, overall, computed, button, submit)
         for combo in (target, non_target, new_lesion):
             combo.currentIndexChanged.connect(lambda _i, w=widgets: self._components_changed(w))
         button.clicked.connect(lambda _checked=False, w=widgets: self._record_row(w))
+        submit.clicked.connect(lambda _checked=False, w=widgets: self._submit_row(w))
         return widgets
 
     @staticmethod
@@ -404,6 +423,30 @@ class ReadEntryPanel(QWidget):
         )  # fmt: skip
         command.on_error = lambda exc, c=command: self._command_failed(c, exc)
         self.undo_stack.push(command)
+
+    def submit(self, index: int) -> None:
+        """Submit row ``index`` (what the row's Submit button does)."""
+        self._submit_row(self.rows[index])
+
+    def _submit_row(self, widgets: RowWidgets) -> None:
+        """Ask the password (a signing act re-authenticates), then submit on the database lane."""
+        data = self.data
+        if self._busy or data is None or data.reader is None or not widgets.data.recorded or widgets.data.submitted:
+            return
+        password = SignatureDialog.ask(self, "submitted (final for me)", data.reader,
+                                       subject=f"{data.subject_id} {widgets.data.day.isoformat()}")  # fmt: skip
+        if password is None:
+            return
+        self._busy = True
+        self._hide_message()
+        self.runner.run(reading.submit_read, self.session, data.subject_id, widgets.data.day, password=password,
+                        lane="db", on_done=self._submitted, on_error=self._refused)  # fmt: skip
+
+    def _submitted(self, edit: Edit) -> None:
+        self._busy = False
+        self.bus.publish(edit.changes, self)
+        self.status_message.emit(f"Read of {next(iter(edit.changes.subjects), '')} submitted (final; audited)")
+        self.reload()
 
     def _written(self, edit: Edit) -> None:
         self._busy = False
