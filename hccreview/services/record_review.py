@@ -68,7 +68,8 @@ class PatientReview:
 def patient_review(session: StudySession, subject_id: str) -> PatientReview:
     """The review status of ``subject_id`` as it stands now, for the signed-in user."""
     store = session.store
-    kinds = states_of(store, subject_id)
+    visible = visible_kinds(session)  # a reader without clinical data reviews the assessments only
+    kinds = {k: v for k, v in states_of(store, subject_id).items() if k in visible}
     state = stored_states(store, subject_id).get(subject_id, "not started")
     if any(k.state == CHANGED for k in kinds.values()):
         state = CHANGED

@@ -75,7 +75,10 @@ def test_a_mark_is_its_authors_only(demo: Path) -> None:
 
 
 def test_a_second_users_mark_leaves_the_first_and_undo_restores_only_its_authors(demo: Path) -> None:
-    with signed(demo, "reader1") as r1, signed(demo, "reader2") as r2:
+    with signed(demo, "reader1") as r1, signed(demo, "adjudicator") as r2:
+        with pytest.raises(PermissionError, match="clinical data is hidden"):  # a blinded reader's kinds only
+            record_review.mark_reviewed(r1, subject_id=PATIENT, kinds=["cycles"])
+        assert set(_kinds(r1)) == {"assessments"}
         edit1 = record_review.mark_reviewed(r1, subject_id=PATIENT)
         before = record_review.patient_review(r1, PATIENT).kinds
         edit2 = record_review.mark_reviewed(r2, subject_id=PATIENT, kinds=["cycles"])
@@ -96,7 +99,7 @@ def test_a_second_users_mark_leaves_the_first_and_undo_restores_only_its_authors
         assert [r[0] for r in left] == ["reader1"]
         # each user's state row is audited under its own user, and the patient's audit view finds them all
         entries = [e for e in audit_entries_for(r1.store, PATIENT) if e["table_name"] == "review_status"]
-        assert {e["username"] for e in entries} == {"reader1", "reader2"}
+        assert {e["username"] for e in entries} == {"reader1", "adjudicator"}
         assert {e["action"] for e in entries} == {"create", "update"}
 
 

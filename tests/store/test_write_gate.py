@@ -124,7 +124,7 @@ def test_a_signed_case_is_locked_for_everybody_until_reopened(as_user, path: Pat
     adjudication.sign_adjudication(adj, subject_id=sid, password=PASSWORDS["adjudicator"])
     # the reader's own edit, their undo from before the signature, a read: all refused, nothing written
     _refused(reader, lambda: review.update_measurement(reader, measurement_id=own, values={"diameter_mm": 45.0},
-                                                       reason="r"), "signed", CaseLocked)  # fmt: skip
+                                                       reason="r"), "closed", CaseLocked)  # fmt: skip
     _refused(reader, lambda: review.revert(reader, before_sign, reason="undo"), "locked", CaseLocked)
     day = reader.store.conn.execute("SELECT max(date) FROM reads WHERE subject_id = ? AND reader = 'reader1'",
                                     [sid]).fetchone()[0]  # fmt: skip
