@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots" / "main-window.png")
     parser.add_argument("--size", default="1366x768", help="window size WxH (default 1366x768)")
     parser.add_argument("--response", default="PR", help="select the first patient with this best response")
+    parser.add_argument("--user", default="adjudicator", help="sign in as (default: the demo adjudicator)")
+    parser.add_argument("--password", default="adjudicator-demo", help="that user's password")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -55,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     from hccreview.ui.main_window import MainWindow
 
     study = args.study or build_demo_study(scratch / "demo-study.db")
-    window = MainWindow(open_study(study))
+    session = open_study(study)
+    from hccreview.services import auth
+
+    auth.sign_in(session, args.user, args.password)  # the window shows what this user's access policy allows
+    window = MainWindow(session)
     window.show()
     window.resize(width, height)
     wait_until(app, lambda: window.overview is not None)
