@@ -15,10 +15,14 @@ Cohort figures:
   the BOR). ``n`` = subjects counted, ``denominator`` = subjects analysed, ``rate`` and ``ci95`` as fractions;
   the 95% CI is exact (Clopper–Pearson, ``scipy.stats.binomtest(k, n).proportion_ci(method="exact")``).
   With nobody analysed the rate is 0.0 and the CI the uninformative [0.0, 1.0].
-- PFS / OS / DoR: Kaplan–Meier summaries (:mod:`~hccreview.domain.survival`) with the CI method named.
-  A PENDING subject has no accepted tumour assessment yet, so its PFS follows the same rules with none
-  (death → event, else censored at the origin, day 0) — consistent with counting it as a non-responder;
-  ``pfs_rule`` says so. OS never depends on the source.
+- PFS / OS / DoR: Kaplan–Meier summaries (:mod:`~hccreview.domain.survival`) with the CI method named, each
+  over its analysis population (:func:`~hccreview.domain.cohort_results.endpoint_population`): PFS and DoR
+  over :func:`~hccreview.domain.cohort_results.pfs_population` — every analysed subject except those PENDING
+  adjudication, who have no PFS yet (``pfs_status`` "pending", ``pfs_rule`` says why; no KM row, no censor
+  mark, not in the counts; DoR needs a confirmed response anyway) — OS over every analysed subject (OS never
+  depends on the source). The overall curves, the Child-Pugh subgroup curves (:func:`child_pugh_curves`),
+  their risk tables and censor marks (``KMResult.censor_months``) and ``stats --json`` all come from these
+  functions, so ``events + censored`` = the population everywhere.
 - ``n_enrolled`` = subjects analysed; ``n_screened`` = every subject record (screen failures included).
 - Subgroups by Child-Pugh class with log-rank p across the classes that have subjects (None with < 2).
 - Toxicity: ``ctcae.toxicity_table`` over the analysis population (denominator = subjects analysed).
@@ -45,15 +49,22 @@ from hccreview.domain.cohort_results import (
     CHILD_PUGH_CLASSES,
     CI_PROPORTION_METHOD,
     DISEASE_CONTROL,
+    PFS_ANALYSED,
+    PFS_PENDING,
+    PFS_PENDING_REASON,
+    PFS_PENDING_RULE,
     RESPONDER,
     CohortStats,
     Proportion,
     SubjectOutcome,
+    endpoint_censor_months,
+    endpoint_population,
+    endpoint_results,
+    pfs_population,
     plain,
 )
-from hccreview.domain.cohort_subjects import _derive, subject_outcomes
+from hccreview.domain.cohort_subjects import _derive, pending_pfs, subject_outcomes
 from hccreview.domain.discordance import DiscordanceResult, compare_reads, summarise
-from hccreview.domain.endpoints import EndpointResult
 from hccreview.domain.recist import BestResponse
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import (
@@ -72,11 +83,22 @@ __all__ = [
     "CHILD_PUGH_CLASSES",
     "CI_PROPORTION_METHOD",
     "DISEASE_CONTROL",
+    "PFS_ANALYSED",
+    "PFS_PENDING",
+    "PFS_PENDING_REASON",
+    "PFS_PENDING_RULE",
     "RESPONDER",
     "CohortStats",
     "Proportion",
     "SubjectOutcome",
+    "child_pugh_curves",
     "compute_cohort_stats",
+    "endpoint_censor_months",
+    "endpoint_curve",
+    "endpoint_population",
+    "endpoint_results",
+    "pending_pfs",
+    "pfs_population",
     "plain",
     "subject_outcomes",
 ]
@@ -95,24 +117,25 @@ def _counts(codes: Iterable[str], with_pending: bool) -> dict[str, int]:
     return counts
 
 
-def _time_to_event(outcomes: list[SubjectOutcome], which: str) -> list[EndpointResult]:
-    """The subjects' ``which`` endpoint results that enter a survival analysis.
-
-    A subject whose tumour assessments await adjudication (PENDING) has no PFS or DoR under the adjudicated
-    source yet: it is left out of those analyses (rather than censored at day 0, which gives the same curve but
-    misleading counts); its OS does not depend on the reads and stays in.
-    """
-    pending_out = which in ("pfs", "dor")
-    results = [getattr(o, which) for o in outcomes if not (pending_out and o.source_status == "pending")]
-    return [r for r in results if r is not None]
-
-
-def _km(outcomes: list[SubjectOutcome], which: str, label: str) -> KMResult:
-    results = _time_to_event(outcomes, which)
+def endpoint_curve(outcomes: Iterable[SubjectOutcome], which: str, label: str) -> KMResult:
+    """The Kaplan–Meier fit of endpoint ``which`` ("pfs" / "os" / "dor") over its analysis population
+    (:func:`~hccreview.domain.cohort_results.endpoint_results`): the one fit behind a curve, its risk table,
+    censor marks (``KMResult.censor_months``) and counts."""
+    results = endpoint_results(outcomes, which)
     return kaplan_meier([r.days for r in results], [r.event for r in results], label=label)
 
 
-def _subgroups(outcomes: list[SubjectOutcome]) -> dict[str, object]:
+def child_pugh_curves(outcomes: Iterable[SubjectOutcome]) -> tuple[dict[str, KMResult], dict[str, KMResult]]:
+    """PFS and OS Kaplan–Meier fits per Child-Pugh class with subjects (classes without any left out), each over
+    its endpoint's population within the class — the curves the dashboard and the PDF draw, fitted exactly as
+    ``subgroups`` in ``stats --json`` summarises them. Labels "PFS Child-Pugh A" etc."""
+    members = _by_class(outcomes)[0]
+    pfs_cp = {c: endpoint_curve(m, "pfs", f"PFS Child-Pugh {c}") for c, m in members.items() if m}
+    os_cp = {c: endpoint_curve(m, "os", f"OS Child-Pugh {c}") for c, m in members.items() if m}
+    return pfs_cp, os_cp
+
+
+def _by_class(outcomes: Iterable[SubjectOutcome]) -> tuple[dict[str, list[SubjectOutcome]], int]:
     by_class: dict[str, list[SubjectOutcome]] = {c: [] for c in CHILD_PUGH_CLASSES}
     unknown = 0
     for o in outcomes:
@@ -120,22 +143,31 @@ def _subgroups(outcomes: list[SubjectOutcome]) -> dict[str, object]:
             by_class[o.child_pugh].append(o)
         else:
             unknown += 1
+    return by_class, unknown
+
+
+def _subgroups(outcomes: list[SubjectOutcome]) -> dict[str, object]:
+    """Per Child-Pugh class: ``n`` = the class's analysed subjects (the ORR denominator and the OS
+    population), ``pending`` = those of them outside the PFS population, ``pfs.n`` = ``n - pending`` =
+    ``pfs.events + pfs.censored``; the log-rank tests use the same populations."""
+    by_class, unknown = _by_class(outcomes)
     classes: dict[str, object] = {}
     for cls, members in by_class.items():
         k = sum(o.bor in RESPONDER for o in members)
-        pfs_km = _km(members, "pfs", f"PFS Child-Pugh {cls}")
-        os_km = _km(members, "os", f"OS Child-Pugh {cls}")
+        pfs_km = endpoint_curve(members, "pfs", f"PFS Child-Pugh {cls}")
+        os_km = endpoint_curve(members, "os", f"OS Child-Pugh {cls}")
         classes[cls] = {
             "n": len(members),
             "orr": Proportion.exact(k, len(members)).to_dict(),
             "pfs": _km_brief(pfs_km),
             "os": _km_brief(os_km),
+            "pending": len(members) - len(pfs_population(members)),
         }
     tests = {}
     for which in ("pfs", "os"):
         groups = {
             cls: ([r.days for r in rs], [r.event for r in rs])
-            for cls, rs in ((c, _time_to_event(m, which)) for c, m in by_class.items())
+            for cls, rs in ((c, endpoint_results(m, which)) for c, m in by_class.items())
         }
         result = logrank(groups)
         tests[which] = result.to_dict() if result else None
@@ -254,9 +286,9 @@ def compute_cohort_stats(
         bor_unconfirmed_counts=_counts((o.bor_unconfirmed for o in outcomes), with_pending=kind == ADJUDICATED),
         orr=Proportion.exact(sum(b in RESPONDER for b in bors), n),
         dcr=Proportion.exact(sum(b in DISEASE_CONTROL for b in bors), n),
-        pfs=_km(outcomes, "pfs", "PFS"),
-        os=_km(outcomes, "os", "OS"),
-        dor=_km(outcomes, "dor", "DoR"),
+        pfs=endpoint_curve(outcomes, "pfs", "PFS"),
+        os=endpoint_curve(outcomes, "os", "OS"),
+        dor=endpoint_curve(outcomes, "dor", "DoR"),
         baseline=baseline,
         subgroups=_subgroups(outcomes),
         toxicity=toxicity,  # type: ignore[arg-type]

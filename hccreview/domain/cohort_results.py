@@ -14,9 +14,10 @@ import enum
 import functools
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from hccreview.domain.endpoints import EndpointResult
+from hccreview.domain.endpoints import MONTH_DAYS, EndpointResult
 from hccreview.domain.recist import BestResponse
 from hccreview.domain.survival import CI_METHOD, KMResult
 
@@ -25,6 +26,13 @@ RESPONDER = frozenset({"CR", "PR"})
 DISEASE_CONTROL = frozenset({"CR", "PR", "SD", "NON-CR/NON-PD"})
 CHILD_PUGH_CLASSES = ("A", "B", "C")
 CI_PROPORTION_METHOD = "exact (Clopper-Pearson), scipy.stats.binomtest"
+#: ``pfs_status`` of a subject in the PFS / DoR analysis population, and of one left out of it.
+PFS_ANALYSED = "analysed"
+PFS_PENDING = "pending"
+#: Why a pending subject has no PFS / DoR yet (shown wherever its PFS would be).
+PFS_PENDING_REASON = "awaiting adjudication (central reads discordant)"
+#: The rule text of a pending subject's PFS: nothing was derived from its (undecided) reads.
+PFS_PENDING_RULE = f"not analysed: tumour assessments {PFS_PENDING_REASON}; left out of PFS and DoR until adjudicated"
 
 
 def plain(value: object) -> object:
@@ -104,6 +112,17 @@ class SubjectOutcome:
         """Best overall response without the confirmation requirement."""
         return str(self.best.unconfirmed)
 
+    @property
+    def pfs_status(self) -> str:
+        """``"pending"`` while the subject's tumour assessments await adjudication (it is then outside the PFS /
+        DoR population, :func:`pfs_population`, and ``pfs`` is a placeholder), else ``"analysed"``."""
+        return PFS_PENDING if self.source_status == "pending" else PFS_ANALYSED
+
+    @property
+    def in_pfs_population(self) -> bool:
+        """True when the subject enters the PFS and DoR analyses (see :func:`pfs_population`)."""
+        return self.pfs_status == PFS_ANALYSED
+
     def to_dict(self) -> dict[str, object]:
         """The ``subjects[]`` item of DESIGN §7 plus extra fields."""
         return {
@@ -133,7 +152,64 @@ class SubjectOutcome:
             "os_rule": self.os.rule,
             "dor_days": self.dor.days if self.dor else None,
             "dor_event": self.dor.event if self.dor else None,
+            "pfs_status": self.pfs_status,
+            "pfs_pending_reason": None if self.in_pfs_population else PFS_PENDING_REASON,
         }
+
+
+# --- analysis populations of the time-to-event endpoints ------------------------------------------------------
+
+#: The time-to-event endpoints a population is defined for.
+ENDPOINTS = ("pfs", "os", "dor")
+
+
+def pfs_population(outcomes: Iterable[SubjectOutcome]) -> list[SubjectOutcome]:
+    """The PFS and duration-of-response analysis population: the one definition every KM curve, subgroup
+    curve, risk table, censor mark, count and ``stats --json`` figure of PFS / DoR uses (issue 18 item 1).
+
+    = the analysed subjects (DESIGN §4: not a screen failure, with an origin — what ``outcomes`` holds) whose
+    tumour assessments under the read source are decided, i.e. all but those **pending adjudication**
+    (``source_status == "pending"``: central reads discordant, no adjudicated read yet). A pending subject has
+    no accepted assessment, so it has no PFS yet — it is *left out*, not censored at day 0 (which would draw a
+    censor mark at month 0 and inflate the counts) nor derived from no reads (which would apply rules such as
+    "death after missed assessments" to a patient with scans). It stays in ``subjects[]`` with
+    ``pfs_status = "pending"`` and counts in the ORR / DCR denominators as a non-responder. A subject with no
+    central read at all (status ``"none"``, best response MISSING) is decided — it has none — and stays in,
+    censored at the origin (FDA 2018: no post-baseline assessment → censored at origin). Input order kept.
+    """
+    return [o for o in outcomes if o.in_pfs_population]
+
+
+def endpoint_population(outcomes: Iterable[SubjectOutcome], endpoint: str) -> list[SubjectOutcome]:
+    """The subjects analysed for ``endpoint``: "pfs" and "dor" → :func:`pfs_population` (DoR further needs a
+    confirmed response, see :func:`endpoint_results`); "os" → every analysed subject (OS does not depend on
+    the reads). Raises ValueError for another endpoint."""
+    if endpoint not in ENDPOINTS:
+        raise ValueError(f"unknown endpoint {endpoint!r} (expected one of {', '.join(ENDPOINTS)})")
+    return list(outcomes) if endpoint == "os" else pfs_population(outcomes)
+
+
+def endpoint_results(outcomes: Iterable[SubjectOutcome], endpoint: str) -> list[EndpointResult]:
+    """The ``endpoint`` results that enter its survival analysis: one per subject of
+    :func:`endpoint_population` (for DoR only the responders, who have one), input order kept."""
+    results = [getattr(o, endpoint) for o in endpoint_population(outcomes, endpoint)]
+    return [r for r in results if r is not None]
+
+
+def endpoint_censor_months(
+    outcomes: Iterable[SubjectOutcome], endpoint: str, *, by_child_pugh: bool = False, label: str | None = None
+) -> dict[str, list[float]]:
+    """Months from the origin of each censored subject of the ``endpoint`` population (one censor mark each),
+    keyed like the KM curves: ``label`` (default "PFS" / "OS" / "DoR"), or by Child-Pugh class letter
+    ("?" when unknown). An excluded (pending) subject has no mark."""
+    population = endpoint_population(outcomes, endpoint)
+    name = label or {"pfs": "PFS", "os": "OS", "dor": "DoR"}[endpoint]
+    out: dict[str, list[float]] = defaultdict(list)
+    for o in population:
+        result = getattr(o, endpoint)
+        if result is not None and not result.event:
+            out[(o.child_pugh or "?") if by_child_pugh else name].append(result.days / MONTH_DAYS)
+    return dict(out)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -193,8 +269,23 @@ class CohortStats:
             "left out of PFS and duration of response until adjudicated)."
         )
 
+    def _population(self, endpoint: str) -> dict[str, object]:
+        """Who the ``endpoint`` analysis covers (:func:`endpoint_population`): how many, and how many of the
+        analysed subjects are left out as pending adjudication (``n`` + ``excluded_pending`` = ``n_enrolled``
+        for PFS; DoR's ``n`` is further only the confirmed responders)."""
+        excluded = 0 if endpoint == "os" else len(self.pending)
+        return {
+            "population": "analysed subjects"
+            if endpoint == "os"
+            else ("analysed subjects not pending adjudication" + (", confirmed CR/PR" if endpoint == "dor" else "")),
+            "excluded_pending": excluded,
+        }
+
     def to_dict(self) -> dict[str, object]:
-        """The JSON object of ``hccreview stats --json`` (DESIGN §7), plain types only."""
+        """The JSON object of ``hccreview stats --json`` (DESIGN §7), plain types only. ``pfs`` / ``os`` /
+        ``dor``: the KM summary of :func:`endpoint_population` (``events + censored`` = ``n``), with
+        ``population`` and ``excluded_pending``; ``subjects[]`` keeps pending subjects with
+        ``pfs_status = "pending"`` (their ``pfs_days`` 0 / ``pfs_event`` false are placeholders, not figures)."""
         status_counts: dict[str, int] = defaultdict(int)
         for s in self.subjects:
             status_counts[s.source_status] += 1
@@ -216,9 +307,9 @@ class CohortStats:
                 "pending_subjects": self.pending,
                 "source_status": dict(status_counts),
             },
-            "pfs": _km_summary(self.pfs),
-            "os": _km_summary(self.os),
-            "dor": _km_summary(self.dor),
+            "pfs": {**_km_summary(self.pfs), **self._population("pfs")},
+            "os": {**_km_summary(self.os), **self._population("os")},
+            "dor": {**_km_summary(self.dor), **self._population("dor")},
             "subgroups": self.subgroups,
             "toxicity": self.toxicity,
             "reader_agreement": self.reader_agreement,

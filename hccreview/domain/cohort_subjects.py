@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hccreview.domain import child_pugh as child_pugh_rules
 from hccreview.domain import cohort_memo as memo
 from hccreview.domain import contact
-from hccreview.domain.cohort_results import SubjectOutcome
+from hccreview.domain.cohort_results import PFS_PENDING_RULE, SubjectOutcome
 from hccreview.domain.endpoints import (
     EndpointResult,
     duration_of_response,
@@ -43,6 +43,15 @@ def _pending_best() -> BestResponse:
         Response.PENDING, Response.PENDING, "PENDING: central reads discordant, awaiting adjudication",
         None, None, None, (),
     )  # fmt: skip
+
+
+def pending_pfs() -> EndpointResult:
+    """The PFS placeholder of a subject pending adjudication (outside the PFS / DoR population,
+    :func:`~hccreview.domain.cohort_results.pfs_population`): no rule is applied to its undecided reads, so it
+    is neither an event nor a censoring — ``days`` 0 and ``event`` False only keep the ``stats --json`` shape
+    (``pfs_status`` = "pending" says they are not figures), no event or censoring date, and the rule text says
+    why. Its duration of response is None (best response PENDING)."""
+    return EndpointResult(0, False, None, None, PFS_PENDING_RULE)
 
 
 def _child_pugh_classes(data: StudyData) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -156,12 +165,7 @@ def _subject_outcome(
         else memo.best_overall_response(chosen.timepoints, origin, settings)
     )
     fu = follow_up.get(sid)
-    pfs_result = pfs(origin, chosen.timepoints, fu, settings)
-    if chosen.status == "pending":
-        pfs_result = EndpointResult(
-            pfs_result.days, pfs_result.event, pfs_result.event_date, pfs_result.censor_date,
-            f"{pfs_result.rule} (tumour assessments pending adjudication)",
-        )  # fmt: skip
+    pfs_result = pending_pfs() if chosen.status == "pending" else pfs(origin, chosen.timepoints, fu, settings)
     last = last_contact.get(sid)
     os_result = overall_survival(origin, fu, [last] if last else [])
     outcome = SubjectOutcome(

@@ -10,6 +10,8 @@
 - Risk table: at time *t*, **at risk = subjects whose duration ≥ t** (still under observation just before
   *t*), events / censored = cumulative counts with duration ≤ t. Computed from ``kmf.event_table`` (lifelines
   issues #1383 / #1316 discuss at-risk counts that look one tick off against SAS when read off the wrong row).
+- Censor marks: ``KMResult.censor_months`` holds the censored durations of exactly the subjects fitted, so a
+  figure that draws its marks from there cannot mark a subject the curve and its risk table leave out.
 - Log-rank: ``lifelines.statistics.multivariate_logrank_test`` across ≥ 2 groups.
 """
 
@@ -68,6 +70,9 @@ class KMResult:
     ci_method: str = CI_METHOD
     risk_table: list[RiskRow] = field(default_factory=list)
     curve: list[CurvePoint] = field(default_factory=list)
+    #: Months of each censored duration the curve was fitted on, ascending (one censor mark each; None for a
+    #: result built by hand without them). Marks drawn from here belong to the fitted subjects by construction.
+    censor_months: tuple[float, ...] | None = None
 
     def to_dict(self, include_curve: bool = True) -> dict[str, object]:
         """JSON-ready form; ``include_curve=False`` leaves out the (possibly long) curve points."""
@@ -158,7 +163,7 @@ def kaplan_meier(
         raise ValueError("durations and events differ in length")
     n = len(durations_days)
     if n == 0:
-        return KMResult(label, 0, 0, 0, None, (None, None))
+        return KMResult(label, 0, 0, 0, None, (None, None), censor_months=())
     months = np.asarray(durations_days, dtype=float) / MONTH_DAYS
     if not np.isfinite(months).all():
         raise TypeError("NaNs or infinite values were detected in the durations")
@@ -204,7 +209,12 @@ def kaplan_meier(
         CurvePoint(float(t), float(s), _finite(lo), _finite(hi))
         for t, s, lo, hi in zip(uniq.tolist(), survival.tolist(), lower.tolist(), upper.tolist(), strict=True)
     ]
-    return KMResult(label, n, n_events, n - n_events, median, ci, CI_METHOD, risk, curve)
+    return KMResult(label, n, n_events, n - n_events, median, ci, CI_METHOD, risk, curve, _censored(months, observed))
+
+
+def _censored(months: np.ndarray, observed: np.ndarray) -> tuple[float, ...]:
+    """The censored durations (months), ascending."""
+    return tuple(float(x) for x in np.sort(months[~observed]))
 
 
 def _greenwood_terms(at_risk: np.ndarray, died: np.ndarray) -> np.ndarray:
@@ -228,7 +238,7 @@ def kaplan_meier_lifelines(
     n = len(durations_days)
     n_events = int(sum(bool(e) for e in events))
     if n == 0:
-        return KMResult(label, 0, 0, 0, None, (None, None))
+        return KMResult(label, 0, 0, 0, None, (None, None), censor_months=())
 
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
@@ -258,7 +268,9 @@ def kaplan_meier_lifelines(
             strict=True,
         )
     ]
-    return KMResult(label, n, n_events, n - n_events, median, (lower, upper), CI_METHOD, risk, curve)
+    return KMResult(
+        label, n, n_events, n - n_events, median, (lower, upper), CI_METHOD, risk, curve, _censored(months, observed)
+    )
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Step curves of :class:`~hccreview.domain.survival.KMResult` points, censor marks
 named in the legend title, and the number at risk under the x axis in an axes that shares x with the plot: each
 count is drawn at the data x of its tick, so the table is aligned to the ticks by construction (as survminer and
 lifelines' ``add_at_risk_counts`` draw it). Counts are read from ``KMResult.risk_table`` (at risk at t = subjects
-with duration ≥ t); nothing is recounted here. :func:`update_km` redraws a figure in place. Qt-free matplotlib;
+with duration ≥ t) and censor marks from ``KMResult.censor_months``: nothing is recounted here, so marks, curve and
+table cover the same subjects (the population the result was fitted on, e.g.
+:func:`hccreview.domain.cohort.endpoint_curve`). :func:`update_km` redraws a figure in place. Qt-free matplotlib;
 re-exported by :mod:`hccreview.report.cohort_figures`.
 """
 
@@ -104,8 +106,18 @@ def _curve_arrays(km: KMResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.
     return t, s, lo, hi
 
 
+def censor_marks(km: KMResult, censored: Sequence[float] | None = None) -> list[float]:
+    """The months of the censor marks drawn on ``km``: the censored durations it was fitted on
+    (``KMResult.censor_months``, so every mark is a subject of the curve and its risk table, and a subject
+    left out of the analysis — e.g. pending adjudication — has none); ``censored`` (the caller's list) only for
+    a result that does not carry them."""
+    if km.censor_months is not None:
+        return list(km.censor_months)
+    return list(censored) if censored is not None else []
+
+
 def _censor_xy(km: KMResult, censored: Sequence[float] | None) -> tuple[list[float], list[float]]:
-    xs = list(censored) if censored is not None else []
+    xs = censor_marks(km, censored)
     return xs, [_step_at(km, x) for x in xs]
 
 
@@ -133,9 +145,10 @@ def build_km(
 ) -> Figure:
     """Kaplan–Meier curves with a number-at-risk table under the x axis (see the module docstring).
 
-    ``results``: KM results (labelled by ``KMResult.label``) or a mapping label → result. ``censor_times``
-    (label → months of each censored subject) places one + per censored subject; without it no marks are
-    drawn (a ``KMResult`` does not say which times were censorings). ``logrank_p`` goes into the title.
+    ``results``: KM results (labelled by ``KMResult.label``) or a mapping label → result. One + per censored
+    subject of each fit, from ``KMResult.censor_months`` (:func:`censor_marks`); ``censor_times`` (label →
+    months) is used only for a result that does not carry its censored times (built by hand), else no marks.
+    ``logrank_p`` goes into the title.
     """
     fig = new_figure(fig, figsize)
     series = _series(results)

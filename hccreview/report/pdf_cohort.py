@@ -210,7 +210,8 @@ def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
         if not g.get("n"):
             continue
         block = g[key]
-        rows.append([f"Child-Pugh {cls}", str(g["n"]), f"{block['events']} / {block['censored']}", median_ci(block),
+        n = block.get("n", g["n"])  # the endpoint's population (pending patients are out of PFS), not the class
+        rows.append([f"Child-Pugh {cls}", str(n), f"{block['events']} / {block['censored']}", median_ci(block),
                      proportion_text(g["orr"], g["n"])])  # fmt: skip
     columns = [Column("Class"), Column("n", "right"), Column("Events / censored", "right"),
                Column("Median, months (95% CI)", "right"), Column("ORR (exact 95% CI)", "right")]  # fmt: skip

@@ -25,14 +25,14 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from hccreview.domain import recist
+from hccreview.domain import cohort, recist
 from hccreview.domain.access import Capability
 from hccreview.domain.changes import Changes
-from hccreview.domain.cohort import CHILD_PUGH_CLASSES, CohortStats, compute_cohort_stats
+from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import Criteria, Cycle, StudyData
 from hccreview.domain.sources import available_sources, study_index
-from hccreview.domain.survival import KMResult, kaplan_meier
+from hccreview.domain.survival import KMResult
 from hccreview.report.cohort_figures import SwimmerLane, waterfall_order
 from hccreview.services import dashboard_tables as tables
 from hccreview.services.dashboard_tables import AdjudicationProgress, SourceSummary, source_summary
@@ -131,16 +131,9 @@ class DashboardData:
 
 
 def censor_months(stats: CohortStats, endpoint: str, *, by_child_pugh: bool = False) -> dict[str, list[float]]:
-    """Months from the origin of each censored subject for ``endpoint`` ("pfs" / "os"), keyed like the KM
-    curves: "PFS" / "OS", or the Child-Pugh class letter ("?" when unknown)."""
-    out: dict[str, list[float]] = defaultdict(list)
-    label = "PFS" if endpoint == "pfs" else "OS"
-    for o in stats.subjects:
-        result = getattr(o, endpoint)
-        if not result.event:
-            key = (o.child_pugh or "?") if by_child_pugh else label
-            out[key].append(result.days / MONTH_DAYS)
-    return dict(out)
+    """Months from the origin of each censored subject of ``endpoint``'s population ("pfs" / "os"), keyed like
+    the KM curves: "PFS" / "OS", or the Child-Pugh class letter (one definition: ``domain.cohort``)."""
+    return cohort.endpoint_censor_months(stats.subjects, endpoint, by_child_pugh=by_child_pugh)
 
 
 def _check(progress: ProgressLike | None, fraction: float, text: str) -> None:
@@ -318,13 +311,6 @@ def swimmer_lanes(data: StudyData, stats: CohortStats) -> list[SwimmerLane]:
 
 
 def child_pugh_curves(stats: CohortStats) -> tuple[dict[str, KMResult], dict[str, KMResult]]:
-    """KM curves of PFS and OS per Child-Pugh class, fitted exactly as ``stats.subgroups`` summarises them."""
-    pfs: dict[str, KMResult] = {}
-    os_: dict[str, KMResult] = {}
-    for cls in CHILD_PUGH_CLASSES:
-        members = [o for o in stats.subjects if o.child_pugh == cls]
-        if not members:
-            continue
-        pfs[cls] = kaplan_meier([o.pfs.days for o in members], [o.pfs.event for o in members], f"PFS Child-Pugh {cls}")
-        os_[cls] = kaplan_meier([o.os.days for o in members], [o.os.event for o in members], f"OS Child-Pugh {cls}")
-    return pfs, os_
+    """KM curves of PFS and OS per Child-Pugh class over each endpoint's population (``domain.cohort``: pending
+    patients are out of PFS), fitted exactly as ``stats.subgroups`` summarises them."""
+    return cohort.child_pugh_curves(stats.subjects)

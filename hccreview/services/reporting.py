@@ -17,7 +17,6 @@ import os
 import socket
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -25,10 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from hccreview import __version__
-from hccreview.domain import reason_codes
+from hccreview.domain import cohort, reason_codes
 from hccreview.domain.access import Capability
 from hccreview.domain.cohort import plain
-from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import available_sources, study_index
 from hccreview.report.pdf import render_case_packet, render_cohort_summary
@@ -143,17 +141,12 @@ def _provenance(session: StudySession, data: StudyData) -> Provenance:
 
 
 def _censor_months(stats: CohortStats) -> dict[str, dict[str, list[float]]]:
-    """Months of each censored patient, keyed like the KM curves (as ``DashboardData.censor_months``)."""
+    """Months of each censored patient of each endpoint's population, keyed like the KM curves (as
+    ``DashboardData.censor_months``; one definition: ``domain.cohort.endpoint_censor_months``)."""
     out: dict[str, dict[str, list[float]]] = {}
-    for endpoint, label in (("pfs", "PFS"), ("os", "OS")):
-        whole: dict[str, list[float]] = defaultdict(list)
-        by_class: dict[str, list[float]] = defaultdict(list)
-        for o in stats.subjects:
-            result = getattr(o, endpoint)
-            if not result.event:
-                whole[label].append(result.days / MONTH_DAYS)
-                by_class[o.child_pugh or "?"].append(result.days / MONTH_DAYS)
-        out[endpoint], out[f"{endpoint}_cp"] = dict(whole), dict(by_class)
+    for endpoint in ("pfs", "os"):
+        out[endpoint] = cohort.endpoint_censor_months(stats.subjects, endpoint)
+        out[f"{endpoint}_cp"] = cohort.endpoint_censor_months(stats.subjects, endpoint, by_child_pugh=True)
     return out
 
 

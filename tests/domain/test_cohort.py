@@ -445,11 +445,11 @@ def test_progress_callback() -> None:
 
 def test_pending_patients_are_left_out_of_pfs_but_not_os() -> None:
     """While a patient awaits adjudication, PFS has no accepted assessment for them: out of PFS, in OS."""
-    from hccreview.domain.cohort import _time_to_event
+    from hccreview.domain.cohort import endpoint_results
 
     stats = compute_cohort_stats(central_study(), "adjudicated")
     pending = [o for o in stats.subjects if o.source_status == "pending"]
     assert pending, "the study must have a pending patient for this test"
     assert stats.pfs.n == stats.n_enrolled - len(pending)
     assert stats.os.n == stats.n_enrolled
-    assert len(_time_to_event(stats.subjects, "pfs")) == stats.pfs.n
+    assert len(endpoint_results(stats.subjects, "pfs")) == stats.pfs.n

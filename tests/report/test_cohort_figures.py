@@ -3,6 +3,7 @@ waterfall bars and their colours, picking a patient."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -220,3 +221,17 @@ def test_toxicity_bars_stack_worst_grades_as_percent() -> None:
     assert [p.get_width() for p in fatigue] == pytest.approx([15.0, 7.5, 2.5])
     assert sum(p.get_width() for p in fatigue) == pytest.approx(25.0)
     assert cf.build_toxicity_bars([], 40).axes[0].texts[0].get_text() == "No adverse events recorded"
+
+
+def test_censor_marks_are_the_fitted_subjects_not_the_callers_list() -> None:
+    """Marks come from ``KMResult.censor_months``: a caller's list with extra (excluded) patients at month 0
+    draws no mark for them (issue 18); a result built by hand without them uses the caller's list."""
+    km = _km()
+    assert km.censor_months == tuple(sorted(_censored(DAYS, EVENTS)))
+    fig = cf.build_km([km], "PFS", censor_times={"PFS": [0.0, 0.0, *_censored(DAYS, EVENTS)]})
+    marks = next(x for x in _axes(fig)[0].lines if x.get_gid() == "km-censor:PFS")
+    assert list(marks.get_xdata()) == list(km.censor_months) and 0.0 not in list(marks.get_xdata())
+    bare = dataclasses.replace(km, censor_months=None)
+    fig = cf.build_km([bare], "PFS", censor_times={"PFS": [1.0]})
+    marks = next(x for x in _axes(fig)[0].lines if x.get_gid() == "km-censor:PFS")
+    assert list(marks.get_xdata()) == [1.0]

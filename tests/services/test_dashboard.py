@@ -153,12 +153,18 @@ def test_child_pugh_curves_match_the_subgroup_summary(data: StudyData) -> None:
     dash = compute_dashboard(data)
     classes = dash.stats.subgroups["child_pugh"]
     for cls, km in dash.pfs_by_child_pugh.items():
+        block = classes[cls]["pfs"]  # the PFS population of the class: its patients less those pending adjudication
         assert (km.n, km.median_months, list(km.ci95_months)) == (
-            classes[cls]["n"], classes[cls]["pfs"]["median_months"], classes[cls]["pfs"]["ci95_months"])  # fmt: skip
+            block["n"], block["median_months"], block["ci95_months"])  # fmt: skip
+        assert km.n == classes[cls]["n"] - classes[cls]["pending"] == block["events"] + block["censored"]
         assert dash.os_by_child_pugh[cls].median_months == classes[cls]["os"]["median_months"]
     assert dash.logrank_p("pfs") == dash.stats.subgroups["logrank"]["pfs"]["p_value"]
     censored = dash.censor_months("pfs", by_child_pugh=True)
-    assert {k: len(v) for k, v in censored.items()} == {k: km.censored for k, km in dash.pfs_by_child_pugh.items()}
+    assert {k: len(censored.get(k, [])) for k in dash.pfs_by_child_pugh} == {
+        k: km.censored for k, km in dash.pfs_by_child_pugh.items()}  # fmt: skip
+    # one population everywhere: the class curves add up to the overall PFS curve, with no mark at month 0
+    assert sum(km.n for km in dash.pfs_by_child_pugh.values()) == dash.stats.pfs.n
+    assert 0.0 not in dash.censor_months("pfs")["PFS"]
 
 
 def test_toxicity_and_agreement_tables(data: StudyData) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from hccreview.domain.cohort import SubjectOutcome
+from hccreview.domain.cohort import PFS_PENDING_REASON, SubjectOutcome
 from hccreview.domain.records import ReadRole
 from hccreview.report.figures import readable_text, response_colour
 from hccreview.services.case_extra import CaseDetail
@@ -228,7 +228,9 @@ class CaseHeader(QWidget):
             end = r.end_date.isoformat() if r.end_date else "—"  # type: ignore[attr-defined]
             return f"<b>{name}</b> {r.months:.1f} months ({status} {end})"  # type: ignore[attr-defined]
 
-        return f"{one('PFS', o.pfs)} · {one('OS', o.os)} <i>— source: {escape(_source_name(source))}</i>"
+        # a patient pending adjudication is outside the PFS population (domain.cohort.pfs_population): no number
+        pfs = one("PFS", o.pfs) if o.in_pfs_population else f"<b>PFS</b> <i>pending — {escape(PFS_PENDING_REASON)}</i>"
+        return f"{pfs} · {one('OS', o.os)} <i>— source: {escape(_source_name(source))}</i>"
 
     @staticmethod
     def _endpoint_tooltip(detail: CaseDetail, sources: list[str]) -> str:
@@ -236,6 +238,7 @@ class CaseHeader(QWidget):
         for source, o in detail.case.outcomes.items():
             if source not in sources:
                 continue
-            lines.append(f"{source}: PFS {o.pfs.days} days — {o.pfs.rule}")
+            pfs = f"PFS {o.pfs.days} days" if o.in_pfs_population else "PFS pending"
+            lines.append(f"{source}: {pfs} — {o.pfs.rule}")
             lines.append(f"{source}: OS {o.os.days} days — {o.os.rule}")
         return "\n".join(lines)
