@@ -23,6 +23,12 @@ relative to BICR, as a share of all discrepancies.
 
 An undefined rate (denominator 0) is None. Events are radiological progressions (first PD); a death is the
 same event in both evaluations and is not compared here. Pure functions: the caller supplies the dates.
+
+The BICR progression date is that of the adjudicated central read: the reads of the one reader the
+adjudicator chose for the patient, all their timepoints, never mixed with the other reader's reads (FDA
+*Clinical Trial Imaging Endpoint Process Standards*, 2018; ``domain.sources``). Where timepoints of two
+evaluations are compared they are paired by visit (``sources.timepoint_groups``: the visit label, else the
+nearest date within the assessment window), never by exact date only.
 """
 
 from __future__ import annotations

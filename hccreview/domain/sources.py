@@ -11,11 +11,23 @@ A *source* is one of (DESIGN §7 ``--source``):
   else the alphabetically first reader (stated in ``rule``);
 - ``"adjudicated"`` — the blinded independent central review (DESIGN §4 "Adjudication"), in order:
   an :class:`Adjudication` record → the chosen reader's reads; else accepted flags on the central reads
-  (SDTM RSACPTFL, the sponsor's adjudication outcome) → per date the accepted read (a date without an
-  accepted read is used only where all central reads of that date agree); else a single central reader →
-  theirs; else readers not discordant (``discordance.compare_reads`` with
-  ``settings.discordance_pd_days``) → the alphabetically first reader's reads; else ``"pending"``.
-  A subject with no central read has status ``"none"`` (best response MISSING).
+  (SDTM RSACPTFL, the sponsor's adjudication outcome): when the flags name one reader wholesale (every central
+  read of that reader accepted, no other reader's read accepted) → that reader's reads alone; else (flags
+  per timepoint) the central reads are paired into visits (:func:`timepoint_groups`) and per visit the
+  accepted read is used (a visit without an accepted read is used only where all central reads of that visit
+  agree); else a single central reader → theirs; else readers not discordant
+  (``discordance.compare_reads`` with ``settings.discordance_pd_days``) → the alphabetically first reader's
+  reads; else ``"pending"``. A subject with no central read has status ``"none"`` (best response MISSING).
+
+  Once an adjudicator has chosen a reader for a patient, that reader's assessment is the final one, all of
+  its timepoints, never mixed with the other reader's reads: in the two-reader-plus-adjudicator paradigm
+  the adjudicator selects one reader's assessment as the final (adjudicated) assessment of the patient (FDA
+  guidance *Clinical Trial Imaging Endpoint Process Standards*, 2018, on the two-reader-plus-adjudicator
+  read; RECIST 1.1, Eisenhauer et al. 2009, on independent review; Amit et al., Eur J Cancer
+  2011;47:1772-1778, whose BICR progression is that of the adjudicated reader). Where
+  timepoints of two readers must be compared they are paired by visit, never by exact date only: by the
+  ``visit`` label when both reads have one, else by the nearest date within ``settings.assessment_window_days``
+  (a reader who read a visit two days after the other still read the same visit).
 
 ``select_timepoints`` works on a :class:`StudyIndex` (records grouped by subject once), built and cached
 for the last ``StudyData`` seen, so that a cohort of thousands of subjects is one pass over the records.
@@ -26,6 +38,7 @@ from __future__ import annotations
 import functools
 import weakref
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC as dt_timezone_utc
 from datetime import date
@@ -242,27 +255,94 @@ def _computed(index: StudyIndex, subject_id: str, criteria: Criteria) -> Subject
     return SubjectTimepoints("ok", points, reader, f"computed ({criteria}) from {why}")
 
 
-def _accepted(central: list[Read]) -> SubjectTimepoints:
-    by_date: dict[date, list[Read]] = defaultdict(list)
-    for r in central:
-        by_date[r.date].append(r)
+def _visit_label(read: Read) -> str:
+    return " ".join(read.visit.split()).casefold()
+
+
+def timepoint_groups(reads: Iterable[Read], window_days: int) -> list[list[Read]]:
+    """Pair the reads of several readers into timepoints (visits), earliest first.
+
+    One reader's reads on one date are one timepoint of that reader; every group holds at most one timepoint
+    of each reader. Readers are merged in alphabetical order; a timepoint joins a group by the ``visit``
+    label when both it and the group have one (equal labels, the nearest date first; different labels never
+    pair), else by the nearest date when it is at most ``window_days`` from a read of the group
+    (``settings.assessment_window_days``, the protocol's assessment window); pairs are made nearest first.
+    A timepoint that pairs with nothing is a group of its own. Never by exact date only: two readers who
+    read one visit on different days read the same timepoint (Amit et al., Eur J Cancer 2011;47:1772-1778
+    compare local and central evaluations timepoint by timepoint; FDA *Clinical Trial Imaging Endpoint
+    Process Standards*, 2018).
+    """
+    by_reader: dict[str, dict[date, list[Read]]] = defaultdict(lambda: defaultdict(list))
+    for r in reads:
+        by_reader[r.reader][r.date].append(r)
+    groups: list[dict[str, list[Read]]] = []
+    for name in sorted(by_reader):
+        own = by_reader[name]
+        candidates: list[tuple[int, int, date, int]] = []
+        for day, day_reads in own.items():
+            label = next((_visit_label(r) for r in day_reads if r.visit.strip()), "")
+            for gi, group in enumerate(groups):
+                members = [r for rs in group.values() for r in rs]
+                distance = min(abs((r.date - day).days) for r in members)
+                labels = {_visit_label(r) for r in members if r.visit.strip()}
+                if label and labels:
+                    if label in labels:
+                        candidates.append((0, distance, day, gi))
+                elif distance <= window_days:
+                    candidates.append((1, distance, day, gi))
+        taken_days: set[date] = set()
+        taken_groups: set[int] = set()
+        for _, _, day, gi in sorted(candidates):
+            if day in taken_days or gi in taken_groups:
+                continue
+            groups[gi][name] = own[day]
+            taken_days.add(day)
+            taken_groups.add(gi)
+        groups.extend({name: own[day]} for day in sorted(own) if day not in taken_days)
+    out = [sorted((r for rs in g.values() for r in rs), key=lambda r: (r.date, r.reader)) for g in groups]
+    return sorted(out, key=lambda g: (g[0].date, g[0].reader))
+
+
+def pair_reads(first: Iterable[Read], second: Iterable[Read], window_days: int) -> list[tuple[list[Read], list[Read]]]:
+    """The timepoints of two readers side by side, by visit (:func:`timepoint_groups`): ``(first's reads,
+    second's reads)`` per visit, earliest first; an empty list where that reader has no read of the visit."""
+    a, b = list(first), list(second)
+    a_ids = {id(r) for r in a}
+    out = []
+    for group in timepoint_groups([*a, *b], window_days):
+        out.append(([r for r in group if id(r) in a_ids], [r for r in group if id(r) not in a_ids]))
+    return out
+
+
+def _accepted(central: list[Read], window_days: int) -> SubjectTimepoints:
+    """Central reads with accepted flags (module docstring). Flags on every read of one reader and on no other
+    reader's read: the adjudicator chose that reader for the patient → that reader's reads alone (FDA BICR
+    guidance: the adjudicator selects one reader's assessment as the final one). Otherwise the flags are per
+    timepoint: the reads are paired by visit (:func:`timepoint_groups`, never by exact date only) and each
+    visit takes its accepted read."""
+    accepted_by = {r.reader for r in central if r.accepted}
+    rule = "accepted reads (source adjudication flags)"
+    if len(accepted_by) == 1:
+        (name,) = accepted_by
+        own = [r for r in central if r.reader == name]
+        if all(r.accepted for r in own):
+            return SubjectTimepoints("ok", _pairs(own), name, rule)
     chosen: list[Read] = []
     names: set[str] = set()
-    unresolved: list[date] = []
-    for day in sorted(by_date):
-        reads = by_date[day]
+    unresolved: list[str] = []
+    for reads in timepoint_groups(central, window_days):
         accepted = [r for r in reads if r.accepted]
         if accepted:
             chosen.extend(accepted)
             names.update(r.reader for r in accepted)
         elif len({_normalise(r.overall) for r in reads}) == 1:
-            chosen.append(reads[0])
+            chosen.append(reads[0])  # the earliest read of an agreeing visit
         else:
-            unresolved.append(day)
+            unresolved.append("/".join(sorted({r.date.isoformat() for r in reads})))
     if unresolved:
-        days = ", ".join(d.isoformat() for d in unresolved)
+        days = ", ".join(unresolved)
         return SubjectTimepoints("pending", [], None, f"pending: reads differ without an accepted read on {days}")
-    return SubjectTimepoints("ok", _pairs(chosen), _joined(names), "accepted reads (source adjudication flags)")
+    return SubjectTimepoints("ok", _pairs(chosen), _joined(names), rule)
 
 
 def _adjudicated(data: StudyData, index: StudyIndex, subject_id: str) -> SubjectTimepoints:
@@ -283,7 +363,7 @@ def _adjudicated(data: StudyData, index: StudyIndex, subject_id: str) -> Subject
     if not central:
         return SubjectTimepoints("none", [], None, "no central reads")
     if any(r.accepted for r in central):
-        return _accepted(central)
+        return _accepted(central, data.settings.assessment_window_days)
     by_reader: dict[str, list[Read]] = defaultdict(list)
     for r in central:
         by_reader[r.reader].append(r)

@@ -49,3 +49,34 @@ def test_undefined_rates_are_none() -> None:
     assert only_central.edr is None and only_central.ldr == 1.0
     with pytest.raises(ValueError):
         discrepancy_rates([], tolerance_days=-1)
+
+
+def test_central_progression_is_the_chosen_readers_not_the_rejected_readers_later_visit() -> None:
+    """Issue 18, defect 1: R1 accepted (PR on days 42, 84), R2 rejected (PD on days 44, 86), the investigator
+    PR on days 42, 84. The central progression is R1's (none), so the patient is in cell d, not c (PD by
+    central review only, as when R2's day-44 read leaked into the adjudicated source)."""
+    from hccreview.domain.cohort_subjects import subject_outcomes
+    from hccreview.domain.records import Read, ReadRole, StudyData, StudySettings, Subject
+
+    def read(reader: str, role: ReadRole, k: int, visit: str, code: str, accepted: bool = False) -> Read:
+        return Read("S1", reader, role, D + timedelta(days=k), visit, overall=code, accepted=accepted)
+
+    data = StudyData(
+        settings=StudySettings(title="t"),
+        subjects=(Subject("S1", first_dose_date=D),),
+        reads=(
+            read("INV", ReadRole.INVESTIGATOR, 42, "WEEK 6", "PR"),
+            read("INV", ReadRole.INVESTIGATOR, 84, "WEEK 12", "PR"),
+            read("R1", ReadRole.READER, 42, "WEEK 6", "PR", accepted=True),
+            read("R1", ReadRole.READER, 84, "WEEK 12", "PR", accepted=True),
+            read("R2", ReadRole.READER, 44, "WEEK 6", "PD"),
+            read("R2", ReadRole.READER, 86, "WEEK 12", "PD"),
+        ),
+    )
+    (inv,) = subject_outcomes(data, "investigator")
+    (central,) = subject_outcomes(data, "adjudicated")
+    got = ProgressionPair("S1", inv.best.first_pd_date, central.best.first_pd_date)
+    assert central.reader == "R1" and got.central_pd is None
+    assert classify(got) == "d"
+    rates = discrepancy_rates([got])
+    assert rates.counts["c"] == 0 and rates.ldr is None

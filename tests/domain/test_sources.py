@@ -232,3 +232,64 @@ def test_latest_decision_stands_with_naive_and_aware_times() -> None:
         ),
     )
     assert study_index(data).adjudications["S1"].chosen_reader == "reader2"
+
+
+# --- issue 18, rule defect 1: the adjudicated read is the chosen reader's, paired by visit, not by date ------
+def visit_reads(sid: str, reader: str, seq: list[tuple[int, str, str]], accepted: set[int] = frozenset()):
+    """Central reads ``(day, visit, overall)``; ``visit`` "" = no visit label."""
+    return [
+        Read(sid, reader, ReadRole.READER, day(d), visit, overall=code, accepted=d in accepted)
+        for d, visit, code in seq
+    ]
+
+
+def test_reader_accepted_wholesale_is_used_alone_when_the_rejected_reader_read_on_other_days() -> None:
+    """R1 accepted (PR on days 42 and 84), R2 rejected (PD on days 44 and 86): the adjudicator chose R1, so the
+    adjudicated response is R1's reads alone — confirmed PR, PFS censored at day 84 (was: SD, PD at day 44)."""
+    from hccreview.domain.cohort_subjects import subject_outcomes
+
+    extra = visit_reads("S5", R1, [(42, "WEEK 6", "PR"), (84, "WEEK 12", "PR")], accepted={42, 84}) + visit_reads(
+        "S5", R2, [(44, "WEEK 6", "PD"), (86, "WEEK 12", "PD")]
+    )
+    data = study(extra)
+    got = select_timepoints(data, "S5", "adjudicated")
+    assert got.status == "ok" and got.reader == R1 and "accepted" in got.rule
+    assert got.timepoints == tp([(42, R.PR), (84, R.PR)])
+    outcome = next(o for o in subject_outcomes(data, "adjudicated") if o.subject_id == "S5")
+    assert outcome.bor == "PR" and outcome.best.first_pd_date is None
+    assert not outcome.pfs.event and outcome.pfs.censor_date == day(84) and outcome.pfs.days == 84
+
+
+def test_per_visit_flags_pair_reads_by_nearest_date_when_visits_are_missing() -> None:
+    """Flags per timepoint, no visit labels, the readers' dates 2 days apart (within the 7-day assessment
+    window): R1's accepted day-42 PR and R2's day-44 PD are one visit (R1's read stands); days 84/86 agree."""
+    extra = visit_reads("S5", R1, [(42, "", "PR"), (84, "", "PR")], accepted={42}) + visit_reads(
+        "S5", R2, [(44, "", "PD"), (86, "", "PR")]
+    )
+    got = select_timepoints(study(extra), "S5", "adjudicated")
+    assert got.status == "ok" and got.reader == R1
+    assert got.timepoints == tp([(42, R.PR), (84, R.PR)])
+    # outside the window (1 day) the day-44 read is a visit of its own, read by R2 alone
+    narrow = select_timepoints(study(extra, assessment_window_days=1), "S5", "adjudicated")
+    assert narrow.timepoints == tp([(42, R.PR), (44, R.PD), (84, R.PR), (86, R.PR)])
+    # a visit whose unflagged reads disagree stays pending, named by both dates
+    disagree = visit_reads("S5", R1, [(42, "", "PR"), (84, "", "PR")], accepted={42}) + visit_reads(
+        "S5", R2, [(44, "", "PD"), (86, "", "PD")]
+    )
+    pending = select_timepoints(study(disagree), "S5", "adjudicated")
+    assert pending.status == "pending" and f"{day(84).isoformat()}/{day(86).isoformat()}" in pending.rule
+
+
+def test_timepoint_groups_pair_by_visit_before_date() -> None:
+    from hccreview.domain.sources import pair_reads, timepoint_groups
+
+    a = visit_reads("S1", R1, [(42, "WEEK 6", "PR"), (84, "WEEK 12", "PR"), (90, "", "PR")])
+    b = visit_reads("S1", R2, [(55, "week  6", "SD"), (86, "WEEK 13", "SD"), (91, "", "SD")])
+    pairs = pair_reads(a, b, window_days=7)
+    as_days = [([(r.date - O).days for r in x], [(r.date - O).days for r in y]) for x, y in pairs]
+    # WEEK 6 pairs by its label though 13 days apart; WEEK 12 and WEEK 13 never pair (different labels);
+    # the unlabelled day-90 and day-91 reads pair by date
+    assert as_days == [([42], [55]), ([84], []), ([], [86]), ([90], [91])]
+    # one reader's two reads on one date are one timepoint of that reader
+    twice = visit_reads("S1", R1, [(42, "", "PR"), (42, "", "SD")])
+    assert [len(g) for g in timepoint_groups(twice + b[:1], 7)] == [2, 1]
