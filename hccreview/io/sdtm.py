@@ -30,6 +30,7 @@ of a subject that DM does not list or of a lesion that TU does not identify. The
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -37,6 +38,7 @@ import pandas as pd
 
 from hccreview.domain.records import ChildPughComponents, Criteria, FollowUp, Origin, Subject
 from hccreview.io.sdtm_clinical import Clinical, read_ae, read_ex, read_lb, sv_dates
+from hccreview.io.sdtm_dates import impute_death_date
 from hccreview.io.sdtm_read import DomainTable, Problems, Progress, find_domain_files, read_domain
 from hccreview.io.sdtm_subjects import SubjectFacts, apply_suppdm, check_births, read_dm, read_ds
 from hccreview.io.sdtm_tumour import TumourRecords, read_tumour
@@ -172,6 +174,11 @@ def _follow_up(facts: SubjectFacts, clinical: Clinical, tumour: TumourRecords, p
     out = []
     for sid in facts.fields:
         death = facts.deaths.get(sid)
+        if death is not None and isinstance(death.raw, str):  # partial → last known alive floor; later records
+            day, reasons = impute_death_date(death.raw, last.get(sid))
+            death = replace(death, day=day)
+            for reason in reasons:
+                problems.warning(death.file, death.row, death.field, death.raw, reason, sid)
         if death is not None and sid in first and death.day < first[sid]:
             problems.error(
                 death.file,

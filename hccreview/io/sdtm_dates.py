@@ -6,7 +6,8 @@ else (``2014-02-1x``, ``02/07/2014``, a date without a year such as ``--07-02``,
 unparseable and the caller reports it with file, row and field.
 
 A partial date has an earliest and a latest possible day; which one a field uses is the caller's rule
-(assessment dates: the last day of the period, DESIGN §4; AE onset: the earliest possible day).
+(assessment dates: the last day of the period, DESIGN §4; AE onset: the earliest possible day). A partial
+death date is imputed against the last known alive date (:func:`impute_death_date`).
 """
 
 from __future__ import annotations
@@ -131,3 +132,45 @@ def read_dates(
             "warning", table, rows & parsed.partial, column, f"partial date imputed to the {day} day of its period"
         )
     return parsed
+
+
+def impute_death_date(raw: str, last_alive: date | None) -> tuple[date, list[str]]:
+    """The death date of a ``DTHDTC`` (or DS DEATH ``DSSTDTC``) value, with the warnings it deserves.
+
+    ``last_alive`` is the subject's latest *complete* study date (the importer's last-known-alive rule: DM
+    ``RFPENDTC``, SV, AE, EX, TR, RS, LB, DS; imputed dates never count).
+
+    - A partial death date (``2024-04``, ``2024``) is imputed to the first day of its period, raised to the last
+      known alive date when that falls within the period and later — the admiral convention
+      (``derive_vars_dt(highest_imputation = "M", date_imputation = "first", min_dates = ...)``: "it is ensured
+      that the imputed date is not before any of the specified dates ... only dates which are in the range of
+      possible dates of the dtc value are considered"), as ADaM ADSL ``DTHDT`` with its imputation flag
+      ``DTHDTF`` (CDISC ADaM IG). Always a warning, saying which day was taken and why.
+    - A death date (complete, or partial with the whole period) before the last known alive date contradicts the
+      records: a warning naming that date. The death date is kept and records after it must not count: OS has
+      the death as its event; ``domain.endpoints.pfs`` takes the earlier of the first PD and the death and
+      censors only at assessments before the event, so a later read is neither an event nor a censoring date;
+      a response read after death (RECIST 1.1 §4.4: assessments end at death or progression) must also be left
+      out of the best overall response and its confirmation, which is the response derivation's task.
+
+    Raises ValueError (as :func:`parse_dtc`) when ``raw`` is not an SDTM date. The caller reports each returned
+    reason as a finding with the file, row and field of the death date, like every other importer finding.
+    """
+    value = parse_dtc(raw)
+    reasons: list[str] = []
+    day = value.earliest
+    if not value.complete:
+        if last_alive is not None and value.earliest < last_alive <= value.latest:
+            day = last_alive
+            reasons.append(
+                f"partial death date imputed to the last known alive date ({day.isoformat()}), "
+                f"the first day of its period ({value.earliest.isoformat()}) being before it"
+            )
+        else:
+            reasons.append(f"partial death date imputed to the first day of its period ({day.isoformat()})")
+    if last_alive is not None and last_alive > (value.latest if not value.complete else day):
+        reasons.append(
+            f"death date before a later study record ({last_alive.isoformat()}); records after the death do not "
+            "count for responses, PFS or OS"
+        )
+    return day, reasons

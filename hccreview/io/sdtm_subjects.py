@@ -122,7 +122,7 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
     rfx = read_dates(dm, "RFXSTDTC", problems, rule="earliest")
     rfs = read_dates(dm, "RFSTDTC", problems, rule="earliest", mask=dm.col("RFXSTDTC").isna())
     first_dose = rfx.earliest.where(rfx.earliest.notna(), rfs.earliest)
-    death = read_dates(dm, "DTHDTC", problems, rule="earliest")
+    death = read_dates(dm, "DTHDTC", problems, rule="earliest", warn_partial=False)  # io.sdtm imputes and warns
     pend = read_dates(dm, "RFPENDTC", problems, rule="latest", warn_partial=False)
     age_text = dm.col("AGE")
     age = pd.to_numeric(age_text, errors="coerce")

@@ -40,13 +40,26 @@ def _canonical(col: str) -> str:
     return f"(date([{col}]) IS [{col}] AND [{col}] >= '0001-01-01')"
 
 
+#: Rows of a contact table that are not a contact (``domain.contact``: only complete dates count): a read whose
+#: date was imputed from a partial date, and a measurement on the date of such a read of the same subject and
+#: reader (``domain.contact.imputed_dates``).
+_NOT_CONTACT: dict[str, str] = {
+    "reads": "[date_imputed] <> 0",
+    "measurements": (
+        "EXISTS (SELECT 1 FROM [reads] AS i WHERE i.[date_imputed] <> 0 AND i.[subject_id] = t.[subject_id]"
+        " AND i.[reader] = t.[reader] AND i.[date] = t.[date])"
+    ),
+}
+
+
 def contact_dates(store: Store, tables: Iterable[str] = CONTACT_FIELDS) -> dict[str, dt.date]:
     """Latest contact date per subject over the rows of ``tables`` (keys of ``domain.contact.CONTACT_FIELDS``),
     equal to ``domain.contact.last_contact`` over the same tables' loaded records.
 
     One ``GROUP BY subject_id`` scan per table takes ``MAX`` over the values in canonical ISO form; any other
     stored value (none is written by this program) is read and converted in Python exactly as a load converts
-    it, so an unparseable date raises the ValueError the full load would raise.
+    it, so an unparseable date raises the ValueError the full load would raise. Imputed assessment dates are left
+    out as ``last_contact`` leaves them out (:data:`_NOT_CONTACT`).
     """
     parts: list[dict[str, dt.date]] = []
     for table in tables:
@@ -58,7 +71,10 @@ def contact_dates(store: Store, tables: Iterable[str] = CONTACT_FIELDS) -> dict[
         )
         latest: dict[str, dt.date] = {}
         odd: list[str] = []
-        for row in store.conn.execute(f"SELECT subject_id, {cols} FROM [{table}] GROUP BY subject_id"):
+        skip = _NOT_CONTACT.get(table)
+        where = f"WHERE NOT ({skip})" if skip else ""
+        query = f"SELECT subject_id, {cols} FROM [{table}] AS t {where} GROUP BY subject_id"
+        for row in store.conn.execute(query):
             sid = row[0]
             for i, name in enumerate(fields):
                 top, n_odd = row[1 + 2 * i], row[2 + 2 * i]
@@ -71,7 +87,8 @@ def contact_dates(store: Store, tables: Iterable[str] = CONTACT_FIELDS) -> dict[
         parts.append(latest)
         for name in odd:
             cur = store.conn.execute(
-                f"SELECT subject_id, [{name}] FROM [{table}] WHERE [{name}] IS NOT NULL AND NOT {_canonical(name)}"
+                f"SELECT subject_id, [{name}] FROM [{table}] AS t WHERE [{name}] IS NOT NULL"
+                f" AND NOT {_canonical(name)} {f'AND NOT ({skip})' if skip else ''}"
             )
             parts.append(merge_latest(*({sid: stored_value(cls, name, value)} for sid, value in cur)))
     return merge_latest(*parts)
