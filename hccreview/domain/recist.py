@@ -34,6 +34,7 @@ NODE_NORMAL_MM = 10.0  # §3.1.1 / §4.3.1: a node <10 mm short axis is normal (
 TOO_SMALL_MM = 5.0  # Appendix I: "too small to measure" counts 5 mm
 MAX_TARGETS, MAX_PER_ORGAN = 5, 2  # §3.2 / §4.2
 PR_PCT, PD_PCT = -30.0, 20.0  # §4.3.1
+_NOT_MEASURED = (LesionStatus.NOT_ASSESSED, LesionStatus.ABSENT, LesionStatus.TOO_SMALL)
 _NDIGITS = 9  # rounding so that exact boundaries (30 %, 20 %, 5.0 mm) are not lost to float error
 
 
@@ -240,9 +241,11 @@ def _is_liver(lesion: Lesion) -> bool:
 def lesion_size_mm(lesion: Lesion, m: Measurement | None, criteria: Criteria | CriteriaRules) -> float | None:
     """Size a target contributes to the sum; ``None`` = not assessed (RECIST 1.1 §4.3.1, Appendix I).
 
-    Gone = 0 mm, too small = 5 mm; nodes count their short axis. mRECIST measures the viable part of non-nodal
-    targets (``viable_mm``); an extrahepatic lesion without a viable diameter keeps its RECIST diameter
-    (Lencioni & Llovet 2010: non-hepatic lesions are measured per RECIST).
+    Gone = 0 mm, too small = 5 mm; nodes count their short axis (RECIST 1.1 §4.3.1: "the short axis is
+    measured and contributes to the sum"), or their longest diameter when no short axis was recorded (see
+    :func:`node_long_axis_fallback`; the selection check and the timepoint rule say so). mRECIST measures the
+    viable part of non-nodal targets (``viable_mm``); an extrahepatic lesion without a viable diameter keeps its
+    RECIST diameter (Lencioni & Llovet 2010: non-hepatic lesions are measured per RECIST).
     """
     if m is None or m.status is LesionStatus.NOT_ASSESSED:
         return None
@@ -251,10 +254,22 @@ def lesion_size_mm(lesion: Lesion, m: Measurement | None, criteria: Criteria | C
     if m.status is LesionStatus.TOO_SMALL:
         return TOO_SMALL_MM
     if lesion.is_node:
-        return m.short_axis_mm
+        return m.short_axis_mm if m.short_axis_mm is not None else m.diameter_mm
     if rules_for(criteria).viable_targets and (m.viable_mm is not None or _is_liver(lesion)):
         return m.viable_mm
     return m.diameter_mm
+
+
+def node_long_axis_fallback(lesion: Lesion, m: Measurement | None) -> bool:
+    """Whether a node measurement counts its longest diameter because it has no short axis.
+
+    RECIST 1.1 §4.3.1 measures a pathological node by its short axis. A delivery that gives a node only one
+    diameter is counted by it (the long axis is never smaller than the short one, so a node that is normal or
+    not measurable by its long axis is so by its short axis too); the finding says which value counted.
+    """
+    if m is None or not lesion.is_node or m.status in _NOT_MEASURED:
+        return False
+    return m.short_axis_mm is None and m.diameter_mm is not None
 
 
 def _new_lesion(news: Iterable[Measurement], rules: CriteriaRules) -> tuple[bool, str]:
@@ -315,11 +330,16 @@ def timepoint_responses(
             (now[n.lesion_id].status if n.lesion_id in now else None, n.is_node, _axis(now.get(n.lesion_id)))
             for n in non_targets
         ]
+        long_axis = sorted(
+            x.lesion_id for x in (*targets, *non_targets) if node_long_axis_fallback(x, now.get(x.lesion_id))
+        )
         ntg = non_target_response(nt_items)
         news = [m for lid, m in now.items() if by_id[lid].kind is LesionKind.NEW]
         is_new, new_note = _new_lesion(news, rules)
         overall, rule = overall_timepoint_response(None if tgt is None else tgt.response, ntg, is_new)
         notes = [rule] + ([tgt.rule] if tgt else []) + ([new_note] if new_note else [])
+        if long_axis:
+            notes.append(f"node {', '.join(long_axis)}: no short axis, longest diameter counted (§4.3.1)")
         results.append(
             TimepointResult(
                 date=day,
@@ -340,7 +360,10 @@ def timepoint_responses(
 
 
 def _axis(m: Measurement | None) -> float | None:
-    return None if m is None else m.short_axis_mm
+    """A non-target node's short axis, else its longest diameter (see :func:`node_long_axis_fallback`)."""
+    if m is None:
+        return None
+    return m.short_axis_mm if m.short_axis_mm is not None else m.diameter_mm
 
 
 @dataclass(frozen=True)
@@ -395,17 +418,24 @@ def _lesion_problems(lesion: Lesion, m: Measurement | None, rules: CriteriaRules
     if m is None or m.status is LesionStatus.NOT_ASSESSED:
         return [f"target lesion {lid} has no baseline measurement"] if is_target else []
     if lesion.is_node:
-        axis, text = m.short_axis_mm, f"{lesion.organ} {lesion.site}".upper()
+        text = f"{lesion.organ} {lesion.site}".upper()
         porta = rules.porta_hepatis_node_min_mm if ("PORTA" in text or "HILUM" in text) else None
+        axis, what, found = m.short_axis_mm, "short axis", []
+        if node_long_axis_fallback(lesion, m):
+            axis, what = m.diameter_mm, "longest diameter (no short axis)"
+            found.append(
+                f"{kind} node {lid} has no baseline short axis: its longest diameter {axis:g} mm counts instead "
+                "(RECIST 1.1 §4.3.1 measures nodes by the short axis)"
+            )
         if axis is None:
             return [f"target node {lid} has no baseline short axis"] if is_target else []
         if axis < NODE_NORMAL_MM:
-            return [f"{kind} node {lid} short axis {axis:g} mm < 10 mm: not pathological"]
-        if porta is not None and axis < porta:
-            return [f"porta-hepatis node {lid} short axis {axis:g} mm < {porta:g} mm: not malignant (mRECIST)"]
-        if is_target and axis < NODE_MEASURABLE_MM:
-            return [f"target node {lid} short axis {axis:g} mm < 15 mm: a 10–<15 mm node is non-target only"]
-        return []
+            found.append(f"{kind} node {lid} {what} {axis:g} mm < 10 mm: not pathological")
+        elif porta is not None and axis < porta:
+            found.append(f"porta-hepatis node {lid} {what} {axis:g} mm < {porta:g} mm: not malignant (mRECIST)")
+        elif is_target and axis < NODE_MEASURABLE_MM:
+            found.append(f"target node {lid} {what} {axis:g} mm < 15 mm: a 10–<15 mm node is non-target only")
+        return found
     size = m.diameter_mm if m.diameter_mm is not None else m.viable_mm
     if not is_target:
         return []

@@ -8,8 +8,9 @@ documented variable by variable in ``docs/sdtm-export.md``; in short:
   ``DTHDTC`` / ``DTHFL``, ``ARMCD`` SCRNFAIL for screen failures); **SUPPDM** the HCC baseline fields
   (``SUPPDM_FIELDS`` names) and the baseline Child-Pugh components (``SUPPDM_CHILD_PUGH``); **DS** RANDOMIZED;
   **TS** title, drug and every rules setting (``TS_SETTINGS``); **EX** one row per cycle; **AE**; **LB**.
-- **TU** / **TR** the lesions and measurements of each evaluator (``LDIAM``, ``SAXIS``, ``VLDIAM`` viable
-  diameter, ``TUMSTATE`` for every measurement; not assessed = ``TRSTAT`` NOT DONE).
+- **TU** / **TR** the lesions and measurements of each evaluator (``LDIAM``; the short axis as ``LPERP`` for a
+  lymph node, as the pharmaverse deliveries give it, ``SAXIS`` for any other lesion; ``VLDIAM`` viable diameter;
+  ``TUMSTATE`` for every measurement; not assessed = ``TRSTAT`` NOT DONE).
 - **RS** every stated read (``OVRLRESP`` + ``TRGRESP`` / ``NTRGRESP`` / ``NEWLPROG``), ``RSEVAL`` INVESTIGATOR,
   INDEPENDENT ASSESSOR or ADJUDICATOR with ``RSEVALID`` (reader "radiologist-1" → "RADIOLOGIST 1", other reader
   names verbatim); ``RSACPTFL`` "Y" on every read of the reader an adjudication chose (else the read's own
@@ -247,9 +248,10 @@ def _tumour(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
             "VISIT": m.visit,
             "TRDTC": dtc(m.subject_id, m.date, "latest"),
         }
+        short = ("LPERP", "Longest Perpendicular") if les.is_node else ("SAXIS", "Short Axis")  # RECIST 1.1 §4.3.1
         for code, label, value in (
             ("LDIAM", "Longest Diameter", m.diameter_mm),
-            ("SAXIS", "Short Axis", m.short_axis_mm),
+            (*short, m.short_axis_mm),
             ("VLDIAM", "Longest Diameter of Viable Tumor", m.viable_mm),
         ):
             if value is not None:
@@ -258,8 +260,6 @@ def _tumour(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
         state = _STATE[m.status]
         tr.append({**base, "TRTESTCD": "TUMSTATE", "TRTEST": "Tumor State", "TRORRES": state, "TRSTRESC": state,
                    "TRSTAT": "" if state else "NOT DONE"})  # fmt: skip
-        if les.is_node and m.short_axis_mm is None and m.diameter_mm is not None:
-            notes.append(f"{m.subject_id} node {m.lesion_id}: no short axis; the importer takes LDIAM as short axis")
     return {"tu": _seq(tu, "TU"), "tr": _seq(tr, "TR"), "rs": _seq(_reads(data, ev, notes), "RS")}
 
 

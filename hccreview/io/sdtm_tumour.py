@@ -10,14 +10,17 @@ Rules (checked against the pharmaverse ``recist/`` and ``onco/`` deliveries, see
   lesion gives the same TRLOC (in ``onco/`` it is given on target rows only, and disagrees with ``TULOC`` or
   changes between visits for most lesions, so it is otherwise ignored, with a note).
 - **TR → Measurement**, one per (subject, reader, lesion, date): ``LDIAM`` → diameter (``DIAMETER`` only when a
-  lesion has no LDIAM that day); ``SAXIS`` → short axis; a lymph-node lesion with no SAXIS takes its LDIAM as
-  short axis too (the deliveries give one diameter per node; RECIST sums nodes by short axis, §4.3.1);
-  ``VLDIAM`` (hccreview's export: longest diameter of the viable, enhancing tumour, mRECIST) → viable diameter;
-  ``TUMSTATE`` PRESENT / ABSENT / UNEQUIVOCAL / EQUIVOCAL → status (present / absent / unequivocal progression /
-  equivocal); a diameter of 0 mm → absent; ``TRSTAT`` NOT DONE → not assessed. ``LPERP`` (not RECIST 1.1),
-  ``SUMDIAM`` (the reader's own sum, kept only as a note: the rules engine recomputes sums) and other tests are
-  ignored with a note. Rows repeated exactly (``recist/`` repeats two subjects' non-target rows) are kept once,
-  with a note; a repeated row with another value is an error. TR rows without TRLNKID are allowed only for
+  lesion has no LDIAM that day); short axis (RECIST 1.1 §4.3.1 sums a node by its short axis) from ``SAXIS``
+  (short axis, any lesion; hccreview's earlier exports) or, for a lymph-node lesion, ``LPERP`` (longest
+  perpendicular: a node's short axis, as both pharmaverse deliveries give it and admiralonco's ADTR sums it for
+  nodes); ``SAXIS`` wins when both are given. ``LPERP`` of a non-nodal lesion is not a RECIST 1.1 measurement and
+  is ignored with a note. A node with no short axis keeps it empty: the rules engine then counts its LDIAM and
+  says so (``recist.node_long_axis_fallback``). ``VLDIAM`` (hccreview's export: longest diameter of the viable,
+  enhancing tumour, mRECIST) → viable diameter; ``TUMSTATE`` PRESENT / ABSENT / UNEQUIVOCAL / EQUIVOCAL → status
+  (present / absent / unequivocal progression / equivocal); a diameter of 0 mm → absent; ``TRSTAT`` NOT DONE → not
+  assessed. ``SUMDIAM`` (the reader's own sum, kept only as a note: the rules engine recomputes sums) and other
+  tests are ignored with a note. Rows repeated exactly (``recist/`` repeats two subjects' non-target rows) are kept
+  once, with a note; a repeated row with another value is an error. TR rows without TRLNKID are allowed only for
   ignored tests (SUMDIAM is per assessment, not per lesion). Dates: a partial ``TRDTC`` takes the complete date of
   the same subject, reader and visit when exactly one falls within its period (``onco/`` dates the investigator's
   baseline targets of one subject "2014-01" and the non-targets "2014-01-02": one assessment), else the last day
@@ -68,9 +71,10 @@ _STATES = {
     "NOTASSESSED": LesionStatus.NOT_ASSESSED,
     "NE": LesionStatus.NOT_ASSESSED,
 }
-_MEASURED = ("LDIAM", "SAXIS", "DIAMETER", "VLDIAM")
+_SHORT_AXIS = ("SAXIS", "LPERP")  # short axis: SAXIS (any lesion) first, LPERP (lymph nodes only)
+_MEASURED = ("LDIAM", *_SHORT_AXIS, "DIAMETER", "VLDIAM")
 _USED_TESTS = frozenset({*_MEASURED, "TUMSTATE"})
-_OTHER_LENGTHS = ("LPERP", "SUMDIAM")
+_OTHER_LENGTHS = ("SUMDIAM",)
 _TU_USED = ("USUBJID", "TULNKID", "TUSTRESC", "TUORRES", "TULOC", "TULAT", "TUDIR", "TUMETHOD", "TUEVAL", "TUEVALID")
 _TR_USED = (
     "USUBJID",
@@ -426,26 +430,29 @@ def _measurements(
     if exact_dups:
         notes.append(f"{tr.file}: {exact_dups} rows repeating another row exactly were kept once")
     out: list[Measurement] = []
-    fallback = 0
+    fallback = non_nodal_lperp = 0
     early: set[tuple[str, str, date]] = set()
     for (s, r, lid, day), entry in acc.items():
         lesion = lesions[(s, r, lid)]
+        if "LPERP" in entry and not lesion.is_node:
+            non_nodal_lperp += 1
+            del entry["LPERP"]
+            if not any(k in entry for k in (*_MEASURED, "TUMSTATE")):
+                continue  # an LPERP alone: nothing RECIST 1.1 measures
         diameter, status = None, None
         source = "LDIAM" if "LDIAM" in entry else ("DIAMETER" if "DIAMETER" in entry else None)
         fallback += source == "DIAMETER"
         if source is not None:
             (value, state, nd), i = entry[source]
             diameter, status = _diameter_status(tr, i, value, state, nd, problems, s)
-        axis = entry["SAXIS"][0][0] if "SAXIS" in entry else None
-        axis = None if axis is None or pd.isna(axis) else float(axis)
+        axis = next((entry[t][0][0] for t in _SHORT_AXIS if t in entry and not pd.isna(entry[t][0][0])), None)
+        axis = None if axis is None else float(axis)
         viable = entry["VLDIAM"][0][0] if "VLDIAM" in entry else None
         viable = None if viable is None or pd.isna(viable) else float(viable)
-        if axis is None and lesion.is_node:
-            axis = diameter
         if "TUMSTATE" in entry:
             (_v, state, nd), i = entry["TUMSTATE"]
             status = _state(tr, i, state, nd, problems, s)
-        if status is None:  # only SAXIS given
+        if status is None:  # only a short axis given
             status = LesionStatus.PRESENT if axis is not None else LesionStatus.NOT_ASSESSED
         out.append(
             Measurement(
@@ -473,6 +480,11 @@ def _measurements(
                 f"assessment dated before the origin ({origin.isoformat()}), visit {entry['visit'] or '?'}",
                 s,
             )
+    if non_nodal_lperp:
+        notes.append(
+            f"{tr.file}: {non_nodal_lperp} LPERP measurements of non-nodal lesions not used "
+            "(RECIST 1.1 sums their longest diameter; LPERP is a node's short axis)"
+        )
     if fallback:
         notes.append(f"{tr.file}: {fallback} measurements took DIAMETER because the lesion had no LDIAM that day")
     unused_diameter = sum(1 for e in acc.values() if "DIAMETER" in e and "LDIAM" in e)

@@ -7,8 +7,10 @@ from collections import Counter
 from datetime import date
 
 import pandas as pd
+import pytest
 
-from hccreview.domain.records import LesionKind, LesionStatus
+from hccreview.domain.recist import timepoint_responses
+from hccreview.domain.records import LesionKind, LesionStatus, Response
 from hccreview.io.sdtm import read_sdtm
 
 CHECK_SUBJECT = "01-711-1143"
@@ -22,7 +24,8 @@ def test_every_record_arrives(onco_parsed, pharmaverse, raw_domain) -> None:
     dm, tu, tr, rs, lb = (raw_domain(folder, d) for d in ("dm", "tu", "tr", "rs", "lb"))
     assert n["subjects"] == n["follow_up"] == len(dm) == 306
     assert n["lesions"] == len(tu) == 7734
-    # LDIAM (targets) + TUMSTATE (non-target and new lesions); LPERP, DIAMETER, SUMDIAM are not used (noted)
+    # LDIAM (targets; a node's LPERP joins its LDIAM as the short axis) + TUMSTATE (non-target and new lesions);
+    # DIAMETER, SUMDIAM and the LPERP of non-nodal lesions are not used (noted)
     assert n["measurements"] == int(tr.TRTESTCD.isin(["LDIAM", "TUMSTATE"]).sum()) == 26724
     assert n["reads"] == int((rs.RSTESTCD == "OVRLRESP").sum()) == 1899
     assert n["adverse_events"] == len(raw_domain(folder, "ae")) == 1191
@@ -31,7 +34,8 @@ def test_every_record_arrives(onco_parsed, pharmaverse, raw_domain) -> None:
     assert {r.subject_id for r in parsed.records["reads"]} == set(rs.USUBJID) and len(set(rs.USUBJID)) == 205
     assert parsed.counts["tr.csv"] == 55995 and parsed.counts["lb.csv"] == 59580
     notes = " | ".join(parsed.notes)
-    assert "LPERP 13305" in notes and "SUMDIAM 2661" in notes and "13305 DIAMETER rows not used" in notes
+    assert "SUMDIAM 2661" in notes and "13305 DIAMETER rows not used" in notes and "LPERP 13305" not in notes
+    assert "11325 LPERP measurements of non-nodal lesions not used" in notes
     assert "880 results without a numeric standard value" in notes
 
 
@@ -127,3 +131,32 @@ def test_reading_is_fast(pharmaverse) -> None:
     started = time.perf_counter()
     read_sdtm(pharmaverse / "onco")
     assert time.perf_counter() - started < 15  # ~1.5 s on a laptop; generous for CI machines
+
+
+def test_node_short_axis_from_lperp(onco_parsed, pharmaverse, raw_domain) -> None:
+    """RECIST 1.1 §4.3.1: a node counts its short axis, TR LPERP (longest perpendicular) for TULOC LYMPH NODE."""
+    tr, tu = (raw_domain(pharmaverse / "onco", d) for d in ("tr", "tu"))
+    nodes = tu.loc[tu.TULOC.eq("LYMPH NODE"), ["USUBJID", "TULNKID"]].drop_duplicates()
+    lperp = tr[tr.TRTESTCD.eq("LPERP")].merge(nodes, left_on=["USUBJID", "TRLNKID"], right_on=["USUBJID", "TULNKID"])
+    given = int(pd.to_numeric(lperp.TRSTRESN, errors="coerce").notna().sum())
+    lesions = {(x.subject_id, x.reader, x.lesion_id): x for x in onco_parsed.records["lesions"]}
+    ms = onco_parsed.records["measurements"]
+    with_axis = [m for m in ms if m.short_axis_mm is not None]
+    assert len(with_axis) == given == 1962
+    assert all(lesions[(m.subject_id, m.reader, m.lesion_id)].is_node for m in with_axis)
+    assert all(m.short_axis_mm <= m.diameter_mm for m in with_axis)
+    assert sum(m.short_axis_mm != m.diameter_mm for m in with_axis) > 1000  # not the long axis again
+
+
+def test_node_short_axes_turn_a_pr_into_pd(onco_parsed) -> None:
+    """01-717-1357, investigator, 2013-09-03: summed by short axis the targets are 48.9 mm, +21.0 % and +8.5 mm
+    over the 40.4 mm nadir: target PD (RECIST 1.1 §4.3.1); by the node's long axis it was 49.4 mm, +19.0 %."""
+    sid, reader = "01-717-1357", "investigator"
+    lesions = [x for x in onco_parsed.records["lesions"] if (x.subject_id, x.reader) == (sid, reader)]
+    ms = [m for m in onco_parsed.records["measurements"] if (m.subject_id, m.reader) == (sid, reader)]
+    assert [x.lesion_id for x in lesions if x.is_node] == ["T03"]
+    tp = {t.date: t for t in timepoint_responses(lesions, ms)}
+    nadir, day = tp[date(2013, 7, 24)], tp[date(2013, 9, 3)]
+    assert nadir.target_sum_mm == pytest.approx(40.4)
+    assert day.target_sum_mm == pytest.approx(48.9) and day.pct_from_nadir == pytest.approx(21.04, abs=0.01)
+    assert day.target is Response.PD and day.overall is Response.PD

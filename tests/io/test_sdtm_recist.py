@@ -23,14 +23,15 @@ def test_no_errors_and_every_record_arrives(recist_parsed, pharmaverse, raw_doma
     assert records["reads"] == int((rs.RSTESTCD == "OVRLRESP").sum()) == 66
     assert records["adverse_events"] == len(raw_domain(folder, "ae"))
     assert records["cycles"] == len(raw_domain(folder, "ex"))
-    # measurements: LDIAM (targets) + TUMSTATE (non-targets); LPERP is not RECIST 1.1 and exact repeats are
-    # kept once (both documented in hccreview.io.sdtm_tumour)
+    # measurements: LDIAM (targets; a node's LPERP joins its LDIAM as the short axis) + TUMSTATE (non-targets);
+    # LPERP of a non-nodal lesion is not RECIST 1.1 and exact repeats are kept once (hccreview.io.sdtm_tumour)
     kept = tr[tr.TRTESTCD.isin(["LDIAM", "TUMSTATE"])]
     repeats = kept.drop(columns="TRSEQ").duplicated().sum()
     assert repeats == 39
     assert records["measurements"] == len(kept) - repeats == 273
     assert parsed.counts == {f"{d}.csv": len(raw_domain(folder, d)) for d in ("ae", "dm", "ds", "ex", "rs", "tr", "tu")}
-    assert any("LPERP 234" in n for n in parsed.notes)
+    assert any("189 LPERP measurements of non-nodal lesions not used" in n for n in parsed.notes)
+    assert not any("LPERP 234" in n for n in parsed.notes)  # LPERP is no longer "not used" as a whole
     assert any("39 rows repeating another row exactly" in n for n in parsed.notes)
 
 
@@ -91,8 +92,10 @@ def test_lesions_and_measurements(recist_parsed) -> None:
         lesion = by_key[(m.subject_id, m.reader, m.lesion_id)]
         if lesion.kind is LesionKind.TARGET:
             assert m.diameter_mm is not None and m.diameter_mm >= 0
-            # nodes: the delivery's one diameter is the short axis RECIST sums (documented rule)
-            assert m.short_axis_mm == (m.diameter_mm if lesion.is_node else None)
+            # nodes: LPERP (longest perpendicular) is the short axis RECIST 1.1 §4.3.1 sums; others have none
+            assert (m.short_axis_mm is not None) == lesion.is_node
+            if lesion.is_node:
+                assert m.short_axis_mm <= m.diameter_mm
             assert m.status is (LesionStatus.ABSENT if m.diameter_mm == 0 else LesionStatus.PRESENT)
         else:
             assert m.diameter_mm is None and m.status in (LesionStatus.PRESENT, LesionStatus.ABSENT)
@@ -102,6 +105,12 @@ def test_lesions_and_measurements(recist_parsed) -> None:
         if (m.subject_id, m.reader, m.lesion_id, m.date) == ("01-701-1015", "radiologist-1", "T01", date(2014, 1, 2))
     ]
     assert len(one) == 1 and one[0].diameter_mm == 21.0 and one[0].visit == "SCREENING"
+    node = [
+        m
+        for m in recist_parsed.records["measurements"]
+        if (m.subject_id, m.reader, m.lesion_id, m.date) == ("01-701-1015", "radiologist-1", "T02", date(2014, 1, 2))
+    ]  # TR: LDIAM 33.6128, LPERP 32.32 (TULOC LYMPH NODE)
+    assert [(m.diameter_mm, m.short_axis_mm) for m in node] == [(33.6128, 32.32)]
     keys = [(m.subject_id, m.reader, m.lesion_id, m.date) for m in recist_parsed.records["measurements"]]
     assert len(keys) == len(set(keys))  # one measurement per lesion and date
 
@@ -132,3 +141,28 @@ def test_adverse_events_without_ctcae_grade(recist_parsed) -> None:
     ae = [a for a in aes if a.subject_id == partial[0].subject_id and a.onset == date(int(partial[0].value[:4]), 1, 1)]
     assert ae, f"AE of row {row} keeps the earliest possible onset"
     assert any("no CTCAE grade" in n for n in recist_parsed.notes)
+
+
+def test_node_short_axes_go_out_as_lperp_and_come_back(recist_parsed, tmp_path) -> None:
+    """SDTM export (docs/sdtm-export.md): a node's short axis is TR LPERP (RECIST 1.1 §4.3.1), read back equal."""
+    from hccreview.domain.records import StudyData, StudySettings
+    from hccreview.io.sdtm import read_sdtm
+    from hccreview.io.sdtm_export import sdtm_domains, write_sdtm
+
+    rec = recist_parsed.records
+    data = StudyData(
+        settings=StudySettings(title="t", protocol="P"),
+        subjects=tuple(rec["subjects"]),
+        lesions=tuple(rec["lesions"]),
+        measurements=tuple(rec["measurements"]),
+    )
+    frames, _notes = sdtm_domains(data)
+    tr = frames["tr"]
+    axes = [m for m in rec["measurements"] if m.short_axis_mm is not None]
+    assert int(tr.TRTESTCD.eq("LPERP").sum()) == len(axes) == 45 and not tr.TRTESTCD.eq("SAXIS").any()
+    write_sdtm(data, tmp_path)
+    back = read_sdtm(tmp_path)
+    key = lambda m: (m.subject_id, m.reader, m.lesion_id, m.date)  # noqa: E731
+    assert sorted((key(m), m.short_axis_mm) for m in back.records["measurements"] if m.short_axis_mm is not None) == (
+        sorted((key(m), m.short_axis_mm) for m in axes)
+    )

@@ -190,6 +190,9 @@ class TumourGridModel(QAbstractTableModel):
                 return f"{status} ({0 if m.status is LesionStatus.ABSENT else 5})"
             if status:
                 return status
+            if field == "short_axis_mm":  # a node: "SA" short axis, "LA" long axis when it has none (§4.3.1)
+                tag, value = ("SA", value) if value is not None else ("LA", m.diameter_mm)
+                return f"{tag} {number(value)}" if value is not None else "present"
             return number(value) if value is not None else "present"
         if role == EDIT:
             return number(value) if value is not None else m.status.value
@@ -203,6 +206,8 @@ class TumourGridModel(QAbstractTableModel):
             for name, text in _FIELD_TEXT.items():
                 if getattr(m, name) is not None:
                     parts.append(f"{text}: {number(getattr(m, name))} mm" + (" (counts)" if name == field else ""))
+            if field == "short_axis_mm" and value is None and m.diameter_mm is not None:
+                parts.append("no short axis: the longest diameter counts (LA)")
             if m.method:
                 parts.append(f"method: {m.method}")
             return "\n".join([*parts, "F2 or double-click to edit (mm)"] if self._editable else parts)
