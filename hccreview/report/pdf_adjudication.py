@@ -23,7 +23,9 @@ def _agreement_rows(perf: dict[str, Any]) -> list[list[str]]:
         )
     for name, block in (perf.get("per_reader") or {}).items():
         vs = block.get("vs_adjudicated") or {}
-        rows.append([f"{name} vs adjudicated result", agree_text(vs), kappa_text(vs), "—"])
+        pending = block.get("pending", 0)
+        agree = agree_text(vs) + (f"; {pending} of {block.get('patients_read')} pending" if pending else "")
+        rows.append([f"{name} vs adjudicated result", agree, kappa_text(vs), "—"])
     inv = perf.get("investigator_vs_central")
     if inv:
         rows.append(["Investigator vs adjudicated central review", agree_text(inv.get("agreement")),

@@ -136,8 +136,13 @@ def reader_performance(session: StudySession, *, data: StudyData | None = None) 
         pairs = [(str(bors[(sid, name)].confirmed), o.bor) for sid, o in resolved.items() if (sid, name) in bors]
         cases = [sid for sid, row in decisions.items() if (sid, name) in bors and sid in adjudicated]
         chosen = sum(decisions[sid]["chosen_reader"] == name for sid in cases)
+        read = sum(1 for sid in adjudicated if (sid, name) in bors)
         per_reader[name] = {
             "vs_adjudicated": agreement(pairs).to_dict(),
+            # the denominators: the reader's patients, and those without an adjudicated result yet (pending: left
+            # out of the agreement, which is then over the resolved patients only — shown, never implied)
+            "patients_read": read,
+            "pending": read - len(pairs),
             "adjudicated_cases": len(cases),
             "chosen": chosen,
             "chosen_percent": _pct(chosen, len(cases)),

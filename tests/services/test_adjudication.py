@@ -204,6 +204,7 @@ def test_reader_performance(path: Path) -> None:
     # agreement with the final BOR: reader1 PR/SD/PD vs final PR/SD/PD; reader2 SD/SD/PD
     assert r1["vs_adjudicated"]["percent_agreement"] == 100.0 and r1["vs_adjudicated"]["kappa"] == pytest.approx(1.0)
     assert r2["vs_adjudicated"]["n_agree"] == 2
+    assert (r1["patients_read"], r1["pending"], r1["vs_adjudicated"]["n"]) == (3, 0, 3)
     pair = perf["reader_pairs"][0]
     assert pair["readers"] == [R1, R2] and pair["n"] == 3 and pair["discordant"] == ["C01", "C03"]
     assert pair["kappa"] == pytest.approx(0.5)
@@ -211,6 +212,16 @@ def test_reader_performance(path: Path) -> None:
     # C01 no PD in either (d); C02 investigator PD week 8 vs central week 16 (a2); C03 both week 16 (a1)
     assert inv["discrepancy"]["counts"] == {"a1": 1, "a2": 1, "a3": 0, "b": 0, "c": 0, "d": 1}
     assert inv["discrepancy"]["edr"] == pytest.approx(0.5) and inv["discrepancy"]["ldr"] == 0.0
+
+
+def test_reader_agreement_shows_its_denominators_while_cases_are_pending(path: Path) -> None:
+    """Issue 18 item 3: agreement with the adjudicated result is over the resolved patients only; the patients each
+    reader read and those pending are given beside it, so a "100 %" over the agreed cases is never implied."""
+    with open_as(path, "adj") as session:
+        perf = adj.reader_performance(session)
+    for name in (R1, R2):
+        block = perf["per_reader"][name]
+        assert (block["patients_read"], block["pending"], block["vs_adjudicated"]["n"]) == (3, 2, 1)
 
 
 def test_real_sdtm_reads_use_the_accepted_flags(sdtm_root: Path, tmp_path: Path) -> None:

@@ -70,8 +70,15 @@ def performance_html(perf: dict[str, Any] | None) -> str:
             chosen = f"{block['chosen']}/{block['adjudicated_cases']}"
             if block.get("chosen_percent") is not None:
                 chosen += f" ({block['chosen_percent']:.0f}%)"
-            rows.append([name, str(vs["n"]), _pct(vs.get("percent_agreement")), _kappa(vs), chosen])
-        parts.append(_table(["Reader", "n", "Agreement", "Cohen's κ (95% CI)", "Read chosen"], rows))
+            read, pending = block.get("patients_read", vs["n"]), block.get("pending", 0)
+            rows.append([name, f"{vs['n']} of {read}", str(pending), _pct(vs.get("percent_agreement")), _kappa(vs),
+                         chosen])  # fmt: skip
+        parts.append(_table(["Reader", "n (resolved of read)", "Pending", "Agreement", "Cohen's κ (95% CI)",
+                             "Read chosen"], rows))  # fmt: skip
+        parts.append(
+            "<p>Agreement with the adjudicated result is over the resolved patients only; patients "
+            "pending adjudication are counted apart.</p>"
+        )
     codes = perf.get("reason_codes")
     if codes is not None:  # issue 12 item 4: why the readers differed, by the adjudicator's code
         parts.append("<h4>Decisions by discordance reason code</h4>")
