@@ -22,17 +22,10 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screenshot import wait_until  # noqa: E402  (the tools folder: one event-loop wait for every screenshot)
+
 ACCOUNTS = {"reader": ("reader1", "reader1-demo"), "adjudicator": ("adjudicator", "adjudicator-demo")}
-
-
-def wait_until(app: object, condition: object, timeout: float = 60.0) -> None:
-    """Process events until ``condition()`` holds (fails after ``timeout`` seconds)."""
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise SystemExit("access_screenshots: timed out waiting for the window")
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
 
 
 def first_discordant(study: Path) -> str:

@@ -356,6 +356,8 @@ class Store:
         if not access.sees_table(table):
             return []
         rows = self.db[table].rows_where(where, params or [], order_by=order_by)
+        if access.sees_everything:
+            return list(rows)
         if table == "subjects":
             return [access.scrub_subject_row(r) for r in rows]
         return [r for r in rows if access.row_visible(table, r)]

@@ -396,25 +396,22 @@ class ReadEntryPanel(QWidget):
         computed = str(getattr(result[0], "value", result[0]))
         reason: str | None = None
         if overall != computed:
-            reason = ReasonDialog.ask(
-                self, "Override the computed response",
+            reason = self._ask_reason(
+                "Override the computed response",
                 f"{data.subject_id} {row.day.isoformat()}: you state {overall}; the rules engine computes {computed}"
-                f" ({result[1]}). Why do you override it?",
+                f" ({result[1]}). Why do you override it?", "an override needs a reason",
             )  # fmt: skip
             if reason is None:
-                self._busy = False
-                self._show_message("Not recorded: an override needs a reason.", error=True)
                 return
         change: str | None = None
         if changes_recorded_read(row, values):
-            change = ReasonDialog.ask(
-                self, "Reason for the change",
+            change = self._ask_reason(
+                "Reason for the change",
                 f"{data.subject_id} {row.day.isoformat()}: you recorded {row.recorded or 'a read'} and now record "
                 f"{overall}. Why does your read change? (Recorded in the audit trail.)",
+                "a change to a recorded read needs a reason",
             )  # fmt: skip
             if change is None:
-                self._busy = False
-                self._show_message("Not recorded: a change to a recorded read needs a reason.", error=True)
                 return
         command = RecordReadCommand(
             self.session, self.runner, self.bus, subject_id=data.subject_id, day=row.day, visit=row.visit,
@@ -447,6 +444,14 @@ class ReadEntryPanel(QWidget):
         self.bus.publish(edit.changes, self)
         self.status_message.emit(f"Read of {next(iter(edit.changes.subjects), '')} submitted (final; audited)")
         self.reload()
+
+    def _ask_reason(self, title: str, prompt: str, refused: str) -> str | None:
+        """A reason from the user, or None after telling them why nothing was recorded (the write is abandoned)."""
+        text = ReasonDialog.ask(self, title, prompt)
+        if text is None:
+            self._busy = False
+            self._show_message(f"Not recorded: {refused}.", error=True)
+        return text
 
     def _written(self, edit: Edit) -> None:
         self._busy = False
