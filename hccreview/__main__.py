@@ -15,11 +15,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return child_main(args[1:])
     if not args or args[0] == "open":
-        if len(args) > 2:
-            print("usage: hccreview open STUDY.db", file=sys.stderr)
-            return 2
-        if args and len(args) == 1:
-            print("usage: hccreview open STUDY.db", file=sys.stderr)
+        usage = "usage: hccreview open STUDY.db — open a study in the reviewer workstation"
+        if args[1:2] in (["-h"], ["--help"]):
+            print(usage)
+            return 0
+        if args and (len(args) != 2 or args[1].startswith("-")):  # never a GUI on a file named "--x"
+            print(usage, file=sys.stderr)
             return 2
         from hccreview.ui.app import run_gui
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from hccreview import __version__
 from hccreview.cli_auth import add_user_option
+from hccreview.cli_progress import add_quiet_option, progress_for
 from hccreview.services.session import StoreError, create_study
 from hccreview.services.verify import verify_study
 
@@ -36,6 +37,17 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The checks of ``verify`` in words (the store names them by their SQLite pragma or table).
+_CHECK_WORDS = {
+    "integrity_check": "database integrity",
+    "foreign_key_check": "references between records",
+    "audit_append_only": "audit trail is append-only",
+    "signatures": "electronic signatures",
+    "reader_packages": "merged reader packages",
+    "audit_chain": "audit trail hash chain",
+}
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         checks = verify_study(args.study)
@@ -43,7 +55,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         print(f"hccreview verify: {exc}", file=sys.stderr)
         return 1
     for check in checks:
-        print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+        print(f"{'ok  ' if check.ok else 'FAIL'} {_CHECK_WORDS.get(check.name, check.name.replace('_', ' '))}: "
+              f"{check.detail}")  # fmt: skip
     failed = [c for c in checks if not c.ok]
     print(f"{args.study}: {'verified' if not failed else f'{len(failed)} check(s) failed'}")
     return 0 if not failed else 1
@@ -53,7 +66,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from hccreview.services.demo_study import build_demo_study
 
     try:
-        build_demo_study(args.study, seed=args.seed, patients=args.patients)
+        with progress_for("demo", args) as progress:
+            build_demo_study(args.study, seed=args.seed, patients=args.patients, progress=progress)
     except StoreError as exc:
         print(f"hccreview demo: {exc}", file=sys.stderr)
         return 1
@@ -67,9 +81,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from hccreview.cli_auth import SignInRefused, check_can_sign_in, refuse, signed_session
     from hccreview.services.importing import ImportRefused, import_into
 
+    progress = progress_for("import", args)
+
     def run(user: str | User) -> ImportResult:  # the signed-in User: the write gate applies their role
-        return import_into(args.study, fmt=args.format, source=args.source, study_title=args.study_title,
-                           dry_run=args.dry_run, user=user)  # fmt: skip
+        with progress:
+            return import_into(args.study, fmt=args.format, source=args.source, study_title=args.study_title,
+                               dry_run=args.dry_run, user=user, progress=progress)  # fmt: skip
 
     try:
         check_can_sign_in(args, args.study)
@@ -117,8 +134,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         print("hccreview report: --cases needs discordant, all or patient ids (ID,ID,...)", file=sys.stderr)
         return 2
     try:
-        with signed_session(args, args.study, writes=False) as session:  # --user: the PDF's author
-            result = render_report(session, args.out, cases=args.cases)
+        with signed_session(args, args.study, writes=False) as session, progress_for("report", args) as progress:
+            result = render_report(session, args.out, cases=args.cases, progress=progress)  # --user: the author
     except SignInRefused as exc:
         return refuse("report", exc)
     except (StoreError, BlindingError, PermissionError, ValueError) as exc:  # UnknownPatients is a ValueError
@@ -146,8 +163,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         print(f"hccreview bench: {what}", file=sys.stderr)
         return 2
     try:
-        run_bench(args.patients, runs=args.runs, scenarios=scenarios, json_path=args.json,
-                  report_sizes=args.report_patients)  # fmt: skip
+        with progress_for("bench", args) as progress:
+            run_bench(args.patients, runs=args.runs, scenarios=scenarios, json_path=args.json,
+                      report_sizes=args.report_patients, progress=progress, log=progress.printer())  # fmt: skip
     except (RuntimeError, StoreError, OSError) as exc:
         print(f"hccreview bench: {exc}", file=sys.stderr)
         return 1
@@ -182,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("study")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--patients", type=int, default=40)
+    add_quiet_option(p)
     p.set_defaults(handler=_cmd_demo)
 
     p = sub.add_parser("import", help="import SDTM domains or a CSV bundle into a study file (all or nothing)")
@@ -193,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="into an existing study: print the transfer's preview, write nothing"
     )
     add_user_option(p, what="to import into an existing study with user accounts")
+    add_quiet_option(p)
     p.set_defaults(handler=_cmd_import)
 
     p = sub.add_parser("stats", help="cohort statistics computed by the rules engine")
@@ -211,9 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the adjudication meeting's case packet of these patients instead of the cohort summary",
     )
     add_user_option(p, what=None)
+    add_quiet_option(p)
     p.set_defaults(handler=_cmd_report)
 
-    p = sub.add_parser("bench", help="time the benchmark scenarios on generated demo studies (issue 10)")
+    p = sub.add_parser("bench", help="time the benchmark scenarios on generated demo studies")
     p.add_argument(
         "--patients",
         type=int,
@@ -244,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="report scenario sizes (default 40 and 1000; 5000 only when named here)",
     )
     p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
+    add_quiet_option(p)
     p.set_defaults(handler=_cmd_bench)
 
     for register in _EXTRA_COMMANDS:

@@ -1,4 +1,4 @@
-"""``hccreview export STUDY.db --format sdtm|csv OUT``: write the study's data into the folder OUT (issue 12).
+"""``hccreview export STUDY.db --format sdtm|csv OUT``: write the study's data into the folder OUT.
 
 ``sdtm``: CDISC SDTM domains (CSV, or SAS XPT v5 with ``--xpt``) plus ``adrs_hccreview.csv``, the responses
 hccreview derives (docs/sdtm-export.md); ``csv``: the CSV bundle (docs/csv-bundle.md). The command line is
@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hccreview.cli_progress import add_quiet_option, progress_for
+
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from hccreview.services.exporting import export_data
@@ -19,8 +21,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
         print("hccreview export: --xpt applies to --format sdtm only", file=sys.stderr)
         return 2
     try:
-        with open_study(args.study) as session:
-            result = export_data(session, args.out, fmt=args.format, xpt=args.xpt)
+        with open_study(args.study) as session, progress_for("export", args) as progress:
+            result = export_data(session, args.out, fmt=args.format, xpt=args.xpt, progress=progress)
     except (StoreError, ValueError, PermissionError) as exc:
         print(f"hccreview export: {exc}", file=sys.stderr)
         return 1
@@ -38,4 +40,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["sdtm", "csv"], required=True)
     p.add_argument("out", metavar="OUT", help="folder to write (created if needed)")
     p.add_argument("--xpt", action="store_true", help="SDTM domains as SAS XPT v5 instead of CSV")
+    add_quiet_option(p)
     p.set_defaults(handler=_cmd_export)

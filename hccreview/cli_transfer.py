@@ -37,7 +37,7 @@ def _cmd_transfers(args: argparse.Namespace) -> int:
         print(f"  {totals['new']} new, {totals['changed']} changed, {totals['removed']} removed record(s)")
         for kind, c in t["counts"].items():
             if any(c.values()):
-                print(f"    {kind}: {c['new']} new, {c['changed']} changed, {c['removed']} removed")
+                print(f"    {kind.replace('_', ' ')}: {c['new']} new, {c['changed']} changed, {c['removed']} removed")
         for f in t["files"]:
             print(f"  {f['name']} ({f['bytes']} bytes) sha256 {f['sha256']}")
     print(f"{len(transfers)} transfer(s)")

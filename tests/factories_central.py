@@ -50,9 +50,10 @@ def day(k: int) -> date:
 
 
 def _tumour(
-    sid: str, reader: str, sizes: list[tuple[float | None, float | None]]
+    sid: str, reader: str, sizes: list[tuple[float | None, float | None]], offset: int = 0
 ) -> tuple[list[Lesion], list[Measurement]]:
-    """Two targets (liver, lung) per scan; None = not assessed at that scan."""
+    """Two targets (liver, lung) per scan; None = not assessed at that scan; ``offset``: days after the
+    scheduled date on which this reader read every post-baseline scan."""
     lesions = [
         Lesion(sid, reader, "T01", LesionKind.TARGET, organ="LIVER", method="CT"),
         Lesion(sid, reader, "T02", LesionKind.TARGET, organ="LUNG", method="CT"),
@@ -62,12 +63,16 @@ def _tumour(
         visit = "BASELINE" if k == 0 else f"WEEK {8 * k}"
         for lid, size in zip(("T01", "T02"), pair, strict=True):
             status = LesionStatus.NOT_ASSESSED if size is None else LesionStatus.PRESENT
-            ms.append(Measurement(sid, reader, lid, day(k), visit, diameter_mm=size, viable_mm=size, status=status))
+            when = day(k) + timedelta(days=offset if k else 0)
+            ms.append(Measurement(sid, reader, lid, when, visit, diameter_mm=size, viable_mm=size, status=status))
     return lesions, ms
 
 
-def _reads(sid: str, reader: str, role: ReadRole, codes: list[str]) -> list[Read]:
-    return [Read(sid, reader, role, day(k), f"WEEK {8 * k}", overall=c) for k, c in enumerate(codes, start=1)]
+def _reads(sid: str, reader: str, role: ReadRole, codes: list[str], offset: int = 0) -> list[Read]:
+    return [
+        Read(sid, reader, role, day(k) + timedelta(days=offset), f"WEEK {8 * k}", overall=c)
+        for k, c in enumerate(codes, start=1)
+    ]
 
 
 #: Per patient and reader: target diameters per scan and the stated responses per post-baseline scan.
@@ -82,8 +87,9 @@ TUMOURS = {
 INVESTIGATOR_READS = {"C01": ["PR", "PR", "PR"], "C02": ["PD"], "C03": ["SD", "PD"]}
 
 
-def central_study(path: Path, *, user: str = "tester") -> Store:
-    """Create the study of the module docstring at ``path`` (with its users) and return its store."""
+def central_study(path: Path, *, user: str = "tester", reader2_offset_days: int = 0) -> Store:
+    """Create the study of the module docstring at ``path`` (with its users) and return its store.
+    ``reader2_offset_days``: reader2 read every post-baseline scan that many days after reader1 (same visits)."""
     store = Store.create(path, StudySettings(title="Central review study"), user=user)
     subjects = [
         Subject(sid, site="01", sex="F", age=60 + i, extrahepatic=i == 0, first_dose_date=START)
@@ -91,10 +97,11 @@ def central_study(path: Path, *, user: str = "tester") -> Store:
     ]
     lesions, measurements, reads = [], [], []
     for (sid, reader), (sizes, codes) in TUMOURS.items():
-        les, ms = _tumour(sid, reader, sizes)
+        offset = reader2_offset_days if reader == R2 else 0
+        les, ms = _tumour(sid, reader, sizes, offset)
         lesions += les
         measurements += ms
-        reads += _reads(sid, reader, ReadRole.READER, codes)
+        reads += _reads(sid, reader, ReadRole.READER, codes, offset)
     for sid, codes in INVESTIGATOR_READS.items():
         reads += _reads(sid, INV, ReadRole.INVESTIGATOR, codes)
     records = {

@@ -25,9 +25,7 @@ Demo users (role, password) — for trying the workstation only:
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -61,7 +59,7 @@ from hccreview.domain.records import (
 )
 from hccreview.store import access, write_gate
 from hccreview.store.database import Store
-from hccreview.store.study_data import TABLE_RECORDS, write_records
+from hccreview.store.study_data import TABLE_RECORDS, gc_paused, write_records
 from hccreview.store.users import create_user
 
 SIMULATOR_USER = "demo-simulator"
@@ -97,24 +95,11 @@ def demo_settings(design: TrialDesign = DESIGN) -> StudySettings:
     )
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while hundreds of thousands of acyclic records are made (its
-    repeated full passes over them would cost a third of the time); restored afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def simulate_study(*, seed: int = 1, patients: int = 40, design: TrialDesign = DESIGN) -> SimulatedStudy:
     """Simulate the demo study (deterministic given ``seed`` and ``patients``)."""
     if patients < 1:
         raise ValueError(f"patients must be at least 1, got {patients}")
-    with _gc_paused():
+    with gc_paused():
         return _simulate(seed, patients, design)
 
 
@@ -223,16 +208,23 @@ def _follow_up(course: Course, i: int, sid: str, first: date, causes: dict[str, 
     return FollowUp(sid, None, "", first + timedelta(days=int(course.last_day[i])))
 
 
-def write_demo_study(path: str | Path, *, seed: int = 1, patients: int = 40) -> Path:
+def write_demo_study(
+    path: str | Path, *, seed: int = 1, patients: int = 40, progress: Callable[[float, str], None] | None = None
+) -> Path:
     """Create the demo study file at ``path`` (which must not exist: ``StoreError``), flagged as the demo
-    (``store.access.mark_demo``) and with the demo users; a failed write leaves no file behind."""
+    (``store.access.mark_demo``) and with the demo users; a failed write leaves no file behind.
+    ``progress(fraction, text)``, when given, is told each step (the command line shows it)."""
+    step = progress or (lambda fraction, text: None)
+    step(0.0, f"simulating {patients} patients (seed {seed})")
     study = simulate_study(seed=seed, patients=patients)
     path = Path(path)
     store = Store.create(path, study.settings, user=SIMULATOR_USER)
     try:
         with store.scope(write_gate.BUILD):  # a new study without accounts: the simulator writes it whole
-            with _gc_paused():
+            step(0.4, "writing the records")
+            with gc_paused():
                 write_records(store, study.records, note=f"demo simulator seed {seed}")
+            step(0.9, "creating the demo accounts")
             access.mark_demo(store)  # the sign-in dialog may list the documented demo accounts
             for user in DEMO_USERS:
                 create_user(store, username=user.username, full_name=user.full_name, role=user.role,
@@ -243,4 +235,5 @@ def write_demo_study(path: str | Path, *, seed: int = 1, patients: int = 40) -> 
             leftover.unlink(missing_ok=True)
         raise
     store.close()
+    step(1.0, "done")
     return path

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import Role, StudyData, Subject
 
 
@@ -71,11 +72,11 @@ MATRIX: Mapping[Capability, frozenset[Role | None]] = {
 }
 
 #: Tables of clinical source data (hidden from readers unless the charter allows it).
-CLINICAL_TABLES = frozenset({"cycles", "adverse_events", "labs", "follow_up", "child_pugh"})
+CLINICAL_TABLES = frozenset(k.table for k in RECORD_KINDS if k.clinical)
 #: Tables of imported source records: read-only for everybody in the review tool.
 SOURCE_TABLES = CLINICAL_TABLES | frozenset({"subjects", "findings"})
 #: Tables whose rows belong to one evaluator (the ``reader`` column: a central reader, the investigator...).
-EVALUATOR_TABLES = frozenset({"lesions", "measurements", "reads"})
+EVALUATOR_TABLES = frozenset(k.table for k in RECORD_KINDS if k.per_evaluator)
 #: Tables of adjudication decisions and what hangs on them.
 DECISION_TABLES = frozenset({"adjudications", "adjudication_reason_codes", "readjudication_flags"})
 #: Subject fields a blinded reader without clinical data does not see (treatment and clinical baseline).

@@ -125,12 +125,13 @@ class SubjectOutcome:
 
     def to_dict(self) -> dict[str, object]:
         """The ``subjects[]`` item of DESIGN §7 plus extra fields."""
+        pfs = self.in_pfs_population  # a pending patient has no PFS yet (pfs_status "pending")
         return {
             "id": self.subject_id,
             "child_pugh": self.child_pugh,
             "bor": self.bor,
             "bor_unconfirmed": self.bor_unconfirmed,
-            "pfs_days": self.pfs.days,
+            "pfs_days": self.pfs.days,  # DESIGN §7 types these int / bool: a pending patient's are 0 / false
             "pfs_event": self.pfs.event,
             "os_days": self.os.days,
             "os_event": self.os.event,
@@ -144,8 +145,8 @@ class SubjectOutcome:
             "source_status": self.source_status,
             "reader": self.reader,
             "source_rule": self.source_rule,
-            "pfs_months": round(self.pfs.months, 4),
-            "pfs_date": self.pfs.end_date,
+            "pfs_months": round(self.pfs.months, 4) if pfs else None,
+            "pfs_date": self.pfs.end_date if pfs else None,
             "pfs_rule": self.pfs.rule,
             "os_months": round(self.os.months, 4),
             "os_date": self.os.end_date,
@@ -285,7 +286,8 @@ class CohortStats:
         """The JSON object of ``hccreview stats --json`` (DESIGN §7), plain types only. ``pfs`` / ``os`` /
         ``dor``: the KM summary of :func:`endpoint_population` (``events + censored`` = ``n``), with
         ``population`` and ``excluded_pending``; ``subjects[]`` keeps pending subjects with
-        ``pfs_status = "pending"`` (their ``pfs_days`` 0 / ``pfs_event`` false are placeholders, not figures)."""
+        ``pfs_status = "pending"``: its ``pfs_days`` 0 / ``pfs_event`` false are placeholders (DESIGN §7 types them
+        int / bool), its ``pfs_months`` / ``pfs_date`` null, and its ``pfs_rule`` says why (no PFS yet)."""
         status_counts: dict[str, int] = defaultdict(int)
         for s in self.subjects:
             status_counts[s.source_status] += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hccreview.domain import child_pugh as child_pugh_rules
 from hccreview.domain import cohort_memo as memo
@@ -19,6 +19,7 @@ from hccreview.domain import contact
 from hccreview.domain.cohort_results import PFS_PENDING_RULE, SubjectOutcome
 from hccreview.domain.endpoints import (
     EndpointResult,
+    before_death,
     duration_of_response,
     origin_rule,
     overall_survival,
@@ -159,12 +160,16 @@ def _subject_outcome(
         return None
     sid = subject.subject_id
     chosen = select_timepoints(data, sid, src, index=index)
+    fu = follow_up.get(sid)
+    kept, after = before_death(chosen.timepoints, fu.death_date if fu is not None else None)
+    if after:
+        days = ", ".join(d.isoformat() for d in after)
+        chosen = replace(chosen, timepoints=kept, rule=f"{chosen.rule}; assessment(s) after death left out: {days}")
     best = (
         _pending_best()
         if chosen.status == "pending"
         else memo.best_overall_response(chosen.timepoints, origin, settings)
     )
-    fu = follow_up.get(sid)
     pfs_result = pending_pfs() if chosen.status == "pending" else pfs(origin, chosen.timepoints, fu, settings)
     last = last_contact.get(sid)
     os_result = overall_survival(origin, fu, [last] if last else [])

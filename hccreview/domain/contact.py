@@ -31,16 +31,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import StudyData
 
-#: StudyData attribute (= store table) → the date fields of its records that count as a contact.
-CONTACT_FIELDS: dict[str, tuple[str, ...]] = {
-    "reads": ("date",),
-    "measurements": ("date",),
-    "adverse_events": ("onset", "resolution"),
-    "cycles": ("start_date",),
-    "labs": ("date",),
-}
+#: StudyData attribute (= store table) → the date fields of its records that count as a contact (each record
+#: kind's ``contact_dates``).
+CONTACT_FIELDS: dict[str, tuple[str, ...]] = {k.attr: k.contact_dates for k in RECORD_KINDS if k.contact_dates}
 
 
 def imputed_dates(data: StudyData) -> set[tuple[str, str, dt.date]]:

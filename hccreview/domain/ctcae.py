@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from hccreview.domain.limits import CTCAE_GRADE_RANGE
 from hccreview.domain.records import AdverseEvent
 
 # ---------------------------------------------------------------------------------------------- terms, SOCs
@@ -200,8 +201,9 @@ def is_attributable(attribution: str) -> bool:
 
 
 def _check_grade(ae: AdverseEvent) -> None:
-    if ae.grade is not None and not 1 <= ae.grade <= 5:
-        raise ValueError(f"adverse event {ae.subject_id} #{ae.seq}: grade {ae.grade} is not a CTCAE grade 1-5")
+    low, high = CTCAE_GRADE_RANGE
+    if ae.grade is not None and not low <= ae.grade <= high:
+        raise ValueError(f"adverse event {ae.subject_id} #{ae.seq}: grade {ae.grade} is not a CTCAE grade {low}-{high}")
     if not ae.term.strip():
         raise ValueError(f"adverse event {ae.subject_id} #{ae.seq}: the term is empty")
 

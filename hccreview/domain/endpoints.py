@@ -126,6 +126,22 @@ class EndpointResult:
         }
 
 
+def before_death(
+    timepoints: Sequence[tuple[date, Response]], death: date | None
+) -> tuple[list[tuple[date, Response]], list[date]]:
+    """The timepoints on or before the death date, and the dates of those after it (left out).
+
+    A tumour assessment dated after the patient's death cannot be a valid assessment (a date error in the
+    source); it is not evidence of response or progression, so it does not enter the best overall response
+    (RECIST 1.1 §4.4: the best response recorded from the start of treatment until progression or the end of
+    the study) nor PFS (whose event is then the death itself). The importer warns about such a record (file,
+    row, field); the rule text of the analysis names the dates left out."""
+    if death is None:
+        return list(timepoints), []
+    kept = [(day, resp) for day, resp in timepoints if day <= death]
+    return kept, [day for day, _ in timepoints if day > death]
+
+
 def _days(origin: date, when: date) -> int:
     return max(0, (when - origin).days)
 

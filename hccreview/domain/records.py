@@ -263,6 +263,12 @@ class Adjudication:
     adjudicator: str
     decided_at: datetime | None = None
     signed: bool = False
+    status: str = "open"  # "open" (unsigned) | "signed" | "reopened" (a signature re-opened; the decision stands)
+
+    @property
+    def reopened(self) -> bool:
+        """The decision was signed and its signature re-opened: it stands, unsigned, until a new one."""
+        return self.status == "reopened"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from datetime import UTC as dt_timezone_utc
 from datetime import date
 from itertools import combinations
+from typing import Protocol, TypeVar
 
 from hccreview.domain import recist
 from hccreview.domain.discordance import compare_reads
@@ -255,11 +256,25 @@ def _computed(index: StudyIndex, subject_id: str, criteria: Criteria) -> Subject
     return SubjectTimepoints("ok", points, reader, f"computed ({criteria}) from {why}")
 
 
-def _visit_label(read: Read) -> str:
+class Timepoint(Protocol):
+    """What pairing by visit needs of a read (a :class:`Read`, or one reader's timepoint in a comparison)."""
+
+    @property
+    def reader(self) -> str: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def visit(self) -> str: ...
+
+
+T = TypeVar("T", bound=Timepoint)
+
+
+def _visit_label(read: Timepoint) -> str:
     return " ".join(read.visit.split()).casefold()
 
 
-def timepoint_groups(reads: Iterable[Read], window_days: int) -> list[list[Read]]:
+def timepoint_groups(reads: Iterable[T], window_days: int) -> list[list[T]]:
     """Pair the reads of several readers into timepoints (visits), earliest first.
 
     One reader's reads on one date are one timepoint of that reader; every group holds at most one timepoint
@@ -272,10 +287,10 @@ def timepoint_groups(reads: Iterable[Read], window_days: int) -> list[list[Read]
     compare local and central evaluations timepoint by timepoint; FDA *Clinical Trial Imaging Endpoint
     Process Standards*, 2018).
     """
-    by_reader: dict[str, dict[date, list[Read]]] = defaultdict(lambda: defaultdict(list))
+    by_reader: dict[str, dict[date, list[T]]] = defaultdict(lambda: defaultdict(list))
     for r in reads:
         by_reader[r.reader][r.date].append(r)
-    groups: list[dict[str, list[Read]]] = []
+    groups: list[dict[str, list[T]]] = []
     for name in sorted(by_reader):
         own = by_reader[name]
         candidates: list[tuple[int, int, date, int]] = []

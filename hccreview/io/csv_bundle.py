@@ -28,18 +28,13 @@ the problem collector, :mod:`~hccreview.io.csv_bundle_checks` the row and cross-
 
 from __future__ import annotations
 
-import codecs
-import csv
 import dataclasses
 import enum
-import io
 import re
 from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from hccreview.domain import records as r
 from hccreview.io.ae_terms import term_findings
@@ -56,6 +51,7 @@ from hccreview.io.csv_bundle_cells import (
     record_columns,
 )
 from hccreview.io.csv_bundle_checks import check_row, cross_check
+from hccreview.io.csv_checks import missing_column, read_csv_file
 from hccreview.io.validation import ParsedImport
 
 __all__ = ["LAB_UNITS_KEY", "STUDY_FILE", "TABLE_FILES", "LabUnits", "bundle_columns", "read_bundle"]
@@ -78,7 +74,6 @@ _STORE_TABLES = ("subjects", "child_pugh", *list(RECORDS)[1:])
 
 _PARTIAL_DATES = {("measurements", "date"), ("reads", "date")}  # DESIGN §4: assessment dates only
 _BLANK_OK = {("labs", "unit")}  # required column whose cell may be blank
-_BAD_ROW = "\x00bad-row:"
 
 
 # ---------------------------------------------------------------------------------------------- columns
@@ -101,86 +96,34 @@ def bundle_columns(table: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------- files
 @dataclasses.dataclass
 class _Sheet:
-    """A decoded CSV file: normalised header and the non-blank data rows (1-based, header = row 0)."""
+    """A decoded CSV file: normalised header and the non-blank data rows (1-based, header = row 0).
+
+    ``lost``: subject ids of rows that could not be read (broken rows, binary content; an error said why), None
+    when a lost row's subject is unknown — references to them are not reported again."""
 
     name: str
     header: list[str]
     rows: list[tuple[int, dict[str, str]]]
+    lost: set[str] | None = dataclasses.field(default_factory=set)
 
 
 def _column_key(name: Any) -> str:
     return re.sub(r"[\s-]+", "_", str(name or "").strip().lower())
 
 
-def _decode(raw: bytes, name: str, out: Collector) -> str | None:
-    """UTF-8 (BOM or not); else Windows-1252 with a note; None (and an error) when neither."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        out.error(name, None, "", "", "UTF-16 text: save the file as 'CSV UTF-8'")
-        return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        out.error(name, None, "", "", "encoding is neither UTF-8 nor Windows-1252")
-        return None
-    out.notes.append(f"{name}: not UTF-8; read as Windows-1252")
-    return text
-
-
 def _load_sheet(path: Path, out: Collector) -> _Sheet | None:
-    """Read one CSV file (pandas, every cell as text); None when it cannot be read at all."""
-    text = _decode(path.read_bytes(), path.name, out)
-    if text is None:
+    """Read one CSV file (:mod:`~hccreview.io.csv_checks`: encoding, binary content, row shape, a truncated
+    end); None when it cannot be read at all."""
+    read = read_csv_file(path.read_bytes(), path.name, header_key=_column_key, sep=None)
+    out.problems += read.problems
+    out.notes += read.notes
+    if not read.readable:
         return None
-    first = text.split("\n", 1)[0]
-    sep = ","
-    if "," not in first and (";" in first or "\t" in first):
-        sep = ";" if ";" in first else "\t"
-        out.notes.append(f"{path.name}: columns separated by {'semicolons' if sep == ';' else 'tabs'}")
-    bad: list[list[str]] = []
-
-    def on_bad_line(line: list[str]) -> list[str]:
-        bad.append(line)
-        return [f"{_BAD_ROW}{len(bad) - 1}"]
-
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            engine="python",
-            on_bad_lines=on_bad_line,
-        )
-    except pd.errors.EmptyDataError:
-        out.error(path.name, None, "", "", "empty file: the header row is missing")
-        return None
-    except (pd.errors.ParserError, csv.Error) as exc:
-        out.error(path.name, None, "", "", f"not a readable CSV file ({exc})")
-        return None
-    table = frame.to_numpy(dtype=object).tolist()
-    if not table:  # only blank lines: pandas gives no row at all
-        out.error(path.name, None, "", "", "empty file: the header row is missing")
-        return None
-    header = [_column_key(h) for h in table[0]]
-    for name in {h for h in header if h and header.count(h) > 1}:
-        out.error(path.name, None, name, "", "column appears more than once")
-    rows = []
-    for number, values in enumerate(table[1:], start=1):
-        first_cell = values[0] if isinstance(values[0], str) else ""
-        if first_cell.startswith(_BAD_ROW):
-            cells = bad[int(first_cell.removeprefix(_BAD_ROW))]
-            out.error(path.name, number, "", "", f"row has {len(cells)} cells, the header {len(header)}")
-            continue
-        row = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=True) if h}
-        if any(row.values()):
-            rows.append((number, row))
-    return _Sheet(path.name, header, rows)
+    header = read.header
+    rows = [(n, {h: v.strip() for h, v in zip(header, cells, strict=True) if h}) for n, cells in read.rows]
+    subjects = [row.cells.get("subject_id", "").strip() for row in read.lost]
+    lost = None if not all(subjects) else set(subjects)
+    return _Sheet(path.name, header, rows, lost)
 
 
 def _find_files(folder: Path, out: Collector) -> dict[str, Path | None]:
@@ -210,7 +153,7 @@ def _parse_sheet(sheet: _Sheet, table: str, out: Collector, *, convert_labs: boo
     spec = _spec(table)
     missing = [c.name for c in spec.values() if c.default is REQUIRED and c.name not in sheet.header]
     for name in missing:
-        out.error(sheet.name, None, name, "", "required column missing")
+        out.error(sheet.name, None, name, "", missing_column(name, len(sheet.rows)))
     unknown = [h or "(unnamed)" for h in dict.fromkeys(sheet.header) if h not in spec]
     if unknown:
         out.notes.append(f"{sheet.name}: column(s) {', '.join(unknown)} not part of the bundle; ignored")
@@ -261,18 +204,19 @@ def _read_settings(sheet: _Sheet, out: Collector) -> tuple[dict[str, object], bo
     spec[LAB_UNITS_KEY] = Column(LAB_UNITS_KEY, LabUnits, False, LabUnits.CONVERT)
     missing = [name for name in ("key", "value") if name not in sheet.header]
     for name in missing:
-        out.error(sheet.name, None, name, "", "required column missing")
+        out.error(sheet.name, None, name, "", missing_column(name, len(sheet.rows)))
     others = [h or "(unnamed)" for h in sheet.header if h not in ("key", "value")]
     if others:
         out.notes.append(f"{sheet.name}: column(s) {', '.join(others)} not part of the bundle; ignored")
     settings: dict[str, object] = {}
     seen: dict[str, int] = {}
+    unknown: list[str] = []
     for number, cells in [] if missing else sheet.rows:
         key, text = _column_key(cells["key"]), cells["value"]
         if not key:
             out.error(sheet.name, number, "key", "", "setting name missing")
         elif key not in spec:
-            out.notes.append(f"{sheet.name} row {number}: unknown setting {cells['key']!r} ignored")
+            unknown.append(f"{cells['key']!r} (row {number})")
         elif key in seen:
             out.error(sheet.name, number, key, cells["key"], f"setting given twice (first on row {seen[key]})")
         elif text:
@@ -288,6 +232,8 @@ def _read_settings(sheet: _Sheet, out: Collector) -> tuple[dict[str, object], bo
             settings[key] = value
         else:
             seen[key] = number
+    if unknown:
+        out.notes.append(f"{sheet.name}: unknown settings ignored: {', '.join(unknown)}")
     return settings, settings.pop(LAB_UNITS_KEY, LabUnits.CONVERT) is LabUnits.CONVERT
 
 
@@ -316,6 +262,7 @@ def read_bundle(folder: Path) -> ParsedImport:
     folder = Path(folder)
     out = Collector()
     rows: dict[str, list[Row] | None] = {}
+    lost: dict[str, set[str] | None] = {}
     counts: dict[str, int] = {}
     settings: dict[str, object] = {}
     convert_labs = True
@@ -336,11 +283,13 @@ def read_bundle(folder: Path) -> ParsedImport:
         rows[table] = None if sheet is None else _parse_sheet(sheet, table, out, convert_labs=convert_labs)
         if sheet is not None:
             counts[sheet.name] = len(sheet.rows)
-    cross_check(rows, settings, out)
+            if sheet.lost != set():
+                lost[table] = sheet.lost
+    cross_check(rows, settings, out, lost)
     aes = [(r.row, r.values["term"], r.values.get("grade"), r.subject_id) for r in rows.get("adverse_events") or []
            if r.ok and r.values.get("term")]  # fmt: skip
     if aes:
         out.problems += term_findings(TABLE_FILES["adverse_events"], "term", "grade", aes)
     order = {name: i for i, name in enumerate([STUDY_FILE, *TABLE_FILES.values()])}
     problems = sorted(out.problems, key=lambda p: (order.get(p.file.lower(), -1), -1 if p.row is None else p.row))
-    return ParsedImport(_records(rows), problems, settings, out.notes, counts)
+    return ParsedImport(_records(rows), problems, settings, list(dict.fromkeys(out.notes)), counts)

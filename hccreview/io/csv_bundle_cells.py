@@ -21,20 +21,11 @@ from functools import cache
 from typing import Any
 
 from hccreview.domain import records as r
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.io.validation import ImportProblem
 
-#: Record type of each bundle file's rows (Child-Pugh components ride on ``subjects.csv``).
-RECORDS: dict[str, type] = {
-    "subjects": r.Subject,
-    "cycles": r.Cycle,
-    "adverse_events": r.AdverseEvent,
-    "labs": r.LabResult,
-    "lesions": r.Lesion,
-    "measurements": r.Measurement,
-    "reads": r.Read,
-    "adjudications": r.Adjudication,
-    "follow_up": r.FollowUp,
-}
+#: Record type of each bundle file's rows, subjects first (Child-Pugh components ride on ``subjects.csv``).
+RECORDS: dict[str, type] = {k.table: k.record for k in RECORD_KINDS if k.own_file}
 
 CHILD_PUGH_COLUMNS: tuple[str, ...] = ("bilirubin_mg_dl", "albumin_g_dl", "inr", "ascites", "encephalopathy")
 #: Accepted instead of a Child-Pugh column: column -> (target column, divisor, unit, target unit).

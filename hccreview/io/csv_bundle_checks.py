@@ -2,9 +2,11 @@
 
 Owns :func:`check_row` (ranges; the alternative-unit and Child-Pugh text columns of ``subjects.csv``; resolution
 before onset; lab unit conversion, bilirubin µmol/L ÷ 17.1 -> mg/dL and albumin g/L ÷ 10 -> g/dL; non-standard
-response codes) and :func:`cross_check` (duplicate natural keys; references to subjects and lesions; adjudications
-choosing a reader without a read; impossible death dates; assessments before the origin, DESIGN §4). An error
-marks the row invalid, a warning keeps it.
+response codes) and :func:`cross_check` (duplicate natural keys, one error naming every row of the key; references
+to subjects and lesions; adjudications choosing a reader without a read; impossible death dates; assessments before
+the origin, DESIGN §4). An error marks the row invalid, a warning keeps it. A reference to a row the bundle lost
+(its file missing, unreadable, without a required column, or the row itself broken) is no second error: the
+referring row is left out silently behind the root cause.
 """
 
 from __future__ import annotations
@@ -18,15 +20,18 @@ from typing import Any
 from hccreview.domain import child_pugh as cp_rules
 from hccreview.domain import records as r
 from hccreview.domain.endpoints import origin_rule
+from hccreview.domain.limits import AGE_RANGE_YEARS, CTCAE_GRADE_RANGE, MAX_DIAMETER_MM
 from hccreview.domain.recist import normalise_response
 from hccreview.io.csv_bundle_cells import (
     ALTERNATIVE_UNIT_COLUMNS,
     RECORDS,
     Collector,
     Row,
+    format_cell,
     record_columns,
     try_or_none,
 )
+from hccreview.io.csv_checks import duplicate_groups, duplicate_key
 
 #: Natural key of each file (duplicates are errors) and the field a duplicate is reported on.
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -49,7 +54,7 @@ _KEY_FIELD = {
 }
 #: (file, field) -> (lowest, highest, lowest excluded); values outside are errors.
 _RANGES: dict[tuple[str, str], tuple[float, float, bool]] = {
-    ("subjects", "age"): (0, 130, False),
+    ("subjects", "age"): (*AGE_RANGE_YEARS, False),
     ("subjects", "ecog"): (0, 5, False),
     ("subjects", "afp_ng_ml"): (0, math.inf, False),
     ("subjects", "bilirubin_mg_dl"): (0, math.inf, False),
@@ -61,10 +66,10 @@ _RANGES: dict[tuple[str, str], tuple[float, float, bool]] = {
     ("cycles", "dose_mg"): (0, math.inf, False),
     ("cycles", "days_dosed"): (0, math.inf, False),
     ("cycles", "delay_days"): (0, math.inf, False),
-    ("adverse_events", "grade"): (1, 5, False),
-    ("measurements", "diameter_mm"): (0, 1000, False),  # over 1000 mm: a unit error (as a review edit refuses)
-    ("measurements", "short_axis_mm"): (0, 1000, False),
-    ("measurements", "viable_mm"): (0, 1000, False),
+    ("adverse_events", "grade"): (*CTCAE_GRADE_RANGE, False),
+    ("measurements", "diameter_mm"): (0, MAX_DIAMETER_MM, False),  # larger: a unit error (a review edit refuses it)
+    ("measurements", "short_axis_mm"): (0, MAX_DIAMETER_MM, False),
+    ("measurements", "viable_mm"): (0, MAX_DIAMETER_MM, False),
 }
 _STANDARD_RESPONSES = {"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"}
 _BILIRUBIN_TESTS = {"bili", "tbili", "bilirubin", "total bilirubin", "bilirubin, total"}
@@ -149,54 +154,87 @@ def _convert_lab_units(row: Row, out: Collector) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- whole bundle
-def cross_check(rows: dict[str, list[Row] | None], settings: dict[str, object], out: Collector) -> None:
-    """Checks across rows and files: duplicate keys, references, impossible dates, origin."""
+def cross_check(
+    rows: dict[str, list[Row] | None],
+    settings: dict[str, object],
+    out: Collector,
+    lost: dict[str, set[str] | None] | None = None,
+) -> None:
+    """Checks across rows and files: duplicate keys, references, impossible dates, origin.
+
+    ``lost``: per file, the subjects of rows that could not be read (None: any subject); a file that is missing,
+    unreadable or lacks a required column has lost every row. A reference to such a row is no error of its own
+    (the one that lost the row is the root cause): the referring row is left out without another error."""
+    lost = dict(lost or {})
     usable = {t: rs for t, rs in rows.items() if rs is not None}
+    for table in ("subjects", "lesions"):
+        if table not in usable:
+            lost[table] = None
     for table, fields in _KEYS.items():
-        first: dict[tuple[Any, ...], int] = {}
-        for row in usable.get(table, ()):
-            key = row.key(fields)
-            if key is None:
-                continue
-            if key in first:
-                out.flag(row, _KEY_FIELD[table], f"duplicate of row {first[key]} (same {', '.join(fields)})")
-                row.ok = False
-            else:
-                first[key] = row.row
-    if "subjects" not in usable:
-        return  # missing or unreadable (already an error): references cannot be checked
-    subject_ids = {row.subject_id for row in usable["subjects"] if row.subject_id}
+        _duplicate_keys(usable.get(table, []), fields, _KEY_FIELD[table], out)
+    subject_ids = {row.subject_id for row in usable.get("subjects", ()) if row.subject_id}
     for table in list(RECORDS)[1:]:
         for row in usable.get(table, ()):
             if row.subject_id is not None and row.subject_id not in subject_ids:
-                out.flag(row, "subject_id", f"no subject {row.subject_id!r} in subjects.csv")
+                if not _excused(lost, "subjects", row.subject_id):
+                    out.flag(row, "subject_id", f"no subject {row.subject_id!r} in subjects.csv")
                 row.ok = False
-    _check_lesions(rows, subject_ids, out)
+    if "subjects" not in usable:
+        return  # missing or unreadable (already an error): nothing else can be checked against it
+    _check_lesions(rows, subject_ids, out, lost)
     _check_adjudications(rows, out)
     _check_dates(usable, settings, out)
 
 
-def _check_lesions(rows: dict[str, list[Row] | None], subject_ids: set[str], out: Collector) -> None:
+def _duplicate_keys(rows: list[Row], fields: tuple[str, ...], field: str, out: Collector) -> None:
+    """Rows sharing a natural key: one error on the second row naming the key and every row; none is kept but the
+    first (which then stands for the key in every other check)."""
+    for group in duplicate_groups(row.key(fields) for row in rows):
+        first, second = rows[group[0]], rows[group[1]]
+        values = [format_cell(first.values[f]) for f in fields]
+        out.flag(second, field, duplicate_key(fields, values, [rows[i].row for i in group]), value="")
+        for i in group[1:]:
+            rows[i].ok = False
+
+
+def _excused(lost: dict[str, set[str] | None], table: str, subject_id: str | None) -> bool:
+    """True when ``subject_id`` may have rows of ``table`` that were not read."""
+    return table in lost and (lost[table] is None or subject_id in lost[table])  # type: ignore[operator]
+
+
+def _check_lesions(
+    rows: dict[str, list[Row] | None], subject_ids: set[str], out: Collector, lost: dict[str, set[str] | None]
+) -> None:
     """Every measurement must be of a lesion in lesions.csv (same subject, reader and lesion id)."""
     measurements = rows.get("measurements") or []
     lesion_key = ("subject_id", "reader", "lesion_id")
     if measurements and "lesions" not in rows:
         out.error(measurements[0].file, None, "lesion_id", "", "measurements need lesions.csv, which is missing")
-        return
-    if not measurements or rows["lesions"] is None:
-        return
-    known = {row.key(lesion_key) for row in rows["lesions"] or ()}
+    known = {row.key(lesion_key) for row in rows.get("lesions") or ()}
     for row in measurements:
         key = row.key(lesion_key)
         if key is not None and key[0] in subject_ids and key not in known:
-            out.flag(
-                row, "lesion_id", f"no lesion {key[2]!r} of reader {key[1]!r} for subject {key[0]!r} in lesions.csv"
-            )
+            if not _excused(lost, "lesions", key[0]):
+                reason = f"no lesion {key[2]!r} of reader {key[1]!r} for subject {key[0]!r} in lesions.csv"
+                out.flag(row, "lesion_id", reason)
             row.ok = False
 
 
+#: ``adjudications.status``: an unsigned decision, a signed one, a signed one whose signature was re-opened.
+DECISION_STATUSES = ("open", "signed", "reopened")
+
+
 def _check_adjudications(rows: dict[str, list[Row] | None], out: Collector) -> None:
-    """Warn when an adjudication chooses a reader with no read of that subject."""
+    """A decision's status is one of :data:`DECISION_STATUSES` and agrees with ``signed`` (errors); warn when an
+    adjudication chooses a reader with no read of that subject."""
+    for row in rows.get("adjudications") or ():
+        status, signed = row.values.get("status"), bool(row.values.get("signed"))
+        if status in (None, "") or (status == "open" and signed):
+            continue  # blank (or the default "open"): the status follows `signed`
+        if status not in DECISION_STATUSES:
+            out.flag(row, "status", f"{status!r} is not one of {', '.join(DECISION_STATUSES)}")
+        elif (status == "signed") != signed:
+            out.flag(row, "status", f"status {status!r} contradicts signed = {'yes' if signed else 'no'}")
     if rows.get("reads", []) is None:
         return
     readers: dict[str, set[str]] = defaultdict(set)

@@ -21,11 +21,14 @@ and encodings in :mod:`sdtm_read`, ISO 8601 partial dates in :mod:`sdtm_dates`. 
 - **Child-Pugh**: the LB-derived baseline components (:mod:`sdtm_clinical`), overridden component by component
   by SUPPDM Child-Pugh qualifiers where given (:mod:`sdtm_subjects`).
 
-Errors refuse the whole import: a missing required column or DM file, an unparseable date, a negative, infinite
-or implausible (over 1000 mm) diameter, a grade outside 1–5, a death before birth, before enrolment (the earlier
-of randomisation and first dose) or before the first record, and any row (measurement, read, AE, ...)
-of a subject that DM does not list or of a lesion that TU does not identify. The first
-:data:`~hccreview.io.sdtm_read.PROBLEM_CAP` problems of each kind are listed row by row, the rest counted.
+Errors refuse the whole import: a missing required column or DM file, a file cut off mid-row, a row of the
+wrong shape or holding binary content, a record key given twice (:mod:`sdtm_keys`), an unparseable date, a
+negative, infinite or implausible (over 1000 mm) diameter, a grade outside 1–5, a death before birth, before
+enrolment (the earlier of randomisation and first dose) or before the first record, and any row (measurement, read,
+AE, ...) of a subject that DM does not list or of a lesion that TU does not identify — unless that DM or TU row is
+one the delivery lost (a missing column, a broken row): the first error is then the one root cause, and rows
+depending on it are left out without errors of their own. The first :data:`~hccreview.io.sdtm_read.PROBLEM_CAP`
+problems of each kind are listed row by row, the rest counted. Notes are listed once each.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import pandas as pd
 from hccreview.domain.records import ChildPughComponents, Criteria, FollowUp, Origin, Subject
 from hccreview.io.sdtm_clinical import Clinical, read_ae, read_ex, read_lb, sv_dates
 from hccreview.io.sdtm_dates import impute_death_date
+from hccreview.io.sdtm_keys import drop_duplicate_keys
 from hccreview.io.sdtm_read import DomainTable, Problems, Progress, find_domain_files, read_domain
 from hccreview.io.sdtm_subjects import SubjectFacts, apply_suppdm, check_births, read_dm, read_ds
 from hccreview.io.sdtm_tumour import TumourRecords, read_tumour
@@ -80,15 +84,20 @@ def read_sdtm(folder: Path, *, progress: Progress | None = None) -> ParsedImport
     for k, (domain, path) in enumerate(files.items()):
         report(0.5 * k / max(len(files), 1), f"reading {path.name}")
         try:
-            tables[domain] = read_domain(path, domain, notes)
+            table = read_domain(path, domain, problems, notes)
         except Exception as exc:  # any unreadable file becomes an import problem, not a crash
             problems.error(path.name, None, "", "", f"cannot read the file ({type(exc).__name__}: {exc})")
+            problems.lose(domain, None)
         else:
-            counts[path.name] = len(tables[domain])
+            if table is None:
+                problems.lose(domain, None)
+                continue
+            counts[path.name] = len(table)
+            tables[domain] = drop_duplicate_keys(table, problems)
     if "dm" not in tables:
         if "dm" not in files:
             problems.error("dm.csv", None, "", "", "no DM domain file (dm.csv or dm.xpt): subjects are required")
-        return ParsedImport({}, problems.finish(), {}, notes, counts)
+        return ParsedImport({}, problems.finish(), {}, list(dict.fromkeys(notes)), counts)
 
     report(0.55, "subjects (DM, SUPPDM, DS)")
     facts = read_dm(tables["dm"], problems, notes)
@@ -134,7 +143,7 @@ def read_sdtm(folder: Path, *, progress: Progress | None = None) -> ParsedImport
     }
     settings = _settings(tables, facts, origin, folder, notes)
     report(1.0, "read")
-    return ParsedImport(records, problems.finish(), settings, notes, counts)
+    return ParsedImport(records, problems.finish(), settings, list(dict.fromkeys(notes)), counts)
 
 
 def _complete_subjects(facts: SubjectFacts, clinical: Clinical, ds_screen_failures: set[str], notes: list[str]) -> None:

@@ -33,7 +33,14 @@ import pandas as pd
 from hccreview.domain.records import AdverseEvent, ChildPughComponents, Cycle, LabResult
 from hccreview.io.ae_terms import term_findings
 from hccreview.io.sdtm_dates import read_dates
-from hccreview.io.sdtm_read import DomainTable, Problems, note_unused_columns, require_columns, subject_mask
+from hccreview.io.sdtm_read import (
+    DomainTable,
+    Problems,
+    note_unused_columns,
+    require_columns,
+    require_one_of,
+    subject_mask,
+)
 
 _GRADE = re.compile(r"^[1-5](?:\.0*)?$")
 _DOSE_FACTORS = {"mg": 1.0, "g": 1000.0, "ug": 0.001, "µg": 0.001, "μg": 0.001, "mcg": 0.001}
@@ -185,8 +192,7 @@ def read_ae(ae: DomainTable, subjects: set[str], out: Clinical, problems: Proble
     )
     if not require_columns(ae, ("USUBJID",), problems):
         return
-    if not (ae.has("AEDECOD") or ae.has("AETERM")):
-        problems.error(ae.file, None, "AEDECOD", "", "required column AEDECOD (or AETERM) is missing")
+    if not require_one_of(ae, "AEDECOD", "AETERM", problems):
         return
     ok = subject_mask(ae, subjects, problems)
     term = ae.first("AEDECOD", "AETERM")

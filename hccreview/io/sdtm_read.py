@@ -5,17 +5,26 @@ What this module owns:
 - **Finding the domains** in a folder: one file per domain, named by the domain (``dm.csv``, ``TR.XPT``); a
   pharmaverse-style suffix (``tu_onco.csv``) is accepted when the part before ``_`` names a domain. Two files for
   one domain are an error (which one is meant is unknowable); other files are ignored with a note.
-- **Encoding**: every file is decoded as UTF-8 (a BOM is dropped) and, when that fails, as Windows-1252 (SAS
-  exports often are), with a note naming the file.
+- **The file as a file** (encoding, binary content, rows of the wrong shape, a truncated end): checked by
+  :mod:`hccreview.io.csv_checks`, which the CSV bundle shares; a row broken there is not read. XPT character
+  values holding control characters are refused the same way.
+- **Record keys**: two rows of one domain with the same key (:data:`RECORD_KEYS`: ``USUBJID`` and the domain's
+  ``--SEQ``; SV's ``VISITNUM``, TS's ``TSPARMCD`` + ``TSSEQ``, a SUPP--'s ``IDVAR`` / ``IDVARVAL`` / ``QNAM``)
+  are one error naming all the rows; only the first of them is read.
+- **One root cause, one error**: rows that could not be read (and a domain missing a required column: every row)
+  are remembered per subject (:meth:`Problems.lose`); a reference to them from another domain (a subject DM
+  should list, a lesion TU should identify) is then excused rather than reported once per row.
 - **Missing values**: blank cells and the string ``NA`` (R's ``write.csv``) are both missing; values are stripped
   of surrounding blanks (XPT pads character values). XPT numeric columns arrive as floats and are rendered as
   text again (``3.0`` → ``"3"``, else the shortest text giving the same float), so a CSV and an XPT delivery
   read identically.
-- **Row numbers**: row 1 is the first data row (the header is row 0), as :class:`ImportProblem` expects.
+- **Row numbers**: row 1 is the first data row (the header is row 0), as :class:`ImportProblem` expects; the
+  frame's index is the row number - 1 (rows not read leave gaps).
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 from collections import Counter
@@ -26,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from hccreview.io.csv_checks import BINARY, CONTROL, CsvFile, LostRow, missing_column, read_csv_file
 from hccreview.io.validation import ImportProblem, Severity
 
 #: Domains the importer reads (lower-case file stems).
@@ -52,7 +62,7 @@ Progress = Callable[[float, str], None]
 
 @dataclass
 class DomainTable:
-    """One domain file as a frame of text columns (upper-case names; missing = NaN; index 0..n-1)."""
+    """One domain file as a frame of text columns (upper-case names; missing = NaN; index = row number - 1)."""
 
     domain: str
     file: str
@@ -88,8 +98,24 @@ class Problems:
     """Collects errors and warnings; each kind is reported row by row up to :data:`PROBLEM_CAP` times."""
 
     items: list[ImportProblem] = field(default_factory=list)
+    #: Domain → subjects with rows that were not read (None: any subject may have).
+    lost: dict[str, set[str] | None] = field(default_factory=dict)
     _seen: Counter = field(default_factory=Counter)
     _first: dict = field(default_factory=dict)
+
+    def lose(self, domain: str, subjects: Iterable[str] | None) -> None:
+        """Remember that rows of ``domain`` were not read (an error said why), by subject; None: any subject."""
+        if subjects is None or self.lost.get(domain, set()) is None:
+            self.lost[domain] = None
+        else:
+            self.lost.setdefault(domain, set()).update(subjects)  # type: ignore[union-attr]
+
+    def excused(self, domain: str, subjects: pd.Series) -> pd.Series:
+        """True where the row's subject may have rows of ``domain`` that were not read (no follow-on error)."""
+        if domain not in self.lost:
+            return pd.Series(False, index=subjects.index)
+        lost = self.lost[domain]
+        return pd.Series(True, index=subjects.index) if lost is None else subjects.isin(lost)
 
     def add(
         self,
@@ -198,34 +224,80 @@ def find_domain_files(folder: Path, problems: Problems, notes: list[str]) -> dic
     return {d: ps[0] for d, ps in found.items()}
 
 
-def read_domain(path: Path, domain: str, notes: list[str]) -> DomainTable:
-    """Read one domain file (CSV or XPT) as text columns."""
+def read_domain(path: Path, domain: str, problems: Problems, notes: list[str]) -> DomainTable | None:
+    """Read one domain file (CSV or XPT) as text columns; None when nothing of it can be read (an error says why).
+
+    Rows that cannot be read (broken rows of a CSV, control characters) are left out with an error each, and
+    their subjects remembered (:meth:`Problems.lose`)."""
     if path.suffix.lower() == ".xpt":
         frame, encoding = _read_xpt(path)
+        if encoding != "utf-8":
+            notes.append(f"{path.name}: not valid UTF-8, read as {encoding}")
+        frame.columns = [_column_name(c) for c in frame.columns]
+        frame = frame.reset_index(drop=True)
+        lost = _xpt_control_characters(frame, path.name, problems)
+        frame = frame.drop(index=[r.row - 1 for r in lost])
     else:
-        frame, encoding = _read_csv(path)
-    if encoding != "utf-8":
-        notes.append(f"{path.name}: not valid UTF-8, read as {encoding}")
-    frame.columns = [str(c).strip().upper() for c in frame.columns]
-    frame = frame.reset_index(drop=True)
+        raw = path.read_bytes()
+        read = read_csv_file(raw, path.name, header_key=_column_name, keep_cells=False)
+        notes.extend(read.notes)
+        for p in read.problems:
+            problems.error(p.file, p.row, p.field, p.value, p.reason)
+        if not read.readable:
+            return None
+        frame, encoding, lost = _csv_frame(read, raw), read.encoding, read.lost
+    if lost:
+        subjects = [r.cells.get("USUBJID", "").strip() for r in lost]
+        problems.lose(domain, None if not all(subjects) else subjects)
     return DomainTable(domain, path.name, _normalise(frame), encoding)
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    try:
-        return raw.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "Latin-1"
+def _column_name(name: object) -> str:
+    return str(name).strip().upper()
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, str]:
-    text, encoding = _decode(path.read_bytes())
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=list(_MISSING), low_memory=False)
-    return frame, encoding
+def _csv_frame(read: CsvFile, raw: bytes) -> pd.DataFrame:
+    """The rows read whole as a frame of text (missing = NaN), the first column of each name, index = row - 1.
+
+    pandas parses the text (fast, and it shares one string object per distinct value, which keeps the frame
+    small and every later look-up quick); the rows :func:`read_csv_file` found whole are taken from it. Should
+    pandas see the records otherwise (a malformed file), the frame is built from the csv module's cells."""
+    header = read.header
+    keep = [i for i, name in enumerate(header) if name and header.index(name) == i]
+    columns = [header[i] for i in keep]
+    index = pd.Index([n - 1 for n in read.numbers], dtype="int64")
+    try:
+        parsed = pd.read_csv(io.StringIO(read.text), sep=read.sep, header=None, dtype=str, keep_default_na=False,
+                             na_values=list(_MISSING), skip_blank_lines=False, low_memory=False)  # fmt: skip
+    except (ValueError, csv.Error):  # pandas' ParserError is a ValueError
+        parsed = None
+    if parsed is not None and len(parsed) == read.records and parsed.shape[1] == len(header):
+        frame = parsed.iloc[[read.header_record + n for n in read.numbers], keep]
+        frame.columns, frame.index = columns, index
+        return frame
+    cells = np.empty((len(read.numbers), len(header)), dtype=object)
+    if read.numbers:
+        cells[:] = read_csv_file(raw, read.name, header_key=_column_name).cells
+        cells[(cells == _MISSING[0]) | (cells == _MISSING[1])] = np.nan
+    return pd.DataFrame(cells[:, keep], columns=columns, index=index)
+
+
+def _xpt_control_characters(frame: pd.DataFrame, name: str, problems: Problems) -> list[LostRow]:
+    """Rows of an XPT frame whose character values hold control characters: an error per value, rows not read."""
+    bad_rows: dict[int, dict[str, str]] = {}
+    for column in frame.columns:
+        s = frame[column]
+        if pd.api.types.is_numeric_dtype(s):
+            continue
+        bad = [v for v in s.dropna().unique() if isinstance(v, str) and CONTROL.search(v)]
+        for i in s.index[s.isin(bad)]:
+            problems.error(name, int(i) + 1, column, "", BINARY)
+            bad_rows.setdefault(int(i), {})
+    for i in bad_rows:
+        usubjid = frame.at[i, "USUBJID"] if "USUBJID" in frame.columns else None
+        if isinstance(usubjid, str) and not CONTROL.search(usubjid):
+            bad_rows[i]["USUBJID"] = usubjid
+    return [LostRow(i + 1, cells) for i, cells in sorted(bad_rows.items())]
 
 
 def _read_xpt(path: Path) -> tuple[pd.DataFrame, str]:
@@ -284,13 +356,26 @@ def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def require_columns(table: DomainTable, columns: Iterable[str], problems: Problems) -> bool:
-    """Report each missing required column (row None); True when all are there."""
+    """Report each missing required column once (row None), with the rows it leaves unread; True when all are there.
+
+    A missing column leaves every row of the domain unread: references to it from other domains are excused."""
     ok = True
     for column in columns:
         if not table.has(column):
-            problems.error(table.file, None, column, "", f"required column {column} is missing")
+            problems.error(table.file, None, column, "", missing_column(column, len(table)))
             ok = False
+    if not ok:
+        problems.lose(table.domain, None)
     return ok
+
+
+def require_one_of(table: DomainTable, column: str, alternative: str, problems: Problems) -> bool:
+    """As :func:`require_columns` for a column that ``alternative`` may stand in for (TUSTRESC or TUORRES)."""
+    if table.has(column) or table.has(alternative):
+        return True
+    problems.error(table.file, None, column, "", missing_column(column, len(table), alternative=alternative))
+    problems.lose(table.domain, None)
+    return False
 
 
 def note_unused_columns(table: DomainTable, used: Iterable[str], notes: list[str]) -> None:
@@ -302,11 +387,14 @@ def note_unused_columns(table: DomainTable, used: Iterable[str], notes: list[str
 
 
 def subject_mask(table: DomainTable, subjects: set[str], problems: Problems) -> pd.Series:
-    """True where the row's USUBJID is a subject of DM; reports missing and unknown subjects as errors."""
+    """True where the row's USUBJID is a subject of DM; reports missing and unknown subjects as errors.
+
+    An unknown subject whose DM row may be among those not read (:meth:`Problems.lose`) is left out without an
+    error of its own: the DM problem is the root cause."""
     usubjid = table.col("USUBJID")
     problems.rows("error", table, usubjid.isna(), "USUBJID", "subject id (USUBJID) missing")
     unknown = usubjid.notna() & ~usubjid.isin(subjects)
-    problems.rows("error", table, unknown, "USUBJID", "subject does not exist in DM")
+    problems.rows("error", table, unknown & ~problems.excused("dm", usubjid), "USUBJID", "subject does not exist in DM")
     return usubjid.notna() & ~unknown
 
 

@@ -25,8 +25,16 @@ from datetime import date
 import pandas as pd
 
 from hccreview.domain.records import Read, ReadRole
+from hccreview.io.csv_checks import row_list
 from hccreview.io.sdtm_dates import parse_column
-from hccreview.io.sdtm_read import DomainTable, Problems, note_unused_columns, require_columns, subject_mask
+from hccreview.io.sdtm_read import (
+    DomainTable,
+    Problems,
+    note_unused_columns,
+    require_columns,
+    require_one_of,
+    subject_mask,
+)
 
 INVESTIGATOR = "investigator"
 STANDARD_RESPONSES = frozenset({"CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"})
@@ -65,8 +73,7 @@ def read_rs(
     empty = pd.DataFrame({"subject": [], "date": []})
     if not require_columns(rs, ("USUBJID", "RSTESTCD", "RSDTC"), problems):
         return [], empty
-    if not (rs.has("RSSTRESC") or rs.has("RSORRES")):
-        problems.error(rs.file, None, "RSSTRESC", "", "required column RSSTRESC (or RSORRES) is missing")
+    if not require_one_of(rs, "RSSTRESC", "RSORRES", problems):
         return [], empty
     ok = subject_mask(rs, subjects, problems)
     test = rs.upper("RSTESTCD")
@@ -99,6 +106,7 @@ def read_rs(
         }
     )[ok & wanted & dates.latest.notna()]
     reads: dict[tuple, dict] = {}
+    repeated: list[int] = []
     for i, s, r, _t, res, raw, day, partial, visit, acc, ev in frame[frame.test == "OVRLRESP"].itertuples(name=None):
         key = (s, r, raw, visit)
         overall = "" if pd.isna(res) else str(res)
@@ -113,7 +121,7 @@ def read_rs(
                     s,
                 )
             else:
-                notes.append(f"{rs.file} row {i + 1}: overall response repeated exactly; kept once")
+                repeated.append(i + 1)
             continue
         _check_code(rs, i, "RSSTRESC", overall, problems, s, overall=True)
         if partial:
@@ -171,6 +179,11 @@ def read_rs(
         else:
             _check_code(rs, i, "RSSTRESC", text, problems, s, overall=False)
             target["target" if t == "TRGRESP" else "non_target"] = text
+    if repeated:  # one note per file, not a line per row
+        notes.append(
+            f"{rs.file}: {len(repeated)} overall responses repeating another exactly were kept once "
+            f"(rows {row_list(repeated)})"
+        )
     out = [Read(**v) for v in reads.values()]
     dated = frame.loc[~frame.partial, ["subject", "day"]].rename(columns={"day": "date"})
     return out, dated

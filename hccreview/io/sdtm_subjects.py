@@ -28,6 +28,7 @@ from datetime import date
 
 import pandas as pd
 
+from hccreview.domain.limits import AGE_RANGE_YEARS
 from hccreview.io.sdtm_dates import read_dates
 from hccreview.io.sdtm_read import DomainTable, Problems, note_unused_columns, require_columns, subject_mask
 
@@ -115,6 +116,7 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
     ids = dm.col("USUBJID")
     if ids.notna().sum() == 0:  # else every other domain's rows would only say "subject does not exist in DM"
         problems.error(dm.file, None, "USUBJID", "", "DM lists no subject: the file has no data rows")
+        problems.lose(dm.domain, None)
     problems.rows("error", dm, ids.isna(), "USUBJID", "subject id (USUBJID) missing")
     problems.rows("error", dm, ids.notna() & ids.duplicated(), "USUBJID", "subject listed twice in DM")
     birth = read_dates(dm, "BRTHDTC", problems, rule="earliest").earliest
@@ -127,8 +129,9 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
     age_text = dm.col("AGE")
     age = pd.to_numeric(age_text, errors="coerce")
     problems.rows("warning", dm, age_text.notna() & age.isna(), "AGE", "age is not a number; left empty")
-    implausible = age.notna() & ~age.between(0, 130)  # as the CSV bundle's range (also catches inf)
-    problems.rows("warning", dm, implausible, "AGE", "age outside 0–130 years; left empty")
+    low, high = AGE_RANGE_YEARS  # as the CSV bundle's range
+    implausible = age.notna() & ~age.between(low, high)  # also catches inf
+    problems.rows("warning", dm, implausible, "AGE", f"age outside {low}–{high} years; left empty")
     age = age.where(~implausible)
     arm = dm.col("ARM")
     screen_fail = dm.upper("ARMCD").eq("SCRNFAIL") | arm.str.upper().eq("SCREEN FAILURE")

@@ -39,6 +39,7 @@ from datetime import date
 
 import pandas as pd
 
+from hccreview.domain.limits import IMPLAUSIBLE_DIAMETER, MAX_DIAMETER_MM
 from hccreview.domain.records import Lesion, LesionKind, LesionStatus, Measurement, Read
 from hccreview.io.sdtm_dates import parse_column
 from hccreview.io.sdtm_read import (
@@ -48,6 +49,7 @@ from hccreview.io.sdtm_read import (
     note_unused_columns,
     number_key,
     require_columns,
+    require_one_of,
     subject_mask,
 )
 from hccreview.io.sdtm_reads import BASELINE_VISIT, norm, read_rs, readers
@@ -119,6 +121,7 @@ def read_tumour(
     tu, tr, rs = tables.get("tu"), tables.get("tr"), tables.get("rs")
     if tr is not None and tu is None:
         problems.error(tr.file, None, "", "", "TR measurements need the TU domain (lesion identification)")
+        problems.lose("tu", None)  # the one root cause: no row then reports its lesion missing
     tr_rows = _tr_rows(tr, subjects, problems, notes) if tr is not None else None
     if tu is not None:
         locations = _trloc(tables.get("supptr"), tr, tr_rows, subjects, problems, notes)
@@ -142,10 +145,9 @@ def _lesions(
     note_unused_columns(
         tu, (*_TU_USED, "TUSEQ", "TUTESTCD", "TUTEST", "VISIT", "VISITNUM", "TUDTC", "TUDY", "TUACPTFL"), notes
     )
-    if not require_columns(tu, ("USUBJID", "TULNKID"), problems):
-        return []
-    if not (tu.has("TUSTRESC") or tu.has("TUORRES")):
-        problems.error(tu.file, None, "TUSTRESC", "", "required column TUSTRESC (or TUORRES) is missing")
+    if not require_columns(tu, ("USUBJID", "TULNKID"), problems) or not require_one_of(
+        tu, "TUSTRESC", "TUORRES", problems
+    ):
         return []
     ok = subject_mask(tu, subjects, problems)
     lnk = tu.col("TULNKID")
@@ -321,10 +323,6 @@ def _trloc(
     return unique
 
 
-#: The largest plausible lesion diameter, as a review edit allows (``services.review``): larger is a unit error.
-MAX_DIAMETER_MM = 1000.0
-
-
 def _number(tr: DomainTable, mask: pd.Series, problems: Problems) -> pd.Series:
     """Diameters in mm for the rows of ``mask`` (TRSTRESN, else TRORRES); errors for bad values / units."""
     text = tr.first("TRSTRESN", "TRORRES")
@@ -348,7 +346,7 @@ def _number(tr: DomainTable, mask: pd.Series, problems: Problems) -> pd.Series:
         problems.rows("warning", tr, cm, "TRSTRESU", "unit converted: cm → mm (×10)")
         values = values.where(~cm, values * 10.0)
     absurd = mask & values.gt(MAX_DIAMETER_MM)
-    problems.rows("error", tr, absurd, field_, "implausible diameter (over 1000 mm)", value_column=field_)
+    problems.rows("error", tr, absurd, field_, IMPLAUSIBLE_DIAMETER, value_column=field_)
     bad_unit = mask & values.notna() & unit.notna() & ~unit.isin(["mm", "cm"])
     problems.rows("error", tr, bad_unit, "TRSTRESU", "diameter unit is neither mm nor cm")
     return values.where(values.ge(0))
@@ -369,8 +367,9 @@ def _measurements(
 ) -> list[Measurement]:
     used = rows.used
     exists = pd.Series([k in lesions for k in zip(rows.subject, rows.reader, rows.lnk, strict=True)], index=rows.index)
+    unknown = used & ~exists & ~problems.excused("tu", rows.subject)  # else its TU row was not read: not reported
     problems.rows(
-        "error", tr, used & ~exists, "TRLNKID", "measurement of a lesion that does not exist", value_column="TRLNKID"
+        "error", tr, unknown, "TRLNKID", "measurement of a lesion that does not exist", value_column="TRLNKID"
     )
     used = used & exists
     measured = used & rows.test.isin(_MEASURED)

@@ -29,6 +29,7 @@ from hccreview.report.cohort_km import (
     build_km_subgroups,
     fit_risk_table,
     median_text,
+    month_ticks,
     p_text,
     recolour_risk_table,
     risk_height_ratios,
@@ -36,7 +37,14 @@ from hccreview.report.cohort_km import (
     short_ci_method,
     update_km,
 )
-from hccreview.report.cohort_swimmer import MAX_SWIMMER_LANES, SwimmerLane, build_swimmer, swimmer_selection
+from hccreview.report.cohort_swimmer import (
+    MAX_SWIMMER_LANES,
+    SWIMMER_LABEL_PT,
+    SwimmerLane,
+    build_swimmer,
+    swimmer_pages,
+    swimmer_selection,
+)
 from hccreview.report.cohort_waterfall import (
     DENSE_WATERFALL_ABOVE,
     DENSE_WATERFALL_GID,
@@ -55,6 +63,7 @@ __all__ = [
     "MAX_RISK_COLUMNS",
     "MAX_SWIMMER_LANES",
     "SUBJECT_PREFIX",
+    "SWIMMER_LABEL_PT",
     "KMInput",
     "SwimmerLane",
     "WaterfallRows",
@@ -67,6 +76,7 @@ __all__ = [
     "empty_figure",
     "fit_risk_table",
     "median_text",
+    "month_ticks",
     "new_figure",
     "p_text",
     "recolour_risk_table",
@@ -75,6 +85,7 @@ __all__ = [
     "short_ci_method",
     "subject_gid",
     "subject_of",
+    "swimmer_pages",
     "swimmer_selection",
     "update_km",
     "update_waterfall_dense",

@@ -23,10 +23,15 @@ from matplotlib.figure import Figure
 
 from hccreview.domain.survival import KMResult
 from hccreview.report.cohort_figure_common import empty_figure, new_figure
+from hccreview.report.pdf_format import months, p_value
 
 KM_COLOURS = ("#1f4e9c", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
 CHILD_PUGH_COLOURS = {"A": "#1b9e77", "B": "#d95f02", "C": "#7570b3"}
 MAX_RISK_COLUMNS = 13
+#: Tick spacings of the time axis in months, the first that keeps at most MAX_RISK_COLUMNS ticks across the
+#: whole follow-up: every 3 months, else every 6 (then 12, 24 for very long follow-up).
+TICK_STEPS_MONTHS = (3.0, 6.0, 12.0, 24.0)
+LEGEND_FONT = 7.5
 #: Stacking of the curves' artists: above every fixed part of the axes (grid 1.5, median line 2, spines 2.5),
 #: so that drawing the fixed parts first and the data over them (:func:`km_layers`) paints what one full
 #: draw paints.
@@ -43,14 +48,10 @@ def _series(results: KMInput) -> list[tuple[str, KMResult]]:
     return [(label, km) for label, km in items if km.n > 0]
 
 
-def _months(value: float | None) -> str:
-    return "NR" if value is None else f"{value:.1f}"
-
-
 def median_text(km: KMResult) -> str:
     """``"3.6 (2.1–5.5)"``: the median and its 95% CI in months, NR where not reached."""
     lo, hi = km.ci95_months
-    return f"{_months(km.median_months)} ({_months(lo)}–{_months(hi)})"
+    return f"{months(km.median_months)} ({months(lo)}–{months(hi)})"
 
 
 def short_ci_method(km: KMResult) -> str:
@@ -59,15 +60,39 @@ def short_ci_method(km: KMResult) -> str:
 
 
 def p_text(p: float | None) -> str:
-    """A p-value as printed in titles: ``p = 0.012``, ``p < 0.001``, ``p n/a``."""
-    if p is None or not math.isfinite(p):
-        return "p n/a"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    """A p-value as printed in titles: ``p = 0.012``, ``p < 0.001``, ``p n/a`` (the PDF's spelling)."""
+    return p_value(p)
+
+
+def month_ticks(follow_up_months: float, max_ticks: int = MAX_RISK_COLUMNS) -> list[float]:
+    """Time-axis ticks (and risk-table columns) across the whole follow-up: 0, step, 2·step, … up to the first
+    multiple of step at or beyond ``follow_up_months``, with the first step of :data:`TICK_STEPS_MONTHS`
+    that gives at most ``max_ticks`` ticks (follow-up 40 months → every 6 months, 0 … 42)."""
+    follow_up = max(float(follow_up_months), 0.0) if math.isfinite(follow_up_months) else 0.0
+    for step in TICK_STEPS_MONTHS:
+        count = max(1, math.ceil(follow_up / step - 1e-9))
+        if count + 1 <= max_ticks or step == TICK_STEPS_MONTHS[-1]:
+            return [float(i * step) for i in range(count + 1)]
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _last_time(km: KMResult) -> float:
+    return max((p.time for p in km.curve), default=0.0)
+
+
+def _count_known(km: KMResult, t: float) -> bool:
+    """Whether the number at risk at ``t`` is known: a time of the result's risk table, or past its last
+    duration (nobody is at risk there)."""
+    return t > _last_time(km) + 1e-9 or any(math.isclose(r.time_months, t, abs_tol=1e-9) for r in km.risk_table)
 
 
 def risk_times(series: list[tuple[str, KMResult]], max_columns: int = MAX_RISK_COLUMNS) -> list[float]:
-    """The risk-table times shown (and used as x ticks): the union of the results' times, thinned evenly to at
-    most ``max_columns`` (every k-th time from 0, so every column is still a time of the tables)."""
+    """The risk-table times shown (and used as x ticks): :func:`month_ticks` across the longest follow-up of
+    the results, whose counts the results' risk tables give (every 3 months by default). A result tabulated
+    at other times keeps its own times, thinned evenly to at most ``max_columns`` (every k-th time from 0)."""
+    ticks = month_ticks(max((_last_time(km) for _, km in series), default=0.0), max_columns)
+    if all(_count_known(km, t) for _, km in series for t in ticks):
+        return ticks
     times = sorted({row.time_months for _, km in series for row in km.risk_table})
     step = max(1, math.ceil(len(times) / max_columns))
     return times[::step]
@@ -184,14 +209,28 @@ def build_km(
     ax.axhline(0.5, color="#9e9e9e", linewidth=0.7, linestyle=":", gid="median-line")
     ax.tick_params(labelsize=8)
     method = short_ci_method(series[0][1])
-    legend = ax.legend(loc="upper right", fontsize=7.5, title=f"Median, months (95% CI: {method})",
-                       title_fontsize=7.5, framealpha=0.9)  # fmt: skip
+    # above the plot, off the curves (inside the axes it covered a curve that stays high, e.g. OS with few
+    # deaths); constrained layout makes room for it, the title sits above it
+    legend = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.3, fontsize=LEGEND_FONT,
+                       title=f"Median, months (95% CI: {method})", title_fontsize=LEGEND_FONT, frameon=False,
+                       alignment="left")  # fmt: skip
     legend.set_gid("km-legend")
-    # y given: matplotlib then skips placing the title clear of decorations above the axes (there are none
-    # here; the image is pixel-identical), which measured about a tenth of every redraw
-    ax.set_title(_km_title(title, logrank_p) if title or logrank_p is not None else "", fontsize=10, y=TITLE_Y)
+    _set_title(ax, title, logrank_p, len(series))
     _style_risk_axes(ax_risk, [label for label, _ in series], colours, len(series))
     return fig
+
+
+def legend_height_points(rows: int) -> float:
+    """Height of the legend above the plot in points: its title and ``rows`` entries at :data:`LEGEND_FONT`
+    (measured from matplotlib's legend layout: 1.8 em of title and padding, 1.5 em per entry)."""
+    return LEGEND_FONT * (1.8 + 1.5 * rows)
+
+
+def _set_title(ax: Axes, title: str | None, logrank_p: float | None, rows: int) -> None:
+    """The plot's title, above the legend. ``y`` given: matplotlib then skips placing the title clear of
+    decorations above the axes (it would not count the legend anyway), about a tenth of every redraw."""
+    text = _km_title(title, logrank_p) if title or logrank_p is not None else ""
+    ax.set_title(text, fontsize=10, y=TITLE_Y, pad=legend_height_points(rows) + 8.0)  # + gap and descent
 
 
 def _style_risk_axes(ax: Axes, labels: list[str], colours: Mapping[str, str] | None, n: int) -> None:
@@ -278,7 +317,7 @@ def update_km(
     x_max = max(max((p.time for p in km.curve), default=0.0) for _, km in series)
     ax.set_xlim(-0.02 * max(x_max, 1.0), max(x_max, times[-1]) * 1.03 + 0.1)
     if title or logrank_p is not None:
-        ax.set_title(_km_title(title, logrank_p), fontsize=10, y=TITLE_Y)
+        _set_title(ax, title, logrank_p, len(series))
     fig.stale = True
     return True
 

@@ -7,6 +7,7 @@ matplotlib; re-exported by :mod:`hccreview.report.cohort_figures`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,9 @@ from hccreview.report.cohort_figure_common import empty_figure, new_figure, subj
 from hccreview.report.figures import RESPONSE_ORDER, response_colour
 
 MAX_SWIMMER_LANES = 50
+#: Patient labels are never smaller than this (points): a larger cohort gets a taller figure or more pages
+#: (the PDF splits the lanes, :func:`swimmer_pages`), not smaller print.
+SWIMMER_LABEL_PT = 7.0
 _MARKERS = {
     "response": {"marker": "^", "color": "#1b5e20", "label": "Response onset (confirmed CR/PR)"},
     "progression": {"marker": "o", "color": "#b71c1c", "label": "Progression"},
@@ -62,6 +66,17 @@ def swimmer_selection(lanes: Sequence[SwimmerLane], max_lanes: int = MAX_SWIMMER
     return ordered[:max_lanes]
 
 
+def swimmer_pages(lanes: Sequence[SwimmerLane], per_page: int, max_lanes: int) -> list[list[SwimmerLane]]:
+    """The lanes of a paged swimmer plot: :func:`swimmer_selection` of at most ``max_lanes``, in that order,
+    cut into pages of at most ``per_page`` lanes (nearly equal, so that no page holds a stray few)."""
+    shown = swimmer_selection(lanes, max_lanes)
+    if not shown:
+        return []
+    pages = math.ceil(len(shown) / max(per_page, 1))
+    size = math.ceil(len(shown) / pages)
+    return [shown[i : i + size] for i in range(0, len(shown), size)]
+
+
 def build_swimmer(
     lanes: Sequence[SwimmerLane],
     *,
@@ -69,18 +84,22 @@ def build_swimmer(
     max_lanes: int = MAX_SWIMMER_LANES,
     fig: Figure | None = None,
     figsize: tuple[float, float] = (7.0, 6.0),
+    keep_order: bool = False,
+    x_max: float | None = None,
 ) -> Figure:
     """Swimmer plot: per patient a bar over the time on treatment (coloured by best overall response) on a
     thin follow-up line, with response onset, progression, death and an arrow for patients alive and
-    progression-free at the data cut-off. More than ``max_lanes`` patients: see :func:`swimmer_selection`."""
+    progression-free at the data cut-off. More than ``max_lanes`` patients: see :func:`swimmer_selection`.
+    ``keep_order``: draw ``lanes`` top to bottom as given (a page of :func:`swimmer_pages`); ``x_max``: the
+    time axis's extent in months (the same on every page), else the longest lane's."""
     fig = new_figure(fig, figsize)
-    shown = swimmer_selection(lanes, max_lanes)
+    shown = list(lanes)[:max_lanes] if keep_order else swimmer_selection(lanes, max_lanes)
     if not shown:
         return empty_figure(fig, "No patients to show")
     ax = fig.add_subplot()
     ax.set_gid("swimmer")
     points: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in _MARKERS}
-    x_max = 0.0
+    extent = x_max or 0.0
     for y, lane in enumerate(shown):
         gid = subject_gid(lane.subject_id)
         ax.plot([0, lane.follow_up_end], [y, y], color="#9e9e9e", linewidth=1, gid=gid, picker=True, pickradius=4)
@@ -94,20 +113,21 @@ def build_swimmer(
         if lane.ongoing:
             points["ongoing"][0].append(lane.follow_up_end + 0.35)
             points["ongoing"][1].append(y)
-        x_max = max(x_max, lane.follow_up_end, lane.treatment_end or 0.0)
+        extent = max(extent, lane.follow_up_end, lane.treatment_end or 0.0)
     for kind, (xs, ys) in points.items():
         style = _MARKERS[kind]
         ax.plot(xs, ys, linestyle="none", marker=style["marker"], color=style["color"], markersize=6,
                 markeredgecolor="white", markeredgewidth=0.6, gid=f"swimmer-{kind}", zorder=4)  # fmt: skip
-    ax.set_yticks(range(len(shown)), [lane.subject_id for lane in shown], fontsize=7 if len(shown) <= 40 else 6)
+    ax.set_yticks(range(len(shown)), [lane.subject_id for lane in shown], fontsize=SWIMMER_LABEL_PT)
     ax.set_ylim(len(shown) - 0.4, -0.6)
-    ax.set_xlim(0, x_max * 1.04 + 0.8)
+    ax.set_xlim(0, extent * 1.04 + 0.8)
     ax.set_xlabel("Months from origin")
     ax.grid(True, axis="x", alpha=0.3)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     if title:
-        note = f" ({len(shown)} of {len(lanes)} shown, responders first)" if len(lanes) > len(shown) else ""
+        capped = len(lanes) > len(shown) and not keep_order
+        note = f" ({len(shown)} of {len(lanes)} shown, responders first)" if capped else ""
         ax.set_title(title + note, fontsize=10)
     present = {lane.bor for lane in shown}
     handles: list[Artist] = [Patch(color=response_colour(b), label=b) for b in RESPONSE_ORDER if b in present]

@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.report import pdf_text as t
 from hccreview.report.pdf_data import AdjudicationSummary
-from hccreview.report.pdf_format import agree_text, count_pct, day, kappa_text, pct
+from hccreview.report.pdf_format import agree_text, count_pct, day, kappa_text, pct, percent
 from hccreview.report.pdf_layout import Piece
 from hccreview.report.pdf_table import Column, key_values, table
 
@@ -84,7 +85,8 @@ def adjudication_pieces(adj: AdjudicationSummary, stats: dict[str, Any]) -> list
         ("Patients with central review", f"{adj.central_cases} ({pairs} read by two central readers)"),
         ("Discordant cases", f"{count_pct(adj.discordant, pairs)} of the patients read twice (discordance rate)"),
         ("Awaiting adjudication", pending),
-        ("Decisions recorded", f"{adj.adjudicated} ({adj.signed} signed)"),
+        ("Adjudication", AdjudicationCounts.from_dict(adj.counts).text if adj.counts
+         else f"{adj.adjudicated} adjudicated ({adj.signed} signed)"),
     ])  # fmt: skip
     columns = [Column("Comparison"), Column("Agreement", "right"), Column("Cohen's κ (95% CI)", "right"),
                Column("Discordant", "right")]  # fmt: skip
@@ -96,7 +98,7 @@ def adjudication_pieces(adj: AdjudicationSummary, stats: dict[str, Any]) -> list
     per_reader = perf.get("per_reader") or {}
     if per_reader:
         rows = [[name, str(b.get("adjudicated_cases", 0)), str(b.get("chosen", 0)),
-                 "—" if b.get("chosen_percent") is None else f"{b['chosen_percent']:.1f}%"]
+                 percent(b.get("chosen_percent"))]
                 for name, b in per_reader.items()]  # fmt: skip
         pieces += table([Column("Central reader"), Column("Adjudicated cases", "right"), Column("Read chosen", "right"),
                          Column("Chosen %", "right")], rows, caption="Table 5. Whose read the adjudicator chose",
@@ -113,9 +115,9 @@ def adjudication_pieces(adj: AdjudicationSummary, stats: dict[str, Any]) -> list
         pieces += table([Column("Discordance reason code"), Column("Decisions", "right")],
                         [[label, str(n)] for label, n in adj.reason_codes], caption=caption, size=7.5,
                         fill=False)  # fmt: skip
-        pieces += t.note("Reason codes (hccreview.domain.reason_codes): categories of BICR reader disagreement; "
-                         "'other' carries the adjudicator's free text. A decision recorded before codes existed is "
-                         "'not recorded'.")  # fmt: skip
+        pieces += t.note("Reason codes: categories of disagreement between the blinded central readers; 'other' "
+                         "carries the adjudicator's free text. A decision recorded before codes existed is 'not "
+                         "recorded'.")  # fmt: skip
     pieces += _discrepancy(perf.get("investigator_vs_central"))
     pieces += t.heading("Discordant cases")
     if adj.queue:

@@ -14,7 +14,7 @@ from datetime import date
 from hccreview.report import pdf_text as t
 from hccreview.report.figures import build_spider, build_timeline
 from hccreview.report.pdf_data import CasePacketInput, CaseSection, LesionLine, ReaderRead
-from hccreview.report.pdf_format import day, mm, signed_pct, utc_stamp
+from hccreview.report.pdf_format import day, mm, role_words, signed_pct, utc_stamp
 from hccreview.report.pdf_layout import Piece
 from hccreview.report.pdf_methods import settings_pairs
 from hccreview.report.pdf_table import Column, RowStyle, key_values, table
@@ -70,7 +70,7 @@ def _lesion_table(read: ReaderRead) -> list[Piece]:
         rows.append(row)
     styles = {i: RowStyle(fill=DIFFERS_FILL) for i, d in enumerate(dates)
               if (tp := points.get(d)) and tp.stated and tp.computed and tp.stated != tp.computed}  # fmt: skip
-    caption = f"{read.reader} ({read.role or 'read'}): target lesions (mm counted), sum and % change"
+    caption = f"{read_name(read)}: target lesions (mm counted), sum and % change"
     pieces = table(columns, rows, caption=caption, size=7.0, header_size=6.8, styles=styles)
     described = [_lesion_label(les) for les in (*targets, *others, *new)]
     legend = ("Lesions: " + "; ".join(described) + ". Resp. = timepoint response computed by the rules engine "
@@ -78,6 +78,14 @@ def _lesion_table(read: ReaderRead) -> list[Piece]:
     pieces[-2].keep_with_next = True  # the last row keeps the legend under it
     pieces[-1:-1] = [Piece(0.04, keep_with_next=True), *t.note(legend)]
     return pieces
+
+
+def read_name(read: ReaderRead) -> str:
+    """Whose read, in words: "Investigator", "reader1 (central reader)"."""
+    role = role_words(read.role) if read.role else "read"
+    if read.reader.lower() == role.lower():
+        return role.capitalize()
+    return f"{read.reader} ({role})"
 
 
 def _side_by_side(case: CaseSection) -> list[Piece]:
@@ -218,4 +226,4 @@ def _page(anchors: dict[str, int], key: str) -> Callable[[], str]:
     return lambda: str(anchors.get(key, ""))
 
 
-__all__ = ["case_pieces", "packet_pieces"]
+__all__ = ["case_pieces", "packet_pieces", "read_name"]

@@ -23,10 +23,13 @@ from hccreview.report.pdf_data import CohortReportInput
 from hccreview.report.pdf_format import (
     count_pct,
     day,
+    decimal,
     median_ci,
+    months,
     p_value,
     proportion_text,
     source_label,
+    source_phrase,
     utc_stamp,
 )
 from hccreview.report.pdf_layout import Piece
@@ -36,6 +39,14 @@ from hccreview.report.pdf_queries import queries_pieces
 from hccreview.report.pdf_table import Column, RowStyle, key_values, table
 
 KM_HEIGHT = 4.7
+#: The swimmer plot in the PDF: inches per patient lane (a 7 pt label needs about 0.1 in; the rest keeps
+#: neighbouring labels apart), inches for its title, time axis and legend, and the tallest figure on a page.
+SWIMMER_LANE_IN = 0.16
+SWIMMER_FRAME_IN = 1.5
+SWIMMER_MAX_IN = 8.6
+SWIMMER_LANES_PER_PAGE = int((SWIMMER_MAX_IN - SWIMMER_FRAME_IN) / SWIMMER_LANE_IN)
+#: At most this many patients in the PDF's swimmer plot (responders first beyond it, as the dashboard).
+SWIMMER_PDF_LANES = 6 * SWIMMER_LANES_PER_PAGE
 PageRef = Callable[[], str]
 
 
@@ -63,7 +74,7 @@ def headline_pairs(stats: dict[str, Any]) -> list[tuple[str, str]]:
     n = stats["n_enrolled"]
     resp = stats["response"]
     out = [
-        ("Read source", f"{source_label(stats['source'])} ({stats['source']})"),
+        ("Read source", source_label(stats["source"])),
         ("Patients analysed", f"{n} (of {stats.get('n_screened', n)} screened)"),
         ("ORR (confirmed CR + PR)", proportion_text(resp["orr"], n)),
         ("DCR (CR + PR + SD + NON-CR/NON-PD)", proportion_text(resp["dcr"], n)),
@@ -116,7 +127,7 @@ def _baseline(frame: pd.DataFrame) -> list[Piece]:
     for i, rec in enumerate(frame.itertuples(index=False)):
         name, category, n, share = rec
         rows.append([name if name != previous else "", str(category), "" if pd.isna(n) else str(int(n)),
-                     "" if share is None or pd.isna(share) else f"{share:.1f}"])  # fmt: skip
+                     "" if share is None or pd.isna(share) else decimal(share)])  # fmt: skip
         if name != previous and i:
             styles[i] = RowStyle(rule_above=True)
         previous = name
@@ -137,9 +148,9 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
     n = stats["n_enrolled"]
     resp = stats["response"]
     pieces = t.paragraph(
-        f"Figures of the {source_label(stats['source']).lower()} ({stats['source']}), the source of every other "
-        f"table: ORR {proportion_text(resp['orr'], n)}; DCR {proportion_text(resp['dcr'], n)}. Confirmed best "
-        "overall responses (RECIST 1.1 §4.4); exact (Clopper–Pearson) 95% confidence intervals.",
+        f"Figures of the {source_phrase(stats['source'])}, the source of every other table: ORR "
+        f"{proportion_text(resp['orr'], n)}; DCR {proportion_text(resp['dcr'], n)}. Confirmed best overall "
+        "responses (RECIST 1.1 §4.4); exact (Clopper–Pearson) 95% confidence intervals.",
     )
     pieces += table(columns, rows, caption="Table 2. Best overall response and response rates by read source",
                     styles=styles, size=7.5)  # fmt: skip
@@ -150,12 +161,12 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
     if "PENDING" in resp["bor_counts"]:
         notes.append("PENDING = central reads discordant and not yet adjudicated; counted as non-responders.")
     if len(sources) > 1:
-        notes.append(f"Last row: patients whose best response differs from the {sources[0]} source.")
+        notes.append(f"Last row: patients whose best response differs from the {source_phrase(sources[0])}.")
     pieces += t.note(" ".join(notes))
     unconfirmed = resp.get("bor_unconfirmed_counts") or {}
     if unconfirmed:
         line = ", ".join(f"{k} {v}" for k, v in unconfirmed.items())
-        pieces += t.note(f"Without the confirmation requirement ({stats['source']}): {line}.")
+        pieces += t.note(f"Without the confirmation requirement ({source_phrase(stats['source'])}): {line}.")
     dor = stats.get("dor") or {}
     if dor.get("n"):
         pieces += t.heading("Duration of response")
@@ -173,6 +184,8 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
 def _km_page(
     title: str, km: KMResult, block: dict[str, Any], censors: dict[str, list[float]], rule: str
 ) -> list[Piece]:
+    if not block.get("n"):
+        return t.empty_section(title, "No patients to analyse.", section=title, anchor=title)
     pieces = t.title(title, section=title, anchor=title)
     pieces += t.figure(lambda fig: cf.build_km([km], title, censor_times=censors, fig=fig), KM_HEIGHT,
                        after=fit_km_to_slot)  # fmt: skip
@@ -186,8 +199,8 @@ def _km_page(
         ("Event and censoring rule", rule),
     ]
     pieces += key_values(summary, size=8.0)
-    rows = [[f"{r['time_months']:g}", str(r["at_risk"]), str(r["events_cumulative"]), str(r["censored_cumulative"])]
-            for r in block.get("risk_table", [])]  # fmt: skip
+    rows = [[months(r["time_months"]), str(r["at_risk"]), str(r["events_cumulative"]),
+             str(r["censored_cumulative"])] for r in block.get("risk_table", [])]  # fmt: skip
     columns = [Column("Months", "right"), Column("At risk", "right"), Column("Events (cumulative)", "right"),
                Column("Censored (cumulative)", "right")]  # fmt: skip
     pieces += table(columns, rows, caption=f"Number at risk — {title.lower()}", size=7.5, fill=False)
@@ -201,6 +214,11 @@ def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
     p = None if not test else test.get("p_value")
     curves = inp.pfs_by_child_pugh if key == "pfs" else inp.os_by_child_pugh
     censors = inp.censor_months.get(f"{key}_cp", {})
+    unknown = stats["subgroups"].get("child_pugh_unknown", 0)
+    if not any((groups.get(cls) or {}).get("n") for cls in ("A", "B", "C")):
+        why = f" ({unknown} with unknown class)" if unknown else ""
+        line = f"No subgroup analysis: no patient analysed has a Child-Pugh class at baseline{why}."
+        return t.empty_section(title, line, section=title, anchor=title)
     pieces = t.title(title, section=title, anchor=title)
     pieces += t.figure(lambda fig: cf.build_km_subgroups(curves, title, logrank_p=p, censor_times=censors, fig=fig),
                        KM_HEIGHT, after=fit_km_to_slot)  # fmt: skip
@@ -216,8 +234,7 @@ def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
     columns = [Column("Class"), Column("n", "right"), Column("Events / censored", "right"),
                Column("Median, months (95% CI)", "right"), Column("ORR (exact 95% CI)", "right")]  # fmt: skip
     pieces += table(columns, rows, caption=f"{title}: by class", size=7.5)
-    unknown = stats["subgroups"].get("child_pugh_unknown", 0)
-    name = test.get("test_name", "log-rank") if test else "log-rank"
+    name = str(test.get("test_name", "log-rank")).split(" (")[0] if test else "log-rank"  # the test, not the code
     detail = f" (χ² = {test['statistic']:.2f}, df = {test['df']}; {name})." if test else " (fewer than two classes)."
     text = f"Log-rank test across the classes with patients: {p_value(p)}{detail}"
     if unknown:
@@ -233,36 +250,58 @@ def _waterfall(inp: CohortReportInput) -> list[Piece]:
     n = inp.stats["n_enrolled"]
     rows = inp.waterfall
     title = f"Best % change of the target sum — {source_label(inp.stats['source']).lower()} ({len(rows)} of {n})"
+    reasons = Counter(inp.waterfall_excluded.values())
+    if not rows:
+        why = "; ".join(f"{k} ({v})" for k, v in sorted(reasons.items()))
+        line = "No patient with a measured change of the target sum" + (f" ({why})." if why else ".")
+        return t.empty_section("Tumour response: waterfall", line, section="Waterfall", anchor="Waterfall")
     pieces = t.title("Tumour response: waterfall", section="Waterfall", anchor="Waterfall")
     pieces += t.figure(lambda fig: cf.waterfall_figure(rows, title=title, fig=fig), 4.6)
     pieces += t.note("Each bar is one patient's best (lowest) % change of the sum of target-lesion diameters from "
                      "baseline (RECIST 1.1 §4.3.1), coloured by confirmed best overall response; dashed lines at "
                      "+20% and −30%. Lesions of the reader whose read the source uses.")  # fmt: skip
-    reasons = Counter(inp.waterfall_excluded.values())
     if reasons:
-        text = "; ".join(f"{k}: {v}" for k, v in sorted(reasons.items()))
+        text = "; ".join(f"{k} ({v})" for k, v in sorted(reasons.items()))
         pieces += t.paragraph(f"Not shown ({sum(reasons.values())} patients) — {text}.", size=8.0)
     return pieces
 
 
-def _swimmer(inp: CohortReportInput) -> list[Piece]:
-    pieces = t.title("Time on treatment and outcome: swimmer plot", section="Swimmer", anchor="Swimmer")
-    lanes = inp.swimmer
-    shown = min(len(lanes), cf.MAX_SWIMMER_LANES)
-    height = min(8.6, 2.2 + 0.16 * shown)
-    pieces += t.figure(lambda fig: cf.build_swimmer(lanes, fig=fig), height)
+def swimmer_pieces(lanes: list[cf.SwimmerLane]) -> list[Piece]:
+    """The swimmer plot section: every patient (up to :data:`SWIMMER_PDF_LANES`, responders first beyond),
+    :data:`SWIMMER_LANES_PER_PAGE` lanes per page so that each label keeps its 7 pt and its own line; every
+    page shares the time axis of the longest lane."""
+    heading = "Time on treatment and outcome: swimmer plot"
+    pages = cf.swimmer_pages(lanes, SWIMMER_LANES_PER_PAGE, SWIMMER_PDF_LANES)
+    if not pages:
+        return t.empty_section(heading, "No patients to show.", section="Swimmer", anchor="Swimmer")
+    pieces = t.title(heading, section="Swimmer", anchor="Swimmer")
+    shown = sum(len(page) for page in pages)
+    x_max = max(max(lane.follow_up_end, lane.treatment_end or 0.0) for page in pages for lane in page)
+    first = 1
+    for page in pages:
+        span = f"patients {first}–{first + len(page) - 1} of {shown}" if len(pages) > 1 else ""
+        title = "Time on treatment and outcome" + (f" — {span}" if span else "")
+
+        def build(fig: Figure, page: list[cf.SwimmerLane] = page, title: str = title) -> Figure:
+            return cf.build_swimmer(page, title=title, max_lanes=len(page), keep_order=True, x_max=x_max, fig=fig)
+
+        pieces += t.figure(build, SWIMMER_FRAME_IN + SWIMMER_LANE_IN * len(page))
+        first += len(page)
+    order = " Patients with a confirmed response first, then the longest on treatment." if len(lanes) > shown else ""
+    capped = f" {shown} of {len(lanes)} patients shown.{order}" if len(lanes) > shown else ""
     pieces += t.note("Bars: time on treatment (first to last cycle), coloured by confirmed best overall response; "
                      "grey line: follow-up to death or last contact; markers: response onset, progression, death, "
-                     "alive and progression-free at the data cut.")  # fmt: skip
+                     f"alive and progression-free at the data cut.{capped}")  # fmt: skip
     return pieces
 
 
 def _toxicity(stats: dict[str, Any]) -> list[Piece]:
     n = stats["n_enrolled"]
-    pieces = t.title("Adverse events", section="Adverse events", anchor="Adverse events")
     rows = stats.get("toxicity") or []
     if not rows:
-        return pieces + t.paragraph("No adverse events recorded in the analysis population.")
+        return t.empty_section("Adverse events", "No adverse events recorded in the analysis population.",
+                               section="Adverse events", anchor="Adverse events")  # fmt: skip
+    pieces = t.title("Adverse events", section="Adverse events", anchor="Adverse events")
     body = []
     for r in rows:
         g3plus = r["grade3"] + r["grade4"] + r["grade5"]
@@ -316,7 +355,7 @@ def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
     pieces += _subgroup_page("PFS by Child-Pugh class", "pfs", inp)
     pieces += _subgroup_page("OS by Child-Pugh class", "os", inp)
     pieces += _waterfall(inp)
-    pieces += _swimmer(inp)
+    pieces += swimmer_pieces(inp.swimmer)
     pieces += _toxicity(stats)
     if inp.adjudication is not None:
         pieces += adjudication_pieces(inp.adjudication, stats)
@@ -326,4 +365,4 @@ def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
     return pieces, anchors
 
 
-__all__ = ["cohort_pieces", "fit_km_to_slot", "headline_pairs"]
+__all__ = ["cohort_pieces", "fit_km_to_slot", "headline_pairs", "swimmer_pieces"]

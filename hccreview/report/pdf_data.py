@@ -53,6 +53,7 @@ class AdjudicationSummary:
     decisions: list[dict[str, Any]]
     performance: dict[str, Any]
     reason_codes: list[tuple[str, int]] = field(default_factory=list)  # (label, decisions) by discordance code
+    counts: dict[str, int] = field(default_factory=dict)  # domain.adjudication_status.AdjudicationCounts.to_dict()
 
 
 @dataclass(frozen=True)

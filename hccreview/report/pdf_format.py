@@ -1,5 +1,8 @@
-"""Number and label formatting shared by the PDF documents — the same spellings as ``hccreview stats`` and the
-dashboard: percentages with one decimal, CIs as ``lo–hi%``, months with one decimal, ``NR`` when not reached."""
+"""Number and label formatting shared by the PDF documents and the cohort figures — the same spellings as
+``hccreview stats`` and the dashboard. Every measured quantity goes through :func:`decimal`, so a number reads
+the same wherever it is printed: diameters and sums in mm, months and percentages with one decimal ("12.0",
+never "12" beside "12.5"); CIs as ``lo–hi%``; ``NR`` when a median is not reached. Counts stay integers.
+Internal setting values (``first_dose``, ``albumin-2.8``, ``reader:NAME``) are put into words here too."""
 
 from __future__ import annotations
 
@@ -15,6 +18,33 @@ SOURCE_LABELS = {
 }
 
 
+#: Digits after the decimal point of every measured quantity in a document (mm, months, percentages).
+DIGITS = 1
+
+ORIGIN_WORDS = {"randomisation": "randomisation", "enrolment": "enrolment", "first_dose": "first dose"}
+ROLE_WORDS = {"investigator": "investigator", "reader": "central reader", "adjudicator": "adjudicator"}
+
+
+def decimal(value: float | None, digits: int = DIGITS, *, none: str = "—") -> str:
+    """The one number formatter: ``12`` → ``"12.0"``, ``12.345`` → ``"12.3"``, None → ``none``."""
+    return none if value is None else f"{value:.{digits}f}"
+
+
+def origin_words(rule: str) -> str:
+    """The origin a date was taken from, in words: ``"first_dose"`` → ``"first dose"``, also inside a fallback
+    note (``"randomisation (fallback: no first_dose date)"``)."""
+    for value, words in ORIGIN_WORDS.items():
+        rule = rule.replace(value, words)
+    return rule
+
+
+def child_pugh_variant_words(variant: str) -> str:
+    """``"albumin-2.8"`` → ``"albumin cut-off 2.8 g/dL"`` (the published tables differ in it, DESIGN §4)."""
+    if variant.startswith("albumin-"):
+        return f"albumin cut-off {variant.removeprefix('albumin-')} g/dL"
+    return variant
+
+
 def source_label(source: str) -> str:
     """A reader-friendly name of a read source (``reader:NAME`` → "Reader NAME")."""
     if source.startswith("reader:"):
@@ -22,9 +52,28 @@ def source_label(source: str) -> str:
     return SOURCE_LABELS.get(source, source)
 
 
-def pct(rate: float | None, digits: int = 1) -> str:
+_SOURCE_PHRASES = {
+    "adjudicated": "adjudicated central review",
+    "investigator": "investigator's responses",
+    "computed": "responses computed by the rules engine",
+}
+
+
+def source_phrase(source: str) -> str:
+    """A read source inside a sentence, after "the": "adjudicated central review", "reads of reader1"."""
+    if source.startswith("reader:"):
+        return f"reads of {source.split(':', 1)[1]}"
+    return _SOURCE_PHRASES.get(source, source)
+
+
+def pct(rate: float | None) -> str:
     """A fraction as a percentage: ``0.1`` → ``"10.0%"`` (``"—"`` for None)."""
-    return "—" if rate is None else f"{100 * rate:.{digits}f}%"
+    return "—" if rate is None else f"{decimal(100 * rate)}%"
+
+
+def percent(value: float | None) -> str:
+    """A value already in percent: ``94`` → ``"94.0%"`` (``"—"`` for None)."""
+    return "—" if value is None else f"{decimal(value)}%"
 
 
 def ci_pct(ci: Sequence[float | None]) -> str:
@@ -32,12 +81,12 @@ def ci_pct(ci: Sequence[float | None]) -> str:
     lo, hi = ci
     if lo is None or hi is None:
         return "—"
-    return f"{100 * lo:.1f}–{100 * hi:.1f}%"
+    return f"{decimal(100 * lo)}–{decimal(100 * hi)}%"
 
 
 def months(value: float | None) -> str:
     """Months with one decimal, ``NR`` when not reached."""
-    return "NR" if value is None else f"{value:.1f}"
+    return decimal(value, none="NR")
 
 
 def median_ci(block: Mapping[str, Any]) -> str:
@@ -53,7 +102,7 @@ def proportion_text(block: Mapping[str, Any], n: int) -> str:
 
 def count_pct(k: int, n: int) -> str:
     """``"6 (15.0%)"`` (the dashboard's spelling)."""
-    return f"{k} ({100.0 * k / n:.1f}%)" if n else str(k)
+    return f"{k} ({decimal(100.0 * k / n)}%)" if n else str(k)
 
 
 def p_value(p: float | None) -> str:
@@ -76,7 +125,7 @@ def agree_text(block: Mapping[str, Any] | None) -> str:
     """``"33/39 (84.6%)"``."""
     if not block or not block.get("n"):
         return "n/a"
-    return f"{block['n_agree']}/{block['n']} ({block['percent_agreement']:.1f}%)"
+    return f"{block['n_agree']}/{block['n']} ({percent(block['percent_agreement'])})"
 
 
 def day(value: date | str | None) -> str:
@@ -86,14 +135,19 @@ def day(value: date | str | None) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+def role_words(role: str) -> str:
+    """A read's role in words: ``"reader"`` → ``"central reader"``."""
+    return ROLE_WORDS.get(role, role)
+
+
 def utc_stamp(value: datetime) -> str:
     """``"2024-05-01 14:03 UTC"``."""
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def mm(value: float | None) -> str:
-    """A diameter or sum in mm without needless decimals."""
-    return "—" if value is None else f"{value:g}"
+    """A diameter or sum in mm with one decimal: ``12`` → ``"12.0"``."""
+    return decimal(value)
 
 
 def signed_pct(value: float | None) -> str:
@@ -101,22 +155,29 @@ def signed_pct(value: float | None) -> str:
     if value is None:
         return "—"
     sign = "+" if value > 0 else "−" if value < 0 else "±"
-    return f"{sign}{abs(value):.1f}%"
+    return f"{sign}{decimal(abs(value))}%"
 
 
 __all__ = [
+    "DIGITS",
     "agree_text",
+    "child_pugh_variant_words",
     "ci_pct",
     "count_pct",
     "day",
+    "decimal",
     "kappa_text",
     "median_ci",
     "mm",
     "months",
+    "origin_words",
     "p_value",
     "pct",
+    "percent",
     "proportion_text",
+    "role_words",
     "signed_pct",
     "source_label",
+    "source_phrase",
     "utc_stamp",
 ]

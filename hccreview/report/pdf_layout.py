@@ -3,10 +3,11 @@
 A document is a list of :class:`Piece` objects — atomic, measured slices of content (a heading, a few lines of
 a paragraph, one table row, a figure slot). :func:`paginate` flows them onto A4 portrait pages (top to bottom,
 ``keep_with_next`` chains kept together, a ``repeat`` piece — a table's header — redrawn at the top of a
-continuation page, at most one figure slot per page); :func:`render` then draws each page as a
-:class:`~matplotlib.figure.Figure` with the running header and "Page n of N" footer and hands it to a sink
-(``PdfPages.savefig``). Pagination happens before any figure exists, so the page count is known when the
-first page is drawn, and each page's figure is built once.
+continuation page, at most one figure slot per page; a section that starts a new page shares it with
+``compact`` pieces, the one line of an empty section that did not fit on the page before); :func:`render` then
+draws each page as a :class:`~matplotlib.figure.Figure` with the running header and "Page n of N" footer and
+hands it to a sink (``PdfPages.savefig``). Pagination happens before any figure exists, so the page count is
+known when the first page is drawn, and each page's figure is built once.
 
 Coordinates are inches from the top-left corner of the page; drawing uses ``fig.dpi_scale_trans``. Text is
 measured with matplotlib's own font metrics (:func:`text_width`), so wrapping matches what is drawn.
@@ -229,6 +230,7 @@ class Piece:
     new_page: bool = False
     section: str | None = None  # the running section name from this piece on (footer)
     anchor: str | None = None  # recorded with the page number the piece lands on
+    compact: bool = False  # part of a section with nothing to show: the next section may share its page
 
 
 @dataclass
@@ -241,6 +243,11 @@ class Page:
     @property
     def empty(self) -> bool:
         return not self.placed
+
+    @property
+    def only_compact(self) -> bool:
+        """Only compact pieces (empty sections' one-liners) so far: a new section need not start a new page."""
+        return all(p.compact for p, _ in self.placed)
 
     @property
     def has_figure(self) -> bool:
@@ -281,7 +288,7 @@ def paginate(pieces: Iterable[Piece]) -> Layout:
     for i, piece in enumerate(items):
         if piece.section is not None:
             section = piece.section
-        if piece.new_page and not pages[-1].empty:
+        if piece.new_page and not pages[-1].empty and not pages[-1].only_compact:
             new_page()
         if not pages[-1].placed:
             pages[-1].section = section

@@ -2,6 +2,8 @@
 
 The wording follows the rules as implemented in ``hccreview.domain`` (RECIST 1.1 / mRECIST, endpoints,
 Child-Pugh, CTCAE, sources and discordance) and the study's settings (the ``study`` block of ``stats --json``).
+It is written for a reader of the report: each rule is stated in words and cites its published source (the
+RECIST 1.1 section or table, the FDA guidance, the paper) — never a program, its option names or its issues.
 """
 
 from __future__ import annotations
@@ -9,14 +11,22 @@ from __future__ import annotations
 from typing import Any
 
 from hccreview.report import pdf_text as t
+from hccreview.report.pdf_format import child_pugh_variant_words, origin_words, source_label
 from hccreview.report.pdf_layout import Piece
 
-_ORIGINS = {"randomisation": "the randomisation date", "enrolment": "the enrolment date",
-            "first_dose": "the date of the first dose"}  # fmt: skip
 _ALBUMIN = {
-    "albumin-2.8": ("2.8", "> 3.5 / 2.8–3.5 / < 2.8 g/dL"),
-    "albumin-3.0": ("3.0", "> 3.5 / 3.0–3.5 / < 3.0 g/dL"),
+    "albumin-2.8": "> 3.5 / 2.8–3.5 / < 2.8 g/dL",
+    "albumin-3.0": "> 3.5 / 3.0–3.5 / < 3.0 g/dL",
 }
+
+
+def _origin(study: dict[str, Any]) -> str:
+    return f"the date of {origin_words(str(study.get('origin')))}"
+
+
+def _albumin(study: dict[str, Any]) -> str:
+    variant = str(study.get("child_pugh_variant"))
+    return _ALBUMIN.get(variant, child_pugh_variant_words(variant))
 
 
 def _schedule(study: dict[str, Any]) -> str:
@@ -28,26 +38,31 @@ def _schedule(study: dict[str, Any]) -> str:
             "or more missed assessments")  # fmt: skip
 
 
+def _between(study: dict[str, Any]) -> str:
+    """What may lie between a response and its confirmation, in words."""
+    ne = study.get("max_nr_ne")
+    ne_text = "no NE" if not ne else f"at most {ne} NE"
+    sd_text = "an SD allowed" if study.get("accept_sd") else "no SD"
+    return f"{ne_text} and {sd_text} between"
+
+
 def settings_pairs(study: dict[str, Any]) -> list[tuple[str, str]]:
-    """The study settings as label / value pairs (title pages)."""
-    albumin = _ALBUMIN.get(str(study.get("child_pugh_variant")), (None, str(study.get("child_pugh_variant"))))[1]
-    sd_between = "accepted" if study.get("accept_sd") else "not accepted"
+    """The study settings as label / value pairs (title pages), in words."""
     return [
         ("Response criteria", str(study.get("criteria"))),
-        ("Confirmation of CR / PR", f"≥{study.get('confirmation_days')} days later; at most {study.get('max_nr_ne')} "
-                                    f"NE between; SD between {sd_between}"),
+        ("Confirmation of CR / PR", f"the same or a better response ≥{study.get('confirmation_days')} days later, "
+                                    f"with {_between(study)}"),
         ("Minimum duration of SD", f"≥{study.get('min_sd_days')} days after the origin"),
-        ("Origin of time-to-event endpoints", _ORIGINS.get(str(study.get("origin")), str(study.get("origin")))),
+        ("Origin of time-to-event endpoints", _origin(study)),
         ("Assessment schedule", _schedule(study)),
-        ("Child-Pugh variant", f"{study.get('child_pugh_variant')} (albumin {albumin})"),
+        ("Child-Pugh albumin points", f"{_albumin(study)} (1 / 2 / 3 points)"),
         ("Discordant progression dates", f"differ by more than {study.get('discordance_pd_days', 0)} days"),
     ]  # fmt: skip
 
 
 def _response_rules(study: dict[str, Any]) -> list[str]:
     criteria = str(study.get("criteria"))
-    conf, ne = study.get("confirmation_days"), study.get("max_nr_ne")
-    sd_between = "is accepted" if study.get("accept_sd") else "is not accepted (admiralonco accept_sd = FALSE)"
+    conf = study.get("confirmation_days")
     out = []
     if criteria == "mRECIST":
         out.append("Response criteria: mRECIST for hepatocellular carcinoma (Lencioni & Llovet, Semin Liver Dis "
@@ -55,31 +70,32 @@ def _response_rules(study: dict[str, Any]) -> list[str]:
                    "enhancing) part of each intrahepatic target lesion; PD = ≥20% increase over the nadir without "
                    "the 5 mm absolute rule; CR = no intratumoural arterial enhancement in any target.")  # fmt: skip
     else:
-        out.append("Response criteria: RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228–247). Target sum = "
-                   "longest diameters of non-nodal targets + short axes of nodal targets; PR = sum ≥30% below "
-                   "baseline; PD = sum ≥20% and ≥5 mm above the nadir, unequivocal non-target progression or a new "
-                   "lesion; a lesion too small to measure counts 5 mm, a disappeared one 0 mm.")  # fmt: skip
+        out.append("Response criteria: RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228–247). Measurable: "
+                   "longest diameter ≥10 mm, lymph nodes ≥15 mm short axis (§3.1.1); at most 5 target lesions, 2 "
+                   "per organ (§4.2). Target sum = longest diameters of non-nodal targets + short axes of nodal "
+                   "targets. Target response (§4.3.1): PR = sum ≥30% below the baseline sum; PD = sum ≥20% and "
+                   "≥5 mm above the smallest sum so far (baseline included); a lesion too small to measure counts "
+                   "5 mm, one that has disappeared 0 mm (§4.3.2). Unequivocal progression of non-target disease or "
+                   "a new lesion is PD (§4.3).")  # fmt: skip
     out += [
-        f"Best overall response with confirmation (RECIST 1.1 §4.4): a CR or PR counts only when the same or a "
-        f"better response is seen again ≥{conf} days later, with at most {ne} NE between; SD between {sd_between}. "
-        "PR followed by CR confirms PR.",
-        "CR followed by PR (RECIST 1.1 Table 3 footnote a; admiralonco issues #275 / #244): as admiralonco does by "
-        "default, a PR after a CR breaks the confirmation — a CR needs a later CR, and a PR is not confirmed "
-        "across a CR followed by a PR; the best response then falls back to SD (minimum duration met) or to the "
-        "later assessments.",
-        f"SD and NON-CR/NON-PD need the minimum duration of ≥{study.get('min_sd_days')} days after the origin; an "
-        "unconfirmed CR/PR gives SD when that duration was met, else PD or NE. Assessments after the first PD do "
-        "not count; two responses on one date count once, as the worse. A patient without an assessment on or "
-        "after the origin has best response MISSING.",
+        f"Best overall response with confirmation (RECIST 1.1 §4.4, Table 3, and §4.6): a CR or PR counts only "
+        f"when the same or a better response is seen again at least {conf} days later, with {_between(study)} "
+        "the response and its confirmation. A PR followed by a CR confirms the PR.",
+        "A CR followed by a PR (RECIST 1.1 Table 3, footnote a) confirms neither: a CR is confirmed only by a "
+        "later CR, and a PR is not confirmed across the CR. The best overall response then falls back to SD "
+        "(when the minimum duration of SD was met) or to the later assessments.",
+        f"SD (and NON-CR/NON-PD) needs the minimum duration: an assessment at least {study.get('min_sd_days')} "
+        "days after the origin; an unconfirmed CR or PR then gives SD, otherwise PD or NE. Assessments after the "
+        "first PD do not count; two responses on one date count once, as the worse. A patient without an "
+        "assessment on or after the origin has best response MISSING.",
     ]
     return out
 
 
 def _endpoint_rules(study: dict[str, Any]) -> list[str]:
-    origin = _ORIGINS.get(str(study.get("origin")), str(study.get("origin")))
     return [
-        f"Origin: {origin}; day of origin = day 0; months = days / 30.4375. Analysis population: patients who "
-        "reached the origin (screen failures excluded). A partial date is imputed to the last day of its period.",
+        f"Origin: {_origin(study)}; day of origin = day 0; months = days / 30.4375. Analysis population: patients "
+        "who reached the origin (screen failures excluded). A partial date is imputed to the last day of its period.",
         "PFS (FDA 2018 endpoint guidance): event = first documented PD or death from any cause, whichever is "
         "earlier. No event → censored at the last adequate tumour assessment (NE, MISSING and PENDING are not "
         "adequate); no post-baseline assessment → censored at the origin (day 0). Assessment schedule: "
@@ -90,24 +106,26 @@ def _endpoint_rules(study: dict[str, Any]) -> list[str]:
     ]
 
 
-def _statistics(stats: dict[str, Any]) -> list[str]:
+def _ci_method(stats: dict[str, Any]) -> str:
+    """The CI method of the medians without the name of the program that computed it."""
     methods = stats.get("methods") or {}
-    km_ci = methods.get("km_ci_method") or stats["pfs"].get("ci_method", "")
-    variant = str(stats["study"].get("child_pugh_variant"))
-    albumin = _ALBUMIN.get(variant, (None, variant))[1]
+    text = str(methods.get("km_ci_method") or stats["pfs"].get("ci_method", ""))
+    return text.split(",")[0].strip()
+
+
+def _statistics(stats: dict[str, Any]) -> list[str]:
     return [
         "ORR = confirmed CR + PR; DCR = CR + PR + SD + NON-CR/NON-PD; the denominator is the analysis population "
-        "(NE, MISSING and PENDING count as non-responders). 95% CIs of proportions: Clopper–Pearson exact "
-        f"({methods.get('proportion_ci_method', 'scipy.stats.binomtest')}).",
-        "Kaplan–Meier estimates (lifelines KaplanMeierFitter). Median = first time the estimate is ≤ 0.5 (NR when "
-        f"not reached); 95% CI of the median from the pointwise band, method: {km_ci}. R's survfit defaults to the "
-        "log transform, so CIs of the same median differ between tools. Number at risk at t = patients whose "
-        "time is ≥ t.",
+        "(NE, MISSING and PENDING count as non-responders). 95% confidence intervals of proportions: exact "
+        "(Clopper–Pearson).",
+        "Kaplan–Meier estimates. Median = first time the estimate is ≤ 0.5 (NR when not reached); 95% CI of the "
+        f"median from the pointwise confidence band, transform {_ci_method(stats)}. Other programs default to "
+        "other transforms (R's survfit uses the log transform), so CIs of the same median can differ between "
+        "tools. Number at risk at t = patients whose time is ≥ t.",
         "Child-Pugh class at baseline (Pugh et al., Br J Surg 1973;60:646–649, INR in place of prothrombin time): "
-        f"bilirubin < 2 / 2–3 / > 3 mg/dL; albumin {albumin} (variant {variant}); INR < 1.7 / 1.7–2.3 / > 2.3; "
+        f"bilirubin < 2 / 2–3 / > 3 mg/dL; albumin {_albumin(stats['study'])}; INR < 1.7 / 1.7–2.3 / > 2.3; "
         "ascites none / mild / moderate–severe; encephalopathy none / grade 1–2 / grade 3–4 → 1 / 2 / 3 points; "
-        "5–6 = A, 7–9 = B, 10–15 = C. Subgroups compared with the log-rank test (lifelines "
-        "multivariate_logrank_test).",
+        "5–6 = A, 7–9 = B, 10–15 = C. Classes compared with the log-rank test.",
         "Adverse events: CTCAE v5.0 terms grouped by MedDRA system organ class; patients counted once per term at "
         "their worst grade; attributable = possible, probable or definite.",
     ]
@@ -116,10 +134,11 @@ def _statistics(stats: dict[str, Any]) -> list[str]:
 def _review_rules(stats: dict[str, Any], has_adjudication: bool) -> list[str]:
     study = stats["study"]
     out = [
-        f"Read source of the figures: {stats['source']}. Adjudicated = the read chosen by the adjudicator; else "
-        "the source's accepted-read flags; else a single central reader; else the central readers' reads when "
-        "they agree; otherwise PENDING. Investigator = the investigator's stated responses; computed = responses "
-        "derived by the rules engine from the measurements.",
+        f"Read source of the figures: {source_label(stats['source']).lower()}. The adjudicated central review "
+        "takes, per patient, the read the adjudicator chose; else the read the data transfer marks as accepted; "
+        "else the only central reader's read; else the central readers' reads where they agree; otherwise the "
+        "patient is PENDING. The investigator source uses the investigator's stated responses; the computed "
+        "source, the responses derived from the measurements by the rules above.",
     ]
     if has_adjudication:
         out.append(
@@ -132,7 +151,7 @@ def _review_rules(stats: dict[str, Any], has_adjudication: bool) -> list[str]:
     out.append(
         "Provenance: the SHA-256 on the title page is computed over every data table, the study settings and the "
         "audit trail of the study file; the audit chain head is the hash of the newest audit entry (each entry "
-        "hashes its predecessor, 21 CFR Part 11 §11.10(e)). `hccreview verify` checks the chain."
+        "hashes its predecessor, 21 CFR Part 11 §11.10(e)). The program's verify command re-checks the chain."
     )
     return out
 

@@ -1,5 +1,5 @@
 """The cohort summary's "Open queries" section: one row per open query, the header repeated on every page the
-table runs onto (``pdf_table.table``). Input: ``services.queries.ListingRow.as_dict()`` rows (issue 12 item 3)."""
+table runs onto (``pdf_table.table``). Input: ``services.queries.ListingRow.as_dict()`` rows."""
 
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ def _row(q: dict[str, Any]) -> list[str]:
 
 
 def queries_pieces(rows: list[dict[str, Any]]) -> list[Piece]:
-    """The "Open queries" section (a sentence when there is none)."""
-    pieces = t.title("Open queries", section="Queries", anchor=ANCHOR)
+    """The "Open queries" section (one line, on the page before, when there is none)."""
     if not rows:
-        pieces += t.paragraph("No open query.", size=8.5)
-        return pieces
+        return t.empty_section("Open queries", "No open query.", section="Queries", anchor=ANCHOR)
+    pieces = t.title("Open queries", section="Queries", anchor=ANCHOR)
     patients = len({r["subject_id"] for r in rows})
     pieces += t.paragraph(f"{len(rows)} open quer{'y' if len(rows) == 1 else 'ies'} on {patients} "
                           f"patient{'' if patients == 1 else 's'}, by patient.", size=8.5)  # fmt: skip
@@ -31,8 +30,8 @@ def queries_pieces(rows: list[dict[str, Any]]) -> list[Piece]:
                Column("Opened"), Column("Last message", max_width=2.4)]  # fmt: skip
     pieces += table(columns, [_row(r) for r in rows], caption="Open queries by patient", size=7.5)
     pieces += t.note(
-        "Queries answered or closed are not listed (hccreview queries STUDY.db --state all lists "
-        "them). Threads are audited; the workstation's query listing exports the same rows as CSV."
+        "Queries answered or closed are not listed (the workstation's query listing shows every state). "
+        "Threads are audited; the listing exports the same rows as CSV."
     )
     return pieces
 

@@ -20,16 +20,21 @@ from hccreview.report.pdf_layout import (
     FigureSlot,
     Piece,
     line_height,
+    spacer,
     text_width,
     wrap,
 )
 
 BODY = 9.0
 SMALL = 7.5
+SECTION_GAP = 0.3  # inches above a section title that does not start a page
 
 
-def title(text: str, *, size: float = 15.0, section: str | None = None, anchor: str | None = None) -> list[Piece]:
-    """A section title (starts a new page), with a coloured rule under it."""
+def title(
+    text: str, *, size: float = 15.0, section: str | None = None, anchor: str | None = None, new_page: bool = True
+) -> list[Piece]:
+    """A section title with a coloured rule under it; it starts a new page unless ``new_page`` is False (a
+    section with nothing to show, :func:`empty_section`, follows the previous one on its page)."""
     lines = wrap(text, CONTENT_W, size, True)
     height = line_height(size) * len(lines) + 0.16
 
@@ -37,7 +42,17 @@ def title(text: str, *, size: float = 15.0, section: str | None = None, anchor: 
         c.lines(MARGIN_X, y, lines, size=size, bold=True, colour=ACCENT)
         c.rule(MARGIN_X, y + height - 0.08, MARGIN_X + CONTENT_W, y + height - 0.08, colour=ACCENT, width=1.0)
 
-    return [Piece(height + 0.1, draw, keep_with_next=True, new_page=True, section=section, anchor=anchor)]
+    piece = Piece(height + 0.1, draw, keep_with_next=True, new_page=new_page, section=section, anchor=anchor)
+    return [piece] if new_page else [spacer(SECTION_GAP), piece]
+
+
+def empty_section(text: str, line: str, *, section: str | None = None, anchor: str | None = None) -> list[Piece]:
+    """A section with nothing to show: its title and one line saying why, on the page of what precedes it
+    (not a page of its own)."""
+    pieces = title(text, section=section, anchor=anchor, new_page=False) + paragraph(line, size=8.5)
+    for piece in pieces:
+        piece.compact = True
+    return [*pieces, spacer(SECTION_GAP)]  # the next section may follow on this page
 
 
 def heading(text: str, *, size: float = 11.0, space_before: float = 0.14) -> list[Piece]:
@@ -163,6 +178,7 @@ __all__ = [
     "bullets",
     "callout",
     "decision_box",
+    "empty_section",
     "figure",
     "heading",
     "muted_line",

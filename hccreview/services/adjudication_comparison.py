@@ -1,9 +1,10 @@
-"""Both reads of a discordant case side by side (issue 7 item 4): :func:`case_comparison`.
+"""Both reads of a discordant case side by side: :func:`case_comparison`.
 
 Per reader: lesions with their sizes and statuses per date, stated and computed timepoint responses (the rules
-engine, ``domain.recist``), target sums and the best overall response; per date the fields where the two
-central readers differ; the decision in force and its history. An adjudicator's own read, when there is one,
-is a third side. Re-exported by :mod:`hccreview.services.adjudication`. No Qt.
+engine, ``domain.recist``), target sums and the best overall response; per visit (the readers' timepoints
+paired by visit label or nearest date within the assessment window, as the adjudicated source pairs them) the
+fields where the two central readers differ; the decision in force and its history. An adjudicator's own
+read, when there is one, is a third side. Re-exported by :mod:`hccreview.services.adjudication`. No Qt.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from hccreview.domain import recist
+from hccreview.domain.adjudication_status import case_status, settled_by_flags, status_label
 from hccreview.domain.discordance import DiscordanceResult, compare_reads
 from hccreview.domain.endpoints import origin_date
 from hccreview.domain.recist import BestResponse
@@ -22,6 +24,7 @@ from hccreview.domain.sources import (
     reader_timepoints,
     select_timepoints,
     subject_central_readers,
+    timepoint_groups,
 )
 from hccreview.services.adjudication_decisions import Decision, _check_visible, _history
 from hccreview.services.session import StudySession
@@ -74,17 +77,33 @@ class ReaderSide:
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One date, each reader's timepoint (None where a reader has none) and the fields that differ."""
+    """One visit (timepoint): its earliest date, each reader's timepoint (None where a reader has none; each
+    carries the date that reader read it) and the fields that differ. Readers' timepoints are paired by visit
+    (``domain.sources.timepoint_groups``), never by exact date only."""
 
     date: date
     visit: str
     sides: dict[str, ReaderTimepoint | None]
     differs: list[str]
 
+    @property
+    def dates(self) -> dict[str, date]:
+        """The date each reader read this visit."""
+        return {name: point.date for name, point in self.sides.items() if point is not None}
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One reader's timepoint, for pairing by visit."""
+
+    reader: str
+    date: date
+    visit: str
+
 
 @dataclass(frozen=True)
 class Comparison:
-    """Both reads of a discordant case side by side (issue 7 item 4), the decision and its history."""
+    """Both reads of a discordant case side by side, the decision and its history."""
 
     subject_id: str
     readers: tuple[str, ...]
@@ -95,10 +114,22 @@ class Comparison:
     decision: Decision | None
     history: list[Decision] = field(default_factory=list)
     investigator_bor: str | None = None
+    imported: bool = False  # no decision here; the delivery's accepted-read flags settle it
 
     @property
     def locked(self) -> bool:
         return self.decision is not None and self.decision.locked
+
+    @property
+    def status(self) -> str:
+        """The case's adjudication status, by the one definition (``domain.adjudication_status``)."""
+        return case_status(decided=self.decision is not None, signed=self.locked, imported=self.imported)
+
+    @property
+    def status_label(self) -> str:
+        """The status in the user's words ("re-opened" for a re-opened decision that stands)."""
+        reopened = self.decision is not None and self.decision.status == "reopened"
+        return status_label(self.status, reopened=reopened)
 
 
 _COMPARED = ("stated_overall", "computed_overall", "target", "non_target", "new_lesion")
@@ -177,13 +208,14 @@ def case_comparison(session: StudySession, subject_id: str) -> Comparison:
         if len(readers) == 2
         else None
     )
-    days = sorted({d for s in sides.values() for d in s.timepoints})
+    points = [_Point(name, day, tp.visit) for name in choices for day, tp in sides[name].timepoints.items()]
     rows = []
-    for day in days:
-        per = {name: sides[name].timepoints.get(day) for name in choices}
+    for group in timepoint_groups(points, data.settings.assessment_window_days):
+        when = {p.reader: p.date for p in group}
+        per = {name: sides[name].timepoints[when[name]] if name in when else None for name in choices}
         differs = _differs(per[readers[0]], per[readers[1]]) if len(readers) == 2 else []
         visit = next((p.visit for p in per.values() if p is not None and p.visit), "")
-        rows.append(ComparisonRow(day, visit, per, differs))
+        rows.append(ComparisonRow(group[0].date, visit, per, differs))
     inv = select_timepoints(data, subject_id, INVESTIGATOR)
     inv_bor = (
         str(recist.best_overall_response(inv.timepoints, origin, data.settings).confirmed)
@@ -191,5 +223,6 @@ def case_comparison(session: StudySession, subject_id: str) -> Comparison:
         else None
     )
     history = _history(session, subject_id)
-    return Comparison(subject_id, readers, sides, rows, discordance, choices, history[-1] if history else None,
-                      history, inv_bor)  # fmt: skip
+    decision = history[-1] if history else None
+    imported = decision is None and settled_by_flags(data, subject_id)
+    return Comparison(subject_id, readers, sides, rows, discordance, choices, decision, history, inv_bor, imported)

@@ -14,10 +14,11 @@ from datetime import date
 from typing import Any
 
 from hccreview.domain import cohort_memo, recist
+from hccreview.domain.adjudication_status import AdjudicationCounts, case_status, settled_by_flags, status_label
 from hccreview.domain.discordance import DiscordanceResult, compare_reads
 from hccreview.domain.endpoints import origin_date
 from hccreview.domain.recist import BestResponse
-from hccreview.domain.records import ReadRole, StudyData
+from hccreview.domain.records import Adjudication, StudyData
 from hccreview.domain.sources import (
     ADJUDICATED,
     INVESTIGATOR,
@@ -26,19 +27,20 @@ from hccreview.domain.sources import (
     study_index,
     subject_central_readers,
 )
-from hccreview.services.adjudication_decisions import Decision, _check_visible, _decisions
+from hccreview.services.adjudication_decisions import _check_visible
 from hccreview.services.session import StudySession
 from hccreview.store.transfers import open_flags
 
 QUEUE_KINDS = ("central", "investigator")
-ACCEPTED_FLAGS = "source adjudication (accepted reads, SDTM RSACPTFL)"
+ACCEPTED_FLAGS = "delivery's accepted-read flags (SDTM RSACPTFL)"
 
 
 @dataclass(frozen=True)
 class QueueItem:
     """One discordant patient. ``readers`` are the two compared sources (central: reader A and B;
-    investigator view: investigator and the adjudicated central read). ``status``: "open" (no decision),
-    "adjudicated" (decided, unsigned — or settled by the source's accepted-read flags), "signed"."""
+    investigator view: investigator and the adjudicated central read). ``status``: one of
+    ``domain.adjudication_status.STATUSES`` — "open", "adjudicated" (a decision stands, unsigned; ``reopened``
+    when its signature was re-opened), "signed", "imported" (settled by the delivery's accepted-read flags)."""
 
     subject_id: str
     readers: tuple[str, str]
@@ -53,19 +55,21 @@ class QueueItem:
     reopened: bool = False
     needs_readjudication: str = ""  # a data transfer changed the evidence of the signed decision: the reason
 
-
-def _status(decision: Decision | None, accepted: bool) -> tuple[str, str | None, str | None, bool]:
-    if decision is None:
-        return ("adjudicated", None, ACCEPTED_FLAGS, False) if accepted else ("open", None, None, False)
-    status = "signed" if decision.locked else "adjudicated"
-    return status, decision.chosen_reader, decision.adjudicator, decision.status == "reopened"
+    @property
+    def status_label(self) -> str:
+        """The status in the user's words (``adjudication_status.status_label``)."""
+        return status_label(self.status, reopened=self.reopened)
 
 
-def _item(result: DiscordanceResult, readers: tuple[str, str], decision: Decision | None, accepted: bool) -> QueueItem:
-    status, chosen, by, reopened = _status(decision, accepted)
+def _item(
+    result: DiscordanceResult, readers: tuple[str, str], decision: Adjudication | None, imported: bool
+) -> QueueItem:
+    status = case_status(decided=decision is not None, signed=bool(decision and decision.signed), imported=imported)
+    chosen = decision.chosen_reader if decision is not None else None
+    by = decision.adjudicator if decision is not None else ACCEPTED_FLAGS if imported else None
     return QueueItem(
         result.subject_id, readers, result.bor_a, result.bor_b, result.pd_date_a, result.pd_date_b,
-        list(result.reasons), status, chosen, by, reopened,
+        list(result.reasons), status, chosen, by, bool(decision and decision.reopened),
     )  # fmt: skip
 
 
@@ -74,8 +78,9 @@ def _reader_bor(data: StudyData, subject_id: str, reader: str, origin: date | No
     return cohort_memo.best_overall_response(timepoints, origin, data.settings)  # memoised: the queue reloads often
 
 
-def queue_from_data(data: StudyData, decisions: dict[str, Decision], kind: str = "central") -> list[QueueItem]:
-    """Pure: the discordant patients of ``data`` (see :func:`discordance_queue`)."""
+def queue_from_data(data: StudyData, kind: str = "central") -> list[QueueItem]:
+    """Pure: the discordant patients of ``data`` (see :func:`discordance_queue`), each with its status from
+    the decisions in ``data`` (``domain.adjudication_status``)."""
     if kind not in QUEUE_KINDS:
         raise ValueError(f"unknown queue {kind!r} (use central or investigator)")
     settings, index = data.settings, study_index(data)
@@ -85,7 +90,6 @@ def queue_from_data(data: StudyData, decisions: dict[str, Decision], kind: str =
             continue
         sid = subject.subject_id
         origin = origin_date(subject, settings)
-        accepted = any(r.accepted and r.role is ReadRole.READER for r in index.reads.get(sid, []))
         if kind == "central":
             names = subject_central_readers(data, sid, index=index)
             if len(names) < 2:
@@ -104,7 +108,7 @@ def queue_from_data(data: StudyData, decisions: dict[str, Decision], kind: str =
             result = compare_reads(sid, bor_i, bor_c, settings.discordance_pd_days)
             readers = (inv.reader or INVESTIGATOR, central.reader or "central")
         if result.discordant:
-            items.append(_item(result, readers, decisions.get(sid), accepted))
+            items.append(_item(result, readers, index.adjudications.get(sid), settled_by_flags(data, sid, index=index)))
     return items
 
 
@@ -115,17 +119,14 @@ def discordance_queue(
     (investigator vs adjudicated central review; status there is the central decision's). ``data``: the
     study's records when the caller has just loaded them (else they are read)."""
     _check_visible(session)
-    items = queue_from_data(session.data() if data is None else data, _decisions(session), kind)
+    items = queue_from_data(session.data() if data is None else data, kind)
     flags = {f["subject_id"]: f["reason"] for f in open_flags(session.store)}  # issue 12: needs re-adjudication
     return [replace(i, needs_readjudication=flags[i.subject_id]) if i.subject_id in flags else i for i in items]
 
 
-def queue_counts(items: list[QueueItem]) -> dict[str, int]:
-    """``{"total", "open", "adjudicated", "signed"}`` for the status bar."""
-    counts = {"total": len(items), "open": 0, "adjudicated": 0, "signed": 0}
-    for item in items:
-        counts[item.status] += 1
-    return counts
+def queue_counts(items: list[QueueItem]) -> AdjudicationCounts:
+    """The counts of the central queue, counted once (``domain.adjudication_status``)."""
+    return AdjudicationCounts.of((item.status, item.reopened) for item in items)
 
 
 def next_in_queue(

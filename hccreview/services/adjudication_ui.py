@@ -54,7 +54,7 @@ def can_reopen(session: StudySession) -> bool:
 class QueueSnapshot:
     """One refresh of the adjudication panel's queue.
 
-    ``items`` is the queue of ``kind``; ``counts`` are :func:`adjudication.queue_counts` of the *central*
+    ``items`` is the queue of ``kind``; ``counts`` are :func:`adjudication.queue_counts` (``to_dict``) of the *central*
     queue (the adjudication work, for the status bar) whatever ``kind`` is shown. ``blinded``: the user may
     not see adjudication at all (nothing else was loaded).
     """
@@ -71,7 +71,7 @@ def load_queue(session: StudySession, kind: str = "central") -> QueueSnapshot:
         return QueueSnapshot(kind, blinded=True)
     central = adjudication.discordance_queue(session, "central")
     items = central if kind == "central" else adjudication.discordance_queue(session, kind)
-    return QueueSnapshot(kind, items, adjudication.queue_counts(central))
+    return QueueSnapshot(kind, items, adjudication.queue_counts(central).to_dict())
 
 
 def load_performance(session: StudySession) -> dict[str, Any] | None:

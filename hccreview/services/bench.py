@@ -128,8 +128,9 @@ def bench_stats(study: Path, patients: int, runs: int) -> Result:
     with open_study(study) as session:
         warm = _timed(lambda: cohort_stats(session), runs)
         subjects = cohort_stats(session).to_dict()["subjects"]
-        durations = [s["pfs_days"] for s in subjects]
-        events = [s["pfs_event"] for s in subjects]
+        analysed = [s for s in subjects if s["pfs_status"] != "pending"]  # pending adjudication: no PFS yet
+        durations = [s["pfs_days"] for s in analysed]
+        events = [s["pfs_event"] for s in analysed]
         conn = session.store.db.conn
 
         def bare() -> None:
@@ -306,8 +307,12 @@ def run_bench(
     report_sizes: Iterable[int] | None = None,
     report_cases: str | None = None,
     log: Log = print,
+    progress: Callable[[float, str], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``scenarios`` on demo studies of ``patients``; print a line per result; optionally write JSON.
+
+    ``progress(fraction, text)``, when given, is told each step (the scenario about to run, a demo study being
+    built — without it that note goes to ``log``); the fraction counts the scenarios run at each size.
 
     ``runs`` None: 5 (10 for ``dashboard_after_change``, 3 for reports of 1,000+ patients and peak memory).
     ``report_sizes`` None: 40 and 1,000 (only the sizes asked for when all are ≤ 1,000); ``report_cases``: time
@@ -344,26 +349,49 @@ def run_bench(
         _config_home = work / "config"
         studies: dict[int, Path] = {}
 
+        per_size = ("cold_start", "next_patient", "dashboard_after_change", "stats")
+        planned = [(name, n) for n in sizes for name in per_size if name in wanted]
+        planned += [("report", n) for n in sorted(set(report_sizes)) if "report" in wanted]
+        planned += [(name, max(sizes)) for name in ("import_sdtm", "peak_memory") if name in wanted]
+        done = [0]
+
+        def step(name: str, n: int) -> None:
+            if progress is not None:
+                size = "the SDTM onco delivery" if name == "import_sdtm" else f"{n} patients"
+                progress(done[0] / max(len(planned), 1), f"{name} on {size}")
+            done[0] += 1
+
+        def begin(name: str, n: int) -> Path:
+            """The study of ``n`` patients (built first when new), then the step's progress line."""
+            path = study(n)
+            step(name, n)
+            return path
+
         def study(n: int) -> Path:
             if n not in studies:
-                log(f"… building a {n}-patient demo study")
+                note = f"building a {n}-patient demo study"
+                if progress is not None:
+                    progress(done[0] / max(len(planned), 1), note)
+                else:
+                    log(f"… {note}")
                 studies[n] = build_demo_study(work / f"demo{n}.db", patients=n)
             return studies[n]
 
         k = runs or 5
         for n in sizes:
             if "cold_start" in wanted:
-                add(bench_cold_start(study(n), n, k))
+                add(bench_cold_start(begin("cold_start", n), n, k))
             if "next_patient" in wanted:
-                add(bench_next_patient(study(n), n, k))
+                add(bench_next_patient(begin("next_patient", n), n, k))
             if "dashboard_after_change" in wanted:
-                add(bench_dashboard(study(n), n, runs or 10))
+                add(bench_dashboard(begin("dashboard_after_change", n), n, runs or 10))
             if "stats" in wanted:
-                add(bench_stats(study(n), n, k))
+                add(bench_stats(begin("stats", n), n, k))
         if "report" in wanted:
             for n in sorted(set(report_sizes)):
-                add(bench_report(study(n), n, runs or (3 if n >= REPORT_LARGE else 5), work, report_cases))
+                add(bench_report(begin("report", n), n, runs or (3 if n >= REPORT_LARGE else 5), work, report_cases))
         if "import_sdtm" in wanted:
+            step("import_sdtm", max(sizes))
             got = bench_import(runs or 3, work)
             if got is None:
                 skipped.append(f"import_sdtm: {SDTM_ONCO} is absent")
@@ -371,7 +399,9 @@ def run_bench(
             add(got)
         if "peak_memory" in wanted:
             n = max(sizes)
-            add(bench_peak_memory(study(n), n, runs or 3))
+            add(bench_peak_memory(begin("peak_memory", n), n, runs or 3))
+    if progress is not None:
+        progress(1.0, "done")
     return write()
 
 

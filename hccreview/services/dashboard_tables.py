@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion, subject_outcomes
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import ADJUDICATED, parse_source, study_index
+from hccreview.services.adjudication_queue import queue_counts, queue_from_data
 
 NOT_RECORDED = "Not recorded"
 
@@ -63,43 +65,48 @@ def source_summary(data: StudyData, source: str) -> SourceSummary:
 
 @dataclass(frozen=True)
 class AdjudicationProgress:
-    """Central review progress over the analysed subjects. ``pending`` is None until the adjudicated source
-    has been evaluated (it is when it is the shown source or once sources are compared)."""
+    """Central review progress: the patients read by a central reader, the adjudication counts of the
+    discordant ones (``domain.adjudication_status``: the same counts as the status bar and the queue) and the
+    patients whose adjudicated result is pending (None until the adjudicated source has been evaluated: it is
+    when it is the shown source or once sources are compared)."""
 
     central: int
-    discordant: int
+    counts: AdjudicationCounts
     pending: int | None
-    adjudicated: int
-    signed: int
+
+    @property
+    def discordant(self) -> int:
+        return self.counts.discordant
+
+    @property
+    def adjudicated(self) -> int:
+        return self.counts.adjudicated
+
+    @property
+    def signed(self) -> int:
+        return self.counts.signed
 
     @property
     def text(self) -> str:
-        """One line for the panel."""
+        """One line for the panel: the counts in the one wording, of how many patients read centrally."""
         pending = "…" if self.pending is None else str(self.pending)
-        return (
-            f"Adjudication: {pending} pending · {self.adjudicated} adjudicated ({self.signed} signed) · "
-            f"readers discordant in {self.discordant} of {self.central}"
-        )
+        return f"Adjudication: {self.counts.text} of {self.central} read centrally · {pending} pending"
 
 
 def adjudication_progress(
     data: StudyData, stats: CohortStats, summaries: Mapping[str, SourceSummary]
 ) -> AdjudicationProgress | None:
-    """Pending / adjudicated / signed counts (None without central review)."""
+    """The central review's counts (None without central review)."""
     index = study_index(data)
     if not index.central_readers:
         return None
     analysed = {o.subject_id for o in stats.subjects}
     central = {sid for sid in analysed if any(r.reader in index.central_readers for r in index.reads.get(sid, []))}
-    decisions = [adj for sid, adj in index.adjudications.items() if sid in analysed]
     adjudicated = summaries.get(ADJUDICATED)
-    agreement = stats.reader_agreement or {}
     return AdjudicationProgress(
         central=len(central),
-        discordant=int(agreement.get("n_discordant", 0) or 0),  # type: ignore[call-overload]
+        counts=queue_counts(queue_from_data(data, "central")),
         pending=None if adjudicated is None else adjudicated.bor_counts.get("PENDING", 0),
-        adjudicated=len(decisions),
-        signed=sum(adj.signed for adj in decisions),
     )
 
 

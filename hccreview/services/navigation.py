@@ -41,7 +41,7 @@ def navigator_rows(
     default = default or default_source(data)
     wanted = list(dict.fromkeys([default, *sources]))
     by_source = {src: {o.subject_id: o for o in subject_outcomes(data, src)} for src in wanted}
-    discordant = {item.subject_id for item in queue_from_data(data, {}, "central")}
+    discordant = {item.subject_id for item in queue_from_data(data, "central")}
     cycles = Counter(c.subject_id for c in data.cycles)
     rows = []
     for sid, main in by_source[default].items():

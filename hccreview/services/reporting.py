@@ -164,7 +164,7 @@ def _decisions_in_force(session: StudySession) -> list[dict[str, Any]]:
 def _queue_dict(item: QueueItem) -> dict[str, Any]:
     return {"subject_id": item.subject_id, "readers": item.readers, "bor_a": item.bor_a, "bor_b": item.bor_b,
             "pd_date_a": item.pd_date_a, "pd_date_b": item.pd_date_b, "reasons": list(item.reasons),
-            "status": item.status, "chosen_reader": item.chosen_reader}  # fmt: skip
+            "status": item.status_label, "chosen_reader": item.chosen_reader}  # fmt: skip
 
 
 def _adjudication(
@@ -175,7 +175,7 @@ def _adjudication(
     queue = discordance_queue(session, data=data)
     return AdjudicationSummary(
         central_cases=progress.central,
-        discordant=len(queue),
+        discordant=progress.discordant,
         pending=progress.pending,
         adjudicated=progress.adjudicated,
         signed=progress.signed,
@@ -183,6 +183,7 @@ def _adjudication(
         decisions=_decisions_in_force(session),
         performance=reader_performance(session, data=data),
         reason_codes=reason_codes.count_rows(reason_code_counts(session)),
+        counts=progress.counts.to_dict(),
     )
 
 

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from datetime import date
 
 from hccreview.domain import recist
+from hccreview.domain.adjudication_status import IMPORTED, case_status, status_label
 from hccreview.domain.records import Criteria, LesionKind, ReadRole, StudyData
 from hccreview.report.pdf_data import CaseSection, LesionLine, ReaderRead, TimepointLine
+from hccreview.report.pdf_format import child_pugh_variant_words, decimal, origin_words, pct, source_label
 from hccreview.services.adjudication import QueueItem, decision_for
 from hccreview.services.case_extra import CaseDetail, load_case_detail
 from hccreview.services.session import StudySession
@@ -57,7 +59,7 @@ def _baseline(detail: CaseDetail) -> list[tuple[str, str]]:
     s = case.subject
     score = case.child_pugh_score
     if score is not None and score.cls:
-        cp = f"{score.cls} ({score.total} points; {score.variant})"
+        cp = f"{score.cls} ({score.total} points; {child_pugh_variant_words(str(score.variant))})"
     else:
         cp = case.child_pugh_error or "not recorded"
     dose = case.dose
@@ -68,7 +70,7 @@ def _baseline(detail: CaseDetail) -> list[tuple[str, str]]:
         outcome = f"alive {fu.last_known_alive.isoformat()}"
     else:
         outcome = "not recorded"
-    rdi = "—" if dose.relative_dose_intensity is None else f"{100 * dose.relative_dose_intensity:.0f}%"
+    rdi = pct(dose.relative_dose_intensity)
     return [
         ("Site", s.site or "—"),
         ("Age / sex", f"{s.age if s.age is not None else '—'} / {s.sex or '—'}"),
@@ -77,9 +79,9 @@ def _baseline(detail: CaseDetail) -> list[tuple[str, str]]:
         ("Child-Pugh", cp),
         ("Extrahepatic disease", _yes_no(s.extrahepatic)),
         ("Macrovascular invasion", _yes_no(s.macrovascular_invasion)),
-        ("AFP", "—" if s.afp_ng_ml is None else f"{s.afp_ng_ml:g} ng/mL"),
+        ("AFP", "—" if s.afp_ng_ml is None else f"{decimal(s.afp_ng_ml)} ng/mL"),
         ("Prior sorafenib", s.prior_sorafenib or "—"),
-        ("Origin", f"{detail.origin.isoformat() if detail.origin else '—'} ({detail.origin_rule})"),
+        ("Origin", f"{detail.origin.isoformat() if detail.origin else '—'} ({origin_words(detail.origin_rule)})"),
         ("Treatment", f"{dose.cycles_received} cycles; {dose.reductions} reductions, {dose.delays} delays; "
                       f"relative dose intensity {rdi}"),
         ("Survival follow-up", outcome),
@@ -147,7 +149,7 @@ def _assessments(detail: CaseDetail) -> tuple[list[tuple[date, str]], str]:
     reads, caption = [], ""
     if outcome is not None and outcome.reader and outcome.reader in case.reads:
         reads = [r for _, r in case.reads[outcome.reader]]
-        caption = f"responses stated by {outcome.reader} ({source})"
+        caption = f"responses stated by {outcome.reader} ({source_label(source or '').lower()})"
     elif source == "investigator":
         reads = [r for rs in case.reads.values() for _, r in rs if r.role is ReadRole.INVESTIGATOR]
         caption = "responses stated by the investigator"
@@ -156,7 +158,8 @@ def _assessments(detail: CaseDetail) -> tuple[list[tuple[date, str]], str]:
     reader = reader or (case.readers[0] if case.readers else None)
     if not points and reader and case.computed.get(reader):
         points = [(tp.date, tp.overall.value) for tp in case.computed[reader]]
-        caption = f"responses computed by the rules engine from {reader}'s measurements"
+        whose = "the investigator's" if reader.lower() == "investigator" else f"{reader}'s"
+        caption = f"responses computed by the rules engine from {whose} measurements"
     figures = detail.readers.get(reader) if reader else None
     if figures and figures.baseline_date and figures.baseline_date not in {d for d, _ in points}:
         points.insert(0, (figures.baseline_date, "BL"))
@@ -165,16 +168,18 @@ def _assessments(detail: CaseDetail) -> tuple[list[tuple[date, str]], str]:
 
 def _status(item: QueueItem | None, session: StudySession, subject_id: str) -> str:
     decision = decision_for(session, subject_id)
-    if decision is not None and decision.status != "reopened":
-        state = "signed" if decision.locked else "adjudicated, not signed"
-        return f"{state}: {decision.chosen_reader} chosen by {decision.adjudicator} — “{decision.reason}”"
     if decision is not None:
-        return f"re-opened by {decision.reopened_by}: awaiting a new decision"
+        status = case_status(decided=True, signed=decision.locked, imported=False)
+        state = status_label(status, reopened=decision.status == "reopened")
+        text = f"{state}: {decision.chosen_reader} chosen by {decision.adjudicator} — “{decision.reason}”"
+        if decision.status == "reopened":
+            text += f"; re-opened by {decision.reopened_by}, it stands until a new decision is recorded"
+        return text
     if item is None:
         return "not in the adjudication queue"
-    if item.status == "adjudicated" and item.decided_by:
-        return f"settled: {item.decided_by}"
-    return "open: no decision recorded"
+    if item.status == IMPORTED:
+        return f"{status_label(IMPORTED)}: settled by the {item.decided_by}"
+    return f"{status_label(item.status)}: no decision recorded"
 
 
 def _summary(item: QueueItem | None, reads: list[ReaderRead]) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hccreview.domain.changes import Changes
+from hccreview.domain.limits import IMPLAUSIBLE_DIAMETER, MAX_DIAMETER_MM
 from hccreview.domain.records import LesionStatus, Response
 from hccreview.services.session import StudySession
 from hccreview.store import audit
@@ -60,8 +61,8 @@ def _number(field: str, value: Any, *, allow_none: bool = True) -> float | None:
         raise ValidationError(field, value, "not a finite number")
     if number < 0:
         raise ValidationError(field, value, "a diameter cannot be negative")
-    if number > 1000:
-        raise ValidationError(field, value, "implausible diameter (over 1000 mm)")
+    if number > MAX_DIAMETER_MM:
+        raise ValidationError(field, value, IMPLAUSIBLE_DIAMETER)
     return number
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hccreview.domain.access import Capability
+from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.records import StudyData
-from hccreview.domain.sources import COMPUTED, parse_source
+from hccreview.domain.sources import COMPUTED, parse_source, study_index
 from hccreview.services.session import StudySession
 from hccreview.store.study_data import gc_paused
 
@@ -16,23 +17,30 @@ __all__ = ["CohortStats", "cohort_stats", "cohort_stats_from_data", "format_summ
 
 def cohort_stats(session: StudySession, *, source: str | None = None) -> CohortStats:
     """Compute the cohort statistics of the open study from its records (``source`` as in DESIGN §7), with the
-    decisions' discordance reason codes (``adjudication.reason_codes``) when the study has decisions and the
-    user may see adjudications (the block is absent otherwise, so a study without decisions prints as before).
+    adjudication block when the user may see adjudications: ``counts`` (``domain.adjudication_status``, the
+    counts every screen shows) when the study has central readers, and the decisions' discordance reason codes
+    (``reason_codes``) when it has decisions (the block is absent otherwise).
 
     Reads only what the statistics use (``StudyCache.stats_data``: labs, cycles and — but for the ``computed``
     source — lesions and measurements enter through each patient's last contact date, computed in SQL) unless the
     session has the whole study loaded already; the figures are the same either way (tested)."""
-    from hccreview.services.adjudication import BlindingError, reason_code_counts
+    from hccreview.services.adjudication import BlindingError, queue_counts, queue_from_data, reason_code_counts
 
     session.access.require(Capability.SEE_COHORT)  # they derive from everybody's reads (DESIGN §4b)
     computed = source is not None and parse_source(source)[0] == COMPUTED  # raises ValueError for a bad source
     with gc_paused():  # the derivation makes ~10⁵ lasting objects and no cycles: collector passes cost ~25%
-        stats = cohort_stats_from_data(session.cache.stats_data(computed=computed), source=source)
+        data = session.cache.stats_data(computed=computed)
+        stats = cohort_stats_from_data(data, source=source)
     try:
         codes = reason_code_counts(session)
     except BlindingError:
         return stats
-    return replace(stats, adjudication={"reason_codes": codes}) if any(codes.values()) else stats
+    block: dict[str, object] = {}
+    if study_index(data).central_readers:
+        block["counts"] = queue_counts(queue_from_data(data, "central")).to_dict()  # the status bar's counts
+    if any(codes.values()):
+        block["reason_codes"] = codes
+    return replace(stats, adjudication=block) if block else stats
 
 
 def cohort_stats_from_data(data: StudyData, *, source: str | None = None) -> CohortStats:
@@ -57,8 +65,9 @@ def format_summary(stats: CohortStats) -> str:
         f"SD ≥{study['min_sd_days']} d); source: {d['source']}",
         f"Analysed: {d['n_enrolled']} patients",
     ]
-    if d.get("provisional_note"):
-        lines.append(f"PROVISIONAL: {d['provisional_note']}")
+    note = str(d.get("provisional_note") or "")
+    if note:  # said once: the note itself begins "Provisional: ..."
+        lines.append(note if note.lower().startswith("provisional") else f"Provisional: {note}")
     cp = d["baseline"]["child_pugh"]
     lines.append(
         f"Child-Pugh A {cp.get('A', 0)} / B {cp.get('B', 0)} / C {cp.get('C', 0)}; "
@@ -77,12 +86,16 @@ def format_summary(stats: CohortStats) -> str:
         block = d[key]
         lo, hi = block["ci95_months"]
         method = block.get("ci_method", "")
+        median = "not reached" if block["median_months"] is None else f"{_months(block['median_months'])} months"
         lines.append(
-            f"{label}: median {_months(block['median_months'])} months "
+            f"{label}: median {median} "
             f"(95% CI {_months(lo)}–{_months(hi)}{'; ' + method if method else ''}); "
             f"{block['events']} events, {block['censored']} censored"
         )
-    codes = (d.get("adjudication") or {}).get("reason_codes") or {}
+    adjudication = d.get("adjudication") or {}
+    if adjudication.get("counts"):
+        lines.append(f"Adjudication: {AdjudicationCounts.from_dict(adjudication['counts']).text}")
+    codes = adjudication.get("reason_codes") or {}
     if any(codes.values()):
         lines.append("Decisions by discordance reason code: " + ", ".join(f"{k} {v}" for k, v in codes.items() if v))
     tox = d["toxicity"]

@@ -22,40 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-#: The record kinds a transfer carries, parents first (the order of the preview and of the writes).
-KINDS: tuple[str, ...] = (
-    "subjects",
-    "child_pugh",
-    "cycles",
-    "adverse_events",
-    "labs",
-    "lesions",
-    "measurements",
-    "reads",
-    "follow_up",
-)
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "subjects": ("subject_id",),
-    "child_pugh": ("subject_id",),
-    "cycles": ("subject_id", "number"),
-    "adverse_events": ("subject_id", "seq"),
-    "labs": ("subject_id", "test", "date"),
-    "lesions": ("subject_id", "reader", "lesion_id"),
-    "measurements": ("subject_id", "reader", "lesion_id", "date"),
-    "reads": ("subject_id", "reader", "date"),
-    "follow_up": ("subject_id",),
-}
-KIND_LABELS = {
-    "subjects": "subject / baseline",
-    "child_pugh": "Child-Pugh",
-    "cycles": "cycles",
-    "adverse_events": "adverse events",
-    "labs": "labs",
-    "lesions": "lesions",
-    "measurements": "measurements",
-    "reads": "reads (source)",
-    "follow_up": "follow-up",
-}
+from hccreview.domain import record_kinds
+
+#: The record kinds a transfer carries (the source kinds), parents first (the order of the preview and of the writes).
+KINDS: tuple[str, ...] = record_kinds.tables(source=True)
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {k: record_kinds.kind(k).natural_key for k in KINDS}
+#: How the preview names each kind: its plural; subjects and reads say which part of them a transfer compares.
+_OWN_LABELS = {"subjects": "subject / baseline", "reads": "reads (source)"}
+KIND_LABELS = {k: _OWN_LABELS.get(k, record_kinds.kind(k).plural) for k in KINDS}
 STATUSES = ("new", "changed", "removed")
 _IGNORED = {"id"}  # store-only columns
 

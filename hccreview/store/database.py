@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from hccreview.domain.access import Access, AccessDenied
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import Role, StudySettings
 from hccreview.store import audit, schema, write_gate
 from hccreview.store.backup import backup_copy
@@ -49,11 +50,10 @@ if TYPE_CHECKING:
 else:
     sqlite_utils = _import_without_pandas("sqlite_utils")
 
-#: Primary key column of each table that is not keyed by an integer ``id``.
+#: Primary key column of each table that is not keyed by an integer ``id``: the subject-keyed record kinds' and
+#: the other tables'.
 _KEYS = {
-    "subjects": "subject_id",
-    "child_pugh": "subject_id",
-    "follow_up": "subject_id",
+    **{k.table: k.key_column for k in RECORD_KINDS if k.key_column != "id"},
     "review_status": "subject_id",
     "users": "username",
     "settings": "key",

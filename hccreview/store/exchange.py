@@ -15,16 +15,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.store.database import Store
 
-#: The reader-owned tables a snapshot sends back, with the columns that identify a row across study files.
-READER_TABLES: dict[str, tuple[str, ...]] = {
-    "lesions": ("subject_id", "reader", "lesion_id"),
-    "measurements": ("subject_id", "reader", "lesion_id", "date"),
-    "reads": ("subject_id", "reader", "date"),
-}
-#: Study tables a snapshot copies whole (what any reader sees of the patients).
-SHARED_TABLES: tuple[str, ...] = ("subjects", "child_pugh", "cycles", "adverse_events", "labs", "follow_up")
+#: The reader-owned tables a snapshot sends back (the per-evaluator kinds, parents first), with the columns that
+#: identify a row across study files (the kind's natural key).
+READER_TABLES: dict[str, tuple[str, ...]] = {k.table: k.natural_key for k in RECORD_KINDS if k.per_evaluator}
+#: Study tables a snapshot copies whole (what any reader sees of the patients: the source kinds no evaluator owns).
+SHARED_TABLES: tuple[str, ...] = tuple(k.table for k in RECORD_KINDS if k.source and not k.per_evaluator)
 SNAPSHOT_KEY = "snapshot"
 UUID_KEY = "study_uuid"
 

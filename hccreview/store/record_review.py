@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from hccreview.domain import record_kinds
 from hccreview.domain.access import CLINICAL_SUBJECT_FIELDS, Access, Capability
 from hccreview.domain.records import Role
 from hccreview.store.audit import utc_now
@@ -45,7 +46,7 @@ KIND_TABLES: dict[str, tuple[str, ...]] = {
 }
 TABLE_KIND = {table: kind for kind, tables in KIND_TABLES.items() for table in tables}
 NOT_REVIEWED, REVIEWED, CHANGED = "not reviewed", "reviewed", "changed since review"
-_SUBJECT_KEYED = {"subjects", "child_pugh", "follow_up"}
+_SUBJECT_KEYED = frozenset(record_kinds.tables(subject_keyed=True))
 _LABEL_FIELDS = ("reader", "lesion_id", "test", "number", "seq", "term", "date")
 #: Fields that record who entered or submitted a read, or what the rules engine computed from the (audited)
 #: measurements: an update of these alone changes no value a reviewer looked at.

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from hccreview.domain import record_kinds
 from hccreview.store.audit import utc_now
 from hccreview.store.database import Store
 from hccreview.store.record_review import REVIEW_KINDS, kind_states, marks, set_marks
@@ -22,19 +23,10 @@ SETTABLE_STATES = ("not started", "in progress", "reviewed")
 CHANGED_STATE = "changed since review"
 #: Every state a patient can show (the navigator's filter offers them all).
 REVIEW_STATES = (*SETTABLE_STATES, CHANGED_STATE)
-#: id-keyed tables whose rows belong to a subject.
-_SUBJECT_ROW_TABLES = (
-    "cycles",
-    "adverse_events",
-    "labs",
-    "lesions",
-    "measurements",
-    "reads",
-    "adjudications",
-    "queries",
-    "record_review",
-    "readjudication_flags",
-)
+#: id-keyed tables whose rows belong to a subject: the id-keyed record kinds and the review tables.
+_SUBJECT_ROW_TABLES = (*record_kinds.tables(subject_keyed=False), "queries", "record_review", "readjudication_flags")
+#: Tables keyed by the subject id: an audit entry's row key names the subject.
+_SUBJECT_KEY_TABLES = (*record_kinds.tables(subject_keyed=True), "review_status")
 
 
 def stored_states(store: Store, subject_id: str | None = None, *, user: str | None = None) -> dict[str, str]:
@@ -96,7 +88,8 @@ def findings_for(store: Store, subject_id: str | None = None) -> list[dict[str, 
 
 def audit_entries_for(store: Store, subject_id: str) -> list[dict[str, Any]]:
     """Audit entries about one subject: its rows and its records' rows (deleted ones too), oldest first."""
-    parts = ["(row_key = :sid AND table_name IN ('subjects', 'child_pugh', 'follow_up', 'review_status'))"]
+    keyed = ", ".join(f"'{table}'" for table in _SUBJECT_KEY_TABLES)
+    parts = [f"(row_key = :sid AND table_name IN ({keyed}))"]
     # a per-user state row is updated by its key (subject, user): the entry's row_key is that pair
     parts.append("(table_name = 'review_status' AND substr(row_key, 1, length(:pair)) = :pair)")
     for table in _SUBJECT_ROW_TABLES:

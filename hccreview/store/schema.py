@@ -7,6 +7,8 @@ by SQLite triggers (21 CFR Part 11 §11.10(e): changes must not obscure previous
 
 from __future__ import annotations
 
+from hccreview.domain import record_kinds
+
 # Version 0 -> 1: the record kinds of DESIGN §3 and the audit trail.
 _V1 = [
     """CREATE TABLE settings (
@@ -466,16 +468,5 @@ MIGRATIONS: list[list[str]] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-#: Tables holding review data, in the order a study is loaded (parents first).
-DATA_TABLES: tuple[str, ...] = (
-    "subjects",
-    "child_pugh",
-    "cycles",
-    "adverse_events",
-    "labs",
-    "lesions",
-    "measurements",
-    "reads",
-    "adjudications",
-    "follow_up",
-)
+#: Tables holding the study's records, in the order a study is loaded (parents first): one per record kind.
+DATA_TABLES: tuple[str, ...] = record_kinds.tables()

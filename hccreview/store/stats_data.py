@@ -16,22 +16,19 @@ from dataclasses import replace
 
 from hccreview.domain import records as r
 from hccreview.domain.contact import CONTACT_FIELDS, last_contact, merge_latest
+from hccreview.domain.record_kinds import RECORD_KINDS, kind
 from hccreview.store.database import Store
 from hccreview.store.rows import stored_value
 
-#: What the cohort statistics read of every study (``domain.cohort``): the analysis population and baseline,
-#: the reads and decisions (response sources), follow-up (OS) and adverse events (toxicity).
-STATS_TABLES: tuple[str, ...] = ("subjects", "child_pugh", "adverse_events", "reads", "adjudications", "follow_up")
 #: Read in addition for the ``computed`` source (responses derived from one reader's measurements).
 COMPUTED_TABLES: tuple[str, ...] = ("lesions", "measurements")
-
-_RECORDS: dict[str, type] = {
-    "reads": r.Read,
-    "measurements": r.Measurement,
-    "adverse_events": r.AdverseEvent,
-    "cycles": r.Cycle,
-    "labs": r.LabResult,
-}
+#: Kinds that serve the statistics only through each patient's last contact date (module docstring).
+_CONTACT_ONLY: tuple[str, ...] = ("cycles", "labs")
+#: What the cohort statistics read of every study (``domain.cohort``): every other kind — the analysis population
+#: and baseline, the reads and decisions (response sources), follow-up (OS) and adverse events (toxicity).
+STATS_TABLES: tuple[str, ...] = tuple(
+    k.table for k in RECORD_KINDS if k.table not in COMPUTED_TABLES and k.table not in _CONTACT_ONLY
+)
 
 
 def _canonical(col: str) -> str:
@@ -64,7 +61,7 @@ def contact_dates(store: Store, tables: Iterable[str] = CONTACT_FIELDS) -> dict[
     parts: list[dict[str, dt.date]] = []
     for table in tables:
         fields = CONTACT_FIELDS[table]
-        cls = _RECORDS[table]
+        cls = kind(table).record
         cols = ", ".join(
             f"MAX(CASE WHEN {_canonical(f)} THEN [{f}] END), SUM([{f}] IS NOT NULL AND NOT {_canonical(f)})"
             for f in fields

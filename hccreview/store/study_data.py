@@ -11,49 +11,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from hccreview.domain import records as r
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.store.database import Store
 from hccreview.store.rows import from_row, records_from_rows, to_row
 
 #: Record type held by each data table, in dependency order (parents first).
-TABLE_RECORDS: dict[str, type] = {
-    "subjects": r.Subject,
-    "child_pugh": r.ChildPughComponents,
-    "cycles": r.Cycle,
-    "adverse_events": r.AdverseEvent,
-    "labs": r.LabResult,
-    "lesions": r.Lesion,
-    "measurements": r.Measurement,
-    "reads": r.Read,
-    "adjudications": r.Adjudication,
-    "follow_up": r.FollowUp,
-}
-
+TABLE_RECORDS: dict[str, type] = {k.table: k.record for k in RECORD_KINDS}
 #: The StudyData attribute that holds each table's records.
-TABLE_ATTRS: dict[str, str] = {
-    "subjects": "subjects",
-    "child_pugh": "child_pugh",
-    "cycles": "cycles",
-    "adverse_events": "adverse_events",
-    "labs": "labs",
-    "lesions": "lesions",
-    "measurements": "measurements",
-    "reads": "reads",
-    "adjudications": "adjudications",
-    "follow_up": "follow_up",
-}
-
-_ORDER = {
-    "subjects": "subject_id",
-    "child_pugh": "subject_id",
-    "follow_up": "subject_id",
-    "cycles": "subject_id, number, id",
-    "adverse_events": "subject_id, seq, id",
-    "labs": "subject_id, date, id",
-    "lesions": "subject_id, reader, lesion_id",
-    "measurements": "subject_id, reader, date, lesion_id, id",
-    "reads": "subject_id, reader, date, id",
-    "adjudications": "subject_id, id",
-}
+TABLE_ATTRS: dict[str, str] = {k.table: k.attr for k in RECORD_KINDS}
+_ORDER = {k.table: k.order_by for k in RECORD_KINDS}
 
 
 @contextlib.contextmanager
@@ -132,7 +98,7 @@ def review_tables_digest(store: Store) -> str:
 # --- the session's cached study ---------------------------------------------------------------------------
 
 #: Tables whose primary key is the subject id (an audited update names the subject in ``row_key``).
-_SUBJECT_KEYED = frozenset({"subjects", "child_pugh", "follow_up"})
+_SUBJECT_KEYED = frozenset(k.table for k in RECORD_KINDS if k.subject_keyed)
 
 
 class StudyCache:

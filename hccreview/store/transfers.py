@@ -11,11 +11,12 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hccreview.domain import record_kinds
 from hccreview.store.audit import utc_now
 from hccreview.store.database import Store
 
-#: Delete order (children first; subjects are never deleted by a transfer).
-DELETE_ORDER = ("measurements", "reads", "labs", "adverse_events", "cycles", "lesions", "child_pugh", "follow_up")
+#: Delete order: the source kinds children first (subjects are never deleted by a transfer).
+DELETE_ORDER: tuple[str, ...] = tuple(t for t in reversed(record_kinds.tables(source=True)) if t != "subjects")
 
 
 def source_rows(store: Store, kinds: Iterable[str]) -> dict[str, list[dict[str, Any]]]:

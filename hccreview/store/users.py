@@ -22,11 +22,12 @@ class AuthError(Exception):
 
 @dataclass(frozen=True)
 class User:
-    """A signed-in user of the workstation."""
+    """A user of the workstation; ``active`` False for a deactivated account (it cannot sign in or sign)."""
 
     username: str
     full_name: str
     role: Role
+    active: bool = True
 
 
 def _hash(password: str, salt: bytes, kdf: dict) -> bytes:
@@ -83,4 +84,5 @@ def authenticate(store: Store, username: str, password: str) -> User:
 
 def list_users(store: Store) -> list[User]:
     """All users, without secrets."""
-    return [User(r["username"], r["full_name"], Role(r["role"])) for r in store.rows("users", order_by="username")]
+    return [User(r["username"], r["full_name"], Role(r["role"]), bool(r["active"]))
+            for r in store.rows("users", order_by="username")]  # fmt: skip

@@ -3,7 +3,9 @@
 Keyboard first: every action has at least one shortcut, shown in menus and tooltips. The slots are method
 names on the object the actions are built for (the main window), so the table can be read, tested and
 changed in one place. Actions that Qt builds itself (undo / redo from the QUndoStack, dock toggles) are
-given their shortcuts by the window, listed in :data:`EXTRA_SHORTCUTS` for reference.
+given their shortcuts by the window, listed in :data:`EXTRA_SHORTCUTS` for reference. Marking reviewed is the
+case view's (one button per case that knows the record kinds: ``CaseReviewStatus``); the Review menu shows its
+menu.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QWidget
 
 from hccreview.domain.access import Access, Capability
+from hccreview.ui.wording import source_label
 
 SP = QStyle.StandardPixmap
 Shortcut = str | QKeySequence.StandardKey
@@ -150,15 +153,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
         needs=Capability.SEE_ADJUDICATION,
     ),
     ActionSpec(
-        "mark_reviewed",
-        "&Mark reviewed",
-        ("Ctrl+Return", "Ctrl+Enter"),
-        "mark_reviewed",
-        SP.SP_DialogApplyButton,
-        "Mark the current patient reviewed (undoable)",
-        needs=Capability.MARK_REVIEWED,
-    ),
-    ActionSpec(
         "focus_filter",
         "&Filter patients",
         (QKeySequence.StandardKey.Find,),
@@ -255,6 +249,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 #: Shortcuts the window sets on actions Qt makes for it (for documentation and the tests).
 EXTRA_SHORTCUTS: dict[str, tuple[str, ...]] = {
+    "mark_kind_reviewed": ("Ctrl+Return",),
+    "mark_patient_reviewed": ("Ctrl+Shift+Return",),
     "undo": ("Ctrl+Z",),
     "redo": ("Ctrl+Shift+Z", "Ctrl+Y"),
     "toggle_navigator": ("Ctrl+1",),
@@ -268,8 +264,6 @@ TOOLBAR: tuple[str | None, ...] = (
     None,
     "next_unreviewed",
     "next_discordant",
-    None,
-    "mark_reviewed",
 )
 
 
@@ -324,18 +318,12 @@ def permitted(access: Access) -> frozenset[str]:
 
 # ---------------------------------------------------------------------- actions made from data at run time
 
-SOURCE_LABELS = {
-    "adjudicated": "&Adjudicated (central review)",
-    "investigator": "&Investigator",
-    "computed": "&Computed from measurements",
-}
-
 
 def source_menu_text(source: str) -> str:
-    """Menu text for a best-response source (View ▸ Best response source)."""
-    if source.startswith("reader:"):
-        return f"Reader: {source.split(':', 1)[1]}"
-    return SOURCE_LABELS.get(source, source)
+    """Menu text for a best-response source (View ▸ Best response source): ``ui.wording.source_label`` with an
+    accelerator on the first letter of the study-wide sources (readers share theirs: Alt+N picks any)."""
+    label = source_label(source)
+    return label if source.startswith("reader:") else f"&{label}"
 
 
 def make_source_actions(

@@ -14,13 +14,19 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 
 from hccreview.report.figures import readable_text, response_colour
+from hccreview.ui.wording import response_text  # noqa: F401  (re-exported: one wording of a response code)
 
 #: Background of a cell whose value differs between the two reads (semi-transparent: light and dark palettes).
 DIFF_BACKGROUND = QColor(255, 152, 0, 110)
 #: Foreground of a missing value ("not read at this date").
 MISSING_FOREGROUND = QColor(150, 150, 150)
-STATUS_COLOURS: dict[str, str] = {"open": "#ef6c00", "adjudicated": "#1565c0", "signed": "#2e7d32"}
-STATUS_TEXT: dict[str, str] = {"open": "open", "adjudicated": "adjudicated", "signed": "signed"}
+#: Colour of each adjudication status (``domain.adjudication_status``).
+STATUS_COLOURS: dict[str, str] = {
+    "open": "#ef6c00",
+    "adjudicated": "#1565c0",
+    "signed": "#2e7d32",
+    "imported": "#5e35b1",
+}
 DASH = "—"
 NON_CR_NON_PD = "NON-CR/NON-PD"
 
@@ -77,11 +83,6 @@ def response_css(code: str | None) -> str:
     """Inline CSS (rich text ``<span style=...>``) of a response code's colour chip."""
     colour = response_colour(code)
     return f"background-color: {colour}; color: {readable_text(colour)}; font-weight: bold;"
-
-
-def response_text(code: str | None) -> str:
-    """A response code as shown ("—" for none)."""
-    return str(code) if code else DASH
 
 
 def day_text(day: date | None) -> str:

@@ -32,13 +32,8 @@ from hccreview.services import review
 from hccreview.services.review import Edit, StaleDataError
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.wording import field_label, value_text
 from hccreview.ui.workers import Runner
-
-_FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable_mm": "viable diameter",
-                "status": "status", "overall": "response", "target": "target response",
-                "non_target": "non-target response", "chosen_reader": "chosen read",
-                "adjudicator": "decided by"}  # fmt: skip
-_UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}
 
 
 class PendingEdit:
@@ -101,31 +96,24 @@ def measurement_values(text: Any, field: str, old_status: str | None) -> dict[st
     return values
 
 
-def _show(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1f}".rstrip("0").rstrip(".")
-    return str(value).strip()
-
-
 def stale_text(exc: StaleDataError) -> str:
-    """A refused stale edit as one sentence: which field, what the user saw, what it holds now, who changed it."""
+    """A refused stale edit in words: what happened (who changed the case, when), each field as the user saw it
+    and as it is now (names in words, nothing shown as "empty"), and what to do next."""
     parts = []
     shown = {f: d for f, d in exc.differences.items() if f != "id"} or exc.differences  # the row id says little
     for field, (seen, now) in shown.items():
-        unit = _UNITS.get(field, "")
-        parts.append(f"{_FIELD_NAMES.get(field, field.replace('_', ' '))} was {_show(seen)}{unit} on your screen "
-                     f"and is now {_show(now)}{unit}")  # fmt: skip
-    who = f" by {exc.changed_by}" if exc.changed_by else " by another user or app instance"
-    when = f" at {exc.changed_at.replace('T', ' ')[:19]} UTC" if exc.changed_at else ""
-    return (f"Not saved — this was changed{who}{when} since you loaded it: {'; '.join(parts)}. "
-            "The case has been reloaded; nothing was overwritten.")  # fmt: skip
+        parts.append(f"{field_label(field)} was {value_text(seen, field, empty='empty')} on your screen and is now "
+                     f"{value_text(now, field, empty='empty')}")  # fmt: skip
+    who = f"by {exc.changed_by}" if exc.changed_by else "by someone else (another user or app instance)"
+    when = f" at {exc.changed_at.replace('T', ' ')[:16]} UTC" if exc.changed_at else ""
+    return (f"Not saved — this case was changed {who}{when} while you were editing: {'; '.join(parts)}. "
+            "The case is shown as it is now and nothing was overwritten; make your change again if it is still "
+            "needed.")  # fmt: skip
 
 
 def describe(field: str, old: Any, new: Any) -> str:
     """``"diameter: 32 → 28 mm"``."""
-    return f"{_FIELD_NAMES.get(field, field)}: {_show(old)} → {_show(new)}{_UNITS.get(field, '')}"
+    return f"{field_label(field)}: {value_text(old)} → {value_text(new, field)}"
 
 
 class ReviewEditCommand(QUndoCommand):
@@ -224,7 +212,7 @@ class EditMeasurementCommand(ReviewEditCommand):
         **options: Any,
     ) -> None:
         field = next(iter(values))
-        text = f"Edit {lesion_id} {_FIELD_NAMES.get(field, field)} {when.isoformat() if when else ''}".rstrip()
+        text = f"Edit {lesion_id} {field_label(field)} {when.isoformat() if when else ''}".rstrip()
         text += ": " + describe(field, old_values.get(field), values[field]).split(": ", 1)[1]
         seen = {k: v for k, v in old_values.items() if k != "status" or v is not None}  # what the user saw
         kwargs = {"measurement_id": measurement_id, "values": values, "reason": reason, "expected": seen}

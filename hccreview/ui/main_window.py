@@ -48,18 +48,24 @@ from hccreview.ui.actions import (
     permitted,
 )
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.dock_fit import DockFit
+from hccreview.ui.elided_label import ElidedLabel
 from hccreview.ui.main_window_dialogs import DialogActions
 from hccreview.ui.main_window_navigation import NavigationActions
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
+from hccreview.ui.status_bar import StatusBar
 from hccreview.ui.views.navigator import NavigatorPanel
-from hccreview.ui.visibility import visible_overview, visible_rows
+from hccreview.ui.visibility import may_do, visible_overview, visible_rows
 from hccreview.ui.workers import Runner
 
-#: The menus, in order: each a list of action names, None for a separator (absent actions leave none behind).
+#: The menus, in order: each a list of action names, None for a separator (absent actions leave none behind);
+#: "@recent" is File ▸ Open Recent, "@mark" the case view's Mark reviewed menu (for who may mark).
 FILE_MENU = ("open", "@recent", "import", "export_report", "export_data", None, "import_reads", "export_snapshot",
              "export_reads", None, "sign_in", "manage_users", None, "quit")  # fmt: skip
-REVIEW_MENU = ("previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "mark_reviewed", None,
+#: The widest the study title gets in the status bar (elided beyond, whole in its tooltip).
+STUDY_LABEL_MAX = 420
+REVIEW_MENU = ("previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "@mark", None,
                "show_case", "show_adjudication", "show_dashboard", "next_open_case", "sign_decision",
                "meeting_mode")  # fmt: skip
 
@@ -102,6 +108,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self.tabs = ReviewTabs(self.session, self.bus, self.runner, self.undo_stack, self)
         self.case_view = self.tabs.case_view
         self.setCentralWidget(self.tabs)
+        self.dock_fit = DockFit(self, self.navigator_dock, self.navigator, self.tabs)  # dock width (issue 19)
 
         self.actions_by_name = build_actions(self)
         self._build_menus()
@@ -175,13 +182,17 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
                 if name is None:
                     pending_separator = bool(menu.actions())
                     continue
-                if name != "@recent" and name not in allowed:
+                if not name.startswith("@") and name not in allowed:
+                    continue
+                if name == "@mark" and not may_do(self.session.access, "mark_reviewed"):
                     continue
                 if pending_separator:
                     menu.addSeparator()
                     pending_separator = False
                 if name == "@recent":
                     menu.addMenu(self.recent_menu)
+                elif name == "@mark":
+                    menu.addMenu(self.case_view.review_status.mark_menu)  # the case's one entry point
                 else:
                     menu.addAction(self.actions_by_name[name])
 
@@ -209,9 +220,11 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
                 self.toolbar.addAction(self.actions_by_name[name])
 
     def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.study_label = QLabel(self.session.path.name)
+        bar = StatusBar(self)  # messages elide in a label of their own, left of the permanent labels
+        self.setStatusBar(bar)
+        self.study_label = ElidedLabel(self.session.path.name)  # a long study title never widens the window
         self.study_label.setObjectName("status_study")
+        self.study_label.setMaximumWidth(STUDY_LABEL_MAX)
         who = self.session.signed_in
         self.user_label = QLabel(f"User: {who.username} ({who.role.value})" if who else f"User: {self.session.user}")
         self.user_label.setObjectName("status_user")
@@ -250,13 +263,13 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self.navigator.restore_state(self.settings)
         self.tabs.restore_state(self.settings)
         self.navigator.apply_access(self.session.access)  # after the saved header: columns hidden by the policy
-        self._first_show = state is None  # no saved layout: size the dock once the window is shown
+        self.dock_fit.auto = self._first_show = state is None  # no saved layout: size the dock to its columns
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._first_show:
             self._first_show = False
-            self.resizeDocks([self.navigator_dock], [int(self.width() * 0.42)], Qt.Orientation.Horizontal)
+            self.dock_fit.shown()
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
@@ -295,10 +308,11 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         saved = self.settings.source(self.session.path)
         source = saved if saved in overview.sources else overview.default_source
         self.navigator.set_overview(overview, source, prefer=self.settings.last_subject(self.session.path))
+        self.dock_fit.columns_sized()
         self._fill_source_menu(overview.sources, source)
         self.setWindowTitle(f"{overview.title} — hccreview")
         self.study_label.setText(f"{overview.title} · {overview.criteria}")
-        self.study_label.setToolTip(str(self.session.path))
+        self.study_label.set_tip(f"{overview.title} · {overview.criteria}\n{self.session.path}")
         self._update_progress()
         self._update_enabled()
         heap.settle()  # the study's records, loaded for the overview, stay out of the collector's walks
@@ -338,9 +352,6 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self.progress_label.setText(f"{reviewed} / {total} reviewed")
 
     def _update_enabled(self) -> None:
-        row = self.navigator.current_row()
-        mark = self.actions_by_name["mark_reviewed"]
-        mark.setEnabled(row is not None and row.review_state != "reviewed")
         for name in ("next", "previous", "next_unreviewed", "next_changed", "next_discordant"):
             self.actions_by_name[name].setEnabled(self.navigator.loaded)
 
@@ -373,6 +384,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self._update_enabled()
 
     def save_layout(self) -> None:
+        self.dock_fit.give_back()
         self.settings.set_window_layout(self.saveGeometry(), self.saveState())
         self.navigator.save_state(self.settings)
         self.tabs.save_state(self.settings)

@@ -1,16 +1,14 @@
 """The main window's navigation slots (Review and View menus): a mixin of ``MainWindow``.
 
 Stepping through the patients of the navigator's view (next / previous / unreviewed / changed since review /
-discordant), marking the current patient reviewed (an undoable command, issue 12), the filter and layout
-actions, and switching the central tabs (case, adjudication, dashboard, meeting mode). All slots run on the GUI
-thread; none touches the database (the command and the tabs use the window's runner).
+discordant), the filter and layout actions, and switching the central tabs (case, adjudication, dashboard,
+meeting mode); marking reviewed is the case view's one button (``CaseReviewStatus``). All slots run on the GUI
+thread; none touches the database (the tabs use the window's runner).
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from hccreview.ui.record_review_commands import MarkReviewedCommand
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QByteArray
@@ -25,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class NavigationActions:
-    """Mixin of :class:`~hccreview.ui.main_window.MainWindow`: stepping, review marks, filters, layout and the
+    """Mixin of :class:`~hccreview.ui.main_window.MainWindow`: stepping, filters, layout and the
     central tabs (see the module docstring). Relies on the window's attributes below; defines no state."""
 
     # provided by MainWindow
@@ -66,17 +64,6 @@ class NavigationActions:
     def next_discordant(self) -> None:
         if self.navigator.next_matching(lambda row: row.discordant) is None:
             self.statusBar().showMessage("No other discordant patient in this view", 3000)
-
-    def mark_reviewed(self) -> None:
-        row = self.navigator.current_row()
-        if row is None:
-            return
-        if row.review_state == "reviewed":
-            self.statusBar().showMessage(f"{row.subject_id} is already reviewed", 3000)
-            return
-        command = MarkReviewedCommand(self.session, self.runner, self.bus, subject_id=row.subject_id,
-                                      on_error=self.show_error)  # fmt: skip
-        self.undo_stack.push(command)  # every record kind reviewed; undo restores the marks as they were (issue 12)
 
     def focus_filter(self) -> None:
         self.navigator_dock.show()

@@ -1,4 +1,4 @@
-"""Undoable "mark reviewed" of a patient or of one record kind (issue 12 item 2): a QUndoCommand over
+"""Undoable "mark reviewed" of a patient or of one record kind: a QUndoCommand over
 :mod:`hccreview.services.record_review`.
 
 ``redo()`` / ``undo()`` return at once: the service call runs in the runner's database lane (in submission order,
@@ -56,7 +56,7 @@ class MarkReviewedCommand(QUndoCommand):
         kinds: Sequence[str] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
-        what = "reviewed" if kinds is None else ", ".join(KIND_TITLES.get(k, k) for k in kinds) + " reviewed"
+        what = "reviewed" if kinds is None else ", ".join(KIND_TITLES.get(k, k).lower() for k in kinds) + " reviewed"
         super().__init__(f"mark {subject_id} {what}")
         self.session, self.runner, self.bus = session, runner, bus
         self.subject_id = subject_id

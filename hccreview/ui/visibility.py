@@ -56,6 +56,23 @@ COLUMN_NEEDS: dict[str, Capability] = {
 }
 
 
+#: Controls that change something, by panel: the capability each needs. Without it the control is absent (a
+#: viewer gets no query buttons, an admin no Choose read / Sign); a control the user may use but not now (no
+#: query selected, a decision not yet signed) is disabled by its panel, with a tooltip that says why.
+ACTION_NEEDS: dict[str, Capability] = {
+    "write_queries": Capability.WRITE_QUERIES,  # New query / New comment / Answer / Close / Re-open / Reply
+    "record_reads": Capability.READ,  # Record / Submit in the Reads tab, F2 in the tumour grid
+    "decide": Capability.DECIDE,  # Choose read N / Sign
+    "reopen": Capability.REOPEN,  # Re-open a signed decision
+    "mark_reviewed": Capability.MARK_REVIEWED,  # the case's Mark … reviewed button and menu
+}
+
+
+def may_do(access: Access, action: str) -> bool:
+    """Whether the signed-in user gets the controls of ``action`` (a key of :data:`ACTION_NEEDS`)."""
+    return access.may(ACTION_NEEDS[action])
+
+
 def allows(access: Access, needs: Capability | Iterable[Capability] | None) -> bool:
     """Whether ``access`` holds every capability of ``needs`` (None: nothing needed)."""
     if needs is None:

@@ -142,7 +142,7 @@ def test_case_header_shows_pending_with_the_reason_never_a_number() -> None:
     assert "PFS</b> <i>pending — awaiting adjudication" in text and "0.0 months" not in text.split("·")[0]
     assert "OS</b>" in text and "event" in text.split("·")[1]
     tip = CaseHeader._endpoint_tooltip(detail, ["adjudicated"])  # type: ignore[arg-type]
-    assert tip.splitlines()[0] == f"adjudicated: PFS pending — {PFS_PENDING_RULE}"
+    assert tip.splitlines()[0] == f"Adjudicated: PFS pending — {PFS_PENDING_RULE}"
     detail.case.outcomes["adjudicated"] = outcomes["P1"]
     assert "PFS</b> 3.7 months (censored 2020-04-27)" in CaseHeader._endpoint_text(detail, "adjudicated")  # type: ignore[arg-type]
 

@@ -293,3 +293,32 @@ def test_timepoint_groups_pair_by_visit_before_date() -> None:
     # one reader's two reads on one date are one timepoint of that reader
     twice = visit_reads("S1", R1, [(42, "", "PR"), (42, "", "SD")])
     assert [len(g) for g in timepoint_groups(twice + b[:1], 7)] == [2, 1]
+
+
+# --- issue 18, rule defect 4: an assessment dated after death is left out of the response and PFS ------------
+def test_reads_after_death_do_not_count_toward_best_response_or_pfs() -> None:
+    """Investigator PR on days 42 and 84 and a "PR" dated day 130, after death on day 100: the post-death read is
+    a date error, not evidence — BOR stays PR (confirmed by days 42/84), PFS is the death on day 100, and the
+    rule names the date left out (RECIST 1.1 §4.4; the importer warns about the record)."""
+    from hccreview.domain.cohort_subjects import subject_outcomes
+    from hccreview.domain.endpoints import before_death
+    from hccreview.domain.records import FollowUp
+
+    seq = [(42, "PR"), (84, "PR"), (130, "PD")]
+    data = StudyData(
+        settings=StudySettings("T"),
+        subjects=(Subject("S1", first_dose_date=O),),
+        reads=tuple(reads("S1", INV, ReadRole.INVESTIGATOR, seq)),
+        follow_up=(FollowUp("S1", death_date=day(100)),),
+    )
+    outcome = subject_outcomes(data, "investigator")[0]
+    assert outcome.bor == "PR" and outcome.best.first_pd_date is None
+    assert outcome.pfs.event and outcome.pfs.days == 100 and "death" in outcome.pfs.rule
+    assert f"after death left out: {day(130).isoformat()}" in outcome.source_rule
+    # without the death the day-130 PD is the progression
+    alive = subject_outcomes(StudyData(data.settings, subjects=data.subjects, reads=data.reads), "investigator")[0]
+    assert alive.best.first_pd_date == day(130) and alive.pfs.days == 130
+    # the pure rule: on the death day an assessment still counts; None keeps everything
+    points = tp([(42, R.PR), (100, R.SD), (101, R.PD)])
+    assert before_death(points, day(100)) == (points[:2], [day(101)])
+    assert before_death(points, None) == (points, [])

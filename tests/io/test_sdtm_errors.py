@@ -174,6 +174,9 @@ def inject(folder: Path, case: Case, prefix: str = "S") -> int:
         row["TRDTC"], row["VISIT"] = "2020-04-01", "WEEK 12"
     if case.domain == "tu":
         row["TULNKID"] = "T09"
+    seq = f"{case.domain.upper()}SEQ"
+    if seq in frame.columns:  # the copy is a new record: its own sequence number (a repeated key is refused)
+        row[seq] = str(frame[seq].astype(int).max() + 1)
     row[case.field] = case.value
     frame = pd.concat([frame, row.to_frame().T], ignore_index=True)
     frame.to_csv(path, index=False)
@@ -338,6 +341,7 @@ def test_many_problems_of_one_kind_are_capped(tmp_path: Path) -> None:
     folder = minimal_delivery(tmp_path / "in")
     ae = pd.read_csv(folder / "ae.csv", dtype=str, keep_default_na=False)
     many = pd.concat([ae] * 100, ignore_index=True).assign(USUBJID="NOBODY")
+    many["AESEQ"] = [str(i) for i in range(1, len(many) + 1)]  # 200 records, not one repeated key
     many.to_csv(folder / "ae.csv", index=False)
     errors = read_sdtm(folder).errors
     assert len(errors) == 51 and errors[-1].row is None and "150 more rows like this" in errors[-1].reason

@@ -71,9 +71,14 @@ def test_risk_table_numbers_come_from_the_risk_table_and_sit_under_the_ticks() -
     assert [t.get_position()[0] for t in texts] == ticks  # aligned by construction: same data x
     assert ax_risk.get_shared_x_axes().joined(ax, ax_risk)
     table = {row.time_months: row.at_risk for row in km.risk_table}
-    assert [int(t.get_text()) for t in texts] == [table[x] for x in ticks]
+    # ticks every 3 months across the whole follow-up (23 months: 0 … 24); those within it are rows of the risk
+    # table, the last lies past every time, where nobody is at risk
+    follow_up = max(DAYS) / M
+    assert ticks == [3.0 * i for i in range(9)] and ticks[-2] < follow_up <= ticks[-1]
+    assert all(x in table for x in ticks[:-1])
+    assert [int(t.get_text()) for t in texts] == [table.get(x, 0) for x in ticks]
     # and the risk table itself says "at risk = duration >= t"
-    assert [table[x] for x in ticks] == [sum(d / M >= x for d in DAYS) for x in ticks]
+    assert [table.get(x, 0) for x in ticks] == [sum(d / M >= x for d in DAYS) for x in ticks]
     # on screen too: each count is centred on its tick label
     renderer = fig.canvas.get_renderer()
     for text, label in zip(texts, ax.get_xticklabels(), strict=True):
@@ -82,15 +87,15 @@ def test_risk_table_numbers_come_from_the_risk_table_and_sit_under_the_ticks() -
 
 
 def test_risk_table_is_thinned_to_tick_columns_for_long_follow_up() -> None:
-    days = list(range(30, 30 * 80, 30))
+    days = list(range(30, 30 * 80, 30))  # up to 77.9 months: every 12 months keeps at most 13 columns
     km = kaplan_meier(days, [i % 3 == 0 for i in range(len(days))], label="OS")
     fig = cf.build_km([km], "OS")
     ax, _ = _axes(fig)
     ticks = list(ax.get_xticks())
-    assert len(ticks) <= cf.MAX_RISK_COLUMNS
-    assert set(ticks) <= {row.time_months for row in km.risk_table}
+    assert len(ticks) <= cf.MAX_RISK_COLUMNS and ticks == [12.0 * i for i in range(8)]
     table = {row.time_months: row.at_risk for row in km.risk_table}
-    assert [int(t.get_text()) for t in _risk_texts(fig, "OS")] == [table[x] for x in ticks]
+    assert set(ticks[:-1]) <= set(table) and ticks[-1] > max(days) / M
+    assert [int(t.get_text()) for t in _risk_texts(fig, "OS")] == [table.get(x, 0) for x in ticks]
 
 
 def test_legend_names_median_ci_and_method_title_has_log_rank() -> None:
@@ -114,7 +119,7 @@ def test_update_km_in_place_and_refusal_on_new_structure() -> None:
     assert list(line.get_ydata()) == [p.survival for p in changed.curve]
     table = {row.time_months: row.at_risk for row in changed.risk_table}
     ticks = list(_axes(fig)[0].get_xticks())
-    assert [int(t.get_text()) for t in _risk_texts(fig, "PFS")] == [table[x] for x in ticks]
+    assert [int(t.get_text()) for t in _risk_texts(fig, "PFS")] == [table.get(x, 0) for x in ticks]
     assert cf.median_text(changed) in _axes(fig)[0].get_legend().get_texts()[0].get_text()
     assert not cf.update_km(fig, [_km(label="OS")], "OS")  # another label: rebuild instead
     assert not cf.update_km(fig, [_km(DAYS[:5], EVENTS[:5])], "PFS")  # other risk columns

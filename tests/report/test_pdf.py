@@ -145,7 +145,8 @@ def test_survival_subgroups_and_adjudication_summary(summary: Rendered, stats: d
     assert "9 (23.1%) of the patients read twice (discordance rate)" in summary.text
     assert "No adjudication decision has been recorded yet." in summary.text
     methods = summary.texts[-1] + summary.texts[-2]
-    for phrase in ("Clopper–Pearson", "log(-log)", "≥28 days", "≥42 days", "CR followed by PR", "albumin-2.8"):
+    for phrase in ("Clopper–Pearson", "log(-log)", "at least 28 days", "at least 42 days", "CR followed by a PR",
+                   "albumin > 3.5 / 2.8–3.5 / < 2.8 g/dL"):  # fmt: skip
         assert phrase in methods, phrase
 
 
@@ -207,10 +208,11 @@ def test_packet_has_one_section_per_discordant_patient(packet: Rendered, demo: t
 def test_packet_section_contents(packet: Rendered) -> None:
     first = packet.texts[1]
     assert "Discordant: best overall response differs (SD vs PR)" in first
-    assert "Baseline" in first and "Child-Pugh C (12 points; albumin-2.8)" in first
+    assert "Baseline" in first and "Child-Pugh C (12 points; albumin cut-off 2.8 g/dL)" in first
+    assert "Origin 2009-01-03 (first dose)" in first
     section = " ".join(packet.texts[1:4])
-    for reader in ("investigator", "reader1", "reader2"):
-        assert f"{reader} (" in section and "target lesions (mm counted), sum and % change" in section
+    for read in ("Investigator", "reader1 (central reader)", "reader2 (central reader)"):
+        assert f"{read}: target lesions (mm counted), sum and % change" in section, read
     assert "Timepoint responses of every read, side by side" in section
     assert "Best overall response confirmed PR SD PR" in section
     assert "2009-04-20 WEEK 16 PR SD PR" in section

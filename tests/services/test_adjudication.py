@@ -35,7 +35,9 @@ def test_queue_finds_bor_and_progression_date_discordance(path: Path) -> None:
         ]
         assert "best overall response differs" in queue[0].reasons[0]
         assert queue[1].reasons == ["progression dates differ by 56 d (> 0 d)"]
-        assert adj.queue_counts(queue) == {"total": 2, "open": 2, "adjudicated": 0, "signed": 0}
+        assert adj.queue_counts(queue).to_dict() == {
+            "discordant": 2, "open": 2, "adjudicated": 0, "signed": 0, "unsigned": 0, "reopened": 0, "imported": 0
+        }
         assert adj.next_in_queue(queue, None) == "C01" and adj.next_in_queue(queue, "C01") == "C03"
         assert adj.next_in_queue(queue, "C03") is None and adj.next_in_queue(queue, "C03", forward=False) == "C01"
         inv = adj.discordance_queue(session, "investigator")
@@ -247,8 +249,8 @@ def test_real_sdtm_reads_use_the_accepted_flags(sdtm_root: Path, tmp_path: Path)
             expected = recist.best_overall_response(accepted, outcome.origin, data.settings)
             assert outcome.bor == str(expected.confirmed)
         # discordant reads settled by the source's flags show as adjudicated in the queue
-        queue = adj.queue_from_data(data, {}, "central")
-        assert queue and all(q.status == "adjudicated" and q.decided_by == adj.ACCEPTED_FLAGS for q in queue)
+        queue = adj.queue_from_data(data, "central")
+        assert queue and all(q.status == "imported" and q.decided_by == adj.ACCEPTED_FLAGS for q in queue)
         # an adjudicator's decision takes precedence over the flags, and the figures say so
         from hccreview.services.auth import add_user, sign_in
         from hccreview.store.users import create_user
@@ -283,7 +285,7 @@ def test_the_whole_flow_on_the_demo_study(tmp_path: Path) -> None:
     with open_study(path) as session:
         assert auth.demo_users_hint(session) == [(u.username, u.password) for u in DEMO_USERS]
         auth.sign_in(session, "reader1", passwords["reader1"])
-        queue_ids = {q.subject_id for q in adj.queue_from_data(session.data(), {}, "central")}
+        queue_ids = {q.subject_id for q in adj.queue_from_data(session.data(), "central")}
         item = next(w for w in reading.reader_worklist(session) if w.subject_id not in queue_ids and w.read_dates)
         last = item.read_dates[-1]
         with pytest.raises(PermissionError, match="needs a reason"):  # changing a recorded read needs a reason
@@ -302,7 +304,7 @@ def test_the_whole_flow_on_the_demo_study(tmp_path: Path) -> None:
     with open_study(path) as session:
         auth.sign_in(session, "adjudicator", passwords["adjudicator"])
         queue = adj.discordance_queue(session)
-        assert len(queue) >= 5 and adj.queue_counts(queue)["open"] == len(queue)
+        assert len(queue) >= 5 and adj.queue_counts(queue).open == len(queue)
         subject = adj.next_in_queue(queue, None, status="open")
         while subject is not None:
             item = next(q for q in queue if q.subject_id == subject)
@@ -329,7 +331,7 @@ def test_the_whole_flow_on_the_demo_study(tmp_path: Path) -> None:
                 )
             subject = adj.next_in_queue(queue, subject, status="open")
         final = adj.discordance_queue(session)
-        assert adj.queue_counts(final)["signed"] == len(queue)
+        assert adj.queue_counts(final).signed == len(queue)
         figures = adj.current_figures(session)
         assert figures["pending"] == 0 and not figures["provisional"]
         assert (

@@ -62,6 +62,9 @@ def test_dashboard_figures_are_stats_json(session: StudySession, data: StudyData
     dash = compute_dashboard(data)
     assert cli.run(["stats", str(session.path), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
+    # the adjudication counts are the dashboard's progress line's (one definition: domain.adjudication_status)
+    assert dash.adjudication is not None
+    assert printed.pop("adjudication") == {"counts": dash.adjudication.counts.to_dict()}
     assert dash.stats.to_dict() == printed
     assert dash.complete and set(dash.summaries) == set(available_sources(data))
     orr = printed["response"]["orr"]

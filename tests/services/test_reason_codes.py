@@ -99,8 +99,11 @@ def test_signed_code_is_locked_and_signatures_still_verify(path: Path) -> None:
 
 
 def test_counts_in_stats_json_and_blinding(path: Path) -> None:
-    with open_as(path, None) as system:  # no decision yet: stats --json prints as before (no added block)
-        assert "adjudication" not in cohort_stats(system).to_dict()
+    with open_as(path, None) as system:  # no decision yet: no reason codes (only the queue's counts)
+        assert cohort_stats(system).to_dict()["adjudication"] == {
+            "counts": {"discordant": 2, "open": 2, "adjudicated": 0, "signed": 0, "unsigned": 0, "reopened": 0,
+                       "imported": 0}
+        }  # fmt: skip
     with open_as(path, "adj") as session:
         adj.adjudicate(session, subject_id="C01", chosen_reader=R1, reason="true PR", reason_code="measurement")
         adj.adjudicate(session, subject_id="C03", chosen_reader=R2, reason="NE at week 8", reason_code="pd_timing")

@@ -44,9 +44,12 @@ def test_a_fresh_session_gives_the_figures_of_the_whole_study(session: StudySess
     fresh = cohort_stats(session, source=source).to_dict()
     assert session.cache.loads == 0  # the whole study was not read
     cohort_memo.clear_all()
+    fresh.pop("adjudication", None)  # the adjudication counts of cohort_stats (the queue's), not a cohort figure
     assert fresh == cohort_stats_from_data(load_study(session.store), source=source).to_dict()
     session.data()  # as the GUI: the whole study loaded, which the statistics then use
-    assert cohort_stats(session, source=source).to_dict() == fresh
+    again = cohort_stats(session, source=source).to_dict()
+    again.pop("adjudication", None)
+    assert again == fresh
 
 
 def test_the_partial_study_is_kept_until_a_commit(session: StudySession) -> None:

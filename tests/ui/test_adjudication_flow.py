@@ -99,7 +99,10 @@ def test_reader_read_blinding_adjudication_signature_lock_figures_audit_verify(
     assert not panel.blinded and panel.splitter.isVisible()
     model = panel.queue.model
     assert [model.item(r).subject_id for r in range(model.rowCount())] == DEMO_DISCORDANT
-    assert counts[-1] == {"total": 9, "open": 9, "adjudicated": 0, "signed": 0}
+    assert counts[-1] == {
+        "discordant": 9, "open": 9, "adjudicated": 0, "signed": 0, "unsigned": 0, "reopened": 0, "imported": 0
+    }
+    assert panel.queue.counts.text() == "9 discordant · 9 open · 0 adjudicated (0 signed)"
     subject = DEMO_DISCORDANT[0]
     _settled(qtbot, panel, subject)
     comparison = panel.comparison
@@ -144,6 +147,7 @@ def test_reader_read_blinding_adjudication_signature_lock_figures_audit_verify(
     assert parts.stack.count() == 0 and "Undo history cleared" in panel.message.text()
     assert "E-signature" in panel.case.decision.text() and "Dr Cleo Adjudicator" in panel.case.decision.text()
     qtbot.waitUntil(lambda: counts[-1]["signed"] == 1, timeout=TIMEOUT)
+    assert counts[-1]["adjudicated"] == 1  # a signed decision is an adjudicated one (domain.adjudication_status)
     row = model.row_of(subject)
     assert model.item(row).status == "signed"
     assert model.index(row, QueueModel.STATUS).data(Qt.ItemDataRole.DecorationRole) is not None  # the lock

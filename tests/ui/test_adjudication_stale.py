@@ -68,7 +68,7 @@ def test_choosing_on_a_stale_view_is_refused_and_reloaded(qtbot, parts: QtParts,
     panel.case.cards[0].choose.click()  # the panel still shows no decision: read 1 must not replace that one
     qtbot.waitUntil(lambda: "Not saved" in panel.message.text(), timeout=TIMEOUT)
     text = panel.message.text()
-    assert "chosen read was — on your screen and is now reader2" in text and "by adjudicator" in text, text
+    assert "chosen read was empty on your screen and is now reader2" in text and "by adjudicator" in text, text
     qtbot.waitUntil(lambda: panel.comparison is not None and panel.comparison.decision is not None, timeout=TIMEOUT)
     assert panel.comparison.decision.chosen_reader == "reader2" and parts.stack.count() == 0
     parts.runner.wait()

@@ -166,6 +166,6 @@ def test_audit_model_newest_first_with_readable_records() -> None:
     model = AuditModel()
     model.set_entries(entries, {("measurements", "7"): "T01 2024-03-04"})
     assert _texts(model, 0) == [
-        "2024-05-01 10:05:00", "ann", "update", "measurement T01 2024-03-04", "diameter_mm", "28.5 → 32", "undo",
+        "2024-05-01 10:05:00", "ann", "update", "measurement T01 2024-03-04", "diameter", "28.5 → 32", "undo",
     ]  # fmt: skip
     assert _texts(model, 1)[5] == "32 → 28.5"

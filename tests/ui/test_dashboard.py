@@ -27,6 +27,7 @@ from hccreview.services.session import StudySession, open_study
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.views.dashboard import DashboardPanel
 from hccreview.ui.views.dashboard_canvas import SaveLocation
+from hccreview.ui.wording import source_label
 from hccreview.ui.workers import Runner
 
 Env = tuple[DashboardPanel, StudySession, ChangeBus, Runner]
@@ -251,7 +252,7 @@ def test_tables_copy_as_tsv_and_save_as_csv(qtbot, env: Env, tmp_path: Path, mon
     qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     lines = QApplication.clipboard().text().splitlines()
     frame = panel.data.response_table
-    assert lines[0].split("\t") == list(frame.columns)
+    assert lines[0].split("\t") == [frame.columns[0], *(source_label(c, short=True) for c in frame.columns[1:])]
     assert lines[1 + list(frame.iloc[:, 0]).index("ORR (CR + PR)")].split("\t") == list(
         frame[frame.iloc[:, 0] == "ORR (CR + PR)"].iloc[0])  # fmt: skip
     monkeypatch.setattr(SaveLocation, "ask_path", classmethod(lambda cls, parent, cap, name, kind: tmp_path / name))

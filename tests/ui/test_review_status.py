@@ -103,7 +103,9 @@ def _step_and_mark(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     window.navigator.table.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_G, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert window.navigator.current_subject() == ALTERED
-    window.actions_by_name["mark_reviewed"].trigger()
+    marks = window.case_view.review_status.mark_actions
+    qtbot.waitUntil(lambda: marks["patient"].isEnabled(), timeout=30000)  # the case's strip has loaded ALTERED
+    marks["patient"].trigger()  # the case's one Mark reviewed menu: the whole patient
     qtbot.waitUntil(lambda: window.navigator.model.patient(ALTERED).review_state == "reviewed", timeout=30000)
     assert "1 changed" in window.navigator.review_counts.text()
     window.undo_stack.undo()  # the marks come back as they were: changed since review again
@@ -134,7 +136,7 @@ def test_import_dialog_previews_a_transfer_and_applies_on_confirm(
         assert hashlib.sha256(study.read_bytes()).hexdigest() == before and not published  # nothing written yet
         rows = dialog.preview.rows()
         assert rows[0] == (ALTERED, "1 new, 1 changed", "")
-        assert ("    radiologist-1 T01 2014-01-02", "changed", "diameter_mm: 21.0 → 25.0") in rows
+        assert ("    radiologist-1 T01 2014-01-02", "changed", "diameter: 21.0 → 25.0") in rows
         assert ("    #4 NAUSEA", "new", "") in rows
         assert ("  measurements", "4 removed", "") in rows and ("    radiologist-2 2013-08-30", "removed", "") in rows
         summary = dialog.preview.summary.text()
@@ -163,9 +165,12 @@ def test_case_view_strip_marks_a_kind_reviewed_undoably(qtbot, study: Path, sdtm
         qtbot.waitUntil(lambda: ae.text() == "changed since review (1)", timeout=30000)
         assert strip.states["cycles"].text() == "reviewed" and "reviewed by rev" in strip.states["cycles"].toolTip()
         assert strip.states["assessments"].text() == "changed since review (1)"
-        assert "NAUSEA" in strip.changes.text() and "diameter_mm 21.0 → 25.0" in strip.changes.text()
-        assert not strip.buttons["cycles"].isEnabled() and strip.buttons["adverse_events"].isEnabled()
-        strip.buttons["adverse_events"].click()
+        assert "NAUSEA" in strip.changes.text() and "diameter 21.0 → 25.0" in strip.changes.text()
+        marks = strip.mark_actions  # the strip's one button marks the current tab's kind; its menu offers each
+        assert not marks["cycles"].isEnabled() and marks["adverse_events"].isEnabled()
+        strip.set_current_tab("adverse_events")
+        assert strip.mark_button.text() == "Mark adverse events reviewed"
+        strip.mark_button.click()
         qtbot.waitUntil(lambda: ae.text() == "reviewed", timeout=30000)
         assert strip.states["assessments"].text() == "changed since review (1)"
         stack.undo()

@@ -69,7 +69,7 @@ def test_reset_password_and_deactivate(qtbot, parts: QtParts, answers: Answers, 
     qtbot.waitUntil(lambda: dialog.active.get("reader2") is False, timeout=TIMEOUT)
     _settle(qtbot, dialog)
     assert [a[0] for a in answers.asked] == ["reason"]
-    assert dialog.table.item(dialog.table.currentRow(), 3).text() == "no"
+    assert dialog.table.item(dialog.table.currentRow(), 3).text() == "No"
     assert not dialog.deactivate_button.isEnabled() and dialog.activate_button.isEnabled()
     with pytest.raises(auth.AuthError):
         auth.sign_in(parts.session, "reader2", "fresh-pass-2")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
@@ -171,8 +172,10 @@ class ExportDataDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
+        folder_label = QLabel("F&older")  # a row of a layout gets a label without buddy: "&" would show literally
+        folder_label.setBuddy(self.folder)
         form.addRow("&Format", self.format)
-        form.addRow("F&older", row)
+        form.addRow(folder_label, row)
         form.addRow(buttons)
 
     def _browse(self) -> None:

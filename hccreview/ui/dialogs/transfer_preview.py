@@ -1,4 +1,4 @@
-"""The preview of a data transfer (issue 12 item 1): patient → record kind → new / changed / removed records.
+"""The preview of a data transfer: patient → record kind → new / changed / removed records.
 
 :class:`TransferPreviewView` shows a :class:`~hccreview.services.transfers.TransferPreview` — computed off the GUI
 thread — as a tree (changes show their old → new values), with a summary line above (totals per status, the
@@ -14,6 +14,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from hccreview.services.transfer_diff import KIND_LABELS, STATUSES, RecordChange
+from hccreview.ui.wording import field_label, words
 
 _STATUS_COLOURS = {"new": QColor(46, 125, 50), "changed": QColor(230, 81, 0), "removed": QColor(183, 28, 28)}
 COLUMNS = ("Patient / record", "Change", "Old → new")
@@ -23,7 +24,7 @@ def change_values(change: RecordChange) -> str:
     """The third column: ``field old → new`` per changed field (changes only)."""
     if change.status != "changed":
         return ""
-    return "; ".join(f"{f}: {_show(a)} → {_show(b)}" for f, a, b in change.value_changes())
+    return "; ".join(f"{field_label(f)}: {_show(a)} → {_show(b)}" for f, a, b in change.value_changes())
 
 
 def _show(value: Any) -> str:
@@ -67,7 +68,7 @@ class TransferPreviewView(QWidget):
         if diff.absent_subjects:
             lines.append(f"{len(diff.absent_subjects)} patient(s) not in this transfer are kept as they are.")
         for sid, reason in sorted(preview.readjudication.items()):
-            lines.append(f"⚠ {sid} will need re-adjudication: {reason}")
+            lines.append(f"⚠ {sid} will need re-adjudication: {words(reason)}")
         lines += [f"Note: {n}" for n in diff.skipped]
         self.summary.setText("\n".join(lines))
         for sid, kinds in diff.by_subject().items():

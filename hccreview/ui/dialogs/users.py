@@ -6,8 +6,8 @@ database lane (hashing a password is deliberately slow); the service checks the 
 each change (without secrets).
 (De)activating needs a reason (``ReasonDialog.ask``). Refusals are shown inline; the dialog stays open.
 
-``auth.users`` does not say whether an account is active: the "Active" column shows what this dialog has
-set ("yes" / "no") and "?" otherwise, and both Deactivate and Activate stay offered while it is unknown.
+The "Active" column says "Yes" or "No" as the study holds it (``auth.users``); Deactivate is offered for an
+active account and Activate for an inactive one.
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ class UsersDialog(QDialog):
         self.setWindowTitle(f"Users — {session.path.name}")
         self.session, self.runner = session, runner
         self.users: list[User] = []
-        self.active: dict[str, bool] = {}  # what this dialog has set (auth.users does not say)
+        self.active: dict[str, bool] = {}  # each account's state as last loaded (or just set)
         self._pending = 0
         self._closed = False
         self.last_done = ""
@@ -226,19 +226,15 @@ class UsersDialog(QDialog):
         current = self._select_after or self.selected_user()
         self._select_after = None
         self.users = list(users)
+        self.active = {user.username: user.active for user in self.users}
         self.table.setRowCount(len(self.users))
         for i, user in enumerate(self.users):
-            active = self.active.get(user.username)
-            cells = (
-                user.username,
-                user.full_name,
-                user.role.value,
-                "?" if active is None else "yes" if active else "no",
-            )
+            cells = (user.username, user.full_name, user.role.value, "Yes" if user.active else "No")
             for col, text in enumerate(cells):
                 self.table.setItem(i, col, QTableWidgetItem(text))
             if user.username == current:
                 self.table.selectRow(i)
+        self.table.resizeColumnsToContents()  # names and roles whole (issue 19); the last column stretches
         self._update()
 
     @property

@@ -8,7 +8,7 @@ a service and never compute a response — the rules engine's results arrive in 
 - :class:`TimepointComparisonModel`: one row per assessment date; per read the target sum, target,
   non-target, new-lesion, stated and computed responses; the fields the service flags as different
   (``ComparisonRow.differs``) are highlighted in both reads.
-- :class:`LesionComparisonModel`: one row per date, one column per lesion, each cell "read 1 │ read 2";
+- :class:`LesionComparisonModel`: one row per visit, one column per lesion, each cell "read 1 │ read 2";
   a cell is highlighted when the reads differ in presence or status, or by ≥ :data:`LESION_DIFF_MM` mm
   (5 mm: the absolute change RECIST 1.1 §4.3.1 requires before an increase counts as progression).
 """
@@ -36,6 +36,7 @@ from hccreview.ui.adjudication_style import (
     signed_pct,
     yes_no,
 )
+from hccreview.ui.wording import field_label
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY, TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
@@ -112,7 +113,7 @@ class QueueModel(_TableModel):
     TIPS = ("", "Read A above read B", "Confirmed best overall response of read A vs read B",
             "Date of first progression of read A (top) and read B (bottom)",
             "open: no decision · adjudicated: decided, not signed · signed: locked",
-            "Why the case is discordant (DESIGN §4)")  # fmt: skip
+            "Why the case is discordant")  # fmt: skip
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -175,7 +176,7 @@ class QueueModel(_TableModel):
         if column == self.PD_DATES:
             return f"{day_text(item.pd_date_a)}\n{day_text(item.pd_date_b)}"
         if column == self.STATUS:
-            status = item.status + (" (re-opened)" if item.reopened else "")
+            status = item.status_label
             status += " ⚠ needs re-adjudication" if item.needs_readjudication else ""
             return f"{status}\n→ {item.chosen_reader}" if item.chosen_reader else status
         return "\n".join(short_reason(r) for r in item.reasons)
@@ -242,8 +243,9 @@ class TimepointComparisonModel(_TableModel):
             if role == DISPLAY:
                 return day_text(item.date)
             if role == TOOLTIP:
-                extra = f" — differs: {', '.join(item.differs)}" if item.differs else ""
-                return f"{item.visit or 'visit not named'}{extra}"
+                extra = f" — differs: {', '.join(field_label(f) for f in item.differs)}" if item.differs else ""
+                read_on = "".join(f"\n{r}: read on {d.isoformat()}" for r, d in item.dates.items())
+                return f"{item.visit or 'visit not named'}{extra}{read_on}"
             if role == BACKGROUND and item.differs:
                 return DIFF_BACKGROUND
             return None
@@ -276,7 +278,7 @@ class TimepointComparisonModel(_TableModel):
         if field == "new_lesion":
             return yes_no(value)
         if field == "non_target" and value == "NON-CR/NON-PD":
-            return "Non-CR/Non-PD"
+            return "NN"  # narrow columns: both reads side by side at 1366 px (the tooltip spells it out)
         return response_text(value)
 
     @staticmethod
@@ -286,7 +288,10 @@ class TimepointComparisonModel(_TableModel):
                     f"from baseline, {signed_pct(point.pct_from_nadir)} from nadir")  # fmt: skip
         if field == "stated_overall" and point.override_reason:
             return f"{reader} overrode the computed {point.computed_overall}: {point.override_reason}"
-        return f"{reader}, {point.visit or point.date.isoformat()}"
+        where = f"{reader}, {point.visit or point.date.isoformat()}"
+        if field == "non_target" and point.non_target == "NON-CR/NON-PD":
+            return f"{where}: non-target response Non-CR/Non-PD (NN)"
+        return where
 
 
 # ---------------------------------------------------------------------------------------------- lesions
@@ -319,7 +324,8 @@ def lesion_values_differ(a: tuple[float | None, str | None, bool], b: tuple[floa
 
 
 class LesionComparisonModel(_TableModel):
-    """Lesion sizes of the two reads: rows = assessment dates, columns = lesions, cells "read 1 │ read 2".
+    """Lesion sizes of the two reads: rows = visits (each reader's date of it), columns = lesions, cells
+    "read 1 │ read 2".
 
     Signals: QAbstractItemModel's. GUI thread only.
     """
@@ -341,7 +347,13 @@ class LesionComparisonModel(_TableModel):
             for lesion_id, row in rows.items():
                 kinds.setdefault(lesion_id, row)
         self._lesions = sorted(kinds, key=lambda k: (_KIND_ORDER.get(kinds[k].kind, 3), k))
-        self._rows = sorted({d for rows in self._by_reader.values() for row in rows.values() for d in row.sizes})
+        # one row per visit: each reader's lesions at the date that reader read it (paired by visit, not date)
+        visits = list(comparison.rows) if comparison is not None else []
+        self._rows = [(v.date, v.dates) for v in visits if any(r in v.dates for r in self.readers)]
+        baseline = {r: sides[r].baseline_date for r in self.readers if r in sides and sides[r].baseline_date}
+        seen = {d for _, dates in self._rows for d in dates.values()}
+        if baseline and not seen & set(baseline.values()):  # the baseline scan is no timepoint: its own first row
+            self._rows.insert(0, (min(baseline.values()), baseline))  # type: ignore[arg-type]
         self._headers = ["Date"] + [f"{k}\n{kinds[k].organ}" for k in self._lesions]
         self._header_tips = ["Assessment date"] + [
             f"{k}: {kinds[k].kind} lesion, {kinds[k].organ}{' (node: short axis)' if kinds[k].is_node else ''}"
@@ -351,8 +363,11 @@ class LesionComparisonModel(_TableModel):
         self.endResetModel()
 
     def values(self, row: int, column: int) -> list[tuple[float | None, str | None, bool]]:
-        day, lesion = self._rows[row], self._lesions[column - 1]
-        return [_lesion_value(self._by_reader.get(r, {}).get(lesion), day) for r in self.readers]
+        (_, dates), lesion = self._rows[row], self._lesions[column - 1]
+        return [
+            _lesion_value(self._by_reader.get(r, {}).get(lesion), dates[r]) if r in dates else (None, None, False)
+            for r in self.readers
+        ]
 
     def differs(self, row: int, column: int) -> bool:
         if column == 0:
@@ -362,7 +377,12 @@ class LesionComparisonModel(_TableModel):
 
     def cell(self, row: int, column: int, role: int) -> Any:
         if column == 0:
-            return day_text(self._rows[row]) if role == DISPLAY else None
+            day, dates = self._rows[row]
+            if role == DISPLAY:
+                return day_text(day)
+            if role == TOOLTIP:
+                return "\n".join(f"{r}: read on {d.isoformat()}" for r, d in dates.items())
+            return None
         if role == DIFF_ROLE:
             return self.differs(row, column)
         if role == DISPLAY:

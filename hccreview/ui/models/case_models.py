@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor
 
 from hccreview.domain.records import AdverseEvent, Cycle
 from hccreview.report.figures import GRADE_COLOURS, readable_text
+from hccreview.ui.wording import field_label, words
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY, EDIT, TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole, Qt.ItemDataRole.ToolTipRole
@@ -216,10 +217,12 @@ class AuditModel(RecordTableModel):
     def cell(self, e: dict[str, Any], column: int, role: int) -> Any:
         if role == DISPLAY:
             table, key = e.get("table_name", ""), str(e.get("row_key", ""))
-            record = f"{_TABLE_NAMES.get(table, table)} {self._labels.get((table, key), '#' + key)}"
+            record = f"{_TABLE_NAMES.get(table, words(table))} {self._labels.get((table, key), '#' + key)}"
+            field = e.get("field") or ""
             values = (
                 str(e.get("at_utc", ""))[:19].replace("T", " "), e.get("username", ""), e.get("action", ""),
-                record, e.get("field") or "", f"{_brief(e.get('old_value'))} → {_brief(e.get('new_value'))}",
+                record, field_label(field) if field else "",
+                f"{_brief(e.get('old_value'))} → {_brief(e.get('new_value'))}",
                 e.get("reason") or "",
             )  # fmt: skip
             return values[column]

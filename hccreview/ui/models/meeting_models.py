@@ -123,7 +123,7 @@ def _cp(cls: str, key: str) -> Callable[[dict[str, Any]], Any]:
 
 
 _SPEC: tuple[tuple[str, Callable[[dict[str, Any]], Any], Callable[[Any], str], bool], ...] = (
-    ("Patient: BOR", lambda f: f.get("subject"), lambda s: str((s or {}).get("bor") or DASH), False),
+    ("Patient: BOR", lambda f: f.get("subject"), lambda s: response_text((s or {}).get("bor")), False),
     ("Patient: PFS", lambda f: f.get("subject"), lambda s: _subject_pfs({"subject": s}), False),
     ("ORR", lambda f: f["orr"], proportion_text, False),
     ("   95% CI", lambda f: f["orr"], proportion_ci, True),

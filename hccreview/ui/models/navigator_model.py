@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor
 
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.review import REVIEW_STATES
+from hccreview.ui.wording import best_response_text, reader_name, response_text, source_label
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole)
 SUBJECT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -52,7 +53,9 @@ _REVIEW_TINT = {CHANGED_STATE: QColor(230, 120, 0, 90)}
 REVIEW_COUNT_LABELS = {"not started": "not started", "in progress": "in progress", "reviewed": "reviewed",
                        CHANGED_STATE: "changed"}  # fmt: skip
 
-_SOURCE_SHORT = {"adjudicated": "adj.", "investigator": "inv.", "computed": "comp."}
+#: Abbreviations of the read sources for the narrow BOR headers only ("BOR (adj.)"); every other place names a
+#: source with ``ui.wording.source_label``.
+_SOURCE_ABBREVIATIONS = {"adjudicated": "adj.", "investigator": "inv.", "computed": "comp."}
 
 
 class Column(IntEnum):
@@ -100,11 +103,11 @@ def response_rank(code: str | None) -> float:
     return float(RESPONSE_ORDER.index(code)) if code in RESPONSE_ORDER else float(len(RESPONSE_ORDER))
 
 
-def source_label(source: str) -> str:
-    """A short label for a source, for the BOR header ("adj.", "inv.", a reader's name)."""
+def source_abbreviation(source: str) -> str:
+    """A source in a narrow BOR header: "adj.", "inv.", a reader's name (the tooltip says it in full)."""
     if source.startswith("reader:"):
-        return source.split(":", 1)[1]
-    return _SOURCE_SHORT.get(source, source)
+        return reader_name(source)
+    return _SOURCE_ABBREVIATIONS.get(source, source)
 
 
 class NavigatorModel(QAbstractTableModel):
@@ -270,10 +273,12 @@ class NavigatorModel(QAbstractTableModel):
         text, tip = _HEADERS[column]
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (Column.BOR, Column.BOR_UNCONFIRMED) and self._source:
-                return f"{text} ({source_label(self._source)})"
+                return f"{text} ({source_abbreviation(self._source)})"
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{tip} — source: {self._source}" if column in (Column.BOR, Column.BOR_UNCONFIRMED) else tip
+            if column in (Column.BOR, Column.BOR_UNCONFIRMED):
+                return f"{tip} — source: {source_label(self._source)}"
+            return tip
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -319,9 +324,9 @@ class NavigatorModel(QAbstractTableModel):
             case Column.CYCLES:
                 return str(row.cycles)
             case Column.BOR:
-                return self.bor(row)
+                return response_text(self.bor(row))  # "pending" is not a response code
             case Column.BOR_UNCONFIRMED:
-                return self.bor(row, confirmed=False)
+                return response_text(self.bor(row, confirmed=False))
             case Column.PFS:
                 if row.bor.get("adjudicated") == "PENDING" and not row.pfs_event:
                     return "pending"  # no adjudicated tumour assessment yet (PFS follows the adjudicated source)
@@ -388,8 +393,8 @@ class NavigatorModel(QAbstractTableModel):
                 return f"OS {row.os_months:.1f} months — {kind}"
             case Column.BOR | Column.BOR_UNCONFIRMED:
                 lines = [
-                    f"{src}: {row.bor.get(src, '—')} (unconfirmed {row.bor_unconfirmed.get(src, '—')})"
-                    for src in row.bor
+                    f"{source_label(src, short=True)}: {best_response_text(bor, row.bor_unconfirmed.get(src))}"
+                    for src, bor in row.bor.items()
                 ]
                 return "Best overall response by source\n" + "\n".join(lines)
             case Column.REVIEW:

@@ -12,6 +12,7 @@ the write gate refuses anything else in any case, but editing is not offered whe
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -45,6 +46,10 @@ _STATUS_TEXT = {LesionStatus.ABSENT: "gone", LesionStatus.TOO_SMALL: "too small"
                 LesionStatus.UNEQUIVOCAL_PROGRESSION: "PD", LesionStatus.EQUIVOCAL: "equivocal"}  # fmt: skip
 _FIELD_TEXT = {"diameter_mm": "longest diameter", "short_axis_mm": "short axis", "viable_mm": "viable diameter"}
 MISMATCH = "#c62828"
+#: Narrow-column spellings of response codes (issue 19: the grid shows six timepoints and more at 1366 px).
+COMPACT_RESPONSES = {"NON-CR/NON-PD": "NN"}
+VISIT_CHARS = 9
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SUMMARY = ("sum", "pct_base", "pct_nadir", "target", "non_target", "new", "computed", "stated")
 
 
@@ -131,8 +136,8 @@ class TumourGridModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._dates):
             day = self._dates[section]
-            if role == DISPLAY:
-                return f"{day.isoformat()}\n{self._visit(day)}"
+            if role == DISPLAY:  # compact (issue 19): six timepoints and more beside the lesions on a small screen
+                return f"{self._short_date(section)}\n{short_visit(self._visit(day))}"
             if role == TOOLTIP:
                 return self._date_tooltip(day)
         if orientation == Qt.Orientation.Vertical and 0 <= section < len(self._rows):
@@ -143,6 +148,8 @@ class TumourGridModel(QAbstractTableModel):
                 font = QFont()
                 font.setBold(True)
                 return font
+            if role == TOOLTIP and row.lesion is None:  # the row header may be elided: its whole title
+                return row.label
             if role == TOOLTIP and row.lesion is not None:
                 x = row.lesion
                 counted = _FIELD_TEXT[self._counted.get(x.lesion_id, "diameter_mm")]
@@ -230,11 +237,13 @@ class TumourGridModel(QAbstractTableModel):
         if tp is None:
             return None
         if role == DISPLAY:
-            return _summary_text(key, tp)
+            return compact_response(_summary_text(key, tp))
         if key == "computed" and role in (BACKGROUND, FOREGROUND):
             return chip(response_colour(tp.overall), role)
         if role == TOOLTIP and key in ("computed", "target", "sum", "pct_base", "pct_nadir"):
             return f"Rules engine: {tp.rule}"
+        if role == TOOLTIP and key == "non_target" and tp.non_target is not None:
+            return f"Non-target response: {tp.non_target.value}"
         if role == FONT and key == "computed":
             font = QFont()
             font.setBold(True)
@@ -249,7 +258,7 @@ class TumourGridModel(QAbstractTableModel):
         stated = read.overall or ""
         mismatch = tp is not None and normalise_response(stated) != tp.overall
         if role in (DISPLAY, EDIT):
-            return stated if role == EDIT else (stated or "—")
+            return stated if role == EDIT else (compact_response(stated) or "—")
         if role == ALIGN:
             return CENTRE
         if role in (BACKGROUND, FOREGROUND) and (mismatch or stated.upper() in RESPONSE_COLOURS):
@@ -293,15 +302,35 @@ class TumourGridModel(QAbstractTableModel):
         read = self._reads.get(day)
         return (tp.visit if tp and tp.visit else "") or (read[1].visit if read else "")
 
+    def _short_date(self, section: int) -> str:
+        """The date as "12 Nov"; with the year ("15 Sep 08") on the first column and where the year changes."""
+        day = self._dates[section]
+        with_year = section == 0 or self._dates[section - 1].year != day.year
+        return f"{day.day:02d} {_MONTHS[day.month - 1]}" + (f" {day:%y}" if with_year else "")
+
     def _date_tooltip(self, day: date) -> str:
         figures = self._detail.readers.get(self._reader) if self._detail else None
-        notes = [f"Assessment {day.isoformat()}"]
+        notes = [f"Assessment {day.isoformat()} · {self._visit(day) or 'no visit name'}"]
         for best, what in ((figures.best_computed, "computed"), (figures.best_stated, "stated")) if figures else ():
             if best is not None and day == best.response_date:
                 notes.append(f"first response of the confirmed {best.confirmed.value} ({what})")
             if best is not None and day == best.confirmation_date:
                 notes.append(f"confirms the {best.confirmed.value} ({what})")
         return "\n".join(notes)
+
+
+def short_visit(visit: str) -> str:
+    """A visit name for a narrow column header: "WEEK 8" → "W8", "UNSCHEDULED 2.1" → "UNS 2.1", at most
+    :data:`VISIT_CHARS` characters (the header's tooltip names it in full)."""
+    text = re.sub(r"\bWEEK\s*", "W", visit, flags=re.IGNORECASE)
+    text = re.sub(r"\bUNSCHEDULED\b", "UNS", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bCYCLE\s*(\d+)\s*DAY\s*(\d+)", r"C\1D\2", text, flags=re.IGNORECASE)
+    return text if len(text) <= VISIT_CHARS else text[: VISIT_CHARS - 1] + "…"
+
+
+def compact_response(code: str) -> str:
+    """A response code for a narrow cell: "NON-CR/NON-PD" as "NN" (the tooltip says it in full), others as is."""
+    return COMPACT_RESPONSES.get(code.strip().upper(), code) if code else code
 
 
 def _lesion_label(x: Lesion) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QShowEvent, QUndoStack
+from PySide6.QtGui import QResizeEvent, QShowEvent, QUndoStack
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from hccreview.domain.changes import Changes
@@ -43,12 +43,13 @@ from hccreview.ui.views.adjudication_performance import ReaderPerformanceView
 from hccreview.ui.views.adjudication_queue import QueueView
 from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
 from hccreview.ui.views.reader_exchange import ReaderExchangePanel
+from hccreview.ui.wording import field_label
 from hccreview.ui.workers import Debouncer, Runner
 
 #: Record kinds whose change can alter the queue, a comparison or the figures.
 RELEVANT_KINDS = frozenset({"adjudications", "signatures", "reads", "measurements", "lesions", "blinding"})
 ERROR_COLOUR, INFO_COLOUR = "#c62828", "#2e7d32"
-QUEUE_SHARE = 0.35  # of the panel's width, on the first show
+QUEUE_SHARE = 0.39  # of the panel's width, on the first show (both reads' columns fit beside it at 1366 px)
 
 
 def refusal_text(exc: BaseException) -> str:
@@ -56,7 +57,7 @@ def refusal_text(exc: BaseException) -> str:
     if isinstance(exc, AuthError):
         return "Wrong password — nothing was signed."
     if isinstance(exc, ValidationError):
-        return f"Not saved — {exc.field}: {exc.reason}."
+        return f"Not saved — {field_label(exc.field)}: {exc.reason}."
     if isinstance(exc, StaleDataError):
         return stale_text(exc)
     if isinstance(exc, PermissionError):  # LockedError and BlindingError are PermissionErrors
@@ -101,7 +102,8 @@ class AdjudicationPanel(QWidget):
         self._wanted: str | None = None
         self._busy = False
         self._performance_stale = True
-        self._sized = False  # the queue / case split is set on the first show (or by restore_state)
+        self._sized = False  # the user set the queue / case split (or restore_state did): else QUEUE_SHARE
+        self._sharing = False
 
         self.banner = QLabel(BLINDED_MESSAGE)
         self.banner.setObjectName("adjudication_blinded")
@@ -124,9 +126,10 @@ class AdjudicationPanel(QWidget):
         self.splitter = QSplitter()
         self.splitter.addWidget(self.queue)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(0, 1)  # about QUEUE_SHARE of any room the panel gains
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(self._split_moved)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.banner)
@@ -167,10 +170,25 @@ class AdjudicationPanel(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if not self._sized and self.width() > 0:
+        self._share_room()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The queue keeps QUEUE_SHARE of a new width (the window grew, the navigator gave way) until the user
+        moves the splitter or a saved split is restored."""
+        super().resizeEvent(event)
+        self._share_room()
+
+    def _share_room(self) -> None:
+        if self._sized or self.width() <= 0 or not self.isVisible():
+            return
+        queue = int(self.width() * QUEUE_SHARE)
+        self._sharing = True
+        self.splitter.setSizes([queue, self.width() - queue])
+        self._sharing = False
+
+    def _split_moved(self, *_args: object) -> None:
+        if not self._sharing:
             self._sized = True
-            queue = int(self.width() * QUEUE_SHARE)
-            self.splitter.setSizes([queue, self.width() - queue])
 
     # ------------------------------------------------------------------ loading
     def reload(self) -> None:
@@ -231,13 +249,9 @@ class AdjudicationPanel(QWidget):
 
     def _fill_case(self, comparison: Comparison | None) -> None:
         self.comparison = comparison
-        status = ""
-        if comparison is not None and self.snapshot is not None:
-            item = next((i for i in self.snapshot.items if i.subject_id == comparison.subject_id), None)
-            status = item.status if item is not None else ""
         user = self.session.signed_in
         self.case.set_comparison(
-            comparison, status=status, can_decide=can_decide(self.session), can_reopen=can_reopen(self.session),
+            comparison, can_decide=can_decide(self.session), can_reopen=can_reopen(self.session),
             username=user.username if user else None, busy=self._busy,
         )  # fmt: skip
 
@@ -290,7 +304,7 @@ class AdjudicationPanel(QWidget):
             self._show_message("Sign in as an adjudicator to decide.", error=True)
             return None
         if comparison.locked:
-            self._show_message(f"{comparison.subject_id} is signed and locked; an admin must re-open it.", error=True)
+            self._show_message(f"{comparison.subject_id} is signed and locked: re-open it first.", error=True)
             return None
         number = comparison.choices.index(reader) + 1
         bor = comparison.sides[reader].bor.confirmed
@@ -354,7 +368,7 @@ class AdjudicationPanel(QWidget):
             self.reload()
 
     def reopen(self) -> None:
-        """Admin only: re-open the shown signed decision with a reason (audited; not undoable)."""
+        """Re-open the shown signed decision with a reason (adjudicator or admin; audited; not undoable)."""
         comparison = self.comparison
         if comparison is None or not comparison.locked or not can_reopen(self.session):
             return

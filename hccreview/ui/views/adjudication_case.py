@@ -39,6 +39,7 @@ from hccreview.ui.adjudication_style import (
     utc_text,
 )
 from hccreview.ui.models.adjudication_models import LesionComparisonModel, TimepointComparisonModel
+from hccreview.ui.wording import confirmation_note
 
 
 def _table(model: object, name: str) -> QTableView:
@@ -54,10 +55,16 @@ def _table(model: object, name: str) -> QTableView:
     return view
 
 
-def decision_text(decision: Decision | None, comparison: Comparison) -> str:
-    """The decision in force as rich text (also what the tests read)."""
+def decision_text(decision: Decision | None, comparison: Comparison, *, can_decide: bool = True) -> str:
+    """The decision in force as rich text (also what the tests read); what to do next only to who may decide
+    (an admin or a viewer is told who does it instead)."""
+    if decision is None and comparison.imported:
+        todo = "Choose a read to record one here." if can_decide else "An adjudicator may record one here."
+        return ("<b>Imported decision:</b> the delivery's accepted-read flags (SDTM RSACPTFL) settle this case; "
+                f"no decision was recorded in this study. {todo}")  # fmt: skip
     if decision is None:
-        return "<b>No decision yet.</b> Choose the read that stands; a reason is required."
+        todo = "Choose the read that stands; a reason is required." if can_decide else "An adjudicator decides it."
+        return f"<b>No decision yet.</b> {todo}"
     number = comparison.choices.index(decision.chosen_reader) + 1 if decision.chosen_reader in comparison.choices else 0
     side = comparison.sides.get(decision.chosen_reader)
     bor = f" — BOR {side.bor.confirmed}" if side is not None else ""
@@ -67,14 +74,30 @@ def decision_text(decision: Decision | None, comparison: Comparison) -> str:
     if decision.status == "reopened":
         return (f"<b>Re-opened</b> by {escape(decision.reopened_by)}, {utc_text(decision.reopened_at)}: "
                 f"<i>{escape(decision.reopened_reason)}</i><br>Previous signed decision: {chosen} {who}."
-                "<br><b>Awaiting a new decision.</b>")  # fmt: skip
+                "<br><b>It stands, unsigned, until a new decision is recorded.</b>")  # fmt: skip
     if decision.locked:
         sig = decision.signature or {}
         signer = escape(str(sig.get("full_name") or sig.get("username") or decision.adjudicator))
         return (f"<b>Signed:</b> {chosen} {who}{reason}<br><b>E-signature:</b> {signer}, "
                 f"{utc_text(sig.get('signed_at'))}, meaning “{escape(str(sig.get('meaning', '')))}”. "
                 "The case is locked.")  # fmt: skip
-    return f"<b>Decision (not signed):</b> {chosen} {who}{reason}<br>Sign to lock it; until then Undo reverts it."
+    todo = "Sign to lock it; until then Undo reverts it." if can_decide else "Its adjudicator signs it to lock it."
+    return f"<b>Decision (not signed):</b> {chosen} {who}{reason}<br>{todo}"
+
+
+SIGN_TIP = "Sign the decision with your password (meaning “adjudicated”); locks the case"
+REOPEN_TIP = "Re-open the signed decision: a reason is required (audited); the case then awaits a new decision"
+
+
+def sign_tip(decision: Decision | None, username: str | None) -> str:
+    """The Sign button's tooltip: what it does, or why it is disabled now."""
+    if decision is None or decision.status == "reopened":
+        return "Nothing to sign yet: choose a read first"
+    if decision.locked:
+        return "Signed already: the case is locked"
+    if decision.adjudicator != username:
+        return f"Only {decision.adjudicator}, who recorded the decision, can sign it"
+    return SIGN_TIP
 
 
 class ReadCard(QGroupBox):
@@ -109,8 +132,8 @@ class ReadCard(QGroupBox):
         confirmed = str(side.bor.confirmed)
         self.bor.setText(confirmed)
         self.bor.setStyleSheet(response_chip(confirmed, size_pt=self.font().pointSizeF() * 1.25))
-        unconfirmed = str(side.bor.unconfirmed)
-        parts = [f"unconfirmed {unconfirmed}" if unconfirmed != confirmed else "confirmed"]
+        note = confirmation_note(side.bor.confirmed, side.bor.unconfirmed)  # nothing for a PD (RECIST 1.1 §4.4)
+        parts = [note] if note else []
         parts.append(f"first PD {day_text(side.bor.first_pd_date)}")
         if side.baseline_sum_mm is not None:
             parts.append(f"baseline sum {side.baseline_sum_mm:.1f} mm")
@@ -164,6 +187,7 @@ class CaseComparisonView(QWidget):
         self.lesions = LesionComparisonModel(self)
         self.timepoint_table = _table(self.timepoints, "adjudication_timepoints")
         self.lesion_table = _table(self.lesions, "adjudication_lesions")
+        self.lesion_table.setProperty("scrolls_columns", True)  # one column per lesion: as many as the reads have
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         captions = ("Timepoints — target sum, stated and computed responses per read",
                     "Lesion sizes (mm) — read 1 │ read 2")  # fmt: skip
@@ -187,10 +211,10 @@ class CaseComparisonView(QWidget):
         self.decision.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.sign_button = QPushButton("&Sign…")
         self.sign_button.setObjectName("sign_decision")
-        self.sign_button.setToolTip("Sign the decision with your password (meaning “adjudicated”); locks the case")
+        self.sign_button.setToolTip(SIGN_TIP)
         self.reopen_button = QPushButton("Re-&open…")
         self.reopen_button.setObjectName("reopen_decision")
-        self.reopen_button.setToolTip("Admin only: re-open a signed decision (a reason is required; audited)")
+        self.reopen_button.setToolTip(REOPEN_TIP)
         self.sign_button.clicked.connect(self.sign_requested)
         self.reopen_button.clicked.connect(self.reopen_requested)
         bar = QHBoxLayout()
@@ -235,7 +259,6 @@ class CaseComparisonView(QWidget):
         self,
         comparison: Comparison | None,
         *,
-        status: str = "",
         can_decide: bool = False,
         can_reopen: bool = False,
         username: str | None = None,
@@ -249,7 +272,7 @@ class CaseComparisonView(QWidget):
             table.resizeColumnsToContents()
         self._fit_split()
         decision = comparison.decision if comparison is not None else None
-        chosen = decision.chosen_reader if decision is not None and decision.status != "reopened" else None
+        chosen = decision.chosen_reader if decision is not None else None  # a re-opened decision stands
         for n, card in enumerate(self.cards):
             side = None
             if comparison is not None and n < len(comparison.choices):
@@ -257,6 +280,8 @@ class CaseComparisonView(QWidget):
             card.set_side(side, chosen=side is not None and side.reader == chosen)
             card.choose.setEnabled(side is not None and can_decide and not self.locked and not busy)
             card.choose.setVisible(can_decide)  # absent for who may not decide (a viewer, an admin: DESIGN §4b)
+            card.choose.setToolTip("Signed: re-open the decision first" if self.locked else
+                                   f"Read {n + 1} stands: record it as the decision (a reason is asked)")  # fmt: skip
         self.sign_button.setVisible(can_decide)
         if comparison is None:
             self.title.setText("No case selected")
@@ -269,18 +294,18 @@ class CaseComparisonView(QWidget):
             return
         self.title.setText(comparison.subject_id)
         self.lock.setVisible(self.locked)
-        shown = status or ("signed" if self.locked else "adjudicated" if chosen else "open")
-        self.status.setText(shown)
-        self.status.setStyleSheet(chip_style(STATUS_COLOURS.get(shown, "#757575")))
+        self.status.setText(comparison.status_label)
+        self.status.setStyleSheet(chip_style(STATUS_COLOURS.get(comparison.status, "#757575")))
         reasons = "; ".join(comparison.discordance.reasons) if comparison.discordance is not None else ""
         investigator = f" · investigator BOR {comparison.investigator_bor}" if comparison.investigator_bor else ""
         self.reasons.setText(f"{reasons}{investigator}")
-        self.decision.setText(decision_text(decision, comparison))
+        self.decision.setText(decision_text(decision, comparison, can_decide=can_decide))
         may_sign = (
             can_decide and decision is not None and decision.status == "open" and decision.adjudicator == username
         )
         self.sign_button.setEnabled(bool(may_sign) and not busy)
-        if decision is not None and decision.status == "open" and can_decide and decision.adjudicator != username:
-            self.sign_button.setToolTip(f"Only {decision.adjudicator}, who recorded the decision, can sign it")
+        self.sign_button.setToolTip(sign_tip(decision, username))  # a disabled button says why
         self.reopen_button.setVisible(can_reopen)
         self.reopen_button.setEnabled(can_reopen and self.locked and not busy)
+        self.reopen_button.setToolTip(REOPEN_TIP if self.locked else "Only a signed decision is re-opened: this "
+                                      "case has none")  # fmt: skip

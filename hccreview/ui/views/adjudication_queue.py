@@ -9,7 +9,7 @@ adjudicated central one (reported, not adjudicated). The widget shows what the p
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.ui.models.adjudication_models import SUBJECT_ROLE, QueueModel
 
 KINDS = ("central", "investigator")
@@ -33,11 +34,12 @@ KIND_TIPS = {
 
 
 def counts_text(counts: dict[str, int]) -> str:
-    """``"9 discordant · 7 open · 1 adjudicated · 1 signed"`` (the central queue's counts)."""
-    if not counts:
-        return ""
-    return (f"{counts.get('total', 0)} discordant · {counts.get('open', 0)} open · "
-            f"{counts.get('adjudicated', 0)} adjudicated · {counts.get('signed', 0)} signed")  # fmt: skip
+    """The central queue's counts (``AdjudicationCounts.to_dict``) in the one wording every screen uses."""
+    return AdjudicationCounts.from_dict(counts).text if counts else ""
+
+
+#: The narrowest the reasons column gets (px); it elides below its content's width.
+REASONS_MIN = 48
 
 
 class QueueView(QWidget):
@@ -100,7 +102,22 @@ class QueueView(QWidget):
     def _fit_to_contents(self) -> None:
         self._fit_pending = False
         self.table.resizeColumnsToContents()
-        self.table.resizeRowsToContents()
+        self._fit_reasons()
+
+    def _fit_reasons(self) -> None:
+        """The reasons (the last column) take the room the other columns leave, at least REASONS_MIN px: they
+        elide (each row's tooltip has them whole) rather than push the status out of view (issue 19)."""
+        last = self.model.columnCount() - 1
+        if last < 0:
+            return
+        others = sum(self.table.columnWidth(c) for c in range(last))
+        room = self.table.viewport().width() - others
+        self.table.setColumnWidth(last, max(REASONS_MIN, min(self.table.sizeHintForColumn(last), room)))
+        self.table.resizeRowsToContents()  # the reasons wrap to the width they got
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_reasons()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

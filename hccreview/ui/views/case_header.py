@@ -2,7 +2,8 @@
 
 Baseline (age, sex, etiology, BCLC, ECOG, AFP), Child-Pugh points and class with each component, the table
 variant used, extrahepatic disease, prior sorafenib, review state; best overall response per source
-(confirmed and unconfirmed, the deciding rule as tooltip); PFS and OS in months with event / censoring.
+(``ui.wording.best_response_text``: "PR (confirmed)", "PD", "pending"; the deciding rule as tooltip); PFS and OS in
+months with event / censoring.
 
 Access (DESIGN §4b): the caller passes the read sources the user may see (``services.reading.allowed_sources``)
 and whether they may see clinical data; without it the clinical lines (baseline disease, Child-Pugh, extrahepatic
@@ -15,17 +16,18 @@ from html import escape
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from hccreview.domain.cohort import PFS_PENDING_REASON, SubjectOutcome
 from hccreview.domain.records import ReadRole
 from hccreview.report.figures import readable_text, response_colour
 from hccreview.services.case_extra import CaseDetail
+from hccreview.ui.flow_layout import FlowLayout
+from hccreview.ui.wording import best_response_text, rule_text, source_label, words
 
 _CP_UNITS = {"bilirubin": ("bilirubin", "bilirubin_mg_dl", " mg/dL"), "albumin": ("albumin", "albumin_g_dl", " g/dL"),
              "inr": ("INR", "inr", ""), "ascites": ("ascites", "ascites", ""),
              "encephalopathy": ("encephalopathy", "encephalopathy", "")}  # fmt: skip
-CHIPS_PER_ROW = 3
 _STATE_COLOURS = {"not started": "#9e9e9e", "in progress": "#f9a825", "reviewed": "#2e7d32",
                   "changed since review": "#e65100"}  # fmt: skip
 
@@ -37,10 +39,6 @@ def _yes_no(value: bool | None) -> str:
 def chip_style(colour: str) -> str:
     """Stylesheet of a colour chip label (the only fixed colours: they carry meaning)."""
     return f"QLabel {{ background: {colour}; color: {readable_text(colour)}; border-radius: 3px; padding: 1px 6px; }}"
-
-
-def _source_name(source: str) -> str:
-    return source.removeprefix("reader:") + (" (stated)" if source.startswith("reader:") else "")
 
 
 def shown_sources(detail: CaseDetail) -> list[tuple[str, SubjectOutcome]]:
@@ -81,12 +79,14 @@ class CaseHeader(QWidget):
             label.setTextFormat(Qt.TextFormat.RichText)
             label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._chips: list[QLabel] = []
-        self._best_row = QGridLayout()  # CHIPS_PER_ROW chips a row: five sources still fit a small screen
-        self._best_row.setHorizontalSpacing(6)
-        self._best_row.setVerticalSpacing(2)
+        # the chips wrap at the header's width (issue 19): however many sources a study has and however long
+        # their names, the row asks only for its widest chip, never for the window to widen
+        self._chip_flow = FlowLayout(spacing=6, line_spacing=2)
+        self._best_row = QHBoxLayout()
+        self._best_row.setSpacing(6)
         self._best_title = QLabel("<b>Best response</b>")
-        self._best_row.addWidget(self._best_title, 0, 0, Qt.AlignmentFlag.AlignTop)
-        self._best_row.setColumnStretch(CHIPS_PER_ROW + 1, 1)
+        self._best_row.addWidget(self._best_title, 0, Qt.AlignmentFlag.AlignTop)
+        self._best_row.addLayout(self._chip_flow, 1)
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addWidget(self.baseline, 1)
@@ -139,7 +139,7 @@ class CaseHeader(QWidget):
         self.child_pugh.setText(self._child_pugh_text(detail) if clinical else "")
         if clinical:
             sorafenib = escape(s.prior_sorafenib) or "not recorded"
-            origin = f"{detail.origin.isoformat()} ({escape(detail.origin_rule)})" if detail.origin else "none"
+            origin = f"{detail.origin.isoformat()} ({escape(words(detail.origin_rule))})" if detail.origin else "none"
             self.disease.setText(
                 f"Extrahepatic disease: <b>{_yes_no(s.extrahepatic)}</b> · macrovascular invasion: "
                 f"{_yes_no(s.macrovascular_invasion)} · prior sorafenib: {sorafenib} · criteria: "
@@ -169,6 +169,10 @@ class CaseHeader(QWidget):
             self.setMinimumHeight(0)
             self._keep_height()
 
+    def chip_texts(self) -> list[str]:
+        """The best-response chips as shown, in order ("Adjudicated: PR (confirmed)", "Reader reader1: PD")."""
+        return [chip.text() for chip in self._chips if not chip.isHidden()]
+
     # ------------------------------------------------------------------ parts
     @staticmethod
     def _child_pugh_text(detail: CaseDetail) -> str:
@@ -196,18 +200,14 @@ class CaseHeader(QWidget):
             chip.setTextFormat(Qt.TextFormat.PlainText)
             chip.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             chip.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            k = len(self._chips)
-            self._best_row.addWidget(chip, k // CHIPS_PER_ROW, 1 + k % CHIPS_PER_ROW, Qt.AlignmentFlag.AlignLeft)
+            self._chip_flow.addWidget(chip)
             self._chips.append(chip)
         for chip, (source, outcome) in zip(self._chips, outcomes, strict=False):
             best = outcome.best
-            confirmed = best.confirmed.value
-            text = f"{_source_name(source)}: {confirmed} confirmed"
-            if best.unconfirmed != best.confirmed:
-                text += f" · {best.unconfirmed.value} unconfirmed"
+            text = f"{source_label(source, short=True)}: {best_response_text(best.confirmed, best.unconfirmed)}"
             chip.setText(text)
-            chip.setStyleSheet(chip_style(response_colour(confirmed)))
-            chip.setToolTip(f"{source}: {best.rule}\n\nSource: {outcome.source_rule}")
+            chip.setStyleSheet(chip_style(response_colour(best.confirmed.value)))
+            chip.setToolTip(f"{source_label(source)}: {rule_text(best.rule)}\n\nSource: {outcome.source_rule}")
             chip.setAccessibleName(text)
             chip.show()
         for chip in self._chips[len(outcomes) :]:
@@ -230,7 +230,7 @@ class CaseHeader(QWidget):
 
         # a patient pending adjudication is outside the PFS population (domain.cohort.pfs_population): no number
         pfs = one("PFS", o.pfs) if o.in_pfs_population else f"<b>PFS</b> <i>pending — {escape(PFS_PENDING_REASON)}</i>"
-        return f"{pfs} · {one('OS', o.os)} <i>— source: {escape(_source_name(source))}</i>"
+        return f"{pfs} · {one('OS', o.os)} <i>— source: {escape(source_label(source))}</i>"
 
     @staticmethod
     def _endpoint_tooltip(detail: CaseDetail, sources: list[str]) -> str:
@@ -239,6 +239,7 @@ class CaseHeader(QWidget):
             if source not in sources:
                 continue
             pfs = f"PFS {o.pfs.days} days" if o.in_pfs_population else "PFS pending"
-            lines.append(f"{source}: {pfs} — {o.pfs.rule}")
-            lines.append(f"{source}: OS {o.os.days} days — {o.os.rule}")
+            name = source_label(source, short=True)
+            lines.append(f"{name}: {pfs} — {o.pfs.rule}")
+            lines.append(f"{name}: OS {o.os.days} days — {o.os.rule}")
         return "\n".join(lines)

@@ -3,8 +3,9 @@ open, answer, close, re-open or reply (issue 12 item 3; the rules are ``services
 
 Loading and every write run on the runner's database lane (``services.queries``); the writes' Changes (kind
 ``"queries"``) go out on the ChangeBus, so the navigator's badge, this tab's count and any other view follow.
-The buttons are enabled from ``services.queries.allowed_actions`` for the signed-in user; the service checks
-again (role, state, blinding) and a refusal is shown, never swallowed.
+The buttons are there only for who may write queries (``ui.visibility.ACTION_NEEDS``: a viewer reads them) and
+enabled from ``services.queries.allowed_actions`` for the signed-in user, a disabled one saying why in its
+tooltip; the service checks again (role, state, blinding) and a refusal is shown, never swallowed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.query_dialog import QueryDialog
 from hccreview.ui.dialogs.reason import ReasonDialog
+from hccreview.ui.visibility import may_do
 from hccreview.ui.workers import Runner
 
 _PROMPTS = {
@@ -40,6 +42,26 @@ _PROMPTS = {
     "reply": ("Reply to comment", "Your reply:"),
 }
 _STATE_TEXT = {"open": "● open", "answered": "◐ answered", "closed": "○ closed", None: "comment"}
+
+CLOSE_WHO = "Only the query's opener or a study manager closes it"
+REOPEN_WHO = "Only the query's opener or a study manager re-opens it"
+
+
+def why_not(action: str, thread: Thread | None) -> str:
+    """Why ``action`` (answer, close, reopen, reply) is not offered on ``thread`` now (its button's tooltip)."""
+    if thread is None:
+        return "Select a query or a comment first"
+    if thread.kind == "comment":
+        return "A comment has no state: reply to it" if action != "reply" else "You may not reply here"
+    if action == "reply":
+        return "A query is answered (Answer…), not replied to"
+    if action == "reopen":
+        return "Only a closed query is re-opened" if thread.state != "closed" else REOPEN_WHO
+    if thread.state == "closed":
+        return "The query is closed: re-open it first"
+    if action == "answer":
+        return "You opened this query: another user answers it"
+    return CLOSE_WHO
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,7 @@ class CaseQueries(QWidget):
         self.messages.setObjectName("queries_messages")
         self.messages.setReadOnly(True)
         self.buttons: dict[str, QPushButton] = {}
+        self._tips: dict[str, str] = {}
         row = QHBoxLayout()
         for name, text, tip in (
             ("new_query", "New &query…", "Open a query on this patient, a visit, a lesion, a measurement or an AE"),
@@ -108,6 +131,7 @@ class CaseQueries(QWidget):
             button = QPushButton(text, self)
             button.setObjectName(f"queries_{name}")
             button.setToolTip(tip)
+            self._tips[name] = tip
             row.addWidget(button)
             self.buttons[name] = button
         row.addStretch(1)
@@ -193,13 +217,18 @@ class CaseQueries(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
+        writer = may_do(self.session.access, "write_queries")
+        for button in self.buttons.values():
+            button.setVisible(writer)  # a viewer reads the threads; nothing here is theirs to do
         signed_in = self.session.signed_in is not None and self.subject_id is not None and self.view is not None
         thread = self.selected()
         allowed = self.view.allowed.get(thread.id, set()) if thread is not None and self.view else set()
         self.buttons["new_query"].setEnabled(signed_in)
         self.buttons["new_comment"].setEnabled(signed_in)
         for action in ("answer", "close", "reopen", "reply"):
-            self.buttons[action].setEnabled(action in allowed)
+            button = self.buttons[action]
+            button.setEnabled(action in allowed)
+            button.setToolTip(self._tips[action] if action in allowed else why_not(action, thread))
 
     # ------------------------------------------------------------------ writing
     def new_thread(self, kind: str) -> None:

@@ -20,6 +20,7 @@ from hccreview.domain.records import ReadRole
 from hccreview.report.figures import build_timeline
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.plots import FigureHost
+from hccreview.ui.wording import source_label
 
 
 def timeline_assessments(detail: CaseDetail, source: str | None = None) -> tuple[list[tuple[date, str]], str]:
@@ -32,7 +33,7 @@ def timeline_assessments(detail: CaseDetail, source: str | None = None) -> tuple
     caption = ""
     if outcome is not None and outcome.reader and outcome.reader in case.reads:
         reads = [r for _, r in case.reads[outcome.reader]]
-        caption = f"responses stated by {outcome.reader} ({source})"
+        caption = f"responses stated by {outcome.reader} — source: {source_label(source)}"
     elif source == "investigator":
         reads = [r for rs in case.reads.values() for _, r in rs if r.role is ReadRole.INVESTIGATOR]
         caption = "responses stated by the investigator"

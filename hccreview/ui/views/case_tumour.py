@@ -4,7 +4,7 @@ The grid (``TumourGridModel``) shows the diameters that count, the target sums a
 response of the rules engine and the reader's stated response beside it (mismatches red). The signed-in user's
 own diameters and stated responses are editable (the case view says whose rows those are, and none on a locked
 case): F2 / double-click / type, Enter to commit; the case view asks the reason for a change, validates through
-the service and shows a refused value's reason. Below: best overall response confirmed / unconfirmed, from
+the service and shows a refused value's reason. Below: best overall response (confirmed where RECIST asks), from
 the rules engine and as stated; right: the spider plot of every reader's target sum the user may see (selected
 reader bold). The readers offered are those of the case as the service returns it: a blinded reader's own only.
 """
@@ -13,18 +13,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,16 +29,24 @@ from PySide6.QtWidgets import (
 from hccreview.domain.recist import BestResponse
 from hccreview.report.figures import build_spider, response_colour
 from hccreview.services.case_extra import CaseDetail
+from hccreview.ui.elided_label import ElidedLabel
 from hccreview.ui.models.tumour_model import TumourGridModel
 from hccreview.ui.plots import FigureHost
 from hccreview.ui.views.case_header import chip_style
+from hccreview.ui.views.tumour_grid import TumourGrid
+from hccreview.ui.wording import best_response_text
+
+#: Timepoints the grid shows beside the lesion titles before the spider plot gets the rest (issue 19).
+TIMEPOINTS_SHOWN = 7
+#: The spider plot's narrowest share of the splitter (px).
+SPIDER_MIN = 280
 
 
 def best_text(best: BestResponse | None) -> str:
-    """``"PR confirmed · PR unconfirmed"`` or a dash."""
+    """``"PR (confirmed)"``, ``"SD · PR (unconfirmed)"``, ``"PD"`` (``ui.wording``) or a dash."""
     if best is None:
         return "—"
-    return f"{best.confirmed.value} confirmed · {best.unconfirmed.value} unconfirmed"
+    return best_response_text(best.confirmed, best.unconfirmed)
 
 
 class CaseTumour(QWidget):
@@ -64,29 +69,18 @@ class CaseTumour(QWidget):
         self.reader.currentTextChanged.connect(self._reader_chosen)
         reader_label = QLabel("&Reader:")
         reader_label.setBuddy(self.reader)
-        self.hint = QLabel()
+        self.hint = ElidedLabel()  # may be cut (elided, whole in its tooltip), never widens the tab
         self.hint.setEnabled(False)  # the palette's secondary text colour
-        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may be cut, never widens
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         top = QHBoxLayout()
         top.addWidget(reader_label)
         top.addWidget(self.reader)
         top.addSpacing(12)
         top.addWidget(self.hint, 1)
 
-        self.grid = QTableView(self)
-        self.grid.setModel(self.model)
-        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.grid.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-        )
-        self.grid.setWordWrap(False)
-        rows = self.grid.verticalHeader()  # fixed row height, columns sized once per fill: cheap model resets
-        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(self.grid.fontMetrics().height() + 6)
-        self.grid.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.grid.setAccessibleName("Lesion by timepoint grid")
+        # lesions above, the response rows pinned below them; compact columns (issue 19)
+        self.grid_views = TumourGrid(self.model, self)
+        self.grid = self.grid_views.lesions
 
         self.best_computed = QLabel()
         self.best_stated = QLabel()
@@ -100,7 +94,7 @@ class CaseTumour(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(top)
-        left_layout.addWidget(self.grid, 1)
+        left_layout.addWidget(self.grid_views, 1)
         left_layout.addLayout(best)
         self.spider = FigureHost(self, delay_ms=250)  # stepping fast: draw when the reader pauses
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -110,6 +104,9 @@ class CaseTumour(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([560, 440])
+        self._user_split = False  # the user dragged the splitter: keep their split for this session
+        self._sharing = False
+        self.splitter.splitterMoved.connect(self._split_moved)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)
@@ -160,16 +157,16 @@ class CaseTumour(QWidget):
             self._size_columns()
         self._restore_cell(keep)
         figures = detail.readers.get(reader) if detail else None
-        self._set_best(self.best_computed, "rules engine", figures.best_computed if figures else None)
-        self._set_best(self.best_stated, f"stated by {reader}", figures.best_stated if figures else None)
+        self._set_best(self.best_computed, "Rules engine", figures.best_computed if figures else None)
+        self._set_best(self.best_stated, f"Stated by {reader}", figures.best_stated if figures else None)
         self._spider_dirty = True
         if self.isVisible():
             self.redraw_spider()
 
     def _set_hint(self, editable: bool) -> None:
         text = "diameters in mm · " + ("F2 edits · " if editable else "read-only · ")
-        self.hint.setText(text + "red: stated ≠ rules engine")
-        self.hint.setToolTip(self.hint.text())
+        self.hint.setText(text + "red: stated ≠ rules engine · NN: non-CR/non-PD")
+        self.hint.set_tip(self.hint.text())
 
     def _set_best(self, label: QLabel, what: str, best: BestResponse | None) -> None:
         label.setVisible(best is not None)
@@ -187,22 +184,47 @@ class CaseTumour(QWidget):
             return
         points = {reader: fig.spider for reader, fig in detail.readers.items() if fig.spider}
         self.spider.draw_later(build_spider, points, highlight=self.current_reader or None,
-                              title=f"{detail.subject_id}: target sum vs baseline")  # fmt: skip
+                              title=f"{detail.subject_id}: target sum")  # the y axis says "vs baseline"  # fmt: skip
 
     def _size_columns(self) -> None:
         self._columns_dirty = False
-        self.grid.resizeColumnsToContents()
+        self.grid_views.fit_columns()
+        self._share_room()
+
+    def _share_room(self) -> None:
+        """Give the grid the room for :data:`TIMEPOINTS_SHOWN` timepoints (or all it has) and the spider plot the
+        rest, down to its minimum: once per window size, while the user has not moved the splitter."""
+        total = sum(self.splitter.sizes())
+        if total <= 0 or self._user_split:
+            return
+        grid = self.grid_views.needed_width(TIMEPOINTS_SHOWN)
+        left = max(min(grid, total - SPIDER_MIN), int(total * 0.5))
+        self._sharing = True
+        self.splitter.setSizes([left, total - left])
+        self._sharing = False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_room()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._columns_dirty:
             self._size_columns()
+        else:
+            self._share_room()  # the window was resized while another tab was in front
         if self._spider_dirty:
             self.redraw_spider()
+
+    def _split_moved(self, *_args: object) -> None:
+        if not self._sharing:
+            self._user_split = True
 
     # ------------------------------------------------------------------ current cell across reloads
     def _current_cell(self) -> tuple[str, date] | None:
         index = self.grid.currentIndex()
+        if not index.isValid():
+            index = self.grid_views.responses.currentIndex()
         if not index.isValid():
             return None
         return self.model.row_key(index.row()), self.model.dates[index.column()]
@@ -213,10 +235,11 @@ class CaseTumour(QWidget):
         row = self.model.find_row(keep[0])
         dates = self.model.dates
         if row >= 0 and keep[1] in dates:
-            self.grid.setCurrentIndex(self.model.index(row, dates.index(keep[1])))
+            self.grid_views.view_of(row).setCurrentIndex(self.model.index(row, dates.index(keep[1])))
 
     def select_cell(self, row_key: str, day: date) -> bool:
         """Make the cell of ``row_key`` (e.g. "lesion:T01") on ``day`` current; False when absent."""
         self._restore_cell((row_key, day))
-        index = self.grid.currentIndex()
+        row = self.model.find_row(row_key)
+        index = self.grid_views.view_of(row).currentIndex() if row >= 0 else QModelIndex()
         return index.isValid() and self.model.row_key(index.row()) == row_key

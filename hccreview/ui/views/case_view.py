@@ -54,7 +54,8 @@ from hccreview.ui.views.case_queries import CaseQueries
 from hccreview.ui.views.case_review_status import CaseReviewStatus
 from hccreview.ui.views.case_timeline import CaseTimeline
 from hccreview.ui.views.case_tumour import CaseTumour
-from hccreview.ui.visibility import CASE_TAB_NEEDS, REVIEW_KIND_NEEDS, allows, own_evaluator
+from hccreview.ui.visibility import CASE_TAB_NEEDS, REVIEW_KIND_NEEDS, allows, may_do, own_evaluator
+from hccreview.ui.wording import field_label, value_text
 from hccreview.ui.workers import Runner
 
 ERROR_COLOUR = "#c62828"
@@ -67,7 +68,7 @@ NO_REASON = "Not saved — a change to a recorded value needs a reason (audited)
 def error_text(exc: BaseException) -> str:
     """A refused or failed edit as one sentence for the user (a refusal of the access policy says why)."""
     if isinstance(exc, ValidationError):
-        return f"Not saved — {exc.field} {exc.value!r}: {exc.reason}."
+        return f"Not saved — {field_label(exc.field)} “{value_text(exc.value)}”: {exc.reason}."
     if isinstance(exc, StaleDataError):
         return stale_text(exc)
     if isinstance(exc, AccessDenied):
@@ -177,6 +178,9 @@ class CaseView(QWidget):
 
         self.queries.count_changed.connect(self._queries_counted)
         self.queries.status_message.connect(self.status_message)
+        self.review_status.status_message.connect(self.status_message)
+        self.tabs.currentChanged.connect(lambda _index: self.review_status.set_current_tab(self.current_tab()))
+        self.review_status.set_current_tab(self.current_tab())
         # queued: a reason prompt must not open inside the grid editor's commit (the editor closes first)
         self.tumour.edit_requested.connect(self.request_edit, Qt.ConnectionType.QueuedConnection)
         self.bus.changed.connect(self._on_changed)
@@ -203,8 +207,13 @@ class CaseView(QWidget):
         if current is not None and self.tabs.indexOf(current) >= 0:
             self.tabs.setCurrentWidget(current)
         self._update_tab_titles(self._detail)
-        self.review_status.setVisible(access.may(Capability.MARK_REVIEWED))  # the marks are the user's own
+        self.review_status.setVisible(may_do(access, "mark_reviewed"))  # the marks are the user's own
         self.review_status.show_kinds({k for k in REVIEW_KINDS if allows(access, REVIEW_KIND_NEEDS.get(k))})
+        self.review_status.set_current_tab(self.current_tab())
+
+    def current_tab(self) -> str:
+        """The name (a key of :attr:`panels`) of the tab shown, "" when none."""
+        return next((n for n, p in self.panels.items() if p is self.tabs.currentWidget()), "")
 
     def tab_index(self, name: str) -> int:
         """The index of the tab ``name`` (a key of :attr:`panels`), -1 when the user may not see it."""

@@ -53,25 +53,17 @@ from hccreview.ui.views.dashboard_canvas import DashboardCanvas
 from hccreview.ui.views.dashboard_reasons import DiscordanceReasons
 from hccreview.ui.views.dashboard_tables import ResponseTableModel, StatsTable
 from hccreview.ui.views.veil import Veil, veiled
+from hccreview.ui.wording import rule_text, source_label
 from hccreview.ui.workers import WRITE_PRIORITY, Debouncer, Runner
 
 PANEL = "dashboard"
 DEBOUNCE_MS = 150
 #: An idle panel starts at once unless it started less than this ago (then the debouncer coalesces a burst).
 MIN_GAP_MS = 30
-SOURCE_NAMES = {"adjudicated": "Adjudicated (central review)", "investigator": "Investigator",
-                "computed": "Computed from measurements"}  # fmt: skip
 PLOTS = (("pfs", "Progression-free survival", "PFS"), ("os", "Overall survival", "OS"),
          ("pfs_cp", "PFS by Child-Pugh class", "PFS × Child-Pugh"), ("os_cp", "OS by Child-Pugh class",
          "OS × Child-Pugh"), ("waterfall", "Waterfall", "Waterfall"), ("swimmer", "Swimmer plot", "Swimmer"),
          ("toxicity", "Adverse events", "Adverse events"))  # fmt: skip
-
-
-def source_label(source: str) -> str:
-    """Display name of a read source."""
-    if source.startswith("reader:"):
-        return f"Reader: {source.split(':', 1)[1]}"
-    return SOURCE_NAMES.get(source, source)
 
 
 def _pct(x: float) -> str:
@@ -189,9 +181,9 @@ class DashboardPanel(QWidget):
         self.body = QSplitter(Qt.Orientation.Horizontal, objectName="dashboard_body")
         self.body.addWidget(self.table_tabs)
         self.body.addWidget(self.plot_tabs)
-        self.body.setStretchFactor(0, 2)
-        self.body.setStretchFactor(1, 3)
-        self.body.setSizes([420, 640])
+        self.body.setStretchFactor(0, 1)  # half each: five sources' columns fit beside the plot at 1366 px
+        self.body.setStretchFactor(1, 1)
+        self.body.setSizes([560, 560])
         self.veil = Veil()
 
         layout = QVBoxLayout(self)
@@ -417,7 +409,7 @@ class DashboardPanel(QWidget):
         if note:
             parts.append("<b>figures provisional</b>")
         self.review_label.setText(" · ".join(parts))
-        self.review_label.setToolTip(note or "")
+        self.review_label.setToolTip(rule_text(note or ""))
 
     def _paint_main(self, dash: DashboardData) -> None:
         s = dash.stats

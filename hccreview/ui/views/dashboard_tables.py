@@ -13,17 +13,41 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMen
 
 from hccreview.ui.models.dataframe_model import SORT_ROLE, DataFrameModel
 from hccreview.ui.views.dashboard_canvas import SaveLocation
+from hccreview.ui.wording import response_text, source_label
 
 DIFFERS_BRUSH = QBrush(QColor("#ffe0a3"))
+#: The widest a column starts (px): longer texts elide, whole in the cell's tooltip (issue 19).
+COLUMN_MAX = 170
+#: Tables with more numeric columns than a pane beside a plot can show; they scroll sideways by design.
+WIDE_TABLES = frozenset({"toxicity"})
 DIFFERS_TEXT = QBrush(QColor("#000000"))
 
 
 class ResponseTableModel(DataFrameModel):
     """Best response by source (rows: response codes and rates; column 0 the row name, column 1 the chosen
-    source). A cell of another source that differs from the chosen source's is shaded, with a tooltip.
-    No signals beyond the base model's; GUI thread."""
+    source). A cell of another source that differs from the chosen source's is shaded, with a tooltip. The
+    frame's columns are source keys ("reader:reader1"); the headers, tooltips and row names say them in words
+    (``ui.wording``). No signals beyond the base model's; GUI thread."""
+
+    _DIFFERS = "BOR differs from "
+
+    def _header_text(self, column: int) -> str:
+        if column == 0:
+            return super()._header_text(column)
+        # "Reader\nradiologist-2": two short lines keep five sources beside the plot at 1366 px (issue 19)
+        return source_label(self.frame.columns[column], short=True).replace(" ", "\n", 1)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            index.isValid()
+            and index.column() == 0
+            and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+        ):
+            name = str(self.raw(index.row(), 0))
+            if name.startswith(self._DIFFERS):  # the row names the chosen source by its key
+                name = self._DIFFERS + source_label(name.removeprefix(self._DIFFERS), short=True)
+            name = response_text(name)  # "PENDING" is no response: "pending"
+            return name if role == Qt.ItemDataRole.DisplayRole else f"{self._header_text(0)}: {name}"
         if (
             index.isValid()
             and index.column() >= 2
@@ -41,7 +65,7 @@ class ResponseTableModel(DataFrameModel):
                     return DIFFERS_BRUSH
                 if role == Qt.ItemDataRole.ForegroundRole:
                     return DIFFERS_TEXT
-                return f"{mine} — differs from {self.frame.columns[1]} ({chosen})"
+                return f"{mine} — differs from {self._header_text(1)} ({chosen})"
         return super().data(index, role)
 
 
@@ -91,6 +115,7 @@ class StatsTable(QTableView):
         self.horizontalHeader().setHighlightSections(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
+        self.setProperty("scrolls_columns", name in WIDE_TABLES)
         self._widths: dict[str, int] = {}  # column name → width, measured once
         self._shown_columns: list[str] | None = None
 
@@ -115,8 +140,8 @@ class StatsTable(QTableView):
                 self.resizeColumnToContents(col)
         header = self.horizontalHeader()
         for col, name in enumerate(names):
-            if col in new:
-                self._widths[name] = min(header.sectionSize(col), 260)
+            if col in new:  # a long text column elides (every cell has its tooltip): the table fits its pane
+                self._widths[name] = min(header.sectionSize(col), COLUMN_MAX)
             header.resizeSection(col, self._widths[name])
 
     # ------------------------------------------------------------------ copy / save

@@ -50,6 +50,7 @@ BASE_PT = 20.0  # large type for a projector (issue 7 item 5)
 TITLE_PT = 30.0
 CHOICE_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3}
 KEY_HINT = "→ / N next · ← / P previous · 1 / 2 choose read · Esc leave"
+VIEW_KEY_HINT = "→ / N next · ← / P previous · Esc leave"  # who may not decide is not offered a choice
 
 
 def _table(model: Any, font: QFont) -> QTableView:
@@ -153,7 +154,7 @@ class MeetingModeWindow(QWidget):
         body = QHBoxLayout()
         body.addLayout(left, 5)
         body.addWidget(self.impact_table, 8)
-        self.hint = QLabel(KEY_HINT)
+        self.hint = QLabel(KEY_HINT if can_decide(session) else VIEW_KEY_HINT)
         self.hint.setEnabled(False)
         self.message = QLabel()
         self.message.setObjectName("meeting_message")
@@ -253,9 +254,9 @@ class MeetingModeWindow(QWidget):
         for table in (self.reads_table, self.impact_table):
             _fit_first_column(table)
         decision = comparison.decision
-        status = "signed" if comparison.locked else "adjudicated" if decision and decision.status == "open" else "open"
-        self.status.setText(status if decision is None else f"{status}: {decision.chosen_reader}")
-        self.status.setStyleSheet(chip_style(STATUS_COLOURS.get(status, "#757575"), size_pt=BASE_PT * 0.8))
+        label = comparison.status_label
+        self.status.setText(label if decision is None else f"{label}: {decision.chosen_reader}")
+        self.status.setStyleSheet(chip_style(STATUS_COLOURS.get(comparison.status, "#757575"), size_pt=BASE_PT * 0.8))
         reasons = "; ".join(comparison.discordance.reasons) if comparison.discordance else ""
         self.reasons.setText(reasons)
         for n, label in enumerate(self.bor_labels):

@@ -40,6 +40,7 @@ from hccreview.ui.models.navigator_model import (
 )
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.visibility import COLUMN_NEEDS
+from hccreview.ui.wording import response_text
 
 PANEL = "navigator"
 #: Default left-to-right order of the columns: what a reviewer scans first is visible in a narrow panel.
@@ -75,7 +76,7 @@ class NavigatorPanel(QWidget):
         self.text_filter.setObjectName("navigator_text_filter")
         classes = [("All CP", None), ("CP A", "A"), ("CP B", "B"), ("CP C", "C")]
         self.cp_filter = _combo("Child-Pugh class at baseline", classes)
-        responses = [("All BOR", None), ("CR or PR", RESPONDERS)] + [(r, r) for r in RESPONSE_ORDER]
+        responses = [("All BOR", None), ("CR or PR", RESPONDERS)] + [(response_text(r), r) for r in RESPONSE_ORDER]
         self.response_filter = _combo("Best overall response under the shown source", responses)
         self.review_filter = _combo("Review state", [("All states", None)] + [(s, s) for s in REVIEW_STATES])
         self.discordant_only = QCheckBox("Discordant only")
@@ -97,6 +98,8 @@ class NavigatorPanel(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
         self.table.setTabKeyNavigation(False)
+        # a list in a dock: its later columns scroll; the dock is sized to show them up to OS (ui.dock_fit)
+        self.table.setProperty("scrolls_columns", True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()

@@ -47,11 +47,13 @@ from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.dialogs.signature import SignatureDialog
 from hccreview.ui.read_commands import RecordReadCommand
 from hccreview.ui.visibility import may_edit_reads
+from hccreview.ui.wording import field_label
 from hccreview.ui.workers import Runner
 
 ERROR_STYLE = "QLabel { color: #c62828; }"
 INFO_STYLE = "QLabel { color: palette(window-text); }"
-NEW_LESION_CHOICES: tuple[tuple[str, bool | None], ...] = (("", None), ("No", False), ("Yes", True))
+NOT_STATED = "not stated"  # what an empty choice says: a drop-down never shows a blank
+NEW_LESION_CHOICES: tuple[tuple[str, bool | None], ...] = ((NOT_STATED, None), ("No", False), ("Yes", True))
 COLUMNS = ("Date", "Visit", "Target", "Non-target", "New lesion", "Overall", "Computed", "Recorded", "")
 (COL_DATE, COL_VISIT, COL_TARGET, COL_NON_TARGET, COL_NEW, COL_OVERALL, COL_COMPUTED, COL_RECORDED,
  COL_BUTTON) = range(len(COLUMNS))  # fmt: skip
@@ -76,13 +78,16 @@ class TimepointRow:
 
 @dataclass(frozen=True)
 class ReadEntryData:
-    """What the panel shows for one patient; ``notice`` (when set) explains why nothing can be entered."""
+    """What the panel shows for one patient; ``notice`` (when set) explains why nothing can be entered, ``hint``
+    what the user should know to enter it (no measurements of theirs to prefill from; an adjudicator's own read)."""
 
     subject_id: str
     reader: str | None
     role: str | None
     rows: list[TimepointRow] = field(default_factory=list)
     notice: str = ""
+    full_name: str = ""
+    hint: str = ""
 
 
 def _code(value: object, allowed: tuple[str, ...]) -> str:
@@ -98,7 +103,7 @@ def load_read_entry(session: StudySession, subject_id: str) -> ReadEntryData:
     if user.role not in (Role.READER, Role.ADJUDICATOR):
         return ReadEntryData(subject_id, user.username, user.role.value,
                              notice=f"{user.username} ({user.role.value}): reads are entered by readers "
-                                    "and adjudicators.")  # fmt: skip
+                                    "and adjudicators.", full_name=user.full_name)  # fmt: skip
     reader = user.username
     worklist = {item.subject_id: item for item in reading.reader_worklist(session)}
     own = reading.get_reads(session, subject_id, reader)  # only ever the signed-in user's own reads
@@ -130,7 +135,14 @@ def load_read_entry(session: StudySession, subject_id: str) -> ReadEntryData:
             ),
         ))  # fmt: skip
     notice = "" if rows else f"{subject_id}: no assessment to read."
-    return ReadEntryData(subject_id, reader, user.role.value, rows, notice)
+    hints = []
+    if user.role is Role.ADJUDICATOR:
+        hints.append("This is a read of your own, kept apart from the central readers' reads; to decide between "
+                     "their reads use the Adjudication tab.")  # fmt: skip
+    if rows and not own.computed:
+        hints.append(f"You have measured no lesions of this patient, so nothing is prefilled: choose each response "
+                     f"yourself (“{NOT_STATED}” until you do).")  # fmt: skip
+    return ReadEntryData(subject_id, reader, user.role.value, rows, notice, user.full_name, " ".join(hints))
 
 
 def changes_recorded_read(row: TimepointRow, values: tuple[str, str, bool | None, str]) -> bool:
@@ -144,7 +156,7 @@ def changes_recorded_read(row: TimepointRow, values: tuple[str, str, bool | None
 def refusal_text(exc: BaseException) -> str:
     """A refused or failed read as one sentence for the panel."""
     if isinstance(exc, ValidationError):
-        return f"Not recorded — {exc.field}: {exc.reason}"
+        return f"Not recorded — {field_label(exc.field)}: {exc.reason}"
     if isinstance(exc, LockedError):
         return f"Not recorded — locked: {exc}"
     if isinstance(exc, StaleDataError):
@@ -170,9 +182,9 @@ class RowWidgets:
     submit: QPushButton
 
     def values(self) -> tuple[str, str, bool | None, str]:
-        """(target, non-target, new lesion, overall) as chosen."""
-        return (self.target.currentText(), self.non_target.currentText(), self.new_lesion.currentData(),
-                self.overall.currentText())  # fmt: skip
+        """(target, non-target, new lesion, overall) as chosen (codes: "" where "not stated")."""
+        return (self.target.currentData() or "", self.non_target.currentData() or "", self.new_lesion.currentData(),
+                self.overall.currentData() or "")  # fmt: skip
 
 
 class ReadEntryPanel(QWidget):
@@ -209,6 +221,7 @@ class ReadEntryPanel(QWidget):
         self.header = QLabel("No patient selected")
         self.header.setObjectName("read_entry_header")
         self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.header.setWordWrap(True)  # a hint may follow the patient and the user
         self.message = QLabel()
         self.message.setObjectName("read_entry_message")
         self.message.setWordWrap(True)
@@ -284,8 +297,13 @@ class ReadEntryPanel(QWidget):
         if data is None:
             self.header.setText("No patient selected")
             return
-        who = f"{data.reader} ({data.role})" if data.reader else "nobody signed in"
-        self.header.setText(f"{data.subject_id} — reads of {who}" + (f". {data.notice}" if data.notice else ""))
+        if data.reader is None:
+            header = f"{data.subject_id} — nobody signed in"
+        else:
+            name = data.full_name or data.reader
+            header = f"{data.subject_id} — your reads ({name}, {data.role})"
+        extra = " ".join(text for text in (data.notice, data.hint) if text)
+        self.header.setText(f"{header}. {extra}" if extra else header)
         self.table.setRowCount(len(data.rows))
         for i, row in enumerate(data.rows):
             self.rows.append(self._fill_row(i, row))
@@ -340,12 +358,14 @@ class ReadEntryPanel(QWidget):
 
     @staticmethod
     def _combo(choices: tuple[str, ...], current: str, name: str) -> QComboBox:
+        """A response drop-down: the codes as items (their data), the empty choice written "not stated"."""
         combo = QComboBox()
         combo.setObjectName(name)
-        combo.addItems(list(choices))
+        for code in choices:
+            combo.addItem(code or NOT_STATED, code)
         if current and current not in choices:
-            combo.addItem(current)
-        combo.setCurrentText(current)
+            combo.addItem(current, current)
+        combo.setCurrentIndex(max(0, combo.findData(current)))
         return combo
 
     # ------------------------------------------------------------------ editing
