@@ -126,7 +126,7 @@ class Access:
     def require(self, capability: Capability) -> None:
         """Raise :class:`AccessDenied` naming the user and the capability unless :meth:`may`."""
         if not self.may(capability):
-            raise AccessDenied(f"{self.who} may not {capability.value} (DESIGN §4b access policy)")
+            raise AccessDenied(f"{self.who} may not {capability.value} (the study's access policy)")
 
     # ------------------------------------------------------------------ reads
     def sees_evaluator(self, evaluator: str) -> bool:

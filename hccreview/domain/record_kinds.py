@@ -47,6 +47,10 @@ class RecordKind:
     own_file: bool = True
     #: Date fields whose values are a contact with the patient (last contact, OS censoring: ``domain.contact``).
     contact_dates: tuple[str, ...] = ()
+    #: The CSV bundle's duplicate-key check: the columns a row is unique by in its file (empty: not checked), and
+    #: the field a duplicate is reported on.
+    bundle_key: tuple[str, ...] = ()
+    bundle_key_field: str = ""
 
     @property
     def subject_keyed(self) -> bool:
@@ -57,26 +61,31 @@ class RecordKind:
 #: Every record kind, in dependency order (parents first): the order a study is loaded and written in.
 RECORD_KINDS: tuple[RecordKind, ...] = (
     RecordKind("subjects", r.Subject, "subjects", "subject_id", "subject_id", ("subject_id",),
-               "subject", "subjects"),
+               "subject", "subjects", bundle_key=("subject_id",), bundle_key_field="subject_id"),
     RecordKind("child_pugh", r.ChildPughComponents, "child_pugh", "subject_id", "subject_id", ("subject_id",),
                "Child-Pugh", "Child-Pugh", clinical=True, own_file=False),
     RecordKind("cycles", r.Cycle, "cycles", "subject_id, number, id", "id", ("subject_id", "number"),
-               "cycle", "cycles", clinical=True, contact_dates=("start_date",)),
+               "cycle", "cycles", clinical=True, contact_dates=("start_date",),
+               bundle_key=("subject_id", "number"), bundle_key_field="number"),
     RecordKind("adverse_events", r.AdverseEvent, "adverse_events", "subject_id, seq, id", "id", ("subject_id", "seq"),
-               "adverse event", "adverse events", clinical=True, contact_dates=("onset", "resolution")),
+               "adverse event", "adverse events", clinical=True, contact_dates=("onset", "resolution"),
+               bundle_key=("subject_id", "seq"), bundle_key_field="seq"),
     RecordKind("labs", r.LabResult, "labs", "subject_id, date, id", "id", ("subject_id", "test", "date"),
                "lab", "labs", clinical=True, contact_dates=("date",)),
     RecordKind("lesions", r.Lesion, "lesions", "subject_id, reader, lesion_id", "id",
-               ("subject_id", "reader", "lesion_id"), "lesion", "lesions", per_evaluator=True),
+               ("subject_id", "reader", "lesion_id"), "lesion", "lesions", per_evaluator=True,
+               bundle_key=("subject_id", "reader", "lesion_id"), bundle_key_field="lesion_id"),
     RecordKind("measurements", r.Measurement, "measurements", "subject_id, reader, date, lesion_id, id", "id",
                ("subject_id", "reader", "lesion_id", "date"), "measurement", "measurements", per_evaluator=True,
-               contact_dates=("date",)),
+               contact_dates=("date",), bundle_key=("subject_id", "reader", "lesion_id", "date", "visit"),
+               bundle_key_field="date"),
     RecordKind("reads", r.Read, "reads", "subject_id, reader, date, id", "id", ("subject_id", "reader", "date"),
-               "read", "reads", per_evaluator=True, contact_dates=("date",)),
+               "read", "reads", per_evaluator=True, contact_dates=("date",),
+               bundle_key=("subject_id", "reader", "date", "visit"), bundle_key_field="date"),
     RecordKind("adjudications", r.Adjudication, "adjudications", "subject_id, id", "id", (),
                "adjudication", "adjudications", source=False),
     RecordKind("follow_up", r.FollowUp, "follow_up", "subject_id", "subject_id", ("subject_id",),
-               "follow-up", "follow-up", clinical=True),
+               "follow-up", "follow-up", clinical=True, bundle_key=("subject_id",), bundle_key_field="subject_id"),
 )  # fmt: skip
 
 #: Each kind by its table (read-only).

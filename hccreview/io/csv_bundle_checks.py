@@ -22,6 +22,7 @@ from hccreview.domain import records as r
 from hccreview.domain.endpoints import origin_rule
 from hccreview.domain.limits import AGE_RANGE_YEARS, CTCAE_GRADE_RANGE, MAX_DIAMETER_MM
 from hccreview.domain.recist import normalise_response
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.io.csv_bundle_cells import (
     ALTERNATIVE_UNIT_COLUMNS,
     RECORDS,
@@ -34,24 +35,9 @@ from hccreview.io.csv_bundle_cells import (
 from hccreview.io.csv_checks import duplicate_groups, duplicate_key
 
 #: Natural key of each file (duplicates are errors) and the field a duplicate is reported on.
-_KEYS: dict[str, tuple[str, ...]] = {
-    "subjects": ("subject_id",),
-    "cycles": ("subject_id", "number"),
-    "adverse_events": ("subject_id", "seq"),
-    "lesions": ("subject_id", "reader", "lesion_id"),
-    "measurements": ("subject_id", "reader", "lesion_id", "date", "visit"),
-    "reads": ("subject_id", "reader", "date", "visit"),
-    "follow_up": ("subject_id",),
-}
-_KEY_FIELD = {
-    "subjects": "subject_id",
-    "cycles": "number",
-    "adverse_events": "seq",
-    "lesions": "lesion_id",
-    "measurements": "date",
-    "reads": "date",
-    "follow_up": "subject_id",
-}
+#: Each file's duplicate key and the field a duplicate is reported on (``RecordKind.bundle_key``).
+_KEYS: dict[str, tuple[str, ...]] = {k.table: k.bundle_key for k in RECORD_KINDS if k.bundle_key}
+_KEY_FIELD = {k.table: k.bundle_key_field for k in RECORD_KINDS if k.bundle_key}
 #: (file, field) -> (lowest, highest, lowest excluded); values outside are errors.
 _RANGES: dict[tuple[str, str], tuple[float, float, bool]] = {
     ("subjects", "age"): (*AGE_RANGE_YEARS, False),

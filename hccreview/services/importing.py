@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hccreview.domain.changes import Changes
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import ChildPughVariant, Criteria, Origin, StudySettings
 from hccreview.io.validation import ImportProblem, ParsedImport
 from hccreview.store import Store
@@ -87,7 +88,8 @@ class ImportResult:
             lines = [f"{verb} {self.study}{number}: {n} records in {self.seconds:.1f} s"]
         if self.preview is not None:
             lines += self.preview.lines()
-        tables = [f"{t} {self.counts[t]}" for t in [*TABLE_RECORDS, "findings"] if self.counts.get(t)]
+        names = {**{k.table: k.plural for k in RECORD_KINDS}, "findings": "findings"}  # the user's words
+        tables = [f"{names[t]} {self.counts[t]}" for t in [*TABLE_RECORDS, "findings"] if self.counts.get(t)]
         if self.dry_run and self.preview is None and tables:
             lines.append("  would create the study with " + ", ".join(tables))
         elif not self.dry_run:

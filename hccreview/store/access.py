@@ -84,7 +84,7 @@ def check_reads_visible(store: Store, *, reader: str) -> None:
     """Raise :class:`BlindingError` unless the signed-in user may see ``reader``'s lesions, measurements and reads."""
     if not store.access.sees_evaluator(reader):
         raise BlindingError(
-            f"blinded: {store.access.who} may not see the reads of {reader!r} (DESIGN §4b access policy)"
+            f"blinded: {store.access.who} may not see the reads of {reader!r} (the study's access policy)"
         )
 
 
@@ -93,7 +93,7 @@ def check_adjudication_visible(store: Store) -> None:
     if not store.access.may(Capability.SEE_ADJUDICATION):
         raise BlindingError(
             f"blinded: {store.access.who} may not see adjudications, discordance or other reads "
-            f"(DESIGN §4b access policy)"
+            f"(the study's access policy)"
         )
 
 

@@ -341,7 +341,7 @@ class Store:
         user's access policy hides it)."""
         row = self._raw_get(table, key)
         if not self.access.row_visible(table, row):
-            raise AccessDenied(f"{self.access.who} may not see {table} {key!r} (DESIGN §4b access policy)")
+            raise AccessDenied(f"{self.access.who} may not see {table} {key!r} (the study's access policy)")
         return self.access.scrub_subject_row(row) if table == "subjects" else row
 
     def rows(

@@ -193,7 +193,7 @@ def _check_evaluator(
         acting = access.username
     if owner != acting:
         kind = "the investigator's" if _is_source_evaluator(conn, row) else f"{owner}'s"
-        raise AccessDenied(f"{what}: {acting} may not change {kind} {table}; only their own (DESIGN §4b)")
+        raise AccessDenied(f"{what}: {acting} may not change {kind} {table}; only their own")
     if row.get("subject_id") and is_locked(conn, str(row["subject_id"])):
         if not access.may(Capability.SEE_ADJUDICATION):  # a blinded reader learns no more than "closed"
             raise CaseLocked(f"{what}: the review of {row['subject_id']} is closed (locked); nothing was written")

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import AdverseEvent, Cycle
 from hccreview.report.figures import GRADE_COLOURS, readable_text
 from hccreview.ui.wording import field_label, words
@@ -178,8 +179,8 @@ class FindingsModel(RecordTableModel):
         return None
 
 
-_TABLE_NAMES = {"measurements": "measurement", "reads": "read", "adverse_events": "adverse event",
-                "review_status": "review state", "child_pugh": "Child-Pugh", "follow_up": "follow-up"}  # fmt: skip
+#: What an audited row is called (the record kinds' labels, and the review marks).
+_TABLE_NAMES = {**{k.table: k.label for k in RECORD_KINDS}, "review_status": "review state"}
 
 
 def _brief(text: str | None) -> str:
