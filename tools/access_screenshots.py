@@ -13,47 +13,37 @@ temporary folder (the real ones are not touched). Signs in with the demo account
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from shot_support import SHOTS, demo_study, open_signed_in, save, scratch, settle, size, start_qt, wait_until
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import wait_until  # noqa: E402  (the tools folder: one event-loop wait for every screenshot)
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
-ACCOUNTS = {"reader": ("reader1", "reader1-demo"), "adjudicator": ("adjudicator", "adjudicator-demo")}
+#: Who is shown, and the file each screenshot goes to.
+SHOTS_BY_USER = (("reader1", "access-reader.png"), ("adjudicator", "access-adjudicator.png"))
 
 
 def first_discordant(study: Path) -> str:
     """The first patient of the adjudication queue (read as the adjudicator, who may see it)."""
-    from hccreview.services import adjudication, auth
-    from hccreview.services.session import open_study
+    from hccreview.services import adjudication
 
-    with open_study(study) as session:
-        auth.sign_in(session, *ACCOUNTS["adjudicator"])
+    with open_signed_in(study, "adjudicator") as session:
         queue = adjudication.discordance_queue(session)
     if not queue:
         raise SystemExit("access_screenshots: the study has no discordant patient")
     return queue[0].subject_id
 
 
-def grab(app: object, study: Path, role: str, subject: str, size: tuple[int, int], out: Path) -> None:
-    """Open the window signed in for ``role``, show ``subject`` on the tumour tab and save the window."""
-    from hccreview.services import auth
-    from hccreview.services.session import open_study
-    from hccreview.ui.background_canvas import figures_settled
+def grab(app: QApplication, study: Path, user: str, subject: str, window_size: tuple[int, int], out: Path) -> None:
+    """Open the window signed in as ``user``, show ``subject`` on the tumour tab and save the window."""
     from hccreview.ui.main_window import MainWindow
-    from hccreview.ui.plots import FigureHost
 
-    session = open_study(study)
-    auth.sign_in(session, *ACCOUNTS[role])
-    window = MainWindow(session)
+    window = MainWindow(open_signed_in(study, user))
     window.show()
-    window.resize(*size)
+    window.resize(*window_size)
     wait_until(app, lambda: window.overview is not None)
     if not window.navigator.select_subject(subject):
         raise SystemExit(f"access_screenshots: {subject} is not in the navigator")
@@ -61,19 +51,8 @@ def grab(app: object, study: Path, role: str, subject: str, size: tuple[int, int
     wait_until(app, lambda: view.ready and view.subject_id == subject)
     window.tabs.setCurrentWidget(view)
     view.tabs.setCurrentWidget(view.tumour)
-    wait_until(app, lambda: not window.runner.busy)
-    hosts = window.findChildren(FigureHost)
-    wait_until(app, lambda: not any(h.pending for h in hosts if h.isVisible()))  # plots draw after a quiet spell
-    settle = time.monotonic() + 0.5
-    while time.monotonic() < settle:  # deferred layouts and draw_idle
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
-    wait_until(app, lambda: figures_settled(window))  # the figures render on the render thread
-    out.parent.mkdir(parents=True, exist_ok=True)
-    image = window.grab()
-    if not image.save(str(out)):
-        raise SystemExit(f"access_screenshots: could not write {out}")
-    print(f"{out} ({image.width()}×{image.height()}, {ACCOUNTS[role][0]}, patient {subject})")
+    settle(app, window, window.runner)
+    save(window, out, f"{user}, patient {subject}")
     window.close()
 
 
@@ -82,26 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--study", type=Path, help="study file (default: build the demo study)")
     parser.add_argument("--subject", help="patient to show (default: the first discordant one)")
     parser.add_argument("--size", default="1366x768", help="window size WxH (default 1366x768)")
-    parser.add_argument("--out-dir", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--out-dir", type=Path, default=SHOTS)
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.lower().split("x"))
 
-    from PySide6.QtCore import QCoreApplication, QSettings
-    from PySide6.QtWidgets import QApplication
-
-    scratch = Path(tempfile.mkdtemp(prefix="hccreview-access-shot-"))
-    app = QApplication([sys.argv[0]])
-    QCoreApplication.setOrganizationName("hccreview-screenshot")
-    QCoreApplication.setApplicationName("hccreview-screenshot")
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(scratch))
-
-    from hccreview.services.demo_study import build_demo_study
-
-    study = args.study or build_demo_study(scratch / "demo-study.db")
+    folder = scratch("access-shot")
+    app = start_qt(folder)
+    study = demo_study(args.study, folder)
     subject = args.subject or first_discordant(study)
-    for role, name in (("reader", "access-reader.png"), ("adjudicator", "access-adjudicator.png")):
-        grab(app, study, role, subject, (width, height), args.out_dir / name)
+    for user, name in SHOTS_BY_USER:
+        grab(app, study, user, subject, size(args.size), args.out_dir / name)
     return 0
 
 

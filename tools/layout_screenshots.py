@@ -13,24 +13,19 @@ to a temporary folder (the real ones are not touched). Offscreen.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from shot_support import SHOTS, demo_study, open_signed_in, save, scratch, settle, size, start_qt, wait_until
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screenshot import wait_until  # noqa: E402  (the tools folder: one event-loop wait for every screenshot)
-
-ADJUDICATOR = ("adjudicator", "adjudicator-demo")
+if TYPE_CHECKING:
+    from hccreview.services.session import StudySession
 
 
-def widest_case(session: object) -> tuple[str, str]:
+def widest_case(session: StudySession) -> tuple[str, str]:
     """The patient and reader with the most assessment dates (then the most lesions)."""
-    data = session.data()  # type: ignore[attr-defined]
+    data = session.data()
     dates: dict[tuple[str, str], set[object]] = {}
     for m in data.measurements:
         dates.setdefault((m.subject_id, m.reader), set()).add(m.date)
@@ -40,53 +35,20 @@ def widest_case(session: object) -> tuple[str, str]:
     return max(dates, key=lambda k: (len(dates[k]), lesions.get(k, 0)))
 
 
-def settle(app: object, window: object) -> None:
-    """Wait for the window's jobs, the plots' quiet period and their renders, then deferred layouts."""
-    from hccreview.ui.background_canvas import figures_settled
-    from hccreview.ui.plots import FigureHost
-
-    wait_until(app, lambda: not window.runner.busy)  # type: ignore[attr-defined]
-    hosts = window.findChildren(FigureHost)  # type: ignore[attr-defined]
-    wait_until(app, lambda: not any(h.pending for h in hosts if h.isVisible()))
-    end = time.monotonic() + 0.5
-    while time.monotonic() < end:
-        app.processEvents()  # type: ignore[attr-defined]
-        time.sleep(0.01)
-    wait_until(app, lambda: figures_settled(window))
-
-
-def save(widget: object, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    image = widget.grab()  # type: ignore[attr-defined]
-    if not image.save(str(out)):
-        raise SystemExit(f"layout_screenshots: could not write {out}")
-    print(f"{out} ({image.width()}×{image.height()})")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path, help="study file (default: build the demo study)")
     parser.add_argument("--size", default="1366x768", help="window size WxH (default 1366x768)")
-    parser.add_argument("--out-dir", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--out-dir", type=Path, default=SHOTS)
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    width, height = size(args.size)
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    scratch = Path(tempfile.mkdtemp(prefix="hccreview-layout-shot-"))
-    from hccreview.services import auth
-    from hccreview.services.demo_study import build_demo_study
-    from hccreview.services.session import open_study
+    folder = scratch("layout-shot")
+    app = start_qt(folder)
     from hccreview.ui.main_window import MainWindow
-    from hccreview.ui.settings import AppSettings
 
-    study = args.study or build_demo_study(scratch / "demo-study.db")
-    session = open_study(study)
-    auth.sign_in(session, *ADJUDICATOR)
-    settings = AppSettings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
-    window = MainWindow(session, settings=settings)
+    session = open_signed_in(demo_study(args.study, folder), "adjudicator")
+    window = MainWindow(session)
     window.resize(width, height)  # before the first show: the navigator dock is sized for this width
     window.show()
     wait_until(app, lambda: window.overview is not None and window.case_view.ready)
@@ -96,31 +58,31 @@ def main(argv: list[str] | None = None) -> int:
     wait_until(app, lambda: view.ready and view.subject_id == subject)
     view.tabs.setCurrentWidget(view.tumour)
     view.tumour.reader.setCurrentText(reader)
-    settle(app, window)
+    settle(app, window, window.runner)
     save(window, args.out_dir / "layout-case.png")
 
-    window.tabs.show_adjudication()
+    window.actions_by_name["show_adjudication"].trigger()
     panel = window.tabs.adjudication
-    wait_until(app, lambda: panel.comparison is not None)
-    settle(app, window)
+    wait_until(app, lambda: panel.comparison is not None, "the adjudication panel")
+    settle(app, window, window.runner)
     save(window, args.out_dir / "layout-adjudication.png")
 
-    window.tabs.show_dashboard()
+    window.actions_by_name["show_dashboard"].trigger()
     dashboard = window.tabs.dashboard
     wait_until(app, lambda: dashboard.source_combo.count() > 0 and not dashboard.updating_label.isVisible())
-    settle(app, window)
+    settle(app, window, window.runner)
     save(window, args.out_dir / "layout-dashboard.png")
     # issue 18's figures checked by eye: the PFS curve (pending patients out) and PFS by Child-Pugh class
     dashboard.plot_tabs.setCurrentWidget(dashboard.plots["pfs_cp"])
-    settle(app, window)
+    settle(app, window, window.runner)
     save(window, args.out_dir / "figures-dashboard-pfs-child-pugh.png")
 
-    window.tabs.open_meeting()
+    window.actions_by_name["meeting_mode"].trigger()
     meeting = window.tabs.meeting
     meeting.showNormal()
     meeting.resize(width, height)
-    wait_until(app, lambda: meeting.loaded and meeting.case is not None)
-    settle(app, meeting)
+    wait_until(app, lambda: meeting.loaded and meeting.case is not None, "meeting mode")
+    settle(app, meeting, window.runner)
     save(meeting, args.out_dir / "layout-meeting.png")
     window.tabs.close_meeting()
     window.close()

@@ -14,118 +14,83 @@ first open case.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import sys
-import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-ADJUDICATOR = ("adjudicator", "adjudicator-demo")
+from shot_support import (
+    DEMO_PASSWORDS,
+    SHOTS,
+    demo_study,
+    open_signed_in,
+    panel_context,
+    save,
+    scratch,
+    settle,
+    size,
+    start_qt,
+    wait_until,
+)
 
 
-def _wait(app: object, condition: object, what: str, timeout_s: float = 60.0) -> None:
-    from PySide6.QtCore import QEventLoop
+def prepare(study: Path) -> None:
+    """Decide and sign the second queued case, decide the third: the queue then shows every status."""
+    from hccreview.services import adjudication
 
-    end = time.monotonic() + timeout_s
-    while not condition() and time.monotonic() < end:  # type: ignore[operator]
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)  # type: ignore[attr-defined]
-    if not condition():  # type: ignore[operator]
-        raise SystemExit(f"{what} did not finish in time")
-
-
-def _prepare(study: Path) -> None:
-    """Decide and sign the first queued case, decide the second: the queue then shows every status."""
-    from hccreview.services import adjudication, auth
-    from hccreview.services.session import open_study
-
-    with open_study(study) as session:
-        auth.sign_in(session, *ADJUDICATOR)
+    with open_signed_in(study, "adjudicator") as session:
         queue = adjudication.discordance_queue(session)
         if len(queue) < 3:
             return
         first, second = queue[1], queue[2]
-        reason = "Read 1's target sum rise of more than 20% at the first scan is confirmed on review."
         adjudication.adjudicate(
-            session,
-            subject_id=first.subject_id,
-            chosen_reader=first.readers[0],
-            reason=reason,
-            reason_code="measurement",
-        )
-        adjudication.sign_adjudication(session, subject_id=first.subject_id, password=ADJUDICATOR[1])
-        reason = "Read 2's progression is supported by the lesion measurements; read 1 under-measured T01."
+            session, subject_id=first.subject_id, chosen_reader=first.readers[0], reason_code="measurement",
+            reason="Read 1's target sum rise of more than 20% at the first scan is confirmed on review.",
+        )  # fmt: skip
+        adjudication.sign_adjudication(session, subject_id=first.subject_id, password=DEMO_PASSWORDS["adjudicator"])
         adjudication.adjudicate(
-            session,
-            subject_id=second.subject_id,
-            chosen_reader=second.readers[1],
-            reason=reason,
-            reason_code="measurement",
-        )
+            session, subject_id=second.subject_id, chosen_reader=second.readers[1], reason_code="measurement",
+            reason="Read 2's progression is supported by the lesion measurements; read 1 under-measured T01.",
+        )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path)
     parser.add_argument("--size", default="1366x768")
-    parser.add_argument("--out-panel", type=Path, default=REPO / "docs" / "screenshots" / "adjudication.png")
-    parser.add_argument("--out-meeting", type=Path, default=REPO / "docs" / "screenshots" / "meeting-mode.png")
+    parser.add_argument("--out-panel", type=Path, default=SHOTS / "adjudication.png")
+    parser.add_argument("--out-meeting", type=Path, default=SHOTS / "meeting-mode.png")
     parser.add_argument("--subject", default="HCC-009")
     args = parser.parse_args(argv)
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    width, height = (int(v) for v in args.size.lower().split("x"))
+    width, height = size(args.size)
 
-    from PySide6.QtGui import QUndoStack
-    from PySide6.QtWidgets import QApplication
-
-    from hccreview.services import auth
-    from hccreview.services.demo_study import build_demo_study
-    from hccreview.services.session import open_study
-    from hccreview.ui.background_canvas import figures_settled
-    from hccreview.ui.bus import ChangeBus
+    folder = scratch("adjudication-shot")
+    app = start_qt(folder)
     from hccreview.ui.views.adjudication import AdjudicationPanel
     from hccreview.ui.views.meeting_mode import MeetingModeWindow
-    from hccreview.ui.workers import Runner
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    with tempfile.TemporaryDirectory() as folder:
-        study = Path(folder) / "demo.db"
-        if args.study is not None:
-            shutil.copyfile(args.study, study)
-        else:
-            build_demo_study(study)
-        _prepare(study)
-        session = open_study(study)
-        auth.sign_in(session, *ADJUDICATOR)
-        runner, bus, stack = Runner(), ChangeBus(), QUndoStack()
+    study = demo_study(args.study, folder, copy=True)
+    prepare(study)
+    session = open_signed_in(study, "adjudicator")
+    context = panel_context(session)
 
-        panel = AdjudicationPanel(session, bus, runner, stack)
-        panel.setWindowTitle("Adjudication — hccreview")
-        panel.resize(width, height)
-        panel.show()
-        _wait(app, lambda: panel.comparison is not None, "the adjudication panel")
-        panel.show_subject(args.subject)
-        _wait(app, lambda: panel.comparison is not None and panel.comparison.subject_id == args.subject, "the case")
-        _wait(app, lambda: not runner.busy, "the panel's jobs")
-        app.processEvents()
-        _wait(app, lambda: figures_settled(panel), "the figures")
-        args.out_panel.parent.mkdir(parents=True, exist_ok=True)
-        panel.grab().save(str(args.out_panel))
-        print(f"wrote {args.out_panel}")
+    panel = AdjudicationPanel(context)
+    panel.setWindowTitle("Adjudication — hccreview")
+    panel.resize(width, height)
+    panel.show()
+    wait_until(app, lambda: panel.comparison is not None, "the adjudication panel")
+    panel.show_subject(args.subject)
+    wait_until(app, lambda: panel.comparison is not None and panel.comparison.subject_id == args.subject, "the case")
+    settle(app, panel, context.runner)
+    save(panel, args.out_panel, f"patient {args.subject}")
 
-        meeting = MeetingModeWindow(session, bus, runner, stack)
-        meeting.resize(width, height)
-        meeting.start(full_screen=False)
-        _wait(app, lambda: meeting.loaded and meeting.case is not None, "meeting mode")
-        app.processEvents()
-        _wait(app, lambda: figures_settled(meeting), "the figures")
-        meeting.grab().save(str(args.out_meeting))
-        print(f"wrote {args.out_meeting}")
-        meeting.close()
-        panel.close()
-        runner.wait()
-        session.close()
+    meeting = MeetingModeWindow(context)
+    meeting.resize(width, height)
+    meeting.start(full_screen=False)
+    wait_until(app, lambda: meeting.loaded and meeting.case is not None, "meeting mode")
+    settle(app, meeting, context.runner)
+    save(meeting, args.out_meeting)
+    meeting.close()
+    panel.close()
+    context.runner.wait()
+    session.close()
     return 0
 
 

@@ -13,10 +13,9 @@ import argparse
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from shot_support import SHOTS, demo_study, scratch
 
 
 def _pngs(pdf: Path, out: Path, prefix: str, pages: int, dpi: int) -> list[Path]:
@@ -33,7 +32,7 @@ def _pngs(pdf: Path, out: Path, prefix: str, pages: int, dpi: int) -> list[Path]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path, default=None)
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--out", type=Path, default=SHOTS)
     parser.add_argument("--pages", type=int, default=4)
     parser.add_argument("--packet-pages", type=int, default=3)
     parser.add_argument("--dpi", type=int, default=100)
@@ -41,21 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("pdftoppm") is None:
         print("pdftoppm not found: install poppler-utils", file=sys.stderr)
         return 1
-    from hccreview.services.demo_study import build_demo_study
     from hccreview.services.reporting import render_report
     from hccreview.services.session import open_study
 
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        study = args.study or build_demo_study(folder / "demo.db")
-        with open_study(study) as session:
-            summary = render_report(session, folder / "summary.pdf")
-            packet = render_report(session, folder / "packet.pdf", cases="discordant")
-        for path in _pngs(summary.path, args.out, "report", args.pages, args.dpi):
-            print(path)
-        for path in _pngs(packet.path, args.out, "packet", args.packet_pages, args.dpi):
-            print(path)
+    folder = scratch("report-shot")
+    with open_study(demo_study(args.study, folder)) as session:
+        summary = render_report(session, folder / "summary.pdf")
+        packet = render_report(session, folder / "packet.pdf", cases="discordant")
+    for path in _pngs(summary.path, args.out, "report", args.pages, args.dpi):
+        print(path)
+    for path in _pngs(packet.path, args.out, "packet", args.packet_pages, args.dpi):
+        print(path)
     return 0
 
 

@@ -172,7 +172,7 @@ def _simulate(seed: int, patients: int, design: TrialDesign) -> SimulatedStudy:
     records = {
         table: tuple(sorted(tables[table], key=lambda r: r.subject_id)) for table in TABLE_RECORDS if table in tables
     }
-    calibration = {
+    calibration: dict[str, object] = {
         "theta_days": course.theta,
         "phi_days": course.phi,
         "attempt": course.attempt,

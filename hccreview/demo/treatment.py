@@ -99,7 +99,9 @@ _BACKGROUND_DLT = (("neut3", 0.012), ("plat3", 0.01), ("diarrhea3", 0.005))  # p
 def ctcae_socs() -> dict[str, str]:
     """CTCAE v5.0 term -> system organ class, from the packaged ``resources/ctcae_v5.csv``."""
     path = importlib.resources.files("hccreview.resources") / "ctcae_v5.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
+    # Traversable.open passes text options on to io.TextIOWrapper (importlib.resources docs); typeshed's overloads
+    # name only encoding and errors
+    with path.open(encoding="utf-8", newline="") as fh:  # type: ignore[call-overload]  # typeshed omits newline
         return {row["term"]: row["soc"] for row in csv.DictReader(fh)}
 
 
@@ -377,10 +379,10 @@ def _labs(
         for test in _TESTS:
             value = values[test][k]
             if value == value:  # not NaN: measured on this date
-                _, unit, lln, uln, _ = LAB_TESTS[test]
+                _, unit, normal_low, normal_high, _ = LAB_TESTS[test]
                 if test == "HGB" and base.sex[w] == "F":
-                    lln, uln = _HGB_FEMALE
-                labs.append(LabResult(p.sid, test, value, unit, when, lln, uln))
+                    normal_low, normal_high = _HGB_FEMALE
+                labs.append(LabResult(p.sid, test, value, unit, when, normal_low, normal_high))
     return labs, sorted(events, key=lambda e: (e[0], _TESTS.index(e[1])))
 
 
@@ -449,10 +451,10 @@ def _clinical_aes(
             )
         if course.death_first[i]:
             death = int(course.death_day[i])
-            kind = weighted_index(rng, (0.6, 0.2, 0.2))
-            causes[p.sid] = ("hepatic failure", "sepsis", "unknown")[kind]
-            if kind < 2:
-                term = ("Hepatic failure", "Sepsis")[kind]
+            cause = weighted_index(rng, (0.6, 0.2, 0.2))
+            causes[p.sid] = ("hepatic failure", "sepsis", "unknown")[cause]
+            if cause < 2:
+                term = ("Hepatic failure", "Sepsis")[cause]
                 onset = max(1, death - int(rng.integers(2, 16)))
                 by_patient[i].append(
                     (onset, term, 5, ("unrelated", "unlikely")[int(rng.integers(2))], True, "drug withdrawn", None)

@@ -265,7 +265,8 @@ def records(case: TumourCase, reader: str, view: View) -> tuple[list[Lesion], li
     """Lesion and Measurement records of ``view`` as read by ``reader`` (sizes to 0.1 mm)."""
     sid, method, dates, visits = case.subject_id, case.method, case.dates, case.visits
     present = LesionStatus.PRESENT
-    lesions, meas = [], []
+    lesions: list[Lesion] = []
+    meas: list[Measurement] = []
     sizes = np.round(view.sizes, 1)
     long_axis = np.round(sizes * np.asarray([t.long_ratio for t in case.targets])[:, None], 1).tolist()
     viable = np.round(sizes * view.viable, 1).tolist()

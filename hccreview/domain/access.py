@@ -194,6 +194,8 @@ class Access:
 
 
 def _scrub(subject: Subject) -> Subject:
-    blank = {f: (None if getattr(subject, f) is None or isinstance(getattr(subject, f), (bool, int, float)) else "")
-             for f in CLINICAL_SUBJECT_FIELDS}  # fmt: skip
+    blank: dict[str, Any] = {  # Any: one value per field, of a different type per field
+        f: (None if getattr(subject, f) is None or isinstance(getattr(subject, f), (bool, int, float)) else "")
+        for f in CLINICAL_SUBJECT_FIELDS
+    }
     return dataclasses.replace(subject, **blank)

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from hccreview.domain import sources
+from hccreview.domain.plain_json import plain_fields
 from hccreview.domain.records import ReadRole, StudyData
 
 OPEN, ADJUDICATED, SIGNED, IMPORTED = "open", "adjudicated", "signed", "imported"
@@ -100,15 +102,8 @@ class AdjudicationCounts:
 
     def to_dict(self) -> dict[str, int]:
         """JSON form (``stats --json`` ``adjudication.counts``; the queue's counts)."""
-        return {
-            "discordant": self.discordant,
-            "open": self.open,
-            "adjudicated": self.adjudicated,
-            "signed": self.signed,
-            "unsigned": self.unsigned,
-            "reopened": self.reopened,
-            "imported": self.imported,
-        }
+        names = ("discordant", "open", "adjudicated", "signed", "unsigned", "reopened", "imported")
+        return cast("dict[str, int]", plain_fields(self, names))  # every one an int, which plain() keeps
 
     @property
     def text(self) -> str:

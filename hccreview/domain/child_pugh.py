@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hccreview.domain.records import ChildPughComponents, ChildPughVariant
 
@@ -176,7 +178,7 @@ def child_pugh_score(
         "ascites": components.ascites,
         "encephalopathy": components.encephalopathy,
     }
-    scorers = {
+    scorers: dict[str, Callable[[Any], int]] = {  # Any: each scorer checks its own value (number or text)
         "bilirubin": bilirubin_points,
         "albumin": lambda v: albumin_points(v, variant),
         "inr": inr_points,

@@ -63,7 +63,7 @@ from hccreview.domain.cohort_results import (
     pfs_population,
     plain,
 )
-from hccreview.domain.cohort_subjects import _derive, pending_pfs, subject_outcomes
+from hccreview.domain.cohort_subjects import derive_subjects, pending_pfs, subject_outcomes
 from hccreview.domain.discordance import DiscordanceResult, compare_reads, summarise
 from hccreview.domain.recist import BestResponse
 from hccreview.domain.records import StudyData
@@ -236,12 +236,12 @@ def _investigator_vs_central(
 
 def _toxicity(data: StudyData, analysed: set[str], n: int) -> list[dict[str, object]]:
     aes = [ae for ae in data.adverse_events if ae.subject_id in analysed]
-    return [plain(row.to_dict()) for row in ctcae.toxicity_table(aes, n_enrolled=n)]  # type: ignore[misc]
+    return [plain(row.to_dict()) for row in ctcae.toxicity_table(aes, n_enrolled=n)]
 
 
 def _study_block(data: StudyData) -> dict[str, object]:
     """Every study setting (enums as their values); ``criteria`` is "RECIST 1.1" or "mRECIST"."""
-    return plain(dataclasses.asdict(data.settings))  # type: ignore[return-value]
+    return plain(dataclasses.asdict(data.settings))
 
 
 def compute_cohort_stats(
@@ -255,7 +255,7 @@ def compute_cohort_stats(
     ``progress(done, total)``, when given, is called every 500 subjects and at the end (from the calling
     thread). Raises ValueError for an unknown source string.
     """
-    d = _derive(data, source, progress)
+    d = derive_subjects(data, source, progress)
     settings = data.settings
     src, kind, index, outcomes, origins = d.source, d.kind, d.index, d.outcomes, d.origins
     adjudicated, cp_problems = d.adjudicated, d.cp_problems
@@ -291,7 +291,7 @@ def compute_cohort_stats(
         dor=endpoint_curve(outcomes, "dor", "DoR"),
         baseline=baseline,
         subgroups=_subgroups(outcomes),
-        toxicity=toxicity,  # type: ignore[arg-type]
+        toxicity=toxicity,
         reader_agreement=_reader_agreement(data, index, ids, origins),
         investigator_vs_central=_investigator_vs_central(data, index, ids, origins, adjudicated),
         pending=[o.subject_id for o in outcomes if o.source_status == "pending"],

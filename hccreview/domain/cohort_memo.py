@@ -46,7 +46,7 @@ class InputMemo:
         hit = self._entries.get(key)
         if hit is not None and _same(hit[0], inputs):
             self.hits += 1
-            return hit[1]  # type: ignore[no-any-return]
+            return hit[1]
         self.misses += 1
         value = compute()
         if len(self._entries) >= self._limit:
@@ -73,7 +73,7 @@ class LastInputMemo:
             if len(stored) == len(inputs) and all(
                 x is y or (not isinstance(x, tuple | list) and x == y) for x, y in zip(stored, inputs, strict=True)
             ):
-                return value  # type: ignore[no-any-return]
+                return value
         value = compute()
         self._entries[name] = [*entries[-(self._size - 1) :], (inputs, value)]
         return value

@@ -1,23 +1,23 @@
 """The result types of the cohort statistics and their plain-JSON form (``stats --json``, DESIGN §7).
 
-:class:`CohortStats` (the cohort figures; ``to_dict()`` is the ``stats --json`` object), :class:`SubjectOutcome`
-(one analysed subject's derivations), :class:`Proportion` (a rate with its exact Clopper–Pearson 95% CI) and
-:func:`plain` (anything → plain JSON types, no NaN). The response-code groups (``BOR_KEYS``, ``RESPONDER``,
-``DISEASE_CONTROL``) and the Child-Pugh classes live here too. What the figures mean and how they are derived:
-:mod:`hccreview.domain.cohort`. No Qt, no SQL.
+:class:`CohortStats` (the cohort figures; ``to_dict()`` is the ``stats --json`` object, plain types through
+:mod:`hccreview.domain.plain_json`), :class:`SubjectOutcome` (one analysed subject's derivations) and
+:class:`Proportion` (a rate with its exact Clopper–Pearson 95% CI). The response-code groups (``BOR_KEYS``,
+``RESPONDER``, ``DISEASE_CONTROL``) and the Child-Pugh classes live here too. What the figures mean and how
+they are derived: :mod:`hccreview.domain.cohort`. No Qt, no SQL.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import functools
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hccreview.domain.endpoints import MONTH_DAYS, EndpointResult
+from hccreview.domain.plain_json import plain
 from hccreview.domain.recist import BestResponse
 from hccreview.domain.survival import CI_METHOD, KMResult
 
@@ -33,29 +33,6 @@ PFS_PENDING = "pending"
 PFS_PENDING_REASON = "awaiting adjudication (central reads discordant)"
 #: The rule text of a pending subject's PFS: nothing was derived from its (undecided) reads.
 PFS_PENDING_RULE = f"not analysed: tumour assessments {PFS_PENDING_REASON}; left out of PFS and DoR until adjudicated"
-
-
-def plain(value: object) -> object:
-    """Convert to plain JSON types: numpy scalars → Python, NaN/inf → None, dates → ISO, enums → value."""
-    if value is None or (isinstance(value, bool | str) and not isinstance(value, enum.Enum)):
-        return value
-    if isinstance(value, enum.Enum):
-        return plain(value.value)
-    if isinstance(value, dict):
-        return {str(plain(k)): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if hasattr(value, "item") and callable(value.item):  # numpy scalar
-        return plain(value.item())
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if hasattr(value, "to_dict"):
-        return plain(value.to_dict())
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -282,10 +259,10 @@ class CohortStats:
             "excluded_pending": excluded,
         }
 
-    def to_dict(self) -> dict[str, object]:
-        """The JSON object of ``hccreview stats --json`` (DESIGN §7), plain types only. ``pfs`` / ``os`` /
-        ``dor``: the KM summary of :func:`endpoint_population` (``events + censored`` = ``n``), with
-        ``population`` and ``excluded_pending``; ``subjects[]`` keeps pending subjects with
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of ``hccreview stats --json`` (DESIGN §7), plain types only (typed Any: a JSON tree).
+        ``pfs`` / ``os`` / ``dor``: the KM summary of :func:`endpoint_population` (``events + censored`` = ``n``),
+        with ``population`` and ``excluded_pending``; ``subjects[]`` keeps pending subjects with
         ``pfs_status = "pending"``: its ``pfs_days`` 0 / ``pfs_event`` false are placeholders (DESIGN §7 types them
         int / bool), its ``pfs_months`` / ``pfs_date`` null, and its ``pfs_rule`` says why (no PFS yet)."""
         status_counts: dict[str, int] = defaultdict(int)
@@ -326,4 +303,4 @@ class CohortStats:
         }
         if self.adjudication is not None:
             out["adjudication"] = self.adjudication
-        return plain(out)  # type: ignore[return-value]
+        return plain(out)

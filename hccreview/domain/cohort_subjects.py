@@ -10,6 +10,7 @@ single-patient entry; :mod:`hccreview.domain.cohort` builds the cohort figures o
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -87,7 +88,7 @@ def _last_contact(data: StudyData) -> dict[str, dt.date]:
 
 
 @dataclass
-class _Derived:
+class DerivedSubjects:
     """Per-subject derivations of one source, shared by the cohort figures and single-patient views."""
 
     source: str
@@ -99,7 +100,11 @@ class _Derived:
     cp_problems: dict[str, str]
 
 
-def _derive(data: StudyData, source: str | None, progress: Callable[[int, int], None] | None) -> _Derived:
+def derive_subjects(
+    data: StudyData, source: str | None, progress: Callable[[int, int], None] | None
+) -> DerivedSubjects:
+    """Every analysed subject's outcome under ``source`` (the study's default when None), memoised per subject;
+    the cohort figures (``domain.cohort``) and the single-patient views start from it."""
     settings = data.settings
     src = source.strip() if source else default_source(data)
     kind, _ = parse_source(src)
@@ -127,7 +132,7 @@ def _derive(data: StudyData, source: str | None, progress: Callable[[int, int], 
             inputs = (*inputs, len(lesions), *lesions, len(meas), *meas)
         derived = memo.OUTCOMES.get(
             (src, sid), inputs,
-            lambda subject=subject: _subject_outcome(data, subject, src, index, cp_class, last_contact, follow_up),
+            functools.partial(_subject_outcome, data, subject, src, index, cp_class, last_contact, follow_up),
         )  # fmt: skip
         if derived is None:
             continue
@@ -141,7 +146,7 @@ def _derive(data: StudyData, source: str | None, progress: Callable[[int, int], 
     if progress is not None:
         progress(total, total)
 
-    return _Derived(src, kind, index, outcomes, origins, adjudicated, cp_problems)
+    return DerivedSubjects(src, kind, index, outcomes, origins, adjudicated, cp_problems)
 
 
 def _subject_outcome(
@@ -193,4 +198,4 @@ def _subject_outcome(
 def subject_outcomes(data: StudyData, source: str | None = None) -> list[SubjectOutcome]:
     """Best response, PFS, OS and DoR of each analysed subject under ``source`` — without the cohort's survival
     fits, so a single patient's view (``data`` holding one subject) stays fast."""
-    return _derive(data, source, None).outcomes
+    return derive_subjects(data, source, None).outcomes

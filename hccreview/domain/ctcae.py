@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from hccreview.domain.limits import CTCAE_GRADE_RANGE
+from hccreview.domain.plain_json import plain_fields
 from hccreview.domain.records import AdverseEvent
 
 # ---------------------------------------------------------------------------------------------- terms, SOCs
@@ -269,18 +270,8 @@ class ToxicityRow:
 
     def to_dict(self) -> dict[str, object]:
         """The ``stats --json`` toxicity entry (DESIGN §7) plus ungraded and the two percentages."""
-        return {
-            "term": self.term,
-            "soc": self.soc,
-            "any_grade": self.any_grade,
-            "grade3": self.grade3,
-            "grade4": self.grade4,
-            "grade5": self.grade5,
-            "attributable_grade3plus": self.attributable_grade3plus,
-            "ungraded": self.ungraded,
-            "pct_any": self.pct_any,
-            "pct_grade3plus": self.pct_grade3plus,
-        }
+        names = ("term", "soc", "any_grade", "grade3", "grade4", "grade5", "attributable_grade3plus", "ungraded")
+        return plain_fields(self, (*names, "pct_any", "pct_grade3plus"))
 
 
 def toxicity_table(aes: Iterable[AdverseEvent], n_enrolled: int, table: TermTable | None = None) -> list[ToxicityRow]:

@@ -17,10 +17,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, SupportsFloat
 
 import numpy as np
 
+from hccreview.domain.plain_json import plain_fields
 from hccreview.domain.records import Response
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -100,21 +101,12 @@ class AgreementResult:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {
-            "n": self.n,
-            "n_agree": self.n_agree,
-            "percent_agreement": self.percent_agreement,
-            "kappa": self.kappa,
-            "kappa_se": self.kappa_se,
-            "kappa_ci95": list(self.kappa_ci95),
-            "categories": list(self.categories),
-            "table": [list(row) for row in self.table],
-        }
+        return plain_fields(self)
 
 
-def _finite(value: object) -> float | None:
+def _finite(value: SupportsFloat) -> float | None:
     try:
-        out = float(value)  # type: ignore[arg-type]
+        out = float(value)
     except (TypeError, ValueError):
         return None
     return out if math.isfinite(out) else None

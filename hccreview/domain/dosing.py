@@ -12,6 +12,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hccreview.domain.plain_json import plain_fields
 from hccreview.domain.records import Cycle
 
 dose_level_steps: tuple[int, ...] = (25, 20, 15, 10)
@@ -48,24 +49,7 @@ class DoseSummary:
     cycle_days: int
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "subject_id": self.subject_id,
-            "cycles_received": self.cycles_received,
-            "total_dose_mg": self.total_dose_mg,
-            "planned_total_mg": self.planned_total_mg,
-            "relative_total_dose": self.relative_total_dose,
-            "relative_dose_intensity": self.relative_dose_intensity,
-            "reductions": self.reductions,
-            "delays": self.delays,
-            "delay_days": self.delay_days,
-            "current_dose_mg": self.current_dose_mg,
-            "current_dose_level": self.current_dose_level,
-            "dose_levels": list(self.dose_levels),
-            "days_imputed": self.days_imputed,
-            "planned_dose_mg": self.planned_dose_mg,
-            "planned_days": self.planned_days,
-            "cycle_days": self.cycle_days,
-        }
+        return plain_fields(self)
 
 
 def _validate(cycles: Sequence[Cycle]) -> list[Cycle]:

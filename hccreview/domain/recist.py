@@ -174,11 +174,12 @@ def non_target_response(items: Sequence[tuple[LesionStatus | None, bool, float |
 
 
 def overall_timepoint_response(
-    target: Response | None, non_target: Response | None, new_lesion: bool
+    target: Response | str | None, non_target: Response | str | None, new_lesion: bool
 ) -> tuple[Response, str]:
     """Overall timepoint response: RECIST 1.1 Table 1 (target disease) and Table 2 (non-target disease only).
 
-    ``None`` means "no such disease"; no non-target lesions behave as non-target CR in Table 1.
+    ``None`` means "no such disease"; no non-target lesions behave as non-target CR in Table 1. A stated code
+    (e.g. a read's "CR") is read by :func:`normalise_response`.
     """
     tgt = None if target is None else normalise_response(target)
     ntg = None if non_target is None else normalise_response(non_target)
@@ -532,7 +533,7 @@ def best_overall_response(
     """
     seq = [(d, r) for d, r in _collapse(timepoints) if origin is None or d >= origin]
     if not seq:
-        return BestResponse(R.MISSING, R.MISSING, "MISSING: no assessment on/after the origin", *[None] * 3, ())
+        return BestResponse(R.MISSING, R.MISSING, "MISSING: no assessment on/after the origin", None, None, None, ())
     pd_at = next((i for i, (_, r) in enumerate(seq) if r is R.PD), None)
     seq = seq if pd_at is None else seq[: pd_at + 1]
     first_pd = None if pd_at is None else seq[-1][0]

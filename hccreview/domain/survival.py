@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, SupportsFloat
 
 import numpy as np
 
 from hccreview.domain.endpoints import MONTH_DAYS
+from hccreview.domain.plain_json import plain_fields
 
 CI_METHOD = "log(-log) (exponential Greenwood), lifelines default"
 LOGRANK_TEST_NAME = "log-rank (lifelines multivariate_logrank_test)"
@@ -49,11 +50,11 @@ class CurvePoint(NamedTuple):
     upper: float | None
 
 
-def _finite(value: object) -> float | None:
+def _finite(value: SupportsFloat | None) -> float | None:
     """A plain float, or None for NaN / ±inf / None."""
     if value is None:
         return None
-    out = float(value)  # type: ignore[arg-type]
+    out = float(value)
     return out if math.isfinite(out) else None
 
 
@@ -109,16 +110,17 @@ def default_risk_times(max_months: float, step: float = RISK_TABLE_STEP_MONTHS) 
     return [float(i * step) for i in range(count + 1)]
 
 
-def risk_table_from_event_table(event_table: object, times: Sequence[float]) -> list[RiskRow]:
-    """Risk-table rows at ``times`` from a lifelines ``event_table`` (columns removed, observed, censored).
+def risk_table_from_event_table(event_table: Any, times: Sequence[float]) -> list[RiskRow]:
+    """Risk-table rows at ``times`` from a lifelines ``event_table`` (columns removed, observed, censored; a
+    pandas DataFrame, hence Any: pandas has no stubs here).
 
     at risk(t) = Σ removed over event-table times ≥ t; events(t) / censored(t) = Σ observed / censored over
     times ≤ t.
     """
-    index = np.asarray(event_table.index, dtype=float)  # type: ignore[attr-defined]
-    removed = np.asarray(event_table["removed"], dtype=np.int64)  # type: ignore[index]
-    observed = np.asarray(event_table["observed"], dtype=np.int64)  # type: ignore[index]
-    censored = np.asarray(event_table["censored"], dtype=np.int64)  # type: ignore[index]
+    index = np.asarray(event_table.index, dtype=float)
+    removed = np.asarray(event_table["removed"], dtype=np.int64)
+    observed = np.asarray(event_table["observed"], dtype=np.int64)
+    censored = np.asarray(event_table["censored"], dtype=np.int64)
     # cumulative sums in time order; searchsorted gives the split points
     removed_after = np.concatenate([np.cumsum(removed[::-1])[::-1], [0]])
     cum_obs = np.concatenate([[0], np.cumsum(observed)])
@@ -285,13 +287,7 @@ class LogRankResult:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {
-            "p_value": self.p_value,
-            "statistic": self.statistic,
-            "df": self.df,
-            "test_name": self.test_name,
-            "groups": list(self.groups),
-        }
+        return plain_fields(self)
 
 
 def _logrank_inputs(

@@ -28,7 +28,9 @@ EXAMPLES = 5
 def packaged_terms() -> TermTable:
     """The packaged CTCAE v5.0 term table."""
     path = importlib.resources.files("hccreview.resources") / "ctcae_v5.csv"
-    with path.open(encoding="utf-8", newline="") as fh:
+    # Traversable.open passes text options on to io.TextIOWrapper (importlib.resources docs); typeshed's overloads
+    # name only encoding and errors
+    with path.open(encoding="utf-8", newline="") as fh:  # type: ignore[call-overload]  # typeshed omits newline
         return TermTable.from_rows(csv.DictReader(fh))
 
 

@@ -185,7 +185,10 @@ def _duplicate_keys(rows: list[Row], fields: tuple[str, ...], field: str, out: C
 
 def _excused(lost: dict[str, set[str] | None], table: str, subject_id: str | None) -> bool:
     """True when ``subject_id`` may have rows of ``table`` that were not read."""
-    return table in lost and (lost[table] is None or subject_id in lost[table])  # type: ignore[operator]
+    if table not in lost:
+        return False
+    subjects = lost[table]
+    return subjects is None or subject_id in subjects
 
 
 def _check_lesions(
@@ -256,7 +259,8 @@ def _check_dates(usable: dict[str, list[Row]], settings: dict[str, object], out:
         for row in usable.get(table, ()):
             see(row.subject_id, row.floors.get(field, row.values.get(field)), f"{row.file} row {row.row} {field}")
     for row in usable.get("follow_up", ()):
-        death, subject = row.values.get("death_date"), subjects.get(row.subject_id)
+        death = row.values.get("death_date")
+        subject = subjects.get(row.subject_id) if row.subject_id is not None else None
         if death is None:
             continue
         birth = subject.values.get("birth_date") if subject else None
@@ -290,7 +294,8 @@ def _check_origin(
 
     Baseline = a visit named baseline / screening, or the first measurement date of a reader for the subject.
     """
-    study = r.StudySettings(**{"title": "", **settings})  # type: ignore[arg-type]
+    # each value has its field's type (study.csv is read field by field), which dict[str, object] cannot say
+    study = r.StudySettings(**{"title": "", **settings})  # type: ignore[arg-type]  # typed per field, not per dict
     subject_fields = {c.name for c in record_columns(r.Subject)}
     origins: dict[str, tuple[date | None, str]] = {}
     for sid, row in subjects.items():

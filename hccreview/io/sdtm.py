@@ -75,7 +75,9 @@ def read_sdtm(folder: Path, *, progress: Progress | None = None) -> ParsedImport
     """Read an SDTM delivery (module docstring). ``progress(fraction, message)`` is called between steps."""
     folder = Path(folder)
     report = progress or _silent
-    problems, notes, counts = Problems(), [], {}
+    problems = Problems()
+    notes: list[str] = []
+    counts: dict[str, int] = {}
     if not folder.is_dir():
         problems.error(str(folder), None, "", "", "not a folder of SDTM domain files")
         return ParsedImport({}, problems.finish(), {}, notes, counts)
@@ -132,7 +134,7 @@ def read_sdtm(folder: Path, *, progress: Progress | None = None) -> ParsedImport
     follow_up = _follow_up(facts, clinical, tumour, problems)
     records: dict[str, list[object]] = {
         "subjects": [Subject(**f) for f in facts.fields.values()],
-        "child_pugh": _child_pugh(clinical.child_pugh, facts.child_pugh),
+        "child_pugh": list(_child_pugh(clinical.child_pugh, facts.child_pugh)),
         "cycles": list(clinical.cycles),
         "adverse_events": list(clinical.adverse_events),
         "labs": list(clinical.labs),
@@ -159,7 +161,7 @@ def _complete_subjects(facts: SubjectFacts, clinical: Clinical, ds_screen_failur
         notes.append(f"first dose taken from the earliest EXSTDTC for {from_ex} subjects without RFXSTDTC/RFSTDTC")
 
 
-def _per_subject(frames: list[pd.DataFrame], how: str) -> dict[str, object]:
+def _per_subject(frames: list[pd.DataFrame], how: str) -> dict[str, date]:
     parts = [f.dropna() for f in frames if len(f)]
     if not parts:
         return {}

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -338,7 +339,8 @@ def _child_pugh(
     first_dose: dict[str, date | None],
     problems: Problems,
 ) -> list[ChildPughComponents]:
-    values: dict[str, dict[str, float]] = {}
+    # subject -> {field of ChildPughComponents: value}; Any: mypy cannot tie each key to its field's type
+    values: dict[str, dict[str, Any]] = {}
     for component, (code, target, units) in _CHILD_PUGH.items():
         rows = frame[frame.t.str.upper().eq(code)].assign(flag=baseline_flag)
         if rows.empty:

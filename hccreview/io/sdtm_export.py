@@ -114,13 +114,16 @@ def _frame(rows: Rows, domain: str, columns: tuple[str, ...], study_id: str) -> 
 
 def _subjects(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
     follow = {f.subject_id: f for f in data.follow_up}
-    dated = {x.subject_id for x in (*data.cycles, *data.reads, *data.measurements)}
+    dated = {c.subject_id for c in data.cycles} | {r.subject_id for r in data.reads}
+    dated |= {m.subject_id for m in data.measurements}
     fatal_terms: dict[str, list[str]] = defaultdict(list)
     for ae in data.adverse_events:
         if ae.outcome.upper() == "FATAL":
             fatal_terms[ae.subject_id].append(ae.term)
     fatal = {sid: "; ".join(dict.fromkeys(terms)) for sid, terms in fatal_terms.items()}
-    dm, supp, ds = [], [], []
+    dm: Rows = []
+    supp: Rows = []
+    ds: Rows = []
     for s in data.subjects:
         fu = follow.get(s.subject_id)
         death = fu.death_date if fu else None
@@ -175,7 +178,7 @@ def _ts(data: StudyData) -> Rows:
 
 
 def _clinical(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
-    ex = []
+    ex: Rows = []
     for c in data.cycles:
         end = None if c.days_dosed is None else date.fromordinal(c.start_date.toordinal() + c.days_dosed - 1)
         ex.append({"USUBJID": c.subject_id, "EXSEQ": c.number, "EXTRT": c.drug, "EXDOSE": c.dose_mg, "EXDOSU": "mg",
@@ -183,14 +186,14 @@ def _clinical(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]
                    "EXADJ": c.reason})  # fmt: skip
         if c.delay_days or c.reduced:
             notes.append("cycle delays and dose-reduction flags are not exported (EX has no such variables)")
-    ae = [
+    ae: Rows = [
         {"USUBJID": a.subject_id, "AESEQ": a.seq, "AETERM": a.term, "AEDECOD": a.term, "AEBODSYS": a.soc,
          "AETOXGR": a.grade, "AESEV": a.severity, "AESER": "Y" if a.serious else "N", "AEREL": a.attribution,
          "AEACN": a.action, "AEOUT": a.outcome, "AESTDTC": dtc(a.subject_id, a.onset),
          "AEENDTC": dtc(a.subject_id, a.resolution, "latest")}
         for a in data.adverse_events
     ]  # fmt: skip
-    lb = [
+    lb: Rows = [
         {"USUBJID": x.subject_id, "LBTESTCD": x.test, "LBTEST": x.test, "LBORRES": _num(x.value),
          "LBORRESU": x.unit, "LBSTRESC": _num(x.value), "LBSTRESN": x.value, "LBSTRESU": x.unit,
          "LBSTNRLO": x.lln, "LBSTNRHI": x.uln, "LBDTC": dtc(x.subject_id, x.date)}
@@ -204,12 +207,12 @@ def _tumour(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
     for r in data.reads:
         roles[r.reader].add(r.role)
     ev: Callable[[str], tuple[str, str]] = lambda reader: evaluator(reader, roles.get(reader, set()))  # noqa: E731
-    for reader in sorted({x.reader for x in (*data.reads, *data.lesions)}):
+    for reader in sorted({r.reader for r in data.reads} | {les.reader for les in data.lesions}):
         back = reader_key(*ev(reader))
         if back != reader:
             notes.append(f"reader {reader!r} is read back as {back!r} (the importer's reader key)")
     lesions: dict[tuple[str, str, str], Lesion] = {}
-    tu = []
+    tu: Rows = []
     for les in data.lesions:
         lesions[(les.subject_id, les.reader, les.lesion_id)] = les
         e, eid = ev(les.reader)
@@ -233,14 +236,14 @@ def _tumour(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
             notes.append(f"{les.subject_id} lesion {les.lesion_id}: the lymph-node flag follows TULOC on import")
     tr: Rows = []
     for m in data.measurements:
-        les = lesions.get((m.subject_id, m.reader, m.lesion_id))
-        if les is None:
+        lesion = lesions.get((m.subject_id, m.reader, m.lesion_id))
+        if lesion is None:
             notes.append(f"{m.subject_id}: measurement of unknown lesion {m.lesion_id} ({m.reader}) not exported")
             continue
         e, eid = ev(m.reader)
         base = {
             "USUBJID": m.subject_id,
-            "TRGRPID": _KIND[les.kind],
+            "TRGRPID": _KIND[lesion.kind],
             "TRLNKID": m.lesion_id,
             "TRMETHOD": m.method,
             "TREVAL": e,
@@ -248,7 +251,7 @@ def _tumour(data: StudyData, dtc: _Dates, notes: list[str]) -> dict[str, Rows]:
             "VISIT": m.visit,
             "TRDTC": dtc(m.subject_id, m.date, "latest"),
         }
-        short = ("LPERP", "Longest Perpendicular") if les.is_node else ("SAXIS", "Short Axis")  # RECIST 1.1 §4.3.1
+        short = ("LPERP", "Longest Perpendicular") if lesion.is_node else ("SAXIS", "Short Axis")  # RECIST 1.1 §4.3.1
         for code, label, value in (
             ("LDIAM", "Longest Diameter", m.diameter_mm),
             (*short, m.short_axis_mm),
@@ -328,7 +331,8 @@ _COLUMNS: dict[str, tuple[str, ...]] = {
 
 def sdtm_domains(data: StudyData) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """Every domain as a frame of text cells (blank = missing), and the notes on what does not round-trip."""
-    dtc, notes = _Dates(data), []
+    dtc = _Dates(data)
+    notes: list[str] = []
     rows = {**_subjects(data, dtc, notes), "ts": _ts(data), **_clinical(data, dtc, notes)}
     rows.update(_tumour(data, dtc, notes))
     study_id = data.settings.protocol

@@ -105,10 +105,12 @@ class Problems:
 
     def lose(self, domain: str, subjects: Iterable[str] | None) -> None:
         """Remember that rows of ``domain`` were not read (an error said why), by subject; None: any subject."""
-        if subjects is None or self.lost.get(domain, set()) is None:
+        if subjects is None:
             self.lost[domain] = None
-        else:
-            self.lost.setdefault(domain, set()).update(subjects)  # type: ignore[union-attr]
+            return
+        known = self.lost.setdefault(domain, set())
+        if known is not None:  # None: every subject is lost already
+            known.update(subjects)
 
     def excused(self, domain: str, subjects: pd.Series) -> pd.Series:
         """True where the row's subject may have rows of ``domain`` that were not read (no follow-on error)."""
@@ -406,7 +408,7 @@ def map_distinct(values: pd.Series, func: Callable[[str], object]) -> pd.Series:
 def number_key(values: pd.Series) -> pd.Series:
     """A join key that treats ``"1"``, ``"1.0"`` and ``1`` alike (numbers canonicalised, other text kept)."""
 
-    def canon(v: str) -> str:
+    def canon(v: str) -> str | float:
         try:
             return _number_text(float(v))
         except ValueError:

@@ -469,7 +469,7 @@ def _measurements(
         )
         origin = origins.get(s)
         early_visit = origin is not None and day < origin and not BASELINE_VISIT.search(entry["visit"])
-        if early_visit and (s, r, day) not in early:
+        if early_visit and origin is not None and (s, r, day) not in early:  # (origin is set when early_visit is)
             early.add((s, r, day))
             problems.warning(
                 tr.file,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from hccreview.domain.plain_json import plain_fields
+
 Severity = Literal["error", "warning"]
 
 
@@ -30,15 +32,7 @@ class ImportProblem:
         return f"{where}{value}: {self.reason}"
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "file": self.file,
-            "row": self.row,
-            "field": self.field,
-            "value": self.value,
-            "reason": self.reason,
-            "severity": self.severity,
-            "subject_id": self.subject_id,
-        }
+        return plain_fields(self)
 
 
 @dataclass

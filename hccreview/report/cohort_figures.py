@@ -14,6 +14,7 @@ new / empty figure), :mod:`~hccreview.report.cohort_km` (Kaplan–Meier, DESIGN 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
@@ -116,8 +117,9 @@ def build_toxicity_bars(
     ax = fig.add_subplot()
     ys = range(len(shown))
     for y, row in zip(ys, shown, strict=True):
-        g3, g4, g5 = (int(row[k]) for k in ("grade3", "grade4", "grade5"))  # type: ignore[call-overload]
-        low = int(row["any_grade"]) - g3 - g4 - g5  # type: ignore[call-overload]
+        counts = cast(Mapping[str, int], row)  # a stats --json toxicity row: its counts are ints
+        g3, g4, g5 = (int(counts[k]) for k in ("grade3", "grade4", "grade5"))
+        low = int(counts["any_grade"]) - g3 - g4 - g5
         left = 0.0
         for (label, colour), count in zip(_TOX_PARTS, (low, g3, g4, g5), strict=True):
             width = 100.0 * count / n_enrolled

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -24,6 +25,10 @@ from matplotlib.figure import Figure
 from hccreview.domain.survival import KMResult
 from hccreview.report.cohort_figure_common import empty_figure, new_figure
 from hccreview.report.pdf_format import months, p_value
+
+if TYPE_CHECKING:
+    from matplotlib.collections import FillBetweenPolyCollection
+    from matplotlib.text import Text
 
 KM_COLOURS = ("#1f4e9c", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
 CHILD_PUGH_COLOURS = {"A": "#1b9e77", "B": "#d95f02", "C": "#7570b3"}
@@ -297,7 +302,7 @@ def update_km(
         return False
     if any(f"km:{label}" not in lines for label in labels):
         return False
-    texts: dict[str, list] = {}
+    texts: dict[str | None, list[Text]] = {}
     for text in ax_risk.texts:
         texts.setdefault(text.get_gid(), []).append(text)
     for label, km in series:
@@ -306,7 +311,8 @@ def update_km(
         line.set_data(t, s)
         line.set_label(_legend_label(label, km))
         if f"km-ci:{label}" in bands:
-            bands[f"km-ci:{label}"].set_data(t, lo, hi)
+            band = cast("FillBetweenPolyCollection", bands[f"km-ci:{label}"])  # made by fill_between (build_km)
+            band.set_data(t, lo, hi)
         lines[f"km-censor:{label}"].set_data(*_censor_xy(km, (censor_times or {}).get(label)))
         for text, x in zip(texts.get(f"risk:{label}", []), times, strict=True):
             text.set_text(str(at_risk(km, x)))
@@ -340,7 +346,9 @@ def recolour_risk_table(fig: Figure) -> None:
     ax, ax_risk = axes.get("km-plot"), axes.get("km-risk-table")
     if ax is None or ax_risk is None:
         return
-    colours = {line.get_gid()[3:]: line.get_color() for line in ax.lines if (line.get_gid() or "").startswith("km:")}
+    colours = {
+        (line.get_gid() or "")[3:]: line.get_color() for line in ax.lines if (line.get_gid() or "").startswith("km:")
+    }
     for text in ax_risk.texts:
         label = (text.get_gid() or "")[len("risk:") :]
         if label in colours:

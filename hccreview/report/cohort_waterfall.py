@@ -8,6 +8,7 @@ above it :func:`build_waterfall_dense` (one :class:`PolyCollection`, redrawn in 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
@@ -86,13 +87,14 @@ def build_waterfall_dense(
 def update_waterfall_dense(fig: Figure, rows: WaterfallRows) -> bool:
     """Update a :func:`build_waterfall_dense` figure in place (bars, colours, limits, legend); False when the
     figure is not one (nothing touched)."""
-    bars = next((c for ax in fig.axes for c in ax.collections if c.get_gid() == DENSE_WATERFALL_GID), None)
-    if bars is None or not rows:
+    found = next(((ax, c) for ax in fig.axes for c in ax.collections if c.get_gid() == DENSE_WATERFALL_GID), None)
+    if found is None or not rows:
         return False
+    ax, collection = found
+    bars = cast(PolyCollection, collection)  # the bars of build_waterfall_dense (its gid)
     ordered = waterfall_order(rows)
     bars.set_verts(_bar_verts(ordered))
-    bars.set_facecolors([response_colour(b) for _, _, b in ordered])
-    ax = bars.axes
+    bars.set_facecolor([response_colour(b) for _, _, b in ordered])
     _dense_limits(ax, ordered)
     ax.set_xlabel(f"{len(ordered)} patients, ordered by best change")
     _bor_legend(ax, ordered)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
@@ -210,9 +211,10 @@ def build_timeline(
         ends.append(start + width)
     events = sorted(adverse_events, key=lambda a: (a.onset or date.max, a.seq))
     events = [a for a in events if a.onset is not None]
+    onsets = [cast(date, a.onset) for a in events]  # every one is set (filtered just above)
     spans = [
-        (_weeks(a.onset, origin), _weeks(a.resolution, origin) if a.resolution else _weeks(a.onset, origin))
-        for a in events
+        (_weeks(onset, origin), _weeks(a.resolution, origin) if a.resolution else _weeks(onset, origin))
+        for a, onset in zip(events, onsets, strict=True)
     ]
     for a, (x0, x1), lane in zip(events, spans, _lanes(spans), strict=True):
         y = _ROWS["Adverse events"] + 0.3 - 0.2 * lane
@@ -261,7 +263,7 @@ def build_timeline(
         ax.spines[spine].set_visible(False)
     if title:
         ax.set_title(title, fontsize=10)
-    handles = [Patch(color=colours[d], label=f"{d:g} mg") for d in colours]
+    handles: list[Artist] = [Patch(color=colours[d], label=f"{d:g} mg") for d in colours]
     handles += [
         Line2D([], [], marker="o", color=GRADE_COLOURS[g], linestyle="none", label=f"G{g}") for g in range(1, 6)
     ]
@@ -337,10 +339,12 @@ def apply_theme(fig: Figure, *, background: str, foreground: str) -> None:
         for text in ax.texts:
             if text.get_gid() not in ("pd-label",):
                 text.set_color(foreground)
-            if text.get_bbox_patch() is not None:
-                text.get_bbox_patch().set_facecolor(background)
-        if ax.get_legend() is not None:
-            legends.append(ax.get_legend())
+            bbox = text.get_bbox_patch()
+            if bbox is not None:
+                bbox.set_facecolor(background)
+        ax_legend = ax.get_legend()
+        if ax_legend is not None:
+            legends.append(ax_legend)
     for legend in legends:
         for text in legend.get_texts():
             text.set_color(foreground)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
@@ -23,12 +23,20 @@ from hccreview.report.pdf_data import CasePacketInput, CohortReportInput, Proven
 from hccreview.report.pdf_format import day
 from hccreview.report.pdf_layout import Piece, RunningText, paginate, render
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 __all__ = ["PDF_RC", "document_metadata", "render_case_packet", "render_cohort_summary", "write_document"]
 
 #: rcParams in force while a document is written: embedded TrueType (Type 42) fonts, compressed streams.
 #: ``ps.fonttype`` too: matplotlib 3.11's PDF writer sizes its font subsets from it (256 glyphs for Type 3),
 #: which would embed every font twice (ASCII, then "–", "≥", "κ", ...) and cost a font subsetting pass each.
-PDF_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "pdf.compression": 6, "font.family": "DejaVu Sans"}
+PDF_RC: dict[RcKeyType, Any] = {
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "pdf.compression": 6,
+    "font.family": "DejaVu Sans",
+}
 
 PageCallback = Callable[[int, int], None]
 

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from hccreview.report import pdf_text as t
 from hccreview.report.figures import build_spider, build_timeline
 from hccreview.report.pdf_data import CasePacketInput, CaseSection, LesionLine, ReaderRead
-from hccreview.report.pdf_format import day, mm, role_words, signed_pct, utc_stamp
+from hccreview.report.pdf_format import day, mm, role_words, signed_pct
 from hccreview.report.pdf_layout import Piece
 from hccreview.report.pdf_methods import settings_pairs
-from hccreview.report.pdf_table import Column, RowStyle, key_values, table
+from hccreview.report.pdf_table import Cell, Column, RowStyle, key_values, table
+from hccreview.report.pdf_title import provenance_pieces, title_pieces
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 STATUS_TEXT = {"present": "present", "absent": "absent", "too_small": "too small", "not_assessed": "NE",
                "unequivocal_progression": "PD", "equivocal": "equivocal"}  # fmt: skip
@@ -139,17 +144,18 @@ def _adverse_events(case: CaseSection) -> list[Piece]:
 
 
 def _timeline(case: CaseSection) -> list[Piece]:
-    if case.origin is None:
+    origin = case.origin
+    if origin is None:
         return t.paragraph("No timeline: no origin, cycle or assessment date.", size=8.0)
 
-    def build(fig: object) -> object:
-        return build_timeline(origin=case.origin, cycles=case.cycles, adverse_events=case.adverse_events,  # type: ignore[arg-type]
+    def build(fig: Figure) -> Figure:
+        return build_timeline(origin=origin, cycles=case.cycles, adverse_events=case.adverse_events,
                               assessments=case.assessments, progression=case.progression, death=case.death,
                               last_contact=case.last_contact, planned_days=case.planned_days,
-                              title=f"{case.subject_id}: course from the origin", fig=fig)  # type: ignore[arg-type]  # fmt: skip
+                              title=f"{case.subject_id}: course from the origin", fig=fig)  # fmt: skip
 
     pieces = t.figure(build, 3.5)
-    pieces += t.note(f"Weeks from the origin {day(case.origin)}; tumour assessments: {case.assessments_caption}.")
+    pieces += t.note(f"Weeks from the origin {day(origin)}; tumour assessments: {case.assessments_caption}.")
     return pieces
 
 
@@ -196,24 +202,14 @@ def packet_pieces(inp: CasePacketInput) -> tuple[list[Piece], dict[str, int]]:
     """The whole packet: cover page with the list of cases (and their pages), then one section per case."""
     anchors: dict[str, int] = {}
     prov = inp.provenance
-    pieces = t.paragraph("ADJUDICATION MEETING — CASE PACKET", size=10, bold=True, colour="#1f4e79", after=0.04)
-    pieces += t.paragraph(prov.study_title, size=18, bold=True, after=0.04)
-    pieces += t.paragraph(f"Protocol {prov.protocol or '—'} · {inp.criteria}", size=11, after=0.14)
+    pieces = title_pieces("ADJUDICATION MEETING — CASE PACKET", prov, inp.criteria, after=0.14)
     selection = SELECTIONS.get(inp.selection, f"selected patients ({inp.selection})")
     pieces += t.callout(f"{len(inp.cases)} case(s): {selection}. This packet shows every read of each case "
                         "unblinded — for the adjudication meeting only.", fill="#e8edf3", edge="#1f4e79")  # fmt: skip
-    pieces += key_values([
-        ("Data cut (latest date in the data)", day(prov.data_cut)),
-        ("Generated", utc_stamp(prov.generated_at)),
-        ("Program", f"hccreview {prov.program_version}"),
-        ("Author", prov.author),
-        ("Study file", prov.file_name),
-        ("SHA-256 of the review data", prov.review_digest),
-        (f"Audit chain head (entry {prov.audit_entries})", prov.audit_head or "— (empty audit trail)"),
-    ], size=8.0)  # fmt: skip
+    pieces += provenance_pieces(prov)
     pieces += key_values(settings_pairs(inp.settings), size=8.0)
-    rows = [[case.subject_id, case.summary, case.status, _page(anchors, f"case:{case.subject_id}")]
-            for case in inp.cases]  # fmt: skip
+    rows: list[list[Cell]] = [[case.subject_id, case.summary, case.status, _page(anchors, f"case:{case.subject_id}")]
+                              for case in inp.cases]  # fmt: skip
     columns = [Column("Patient"), Column("In the packet because"), Column("Status", max_width=1.8),
                Column("Page", "right")]  # fmt: skip
     pieces += table(columns, rows, caption="Cases", size=7.8)

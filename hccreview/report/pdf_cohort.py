@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hccreview.domain.source_labels import source_label
 from hccreview.domain.survival import KMResult
 from hccreview.report import cohort_figures as cf
 from hccreview.report import pdf_text as t
@@ -22,21 +23,18 @@ from hccreview.report.pdf_adjudication import adjudication_pieces
 from hccreview.report.pdf_data import CohortReportInput
 from hccreview.report.pdf_format import (
     count_pct,
-    day,
     decimal,
     median_ci,
     months,
     p_value,
     proportion_text,
-    source_label,
-    source_phrase,
-    utc_stamp,
 )
 from hccreview.report.pdf_layout import Piece
 from hccreview.report.pdf_methods import methods_pieces, settings_pairs
 from hccreview.report.pdf_queries import ANCHOR as QUERIES_ANCHOR
 from hccreview.report.pdf_queries import queries_pieces
-from hccreview.report.pdf_table import Column, RowStyle, key_values, table
+from hccreview.report.pdf_table import Cell, Column, RowStyle, key_values, table
+from hccreview.report.pdf_title import provenance_pieces, title_pieces
 
 KM_HEIGHT = 4.7
 #: The swimmer plot in the PDF: inches per patient lane (a 7 pt label needs about 0.1 in; the rest keeps
@@ -59,11 +57,12 @@ def fit_km_to_slot(fig: Figure, height: float) -> None:
     inches tall (the builder sized it for the whole page figure)."""
     axes = {ax.get_gid(): ax for ax in fig.axes}
     plot, risk = axes.get("km-plot"), axes.get("km-risk-table")
-    if plot is None or risk is None or plot.get_subplotspec() is None:
+    spec = None if plot is None else plot.get_subplotspec()
+    if spec is None or risk is None:
         return
     rows = len(risk.get_yticks())
     table_h = 0.2 * rows + 0.12
-    plot.get_subplotspec().get_gridspec().set_height_ratios([max(1.5, height - table_h - 1.3), table_h])
+    spec.get_gridspec().set_height_ratios([max(1.5, height - table_h - 1.3), table_h])
 
 
 # --- title page -------------------------------------------------------------------------------------------
@@ -87,29 +86,18 @@ def headline_pairs(stats: dict[str, Any]) -> list[tuple[str, str]]:
 
 def _title_page(inp: CohortReportInput, anchors: dict[str, int], contents: list[tuple[str, str]]) -> list[Piece]:
     prov, stats = inp.provenance, inp.stats
-    pieces = t.paragraph("COHORT SUMMARY REPORT", size=10, bold=True, colour="#1f4e79", after=0.04)
-    pieces += t.paragraph(prov.study_title, size=18, bold=True, after=0.04)
-    pieces += t.paragraph(f"Protocol {prov.protocol or '—'} · {stats['study']['criteria']}", size=11, after=0.18)
+    pieces = title_pieces("COHORT SUMMARY REPORT", prov, stats["study"]["criteria"], after=0.18)
     if stats.get("provisional_note"):
         pieces += t.callout(stats["provisional_note"])
     pieces += t.heading("Headline figures", space_before=0.04)
     pieces += key_values(headline_pairs(stats))
     pieces += t.heading("Provenance")
-    head = prov.audit_head or "— (empty audit trail)"
-    pieces += key_values([
-        ("Data cut (latest date in the data)", day(prov.data_cut)),
-        ("Generated", utc_stamp(prov.generated_at)),
-        ("Program", f"hccreview {prov.program_version}"),
-        ("Author", prov.author),
-        ("Study file", prov.file_name),
-        ("SHA-256 of the review data", prov.review_digest),
-        (f"Audit chain head (entry {prov.audit_entries})", head),
-    ], size=8.0)  # fmt: skip
+    pieces += provenance_pieces(prov)
     pieces += t.heading("Criteria and settings")
     pieces += key_values(settings_pairs(stats["study"]), size=8.0)
     pieces += t.heading("Contents")
     half = (len(contents) + 1) // 2
-    rows = []
+    rows: list[list[Cell]] = []
     for i in range(half):
         right = contents[half + i] if half + i < len(contents) else None
         rows.append([contents[i][0], _page_ref(anchors, contents[i][1]), right[0] if right else "",
@@ -148,7 +136,7 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
     n = stats["n_enrolled"]
     resp = stats["response"]
     pieces = t.paragraph(
-        f"Figures of the {source_phrase(stats['source'])}, the source of every other table: ORR "
+        f"Figures of {source_label(stats['source'])}, the source of every other table: ORR "
         f"{proportion_text(resp['orr'], n)}; DCR {proportion_text(resp['dcr'], n)}. Confirmed best overall "
         "responses (RECIST 1.1 §4.4); exact (Clopper–Pearson) 95% confidence intervals.",
     )
@@ -161,12 +149,12 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
     if "PENDING" in resp["bor_counts"]:
         notes.append("PENDING = central reads discordant and not yet adjudicated; counted as non-responders.")
     if len(sources) > 1:
-        notes.append(f"Last row: patients whose best response differs from the {source_phrase(sources[0])}.")
+        notes.append(f"Last row: patients whose best response differs from {source_label(sources[0])}.")
     pieces += t.note(" ".join(notes))
     unconfirmed = resp.get("bor_unconfirmed_counts") or {}
     if unconfirmed:
         line = ", ".join(f"{k} {v}" for k, v in unconfirmed.items())
-        pieces += t.note(f"Without the confirmation requirement ({source_phrase(stats['source'])}): {line}.")
+        pieces += t.note(f"Without the confirmation requirement, {source_label(stats['source'])}: {line}.")
     dor = stats.get("dor") or {}
     if dor.get("n"):
         pieces += t.heading("Duration of response")
@@ -249,7 +237,7 @@ def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
 def _waterfall(inp: CohortReportInput) -> list[Piece]:
     n = inp.stats["n_enrolled"]
     rows = inp.waterfall
-    title = f"Best % change of the target sum — {source_label(inp.stats['source']).lower()} ({len(rows)} of {n})"
+    title = f"Best % change of the target sum — {source_label(inp.stats['source'])} ({len(rows)} of {n})"
     reasons = Counter(inp.waterfall_excluded.values())
     if not rows:
         why = "; ".join(f"{k} ({v})" for k, v in sorted(reasons.items()))

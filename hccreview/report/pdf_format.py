@@ -2,7 +2,8 @@
 ``hccreview stats`` and the dashboard. Every measured quantity goes through :func:`decimal`, so a number reads
 the same wherever it is printed: diameters and sums in mm, months and percentages with one decimal ("12.0",
 never "12" beside "12.5"); CIs as ``lo–hi%``; ``NR`` when a median is not reached. Counts stay integers.
-Internal setting values (``first_dose``, ``albumin-2.8``, ``reader:NAME``) are put into words here too."""
+Internal setting values (``first_dose``, ``albumin-2.8``) are put into words here too; read sources are named by
+:func:`hccreview.domain.source_labels.source_label` (the GUI's and the command line's words)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,6 @@ import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
-
-SOURCE_LABELS = {
-    "adjudicated": "Adjudicated central review",
-    "investigator": "Investigator",
-    "computed": "Computed by the rules engine",
-}
-
 
 #: Digits after the decimal point of every measured quantity in a document (mm, months, percentages).
 DIGITS = 1
@@ -43,27 +37,6 @@ def child_pugh_variant_words(variant: str) -> str:
     if variant.startswith("albumin-"):
         return f"albumin cut-off {variant.removeprefix('albumin-')} g/dL"
     return variant
-
-
-def source_label(source: str) -> str:
-    """A reader-friendly name of a read source (``reader:NAME`` → "Reader NAME")."""
-    if source.startswith("reader:"):
-        return f"Reader {source.split(':', 1)[1]}"
-    return SOURCE_LABELS.get(source, source)
-
-
-_SOURCE_PHRASES = {
-    "adjudicated": "adjudicated central review",
-    "investigator": "investigator's responses",
-    "computed": "responses computed by the rules engine",
-}
-
-
-def source_phrase(source: str) -> str:
-    """A read source inside a sentence, after "the": "adjudicated central review", "reads of reader1"."""
-    if source.startswith("reader:"):
-        return f"reads of {source.split(':', 1)[1]}"
-    return _SOURCE_PHRASES.get(source, source)
 
 
 def pct(rate: float | None) -> str:
@@ -177,7 +150,5 @@ __all__ = [
     "proportion_text",
     "role_words",
     "signed_pct",
-    "source_label",
-    "source_phrase",
     "utc_stamp",
 ]

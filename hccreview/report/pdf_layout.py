@@ -18,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypedDict, Unpack, cast
 
 from matplotlib.artist import Artist
+from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
@@ -146,18 +149,28 @@ class Label(Artist):
     def get_text(self) -> str:
         return self._text
 
-    def draw(self, renderer: object) -> None:  # type: ignore[override]
+    def draw(self, renderer: RendererBase) -> None:
         if not self.get_visible():
             return
-        fig = self.get_figure(root=True)
-        x, y = fig.dpi_scale_trans.transform(self._xy)  # type: ignore[union-attr]
-        if renderer.flipy():  # type: ignore[attr-defined]
-            y = renderer.get_canvas_width_height()[1] - y  # type: ignore[attr-defined]
-        gc = renderer.new_gc()  # type: ignore[attr-defined]
+        fig = cast(Figure, self.get_figure(root=True))  # drawn only as an artist of its page's figure
+        x, y = fig.dpi_scale_trans.transform(self._xy)
+        if renderer.flipy():
+            y = renderer.get_canvas_width_height()[1] - y
+        gc = renderer.new_gc()
         gc.set_foreground(self._colour)
-        renderer.draw_text(gc, x, y, self._text, self._prop, 0.0, ismath=False, mtext=_SHAPING)  # type: ignore[attr-defined]
+        # _SHAPING stands in for a Text: the renderer asks mtext only for its font features and language
+        renderer.draw_text(gc, x, y, self._text, self._prop, 0.0, ismath=False, mtext=_SHAPING)  # type: ignore[arg-type]  # a stand-in for Text
         gc.restore()
         self.stale = False
+
+
+class TextStyle(TypedDict, total=False):
+    """The style options of :meth:`Canvas.text` that :meth:`Canvas.lines` passes on."""
+
+    bold: bool
+    colour: str
+    ha: str
+    italic: bool
 
 
 class Canvas:
@@ -185,11 +198,13 @@ class Canvas:
         prop = _font(size, bold, italic)
         self.fig.add_artist(Label(x, PAGE_H - y, text, prop, colour, ha, bold))
 
-    def lines(self, x: float, y_top: float, lines: Sequence[str], *, size: float = 9.0, **kw: object) -> float:
+    def lines(
+        self, x: float, y_top: float, lines: Sequence[str], *, size: float = 9.0, **kw: Unpack[TextStyle]
+    ) -> float:
         """Lines of text from ``y_top`` down; returns the height used."""
         lh = line_height(size)
         for i, line in enumerate(lines):
-            self.text(x, y_top + i * lh + size * 0.98 / 72.0, line, size=size, **kw)  # type: ignore[arg-type]
+            self.text(x, y_top + i * lh + size * 0.98 / 72.0, line, size=size, **kw)
         return lh * len(lines)
 
     def rule(self, x0: float, y0: float, x1: float, y1: float, *, colour: str = RULE, width: float = 0.6) -> None:
@@ -350,7 +365,7 @@ def _place_figure(fig: Figure, slot: FigureSlot, y: float, height: float) -> Non
     slot.build(fig)
     rect = (MARGIN_X / PAGE_W, (PAGE_H - y - height) / PAGE_H, CONTENT_W / PAGE_W, height / PAGE_H)
     engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set"):
+    if isinstance(engine, ConstrainedLayoutEngine | TightLayoutEngine):  # the engines that take a rect
         engine.set(rect=rect)
     for text in fig.findobj(Text):
         if hasattr(text, "set_fontfeatures"):  # matplotlib >= 3.11
@@ -359,7 +374,7 @@ def _place_figure(fig: Figure, slot: FigureSlot, y: float, height: float) -> Non
     for legend in fig.legends:
         if getattr(legend, "_outside_loc", None) and getattr(legend, "_bbox_to_anchor", None) is None:
             # still "unanchored" for the layout engine, which then keeps reserving the legend's margin
-            legend.get_bbox_to_anchor = lambda box=box: box  # type: ignore[method-assign]
+            legend.get_bbox_to_anchor = lambda: box  # type: ignore[method-assign]  # on this legend only, on purpose
     if slot.after is not None:
         slot.after(fig, height)
 

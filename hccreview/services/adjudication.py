@@ -31,7 +31,7 @@ from typing import Any
 
 from hccreview.domain import reason_codes
 from hccreview.domain.access import Capability
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import ReadRole
 from hccreview.services.adjudication_comparison import (
     Comparison,
@@ -43,11 +43,11 @@ from hccreview.services.adjudication_comparison import (
 )
 from hccreview.services.adjudication_decisions import (
     Decision,
-    _adjudicator,
-    _check_visible,
-    _decisions,
-    _history,
+    check_visible,
     decision_for,
+    decision_history,
+    decisions_in_force,
+    require_adjudicator,
 )
 from hccreview.services.adjudication_figures import (
     cohort_figures,
@@ -64,8 +64,8 @@ from hccreview.services.adjudication_queue import (
     queue_counts,
     queue_from_data,
 )
-from hccreview.services.reading import LockedError, invert_edit
-from hccreview.services.review import Edit, StaleDataError, ValidationError, stale_error
+from hccreview.services.reading import LockedError
+from hccreview.services.review import Edit, StaleDataError, ValidationError, revert, stale_error
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store import queries as coded
@@ -87,6 +87,7 @@ __all__ = [
     "QueueItem",
     "ReaderSide",
     "ReaderTimepoint",
+    "Signature",
     "ValidationError",
     "adjudicate",
     "case_comparison",
@@ -134,7 +135,7 @@ def adjudicate(
 
     ``reason_code``: the discordance reason (``domain.reason_codes``; required, ``other`` with
     ``reason_other`` text), stored beside the decision in the same transaction (:class:`AdjudicationEdit`)."""
-    user = _adjudicator(session)
+    user = require_adjudicator(session)
     text = (reason or "").strip()
     if not text:
         raise ValidationError("reason", reason, "the adjudicator must give a reason (DESIGN §4)")
@@ -147,9 +148,9 @@ def adjudicate(
         raise ValidationError("chosen_reader", chosen_reader, f"not a read of {subject_id}: choose one of {choices}")
     store = session.store
     values = {"chosen_reader": chosen_reader, "reason": text, "adjudicator": user.username, "decided_at": utc_now()}
-    changes = Changes.of(subject_id, kinds={"adjudications"})
+    changes = Changes.of(subject_id, kinds={ChangeKind.ADJUDICATIONS})
     with store.transaction():
-        history = _history(session, subject_id)
+        history = decision_history(session, subject_id)
         current = history[-1] if history else None
         if current is not None and current.locked:
             raise LockedError(f"{subject_id}: the decision is signed; an admin must re-open it first")
@@ -196,12 +197,12 @@ def seen_decision(decision: Decision | None) -> dict[str, Any]:
 
 def undo_adjudication(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
     """Undo (or redo, given the returned inverse) an unsigned decision; :class:`LockedError` once signed."""
-    _adjudicator(session)
+    require_adjudicator(session)
     if edit.table != "adjudications":
         raise ValueError("not an adjudication edit")
     subject_id = next(iter(edit.changes.subjects))
     with session.store.transaction():
-        history = _history(session, subject_id)
+        history = decision_history(session, subject_id)
         if any(d.locked for d in history[-1:]):
             raise LockedError(f"{subject_id}: the decision is signed; undo works before sign-off only")
         target = next((d for d in history if d.id == edit.key), None)
@@ -209,32 +210,49 @@ def undo_adjudication(session: StudySession, edit: Edit, *, reason: str = "undo"
             # a decision that was ever signed is never altered or removed (§11.70): record a new one instead
             raise LockedError(f"{subject_id}: decision {target.id} was signed; record a new decision instead")
         if not isinstance(edit, AdjudicationEdit):
-            return invert_edit(session, edit, reason=reason)
+            return revert(session, edit, reason=reason)
         store = session.store
         if not edit.old_values and edit.new_values:  # undoing an insert: the code row goes first (foreign key)
             coded.set_reason_code(store, int(edit.key), None, reason=reason)
-        inverse = invert_edit(session, edit, reason=reason)
+        inverse = revert(session, edit, reason=reason)
         if edit.old_values:  # an update written back, or a deleted decision inserted again (new id)
             coded.set_reason_code(store, int(inverse.key), edit.code_before, reason=reason)
         return AdjudicationEdit(inverse.changes, inverse.table, inverse.key, inverse.old_values, inverse.new_values,
                                 edit.code_after, edit.code_before)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Signature:
+    """A decision's e-signature as stored (21 CFR Part 11 §11.50: who, printed name, UTC time, meaning, and the
+    hash of the signed record, §11.70), and what signing touched."""
+
+    id: int
+    username: str
+    full_name: str
+    signed_at: str
+    meaning: str
+    record_table: str
+    record_id: str
+    record_hash: str
+    subject_id: str
+    changes: Changes
+
+
 def sign_adjudication(
     session: StudySession, *, subject_id: str, password: str, expected: dict[str, Any] | None = None
-) -> dict[str, Any]:
+) -> Signature:
     """Sign the decision in force with the password (meaning "adjudicated"); locks the case.
 
     ``expected``: the decision the signer saw (:func:`seen_decision`); a decision changed meanwhile in
     another app instance is not signed (:class:`StaleDataError`, nothing written): one signs what one saw.
 
     Only the adjudicator who recorded the decision signs it. A wrong password raises ``AuthError`` and
-    writes nothing. Returns the signature row (id, username, full_name, signed_at UTC, meaning, record_*).
+    writes nothing. Returns the :class:`Signature` (its ``changes``: the decision and its signature).
     """
-    user = _adjudicator(session)
+    user = require_adjudicator(session)
     store = session.store
     with store.transaction():
-        history = _history(session, subject_id)
+        history = decision_history(session, subject_id)
         current = history[-1] if history else None
         if current is None or current.status == "reopened":
             raise ValidationError("subject_id", subject_id, "no decision to sign: adjudicate first")
@@ -248,7 +266,8 @@ def sign_adjudication(
         store.update("adjudications", current.id, {"status": "signed", "signed": 1, "signature_id": signature["id"]},
                      reason=f"e-signature {signature['id']}: {SIGNATURE_MEANING}")  # fmt: skip
         clear_flags(store, subject_id, reason=f"re-adjudicated: decision {current.id} signed")
-    return {**signature, "subject_id": subject_id}
+    changes = Changes.of(subject_id, kinds={ChangeKind.ADJUDICATIONS, ChangeKind.SIGNATURES})
+    return Signature(**signature, subject_id=subject_id, changes=changes)
 
 
 def reopen(session: StudySession, *, subject_id: str, reason: str) -> Edit:
@@ -264,7 +283,7 @@ def reopen(session: StudySession, *, subject_id: str, reason: str) -> Edit:
         raise ValidationError("reason", reason, "re-opening a signed decision needs a reason")
     store = session.store
     with store.transaction():
-        history = _history(session, subject_id)
+        history = decision_history(session, subject_id)
         current = history[-1] if history else None
         if current is None or not current.locked:
             raise ValidationError("subject_id", subject_id, "no signed decision to re-open")
@@ -273,13 +292,15 @@ def reopen(session: StudySession, *, subject_id: str, reason: str) -> Edit:
         old = store.update("adjudications", current.id, values, reason=text)
         if current.signature is not None:
             supersede(store, int(current.signature["id"]), reason=text)
-    return Edit(Changes.of(subject_id, kinds={"adjudications"}), "adjudications", current.id, old,
-                {k: values[k] for k in old})  # fmt: skip
+    changes = Changes.of(subject_id, kinds={ChangeKind.ADJUDICATIONS, ChangeKind.SIGNATURES})  # signature superseded
+    return Edit(changes, "adjudications", current.id, old, {k: values[k] for k in old})
 
 
 def reason_code_counts(session: StudySession) -> dict[str, int]:
     """Decisions in force by discordance reason code (``domain.reason_codes.count_codes``: every code, zeros
     included, plus ``not_recorded`` for decisions made before codes existed or imported without one). A
     re-opened decision awaiting its replacement is not counted. Refused for a blinded reader."""
-    _check_visible(session)
-    return reason_codes.count_codes(d.reason_code for d in _decisions(session).values() if d.status != "reopened")
+    check_visible(session)
+    return reason_codes.count_codes(
+        d.reason_code for d in decisions_in_force(session).values() if d.status != "reopened"
+    )

@@ -9,6 +9,7 @@ read, when there is one, is a third side. Re-exported by :mod:`hccreview.service
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ from hccreview.domain.sources import (
     subject_central_readers,
     timepoint_groups,
 )
-from hccreview.services.adjudication_decisions import Decision, _check_visible, _history
+from hccreview.services.adjudication_decisions import Decision, check_visible, decision_history
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store.study_data import load_study
@@ -87,7 +88,7 @@ class ComparisonRow:
     differs: list[str]
 
     @property
-    def dates(self) -> dict[str, date]:
+    def dates(self) -> dict[str, dt.date]:  # dt.date: ``date`` is this class's field here
         """The date each reader read this visit."""
         return {name: point.date for name, point in self.sides.items() if point is not None}
 
@@ -156,7 +157,8 @@ def _side(
         rows.append(LesionRow(les.lesion_id, les.kind.value, les.organ, les.is_node, sizes, statuses))
     base = dates[0] if dates else None
     base_sizes = [r.sizes.get(base) for r in rows if r.kind == LesionKind.TARGET.value] if base else []
-    base_sum = round(sum(base_sizes), 1) if base_sizes and all(s is not None for s in base_sizes) else None  # type: ignore[misc]
+    known_sizes = [s for s in base_sizes if s is not None]
+    base_sum = round(sum(known_sizes), 1) if base_sizes and len(known_sizes) == len(base_sizes) else None
     computed = {tp.date: tp for tp in recist.timepoint_responses(lesions, ms, criteria)} if lesions else {}
     stated = {r.date: r for r in reads}
     points = {}
@@ -190,7 +192,7 @@ def case_comparison(session: StudySession, subject_id: str) -> Comparison:
     """Both central reads of ``subject_id`` side by side per timepoint (lesion sizes, sums, stated and
     computed responses, BOR per reader), differences flagged, with the decision in force and its history.
     An adjudicator's own read, when there is one, is a third side and a third choice."""
-    _check_visible(session)
+    check_visible(session)
     data = load_study(session.store, subject_id=subject_id)
     if not data.subjects:
         raise KeyError(f"no patient {subject_id!r} in this study")
@@ -222,7 +224,7 @@ def case_comparison(session: StudySession, subject_id: str) -> Comparison:
         if inv.status == "ok"
         else None
     )
-    history = _history(session, subject_id)
+    history = decision_history(session, subject_id)
     decision = history[-1] if history else None
     imported = decision is None and settled_by_flags(data, subject_id)
     return Comparison(subject_id, readers, sides, rows, discordance, choices, decision, history, inv_bor, imported)

@@ -19,11 +19,12 @@ from hccreview.store import queries as coded
 from hccreview.store.signatures import get_signature
 
 
-def _check_visible(session: StudySession) -> None:
+def check_visible(session: StudySession) -> None:
+    """Refuse (``BlindingError``) when the signed-in user may not see adjudications (a blinded reader)."""
     access.check_adjudication_visible(session.store)
 
 
-def _adjudicator(session: StudySession) -> Any:
+def require_adjudicator(session: StudySession) -> Any:
     """The signed-in user, when the access policy lets them decide (adjudicator role)."""
     user = session.signed_in
     if user is None:
@@ -75,18 +76,20 @@ def _decision(store: Any, row: dict[str, Any], codes: dict[int, tuple[str, str]]
     )  # fmt: skip
 
 
-def _history(session: StudySession, subject_id: str) -> list[Decision]:
+def decision_history(session: StudySession, subject_id: str) -> list[Decision]:
+    """Every decision recorded for ``subject_id``, oldest first (re-opened ones included)."""
     return [_decision(session.store, r) for r in access.adjudication_rows(session.store, subject_id)]
 
 
 def decision_for(session: StudySession, subject_id: str) -> Decision | None:
     """The decision in force for ``subject_id`` (the latest), or None."""
-    _check_visible(session)
-    history = _history(session, subject_id)
+    check_visible(session)
+    history = decision_history(session, subject_id)
     return history[-1] if history else None
 
 
-def _decisions(session: StudySession) -> dict[str, Decision]:
+def decisions_in_force(session: StudySession) -> dict[str, Decision]:
+    """The latest decision of every patient that has one, by subject id."""
     out: dict[str, Decision] = {}
     codes = coded.reason_codes(session.store)
     for row in access.adjudication_rows(session.store):

@@ -25,14 +25,11 @@ from hccreview.domain.discordance import agreement, compare_reads, summarise
 from hccreview.domain.reader_performance import ProgressionPair, discrepancy_rates
 from hccreview.domain.records import Adjudication, ReadRole, StudyData
 from hccreview.domain.sources import ADJUDICATED, INVESTIGATOR, reader_timepoints, study_index
+from hccreview.services.adjudication_decisions import check_visible
 from hccreview.services.session import StudySession
 from hccreview.store import access
 
 __all__ = ["cohort_figures", "current_figures", "impact_preview", "preview_from_data", "reader_performance"]
-
-
-def _check_visible(session: StudySession) -> None:
-    access.check_adjudication_visible(session.store)
 
 
 def _brief(block: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +76,7 @@ def cohort_figures(stats: CohortStats, subject_id: str | None = None) -> dict[st
 
 def current_figures(session: StudySession, subject_id: str | None = None) -> dict[str, Any]:
     """:func:`cohort_figures` of the study as it stands (adjudicated source): the preview's "now" column."""
-    _check_visible(session)
+    check_visible(session)
     return cohort_figures(compute_cohort_stats(session.data(), ADJUDICATED), subject_id)
 
 
@@ -103,7 +100,7 @@ def preview_from_data(data: StudyData, subject_id: str, *, adjudicator: str = "p
 def impact_preview(session: StudySession, subject_id: str) -> dict[str, dict[str, Any]]:
     """For each possible choice for ``subject_id`` (each central reader, and an adjudicator's own read), the
     cohort figures that would result (:func:`cohort_figures`). Refused to a blinded reader."""
-    _check_visible(session)
+    check_visible(session)
     user = session.signed_in
     return preview_from_data(session.data(), subject_id, adjudicator=user.username if user else "preview")
 
@@ -115,7 +112,7 @@ def _pct(k: int, n: int) -> float | None:
 def reader_performance(session: StudySession, *, data: StudyData | None = None) -> dict[str, Any]:
     """Reader agreement and investigator-vs-central discrepancy (module docstring); plain JSON. ``data``: the
     study's records when the caller has just loaded them (else they are read)."""
-    _check_visible(session)
+    check_visible(session)
     data = session.data() if data is None else data
     settings, index = data.settings, study_index(data)
     adjudicated = {o.subject_id: o for o in subject_outcomes(data, ADJUDICATED)}

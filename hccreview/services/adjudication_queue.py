@@ -27,7 +27,7 @@ from hccreview.domain.sources import (
     study_index,
     subject_central_readers,
 )
-from hccreview.services.adjudication_decisions import _check_visible
+from hccreview.services.adjudication_decisions import check_visible
 from hccreview.services.session import StudySession
 from hccreview.store.transfers import open_flags
 
@@ -118,7 +118,7 @@ def discordance_queue(
     """The discordant patients in subject order: ``"central"`` (reader vs reader) or ``"investigator"``
     (investigator vs adjudicated central review; status there is the central decision's). ``data``: the
     study's records when the caller has just loaded them (else they are read)."""
-    _check_visible(session)
+    check_visible(session)
     items = queue_from_data(session.data() if data is None else data, kind)
     flags = {f["subject_id"]: f["reason"] for f in open_flags(session.store)}  # issue 12: needs re-adjudication
     return [replace(i, needs_readjudication=flags[i.subject_id]) if i.subject_id in flags else i for i in items]

@@ -7,7 +7,7 @@ is a ratio. GUI scenarios run in a fresh process (``python -m hccreview.ui.bench
 command line may not import the ``ui`` package, and a cold start needs a fresh process anyway.
 
 Scenarios: ``cold_start``, ``next_patient``, ``dashboard_after_change``, ``stats``, ``import_sdtm``, ``report``,
-``peak_memory`` (see ``docs/performance.md``). This folds in the old ``tools/bench_report.py``.
+``peak_memory`` (see ``docs/performance.md``).
 """
 
 from __future__ import annotations

@@ -21,13 +21,13 @@ import dataclasses
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pandas as pd
 
 from hccreview.domain import cohort, recist
 from hccreview.domain.access import Capability
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import Criteria, Cycle, StudyData
@@ -48,8 +48,8 @@ __all__ = [
     "load_dashboard_input",
 ]
 
-#: Change kinds that never affect a cohort figure (review state is workflow, not data).
-IGNORED_KINDS = frozenset({"review_status", "review_state", "notes", "findings", "users", "queries"})
+#: Change kinds that never affect a cohort figure (review marks and query threads are workflow, not data).
+IGNORED_KINDS = frozenset({ChangeKind.REVIEW_STATUS, ChangeKind.QUERIES})
 
 
 class Cancelled(Exception):
@@ -67,20 +67,17 @@ class ProgressLike(Protocol):
 
 def affects_dashboard(changes: Changes) -> bool:
     """Whether a write can change any cohort figure (review-state changes cannot)."""
-    return changes.study or bool(set(changes.kinds) - IGNORED_KINDS) or (bool(changes.subjects) and not changes.kinds)
+    return changes.study or bool(changes.kinds - IGNORED_KINDS) or (bool(changes.subjects) and not changes.kinds)
 
 
 # --- loading (database lane) ------------------------------------------------------------------------------
 
 
-def load_dashboard_input(
-    session: StudySession, *, base: StudyData | None = None, changes: Changes | None = None, fresh: bool = False
-) -> StudyData:
+def load_dashboard_input(session: StudySession, *, fresh: bool = False) -> StudyData:
     """The study's records as they stand in the file: :meth:`StudySession.data`, whose cache re-reads only the
     subjects that writes touched since the last call (through this session or any other connection — the
-    cache asks SQLite, so ``base`` and ``changes`` are accepted for compatibility and not needed).
-    ``fresh=True`` (the panel's Refresh button) drops the cache and reads everything."""
-    del base, changes
+    cache asks SQLite, so no one needs to say what changed). ``fresh=True`` (the panel's Refresh button) drops
+    the cache and reads everything."""
     session.access.require(Capability.SEE_COHORT)
     if fresh:
         session.cache.clear()
@@ -126,7 +123,9 @@ class DashboardData:
 
     def logrank_p(self, endpoint: str) -> float | None:
         """Log-rank p across the Child-Pugh classes (from ``stats.subgroups``)."""
-        test = (self.stats.subgroups.get("logrank") or {}).get(endpoint)  # type: ignore[union-attr]
+        # domain.cohort._subgroups: "logrank" maps "pfs" / "os" to LogRankResult.to_dict(), or None (one class)
+        tests = cast("dict[str, dict[str, Any] | None]", self.stats.subgroups.get("logrank") or {})
+        test = tests.get(endpoint)
         return None if not test else test.get("p_value")
 
 

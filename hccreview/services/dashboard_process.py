@@ -20,6 +20,14 @@ GIL held) and decodes the answer in small pieces.
 
 Answers travel as a list of pickles: the result without its long per-patient lists, then those lists in
 chunks, so that no single decoding step holds the GIL for more than a few milliseconds.
+
+Newest wins across the pipe with the runner's own mechanism (``ui.workers.Runner``: a key, and a number per
+submission under it, the newest number alone being wanted). Here the key is ``(study path, client)`` — one
+:class:`ProcessDashboard` — and the number is the ``token`` each ``compute`` carries: the child keeps the loaded
+records of the newest compute per key only (``last``) and completes a ``complete`` request only when its token
+is that newest one. The token is part of the wire protocol because the records a ``complete`` needs stay in the
+child (they are never sent back); the panel's own newest-wins is the runner's keys, which already drop a
+superseded result in the window, so a stale ``complete`` is only refused here, never shown.
 """
 
 from __future__ import annotations
@@ -116,6 +124,8 @@ def _open(sessions: OrderedDict[str, StudySession], path: str) -> StudySession:
 
 
 def _answer(request: tuple[Any, ...], sessions: OrderedDict[str, StudySession], last: OrderedDict[Any, Any]) -> Any:
+    """One request. ``last`` maps each client's key ``(path, client)`` to its newest compute: ``(token, result,
+    records)`` (the module docstring: the runner's newest-wins, carried over the pipe)."""
     op, path = request[0], request[1]
     if op == "compute":
         _, _, client, token, source, fresh, (username, role) = request
@@ -142,11 +152,11 @@ def _answer(request: tuple[Any, ...], sessions: OrderedDict[str, StudySession], 
         time.sleep(float(path))
         return None
     if op == "forget":
-        session = sessions.pop(path, None)
+        forgotten = sessions.pop(path, None)
         for key in [k for k in last if k[0] == path]:
             del last[key]
-        if session is not None:
-            session.close()
+        if forgotten is not None:
+            forgotten.close()
         return None
     raise ValueError(f"unknown request {op!r}")
 
@@ -196,7 +206,7 @@ def child_command() -> list[str]:
 def child_main(argv: list[str]) -> int:
     """The child's entry point: ``argv`` = the read and write file descriptors of its two pipes."""
     read_fd, write_fd = (int(x) for x in argv[:2])
-    serve(_Duplex(Connection(read_fd, writable=False), Connection(write_fd, readable=False)))  # type: ignore[arg-type]
+    serve(_Duplex(Connection(read_fd, writable=False), Connection(write_fd, readable=False)))
     return 0
 
 
@@ -283,9 +293,9 @@ class DashboardProcess:
                     f"the statistics process stopped unexpectedly (exit code {code}); it restarts on the next update"
                 ) from exc
         if status == "error":
-            exc, trace = payload
-            exc.__hccreview_traceback__ = trace
-            raise exc
+            error, trace = payload  # the child's exception and its traceback there (serve)
+            error.__hccreview_traceback__ = trace  # where it failed: the window's error box shows it
+            raise error
         return payload
 
     def kill(self) -> None:
@@ -338,7 +348,10 @@ class DashboardBackend(Protocol):
 
 
 class ProcessDashboard:
-    """The dashboard computed in :func:`shared_process` from the study file at ``path``."""
+    """The dashboard computed in :func:`shared_process` from the study file at ``path``.
+
+    ``_tokens`` numbers this client's computes — the generation of its newest-wins key on the child's side (module
+    docstring); :meth:`complete` names the newest one, and the child completes nothing older."""
 
     lane = "compute"
 

@@ -15,12 +15,14 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion, subject_outcomes
 from hccreview.domain.records import StudyData
+from hccreview.domain.source_labels import source_label
 from hccreview.domain.sources import ADJUDICATED, parse_source, study_index
 from hccreview.services.adjudication_queue import queue_counts, queue_from_data
 
@@ -123,7 +125,8 @@ def _ci(p: Proportion) -> str:
 
 def response_table(summaries: Mapping[str, SourceSummary], chosen: str, sources: Iterable[str]) -> pd.DataFrame:
     """Rows: patients analysed, each BOR code ``n (%)``, ORR and DCR with exact 95% CIs, and how many
-    patients' BOR differs from the chosen source; one column per source evaluated (chosen first)."""
+    patients' BOR differs from the chosen source (named in words: the row is shown as it is, in the dashboard
+    and the PDF); one column per source evaluated (chosen first, keyed by source)."""
     order = [chosen] + [s for s in sources if s != chosen and s in summaries]
     codes = list(BOR_KEYS) + (["PENDING"] if any("PENDING" in summaries[s].bor_counts for s in order) else [])
     base = summaries[chosen].bor_by_subject
@@ -135,7 +138,7 @@ def response_table(summaries: Mapping[str, SourceSummary], chosen: str, sources:
     rows.append(["DCR (CR + PR + SD + NON-CR/NON-PD)", *(_pct(summaries[s].dcr.n, summaries[s].n) for s in order)])
     rows.append(["DCR exact 95% CI", *(_ci(summaries[s].dcr) for s in order)])
     differs = [sum(base.get(sid) != bor for sid, bor in summaries[s].bor_by_subject.items()) for s in order]
-    rows.append([f"BOR differs from {chosen}", *(str(d) for d in differs)])
+    rows.append([f"BOR differs from {source_label(chosen, short=True)}", *(str(d) for d in differs)])
     return pd.DataFrame(rows, columns=["Best overall response", *order])
 
 
@@ -198,13 +201,14 @@ def toxicity_frame(stats: CohortStats) -> pd.DataFrame:
     return frame.rename(columns=TOXICITY_COLUMNS)
 
 
-def _agreement_row(name: str, block: Mapping[str, object] | None) -> list[object] | None:
+def _agreement_row(name: str, block: Mapping[str, Any] | None) -> list[object] | None:
+    """One row of :func:`agreement_frame` from a ``stats --json`` agreement block (Any: a JSON object)."""
     if not block:
         return None
-    lo, hi = block.get("kappa_ci95") or (None, None)  # type: ignore[misc]
+    lo, hi = block.get("kappa_ci95") or (None, None)
     ci = "—" if lo is None or hi is None else f"{lo:.2f} to {hi:.2f}"
     readers = block.get("readers")
-    label = f"{name} ({' vs '.join(readers)})" if readers else name  # type: ignore[arg-type]
+    label = f"{name} ({' vs '.join(readers)})" if readers else name
     return [label, block.get("n"), block.get("n_agree"), block.get("percent_agreement"), block.get("kappa"), ci,
             block.get("n_discordant")]  # fmt: skip
 

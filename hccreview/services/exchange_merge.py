@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from hccreview.domain.access import Capability
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.io import reader_package
 from hccreview.io.reader_package import PackageError, ReaderPackage
@@ -323,5 +323,5 @@ def merge_reads(session: StudySession, path: str | Path) -> MergeResult:
         note = f"merge of {m['user']}'s reader package {pkg.sha256[:12]} from {path.name}"
         package_id = xstore.record_package(store, row, pkg.content["audit"], reason=note)
     subjects = {c.subject_id for c in plan.writes}
-    changes = Changes.of(*subjects, kinds=set(xstore.READER_TABLES), study=False) if subjects else Changes()
+    changes = Changes.of(*subjects, kinds={ChangeKind(t) for t in xstore.READER_TABLES}) if subjects else Changes()
     return MergeResult(plan, changes, package_id, backup)

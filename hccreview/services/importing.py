@@ -39,7 +39,15 @@ from hccreview.store.study_file import check_study_file
 from hccreview.store.users import User
 from hccreview.store.write_gate import BUILD
 
-__all__ = ["ImportCancelled", "ImportRefused", "ImportResult", "import_into"]
+__all__ = [
+    "ImportCancelled",
+    "ImportRefused",
+    "ImportResult",
+    "finding_rows",
+    "import_into",
+    "read_delivery",
+    "reference_problems",
+]
 
 Progress = Callable[[float, str], None]
 FORMATS = ("sdtm", "csv")
@@ -143,14 +151,14 @@ def import_into(
         check_study_file(study)
     step = stepper(progress, cancel)
     step(0.0, f"reading {source.name}")
-    parsed = _read(fmt, source, lambda f, m: step(0.8 * f, m))
+    parsed = read_delivery(fmt, source, lambda f, m: step(0.8 * f, m))
     step(0.8, "checking against the study")
     notes = list(parsed.notes)
     if study.exists():
         return _transfer(study, fmt, source, parsed, notes, study_title, criteria, user, progress, cancel, dry_run)
-    errors = [*parsed.errors, *_reference_problems(parsed, set(), set(), fmt, source)]
+    errors = [*parsed.errors, *reference_problems(parsed, set(), set(), fmt, source)]
     settings = _new_settings(parsed, study_title, criteria, source, errors)
-    if errors:
+    if errors or settings is None:  # settings are None only with an error saying why
         raise ImportRefused(errors)
     if dry_run:
         counts = {t: len(parsed.records.get(t) or []) for t in TABLE_RECORDS if parsed.records.get(t)}
@@ -163,7 +171,7 @@ def import_into(
     try:
         with store.scope(BUILD), store.transaction():
             counts = write_records(store, parsed.records, note=note)
-            counts["findings"] = store.bulk_insert("findings", _finding_rows(parsed.warnings), note=note)
+            counts["findings"] = store.bulk_insert("findings", finding_rows(parsed.warnings), note=note)
             transfer_id = _first_transfer(store, fmt, source, counts)
             if cancel is not None and cancel():
                 raise ImportCancelled("import cancelled; nothing was written")
@@ -219,7 +227,9 @@ def _transfer(
                           progress=lambda f, m: stepper(progress, cancel)(0.85 + 0.15 * f, m))  # fmt: skip
 
 
-def _read(fmt: str, source: Path, progress: Progress) -> ParsedImport:
+def read_delivery(fmt: str, source: Path, progress: Progress) -> ParsedImport:
+    """Parse the delivery in ``source`` (an SDTM or CSV-bundle folder); a first import and a transfer both read
+    it here. Refuses a path that is not a folder."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown import format {fmt!r} (use {' or '.join(FORMATS)})")
     if not source.is_dir():
@@ -242,7 +252,7 @@ def _subject_file(fmt: str, source: Path) -> str:
     return f"{stems[0]}.csv"
 
 
-def _reference_problems(
+def reference_problems(
     parsed: ParsedImport,
     present: set[str],
     present_lesions: set[tuple[str, str, str]],
@@ -285,8 +295,8 @@ def _reference_problems(
             continue
         bad = 0
         for n, record in enumerate(items or [], start=1):
-            sid = getattr(record, "subject_id", None)
-            if sid not in known:
+            owner = getattr(record, "subject_id", None)
+            if owner not in known:
                 field_, reason = "subject_id", "subject does not exist"
             elif table == "measurements" and _lesion_key(record) not in lesions:
                 field_, reason = "lesion_id", "measurement of a lesion that does not exist"
@@ -294,7 +304,7 @@ def _reference_problems(
                 continue
             bad += 1
             if bad <= _CAP:
-                problems.append(ImportProblem(table, n, field_, str(sid), reason, "error", sid))
+                problems.append(ImportProblem(table, n, field_, str(owner), reason, "error", owner))
         if bad > _CAP:
             problems.append(ImportProblem(table, None, "subject_id", "", f"and {bad - _CAP} more records like this"))
     return problems
@@ -309,7 +319,7 @@ def _new_settings(
 ) -> StudySettings | None:
     """Settings of a new study from the importer's suggestions (unknown keys ignored)."""
     names = {f.name for f in dataclasses.fields(StudySettings)}
-    values = {k: v for k, v in (parsed.settings or {}).items() if k in names}
+    values: dict[str, Any] = {k: v for k, v in (parsed.settings or {}).items() if k in names}  # Any: per field
     values["title"] = str(study_title or values.get("title") or source.name)
     try:
         crit = criteria or values.get("criteria")
@@ -324,7 +334,8 @@ def _new_settings(
         return None
 
 
-def _finding_rows(warnings: list[ImportProblem]) -> list[dict[str, object]]:
+def finding_rows(warnings: list[ImportProblem]) -> list[dict[str, object]]:
+    """The ``findings`` rows that keep an import's warnings with the study (shown in the case view)."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     return [
         {

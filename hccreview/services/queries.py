@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hccreview.domain.access import Capability
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services.review import ValidationError
 from hccreview.services.session import StudySession
@@ -38,6 +38,7 @@ from hccreview.store import access
 from hccreview.store import queries as rows
 from hccreview.store.access import BlindingError
 from hccreview.store.audit import utc_now
+from hccreview.store.users import User
 
 __all__ = [
     "LISTING_STATES",
@@ -60,7 +61,6 @@ __all__ = [
     "write_csv",
 ]
 
-KIND = "queries"
 TARGET_KINDS = ("patient", "visit", "lesion", "measurement", "adverse_event")
 LISTING_STATES = ("open", "answered", "closed", "all")
 _TABLES = {"lesion": "lesions", "measurement": "measurements", "adverse_event": "adverse_events"}
@@ -136,7 +136,8 @@ def _blinded(session: StudySession) -> str | None:
     return None if policy.may(Capability.SEE_OTHER_READS) else policy.username
 
 
-def _user(session: StudySession) -> Any:
+def _user(session: StudySession) -> User:
+    """The signed-in user every write is made under (PermissionError for the unsigned system context)."""
     if session.signed_in is None:
         raise PermissionError("sign in first: queries and comments are written under a user's name")
     return session.signed_in
@@ -293,7 +294,7 @@ def _target(session: StudySession, subject_id: str, target_kind: str, target_ref
 
 
 def _message(session: StudySession, query_id: int, action: str, text: str, *, reason: str) -> None:
-    user = session.signed_in
+    user = _user(session)
     session.store.insert("query_messages", {"query_id": query_id, "action": action, "author": user.username,
                                             "author_role": user.role.value, "at": utc_now(), "text": text},
                          reason=reason)  # fmt: skip
@@ -326,7 +327,7 @@ def open_thread(
                "updated_at": now}  # fmt: skip
         query_id = int(store.insert("queries", row, reason=f"{kind} opened"))
         _message(session, query_id, "open", body, reason=f"{kind} opened")
-    return Changes.of(subject_id, kinds={KIND})
+    return Changes.of(subject_id, kinds={ChangeKind.QUERIES})
 
 
 def _transition(session: StudySession, query_id: int, action: str, text: str, state: str | None) -> Changes:
@@ -344,11 +345,11 @@ def _transition(session: StudySession, query_id: int, action: str, text: str, st
                           else {"closed_by": "", "closed_at": None})  # fmt: skip
         session.store.update("queries", query_id, values, reason=f"{action}: {text}")
         _message(session, query_id, action, text, reason=action)
-    return Changes.of(thread.subject_id, kinds={KIND})
+    return Changes.of(thread.subject_id, kinds={ChangeKind.QUERIES})
 
 
 def _refusal(session: StudySession, thread: Thread, action: str) -> str:
-    user = session.signed_in
+    user = _user(session)
     who = f"{user.username} ({user.role})"
     if thread.kind == "comment":
         return f"{who}: a comment has no state; reply to it instead"

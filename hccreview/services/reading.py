@@ -22,9 +22,16 @@ from typing import Any
 
 from hccreview.domain import recist
 from hccreview.domain.access import Capability, CaseLocked
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Read, ReadRole, Response, Role
-from hccreview.services.review import Edit, StaleDataError, ValidationError, check_expected, stale_error
+from hccreview.services.review import (
+    Edit,
+    StaleDataError,
+    ValidationError,
+    check_expected,
+    revert,
+    stale_error,
+)
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store.access import BlindingError
@@ -48,7 +55,6 @@ __all__ = [
     "allowed_sources",
     "computed_response",
     "get_reads",
-    "invert_edit",
     "is_blinded",
     "is_submitted",
     "reader_worklist",
@@ -119,7 +125,7 @@ def _set_blinding(session: StudySession, blinded: bool, reason: str) -> Changes:
     if not (reason or "").strip():
         raise ValidationError("reason", reason, "a reason is required to change blinding")
     access.set_blinded(session.store, blinded, reason=reason.strip())
-    return Changes(kinds=frozenset({"blinding"}), study=True)
+    return Changes(kinds=frozenset({ChangeKind.BLINDING}), study=True)
 
 
 def unblind(session: StudySession, reason: str) -> Changes:
@@ -298,14 +304,14 @@ def record_read(
     change = (change_reason or "").strip()
     if change:
         audit_reason = f"{change}; {audit_reason}" if audit_reason else change
-    changes = Changes.of(subject_id, kinds={"reads"})
+    changes = Changes.of(subject_id, kinds={ChangeKind.READS})
     with store.transaction():
         if _locked(session, subject_id):  # again inside the write transaction: signed by another instance meanwhile
             raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked until an admin re-opens it")
         existing = [r for r in access.read_rows(store, subject_id, reader=user.username)
                     if r["date"] == day.isoformat()]  # fmt: skip
         if expected is not None:
-            _check_seen(session, existing[0] if existing else None, expected, f"{subject_id} {day.isoformat()}")
+            _check_seen(session, subject_id, existing[0] if existing else None, expected, day.isoformat())
         if existing:
             key = int(existing[0]["id"])
             old = store.update("reads", key, values, reason=audit_reason)
@@ -334,7 +340,7 @@ def submit_read(session: StudySession, subject_id: str, date: date | str, *, pas
             raise ValidationError("date", day.isoformat(), f"already submitted at {row['submitted_at']}")
         values = {"submitted_at": utc_now(), "submitted_by": user.username}
         old = store.update("reads", int(row["id"]), values, reason="read submitted (password re-entered)")
-    return Edit(Changes.of(subject_id, kinds={"reads"}), "reads", int(row["id"]), old, values)
+    return Edit(Changes.of(subject_id, kinds={ChangeKind.READS}), "reads", int(row["id"]), old, values)
 
 
 def is_submitted(session: StudySession, read_id: int) -> bool:
@@ -342,44 +348,19 @@ def is_submitted(session: StudySession, read_id: int) -> bool:
     return bool(session.store.get("reads", read_id).get("submitted_at"))
 
 
-def _check_seen(session: StudySession, row: dict[str, Any] | None, expected: dict[str, Any], what: str) -> None:
+def _check_seen(
+    session: StudySession, subject_id: str, row: dict[str, Any] | None, expected: dict[str, Any], day: str
+) -> None:
     """:class:`StaleDataError` when a row the caller showed (``expected``; ``{}`` = no row) is not what is stored."""
     if row is None:
         differences = {f: (v, None) for f, v in expected.items() if v not in (None, "")}
         if differences:
-            raise StaleDataError("reads", what, differences, {})
+            raise StaleDataError("reads", f"{subject_id} {day}", differences, {}, subject_id=subject_id)
         return
     if not expected:
         fields = ["overall", "target", "non_target", "new_lesion"]
         raise stale_error(session, "reads", row["id"], {f: (None, row[f]) for f in fields}, dict(row))
     check_expected(session, "reads", row["id"], row, expected)
-
-
-def invert_edit(session: StudySession, edit: Edit, *, reason: str) -> Edit:
-    """Undo an edit of an id-keyed row, audited: an insert is deleted, a delete re-inserted (new id), an
-    update written back. Returns the inverse edit (undo of the undo = redo). Refused with
-    :class:`StaleDataError` when the row no longer holds the edit's new values (changed by someone else since)."""
-    store = session.store
-    if not edit.old_values and not edit.new_values:  # nothing had changed: nothing to undo
-        return edit
-    with store.transaction():
-        if edit.new_values:
-            seen = {k: v for k, v in edit.new_values.items() if k not in ("id", "decided_at")}
-            check_expected(session, edit.table, edit.key, store.get(edit.table, edit.key), seen)
-        return _invert(session, edit, reason=reason)
-
-
-def _invert(session: StudySession, edit: Edit, *, reason: str) -> Edit:
-    store = session.store
-    if not edit.old_values:  # an insert: delete the row
-        old = store.delete(edit.table, edit.key, reason=reason)
-        return Edit(edit.changes, edit.table, edit.key, old, {})
-    if not edit.new_values:  # a delete: insert the row again
-        row = {k: v for k, v in edit.old_values.items() if k != "id"}
-        key = int(store.insert(edit.table, row, reason=reason))
-        return Edit(edit.changes, edit.table, key, {}, row)
-    old = store.update(edit.table, edit.key, edit.old_values, reason=reason)
-    return Edit(edit.changes, edit.table, edit.key, old, dict(edit.old_values))
 
 
 def undo_read(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
@@ -395,4 +376,4 @@ def undo_read(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edi
         raise PermissionError(f"{user.username} may only undo their own reads")
     if _locked(session, subject_id):
         raise LockedError(f"{subject_id}: the adjudication is signed; reads are locked")
-    return invert_edit(session, edit, reason=reason)
+    return revert(session, edit, reason=reason)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hccreview.domain.access import AccessDenied, Capability
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.services.review import Edit, ValidationError
 from hccreview.services.session import StudySession
 from hccreview.store.record_review import (
@@ -127,7 +127,7 @@ def mark_reviewed(
         done = all(s.state == REVIEWED for k, s in now.items() if k in visible)
         write_state(store, subject_id, "reviewed" if done else "in progress", reason=reason)
         new = _snapshot(session, subject_id)
-    return Edit(Changes.of(subject_id, kinds={"review_status"}), "record_review", subject_id, old, new)
+    return Edit(Changes.of(subject_id, kinds={ChangeKind.REVIEW_STATUS}), "record_review", subject_id, old, new)
 
 
 def undo_mark(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:

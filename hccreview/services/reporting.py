@@ -13,6 +13,7 @@ next to ``out`` and moved into place only when complete: a cancelled or failed e
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import time
@@ -249,7 +250,7 @@ def packet_input(session: StudySession, data: StudyData, cases: str, job: _Job |
 
 def study_block(data: StudyData) -> dict[str, Any]:
     """The ``study`` block of ``stats --json`` (every setting, enums as values) without computing statistics."""
-    return plain(asdict(data.settings))  # type: ignore[return-value]
+    return plain(asdict(data.settings))
 
 
 # --- the use case -----------------------------------------------------------------------------------------
@@ -279,19 +280,19 @@ def render_report(
     job.step(0.0, "reading the study")
     data = session.data()
     if cases is None:
-        inp_cohort = cohort_input(session, data, job)
-        render, inp, kind, ids = render_cohort_summary, inp_cohort, "summary", []
+        render = functools.partial(render_cohort_summary, cohort_input(session, data, job))
+        kind, ids = "summary", []
     else:
         inp_packet = packet_input(session, data, cases, job)
-        render, inp, kind = render_case_packet, inp_packet, "packet"  # type: ignore[assignment]
-        ids = [c.subject_id for c in inp_packet.cases]
+        render = functools.partial(render_case_packet, inp_packet)
+        kind, ids = "packet", [c.subject_id for c in inp_packet.cases]
 
     def on_page(done: int, total: int) -> None:
         job.step(0.4 + 0.58 * done / max(total, 1), f"page {done + 1} of {total}")
 
     temp = _temp_path(target)
     try:
-        pages = render(inp, temp, on_page=on_page)  # type: ignore[arg-type]
+        pages = render(temp, on_page=on_page)
         job.step(0.99, "saving")
         os.replace(temp, target)
     finally:

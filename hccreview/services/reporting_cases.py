@@ -15,9 +15,10 @@ from hccreview.domain import recist
 from hccreview.domain.adjudication_status import IMPORTED, case_status, status_label
 from hccreview.domain.records import Criteria, LesionKind, ReadRole, StudyData
 from hccreview.report.pdf_data import CaseSection, LesionLine, ReaderRead, TimepointLine
-from hccreview.report.pdf_format import child_pugh_variant_words, decimal, origin_words, pct, source_label
+from hccreview.report.pdf_format import child_pugh_variant_words, decimal, origin_words, pct
 from hccreview.services.adjudication import QueueItem, decision_for
 from hccreview.services.case_extra import CaseDetail, load_case_detail
+from hccreview.services.case_timeline import timeline_assessments, timeline_origin
 from hccreview.services.session import StudySession
 
 __all__ = ["UnknownPatients", "case_section", "select_cases"]
@@ -140,32 +141,6 @@ def _reader_read(detail: CaseDetail, reader: str) -> ReaderRead:
     )
 
 
-def _assessments(detail: CaseDetail) -> tuple[list[tuple[date, str]], str]:
-    """The timeline's assessment markers, as the case view's timeline tab chooses them (default source's
-    stated responses, else the rules engine's of the first reader; baseline marked "BL")."""
-    case = detail.case
-    source = detail.default_source
-    outcome = case.outcomes.get(source) if source else None
-    reads, caption = [], ""
-    if outcome is not None and outcome.reader and outcome.reader in case.reads:
-        reads = [r for _, r in case.reads[outcome.reader]]
-        caption = f"responses stated by {outcome.reader} ({source_label(source or '').lower()})"
-    elif source == "investigator":
-        reads = [r for rs in case.reads.values() for _, r in rs if r.role is ReadRole.INVESTIGATOR]
-        caption = "responses stated by the investigator"
-    points = [(r.date, recist.normalise_response(r.overall).value) for r in reads]
-    reader = outcome.reader if outcome is not None and outcome.reader in detail.readers else None
-    reader = reader or (case.readers[0] if case.readers else None)
-    if not points and reader and case.computed.get(reader):
-        points = [(tp.date, tp.overall.value) for tp in case.computed[reader]]
-        whose = "the investigator's" if reader.lower() == "investigator" else f"{reader}'s"
-        caption = f"responses computed by the rules engine from {whose} measurements"
-    figures = detail.readers.get(reader) if reader else None
-    if figures and figures.baseline_date and figures.baseline_date not in {d for d, _ in points}:
-        points.insert(0, (figures.baseline_date, "BL"))
-    return sorted(points), caption or "none"
-
-
 def _status(item: QueueItem | None, session: StudySession, subject_id: str) -> str:
     decision = decision_for(session, subject_id)
     if decision is not None:
@@ -196,9 +171,7 @@ def case_section(session: StudySession, subject_id: str, item: QueueItem | None)
     detail = load_case_detail(session, subject_id)
     case = detail.case
     reads = [_reader_read(detail, reader) for reader in case.readers]
-    origin = (detail.origin or (min(c.start_date for c in case.cycles) if case.cycles else None)
-              or next((r.baseline_date for r in reads if r.baseline_date), None))  # fmt: skip
-    points, caption = _assessments(detail)
+    points, caption = timeline_assessments(detail)
     fu = case.follow_up
     death = fu.death_date if fu else None
     central = [r.reader for r in reads if r.role in (ReadRole.READER.value, ReadRole.ADJUDICATOR.value)]
@@ -208,7 +181,7 @@ def case_section(session: StudySession, subject_id: str, item: QueueItem | None)
         summary=_summary(item, reads),
         status=_status(item, session, subject_id),
         baseline=_baseline(detail),
-        origin=origin,
+        origin=timeline_origin(detail),
         cycles=list(case.cycles),
         adverse_events=[ae for _, ae in case.adverse_events],
         assessments=points,

@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.limits import IMPLAUSIBLE_DIAMETER, MAX_DIAMETER_MM
 from hccreview.domain.records import LesionStatus, Response
 from hccreview.services.session import StudySession
@@ -70,7 +70,8 @@ class StaleDataError(RuntimeError):
     """The row changed (another user or app instance) since the caller loaded it; nothing was written.
 
     ``current`` holds the row's values now, so the caller can reload and show them; ``differences`` maps each
-    field that differs to ``(what the caller saw, what is stored now)``.
+    field that differs to ``(what the caller saw, what is stored now)``; :attr:`changes` is what the other writer
+    touched (published by ``ui.operations.run_write``, so every panel shows what is stored now).
     """
 
     def __init__(
@@ -81,6 +82,8 @@ class StaleDataError(RuntimeError):
         current: dict[str, Any],
         changed_by: str | None = None,
         changed_at: str | None = None,
+        *,
+        subject_id: str | None = None,
     ) -> None:
         what = ", ".join(f"{f} was {seen!r}, is now {now!r}" for f, (seen, now) in differences.items())
         who = f"; last changed by {changed_by}" + (f" at {changed_at}" if changed_at else "") if changed_by else ""
@@ -93,6 +96,12 @@ class StaleDataError(RuntimeError):
         self.current = current
         self.changed_by = changed_by  # from the audit trail's newest entry about the row (None: not found)
         self.changed_at = changed_at
+        self.subject_id = subject_id or current.get("subject_id")
+
+    @property
+    def changes(self) -> Changes:
+        """The row's subject and kind (the whole study when the subject is not known)."""
+        return Changes.of_table(self.subject_id, self.table)
 
 
 def stale_error(
@@ -142,7 +151,7 @@ def _apply(
         old = store.update(table, key, values, reason=reason)
     new = {k: values[k] for k in old}
     subject = row.get("subject_id")
-    return Edit(Changes.of(subject, kinds={table}) if subject else Changes(study=True), table, key, old, new)
+    return Edit(Changes.of_table(subject, table), table, key, old, new)
 
 
 def update_measurement(
@@ -210,7 +219,7 @@ def set_review_state(session: StudySession, *, subject_id: str, state: str, reas
         raise ValidationError("state", state, f"review state must be one of {', '.join(REVIEW_STATES)}")
     old = _store_set_review_state(session.store, subject_id, state, reason=reason)
     return Edit(
-        Changes.of(subject_id, kinds={"review_status"}),
+        Changes.of(subject_id, kinds={ChangeKind.REVIEW_STATUS}),
         "review_status",
         subject_id,
         {"state": old},
@@ -218,15 +227,33 @@ def set_review_state(session: StudySession, *, subject_id: str, state: str, reas
     )
 
 
+#: Fields an undo does not compare with what is stored: the row id (a re-inserted row gets a new one) and a
+#: decision's time (the adjudication services stamp it themselves).
+_NOT_COMPARED = ("id", "decided_at")
+
+
 def revert(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
-    """Write an edit's old values back (an audited change of its own); returns the inverse of the inverse.
+    """Undo an edit of one row, audited (a change of its own): an update is written back, an insert deleted, a
+    delete inserted again (new id). Returns the inverse edit, so reverting that redoes the edit. The one inverse of
+    a row edit: measurements, reads (``reading.undo_read``), decisions (``adjudication.undo_adjudication``).
 
     Refused with :class:`StaleDataError` (nothing written) when the row no longer holds the edit's new values:
     someone else changed it since, and an undo must not overwrite their change.
     """
     if edit.table == "review_status":
         return set_review_state(session, subject_id=edit.key, state=edit.old_values["state"], reason=reason)
-    with session.store.transaction():
-        check_expected(session, edit.table, edit.key, session.store.get(edit.table, edit.key), edit.new_values)
-        old = session.store.update(edit.table, edit.key, edit.old_values, reason=reason)
+    if not edit.old_values and not edit.new_values:  # nothing had changed: nothing to undo
+        return edit
+    store = session.store
+    with store.transaction():
+        if edit.new_values:
+            seen = {k: v for k, v in edit.new_values.items() if k not in _NOT_COMPARED}
+            check_expected(session, edit.table, edit.key, store.get(edit.table, edit.key), seen)
+        if not edit.old_values:  # an insert: delete the row
+            old = store.delete(edit.table, edit.key, reason=reason)
+            return Edit(edit.changes, edit.table, edit.key, old, {})
+        if not edit.new_values:  # a delete: insert the row again
+            row = {k: v for k, v in edit.old_values.items() if k != "id"}
+            return Edit(edit.changes, edit.table, int(store.insert(edit.table, row, reason=reason)), {}, row)
+        old = store.update(edit.table, edit.key, edit.old_values, reason=reason)
     return Edit(edit.changes, edit.table, edit.key, old, dict(edit.old_values))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hccreview.domain.access import Access
 from hccreview.domain.records import Criteria, Role, StudyData, StudySettings
@@ -96,8 +97,8 @@ def create_study(
     title: str,
     criteria: Criteria | str = Criteria.RECIST11,
     user: str = "system",
-    **settings: object,
+    **settings: Any,
 ) -> StudySession:
-    """Create a new, empty study file."""
+    """Create a new, empty study file (``settings``: further StudySettings fields, each of its own type)."""
     crit = criteria if isinstance(criteria, Criteria) else Criteria.parse(criteria)
     return StudySession(Store.create(path, StudySettings(title=title, criteria=crit, **settings), user=user))

@@ -115,7 +115,7 @@ class TransferDiff:
     def subjects_touched(self) -> set[str]:
         return {c.subject_id for c in self.changes}
 
-    def signature(self) -> tuple[tuple[str, str, str, tuple[str, ...]], ...]:
+    def signature(self) -> tuple[tuple[str, str, str, str, tuple[str, ...]], ...]:
         """A comparable summary (kind, subject, status, key, fields): equal diffs have equal signatures."""
         return tuple(sorted((c.kind, c.subject_id, c.status, repr(c.key), c.fields) for c in self.changes))
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.io.validation import ImportProblem, ParsedImport
 from hccreview.services import importing
 from hccreview.services.backups import backup_before
@@ -158,14 +158,14 @@ def preview_transfer(
     step = importing.stepper(progress, cancel)
     step(0.0, f"reading {source.name}")
     if parsed is None:
-        parsed = importing._read(fmt, source, lambda f, m: step(0.7 * f, m))
+        parsed = importing.read_delivery(fmt, source, lambda f, m: step(0.7 * f, m))
     step(0.7, "comparing with the study")
     with Store.open(study, user=str(getattr(user, "username", user)), migrate=False) as store:
         present = {row["subject_id"] for row in store.rows("subjects")}
         delivered = {str(getattr(s, "subject_id", "")) for s in parsed.records.get("subjects") or []}
         lesions = {(r["subject_id"], r["reader"], r["lesion_id"]) for r in store.rows("lesions")
                    if r["subject_id"] not in delivered}  # fmt: skip
-        errors = [*parsed.errors, *importing._reference_problems(parsed, present, lesions, fmt, source, transfer=True)]
+        errors = [*parsed.errors, *importing.reference_problems(parsed, present, lesions, fmt, source, transfer=True)]
         if errors:
             raise importing.ImportRefused(errors)
         diff = compute_diff(store, parsed)
@@ -227,7 +227,7 @@ def apply_transfer(
         counts=written, warnings=preview.warnings, notes=preview.notes + diff.skipped,
         seconds=preview.seconds + time.perf_counter() - started, study=str(study), created=False,
         source_rows=dict(preview.parsed.counts), backup=backup, transfer_id=transfer_id, preview=preview,
-        readjudication=flagged, changes=Changes(frozenset(diff.subjects_touched()), frozenset(KINDS), study=True),
+        readjudication=flagged, changes=Changes.of(*diff.subjects_touched(), kinds=map(ChangeKind, KINDS), study=True),
     )  # fmt: skip
 
 
@@ -257,7 +257,7 @@ def _replace_findings(store: Store, delivered: set[str], warnings: list[ImportPr
     """The delivered patients' import warnings (and the study-wide ones) become this transfer's: warnings no
     longer raised are deleted (audited), new ones added; unchanged ones stay as they are. Returns rows added."""
     fields = ("subject_id", "file", "row", "field", "value", "message")
-    incoming = importing._finding_rows(warnings)
+    incoming = importing.finding_rows(warnings)
     wanted = {tuple(r[f] for f in fields) for r in incoming}
     kept: set[tuple[Any, ...]] = set()
     for row in store.rows("findings", "kind = 'import-warning'"):

@@ -18,13 +18,13 @@ recorded); passwords are never written to the trail.
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 from hccreview.domain.access import EVALUATOR_TABLES, AccessDenied, Capability
+from hccreview.domain.passwords import check_password
 from hccreview.store import audit
 from hccreview.store.database import Store
-from hccreview.store.users import _KDF, _hash
+from hccreview.store.users import password_columns
 
 BLINDING_KEY = "blinding"
 DEMO_KEY = "demo"
@@ -164,16 +164,9 @@ def _entry_reader(store: Store, table: str, entry: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------------------------- accounts
 def set_password(store: Store, username: str, password: str, *, reason: str) -> None:
     """Replace a user's password (new salt; audited without the secret — §11.300(b) periodic revision)."""
-    if len(password) < 8:
-        raise ValueError("password must have at least 8 characters")
+    check_password(password)
     store.get("users", username)  # KeyError for an unknown user
-    salt = secrets.token_bytes(16)
-    store.update(
-        "users",
-        username,
-        {"password_hash": _hash(password, salt, _KDF).hex(), "salt": salt.hex(), "kdf": json.dumps(_KDF)},
-        reason=reason,
-    )
+    store.update("users", username, password_columns(password), reason=reason)
 
 
 def set_active(store: Store, username: str, active: bool, *, reason: str) -> None:

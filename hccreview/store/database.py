@@ -24,7 +24,7 @@ from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import Role, StudySettings
 from hccreview.store import audit, schema, write_gate
 from hccreview.store.backup import backup_copy
-from hccreview.store.rows import _to_sql, from_row
+from hccreview.store.rows import from_row, sql_value
 from hccreview.store.study_file import APPLICATION_ID, check_study_file
 
 
@@ -33,11 +33,12 @@ def _import_without_pandas(name: str) -> ModuleType:
 
     sqlite-utils imports pandas only to add ``pandas.Timestamp`` to the column types it guesses when it creates a
     table from values; the store creates its tables from SQL (``schema``) and writes plain Python values
-    (``rows._to_sql``), so nothing here needs it. Where pandas is already imported this changes nothing.
+    (``rows.sql_value``), so nothing here needs it. Where pandas is already imported this changes nothing.
     """
     if "pandas" in sys.modules:
         return importlib.import_module(name)
-    sys.modules["pandas"] = None  # type: ignore[assignment]  # meanwhile `import pandas` raises ImportError
+    # meanwhile `import pandas` raises ImportError: None is the import system's "blocked" marker
+    sys.modules["pandas"] = None  # type: ignore[assignment]  # typeshed types sys.modules' values ModuleType only
     try:
         return importlib.import_module(name)
     finally:
@@ -210,8 +211,9 @@ class Store:
                       readers_see_clinical_data=bool(values.get("readers_see_clinical_data")))  # fmt: skip
 
     def _settings_changed(self) -> None:
-        if not self.access.is_system:
-            self.access = self._access_for(self.access.username, self.access.role)  # type: ignore[arg-type]
+        role = self.access.role
+        if role is not None:  # i.e. not ``access.is_system``, written so that the checker narrows the role
+            self.access = self._access_for(self.access.username, role)
 
     # ------------------------------------------------------------------ the write gate
     @contextlib.contextmanager
@@ -234,17 +236,17 @@ class Store:
 
     def _raw_get(self, table: str, key: Any) -> dict[str, Any]:
         try:
-            return dict(self.db[table].get(key))
+            return dict(self.db.table(table).get(key))
         except sqlite_utils.db.NotFoundError as exc:
             raise KeyError(f"{table}: no row {key!r}") from exc
 
     # ------------------------------------------------------------------ audited writes
     def insert(self, table: str, row: dict[str, Any], *, reason: str | None = None) -> Any:
         """Insert one row and audit it; returns its primary key (refused by the write gate: nothing written)."""
-        row = {k: _to_sql(v) for k, v in row.items()}
+        row = {k: sql_value(v) for k, v in row.items()}
         with self.transaction():
             self._gate("insert", table, None, row, reason)
-            self.db[table].insert(row)
+            self.db.table(table).insert(row)
             key_col = key_column(table)
             key = row.get(key_col) if key_col in row else self.conn.execute("SELECT last_insert_rowid()").fetchone()[0]
             audit.append(
@@ -265,14 +267,14 @@ class Store:
 
         Returns the old values of the fields that changed (the inverse change, for undo).
         """
-        changes = {k: _to_sql(v) for k, v in changes.items()}
+        changes = {k: sql_value(v) for k, v in changes.items()}
         with self.transaction():
             old = self._raw_get(table, key)
             changed = {k: v for k, v in changes.items() if old.get(k) != v}
             if changed:
                 self._gate("update", table, old, changed, reason)
             if changed:
-                self.db[table].update(key, changed)
+                self.db.table(table).update(key, changed)
             for field, new in changed.items():
                 audit.append(
                     self.conn,
@@ -294,7 +296,7 @@ class Store:
         with self.transaction():
             old = self._raw_get(table, key)
             self._gate("delete", table, old, None, reason)
-            self.db[table].delete(key)
+            self.db.table(table).delete(key)
             audit.append(
                 self.conn,
                 username=self.user,
@@ -315,7 +317,7 @@ class Store:
         if not rows:
             return 0
         columns = list(dict.fromkeys(k for r in rows for k in r))
-        values = [[_to_sql(r.get(c)) for c in columns] for r in rows]
+        values = [[sql_value(r.get(c)) for c in columns] for r in rows]
         digest = hashlib.sha256()
         digest.update(json.dumps(columns).encode("utf-8"))
         for chunk_start in range(0, len(values), batch_size):
@@ -392,7 +394,7 @@ class Store:
         with self.transaction():
             current = {r["key"] for r in self.rows("settings")}
             for key, value in changes.items():
-                encoded = json.dumps(_to_sql(value))
+                encoded = json.dumps(sql_value(value))
                 if key in current:
                     self.update("settings", key, {"value": encoded}, reason=reason)
                 else:
@@ -402,7 +404,7 @@ class Store:
 
 def _settings_items(settings: StudySettings) -> Iterable[tuple[str, str]]:
     for f in dataclasses.fields(settings):
-        yield f.name, json.dumps(_to_sql(getattr(settings, f.name)))
+        yield f.name, json.dumps(sql_value(getattr(settings, f.name)))
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

@@ -160,8 +160,8 @@ def changes_since(
             )
             cols = [d[0] for d in cur.description]
             for values in cur:
-                row = dict(zip(cols, values, strict=True))
-                rows[(table, str(row["id"]))] = row
+                current = dict(zip(cols, values, strict=True))
+                rows[(table, str(current["id"]))] = current
     found: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for e in entries:
         row = rows.get((e["table_name"], e["row_key"]))

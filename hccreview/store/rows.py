@@ -23,11 +23,12 @@ def to_row(record: Any) -> dict[str, Any]:
     row: dict[str, Any] = {}
     for f in dataclasses.fields(record):
         value = getattr(record, f.name)
-        row[f.name] = _to_sql(value)
+        row[f.name] = sql_value(value)
     return row
 
 
-def _to_sql(value: Any) -> Any:
+def sql_value(value: Any) -> Any:
+    """One value as SQLite stores it: an enum by value, a bool as 0/1, a date or datetime as ISO 8601 text."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, bool):
@@ -85,7 +86,8 @@ def stored_value(cls: type, name: str, value: Any) -> Any:
 def from_row(cls: type[T], row: dict[str, Any]) -> T:
     """Build a record of type ``cls`` from a row; columns the record does not know are ignored."""
     kwargs: dict[str, Any] = {}
-    for name, convert in _converters(cls):
+    record_type: type = cls  # widened: mypy does not count type[T] as Hashable (the cache's key)
+    for name, convert in _converters(record_type):
         if name in row:
             value = row[name]
             kwargs[name] = convert(value) if value is not None and convert is not None else value
@@ -113,7 +115,8 @@ def records_from_rows(cls: type[T], names: list[str], rows: Iterable[Sequence[An
     faster but took ~35% more memory for the same records), by a builder made once per (class, columns); equal
     text values share one string object.
     """
-    return _builder(cls, tuple(names))(rows)  # type: ignore[no-any-return]
+    record_type: type = cls  # widened: mypy does not count type[T] as Hashable (the cache's key)
+    return _builder(record_type, tuple(names))(rows)
 
 
 @cache
@@ -148,4 +151,4 @@ def _builder(cls: type, names: tuple[str, ...]) -> Callable[[Iterable[Sequence[A
     body = "".join(f"    {line}\n" for line in shared)
     source = f"def build(rows):\n{body}    return [cls({', '.join(args)}) for v in rows]\n"
     exec(compile(source, f"<records_from_rows {cls.__name__}>", "exec"), namespace)
-    return namespace["build"]  # type: ignore[no-any-return]
+    return namespace["build"]

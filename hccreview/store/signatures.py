@@ -54,7 +54,7 @@ def sign(
     user = authenticate(store, username, password)
     with store.transaction():
         digest = record_hash(store, record_table, record_id)  # KeyError when the record is absent
-        row = {
+        row: dict[str, Any] = {
             "username": user.username,
             "full_name": user.full_name,
             "signed_at": utc_now(),
@@ -63,7 +63,7 @@ def sign(
             "record_id": str(record_id),
             "record_hash": digest,
         }
-        store.db["signatures"].insert(row)
+        store.db.table("signatures").insert(row)
         row["id"] = int(store.conn.execute("SELECT last_insert_rowid()").fetchone()[0])
         audit.append(
             store.conn,

@@ -76,7 +76,7 @@ def rows_with_ids(store: Store, table: str, subject_id: str) -> list[tuple[int, 
     cls = TABLE_RECORDS[table]
     cur = store.conn.execute(f"SELECT * FROM [{table}] WHERE subject_id = ? ORDER BY {_ORDER[table]}", [subject_id])
     names = [d[0] for d in cur.description]
-    out = []
+    out: list[tuple[int, Any]] = []
     for values in cur:
         row = dict(zip(names, values, strict=True))
         if store.access.row_visible(table, row):

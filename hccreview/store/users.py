@@ -8,6 +8,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from hccreview.domain.passwords import check_password
 from hccreview.domain.records import Role
 from hccreview.store.audit import utc_now
 from hccreview.store.database import Store
@@ -42,25 +43,28 @@ def _hash(password: str, salt: bytes, kdf: dict) -> bytes:
     )
 
 
+def password_columns(password: str) -> dict[str, str]:
+    """A new salted hash of ``password`` as the ``users`` columns that keep it (hash, salt, cost parameters):
+    what creating an account and changing a password both write."""
+    salt = secrets.token_bytes(16)
+    return {"password_hash": _hash(password, salt, _KDF).hex(), "salt": salt.hex(), "kdf": json.dumps(_KDF)}
+
+
 def create_user(store: Store, *, username: str, full_name: str, role: Role | str, password: str) -> User:
     """Add a user (audited, without the secret)."""
     role = Role(role)
     if not username.strip():
         raise ValueError("username must not be empty")
-    if len(password) < 8:
-        raise ValueError("password must have at least 8 characters")
+    check_password(password)
     if store.conn.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise ValueError(f"a user {username!r} already exists (users are never deleted; choose another name)")
-    salt = secrets.token_bytes(16)
     store.insert(
         "users",
         {
             "username": username,
             "full_name": full_name,
             "role": role.value,
-            "password_hash": _hash(password, salt, _KDF).hex(),
-            "salt": salt.hex(),
-            "kdf": json.dumps(_KDF),
+            **password_columns(password),
             "created_at": utc_now(),
             "active": 1,
         },

@@ -1,33 +1,48 @@
 """The main window's actions in one table: text, shortcuts, icon, slot, tooltip.
 
-Keyboard first: every action has at least one shortcut, shown in menus and tooltips. The slots are method
-names on the object the actions are built for (the main window), so the table can be read, tested and
-changed in one place. Actions that Qt builds itself (undo / redo from the QUndoStack, dock toggles) are
-given their shortcuts by the window, listed in :data:`EXTRA_SHORTCUTS` for reference. Marking reviewed is the
+Keyboard first: every action has at least one shortcut, shown in menus and tooltips. A slot names a function of
+:mod:`hccreview.ui.window_actions` that is given the window (napari's declarative actions: the table is data, the
+behaviour is plain functions), so the table can be read, tested and changed in one place. :func:`resolve_slots`,
+called by the window before it builds anything, raises :class:`ActionSlotError` for a slot that does not
+resolve: a misspelt slot stops the window from starting instead of leaving a menu item that does nothing.
+Actions that Qt builds itself (undo / redo from the QUndoStack, dock toggles) are given their shortcuts by the
+window, listed in :data:`EXTRA_SHORTCUTS` for reference. Marking reviewed is the
 case view's (one button per case that knows the record kinds: ``CaseReviewStatus``); the Review menu shows its
 menu.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QStyle, QWidget
+from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
 from hccreview.domain.access import Access, Capability
-from hccreview.ui.wording import source_label
+from hccreview.domain.source_labels import source_label
+from hccreview.ui import window_actions
+
+if TYPE_CHECKING:
+    from hccreview.ui.main_window import MainWindow
 
 SP = QStyle.StandardPixmap
 Shortcut = str | QKeySequence.StandardKey
+WindowAction = Callable[["MainWindow"], None]
+
+
+class ActionSlotError(LookupError):
+    """An action's slot names no function of :mod:`hccreview.ui.window_actions` (raised while the window builds)."""
 
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """One action: ``slot`` is a method name on the owner; ``enabled=False`` with ``tip`` explains why.
+    """One action: ``slot`` names a function of :mod:`hccreview.ui.window_actions` (it is given the window);
+    ``enabled=False`` with ``tip`` explains why.
 
     ``needs``: the capability of the access policy (DESIGN §4b) the action needs; without it the action is left
     out of the menus and the toolbar altogether (absent, not disabled: its shortcut does nothing either).
@@ -108,7 +123,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
         needs=Capability.READ,
     ),
     ActionSpec(
-        "quit", "&Quit", (QKeySequence.StandardKey.Quit, "Ctrl+Q"), "close", SP.SP_DialogCloseButton, "Quit hccreview"
+        "quit",
+        "&Quit",
+        (QKeySequence.StandardKey.Quit, "Ctrl+Q"),
+        "quit_window",
+        SP.SP_DialogCloseButton,
+        "Quit hccreview",
     ),
     # Review
     ActionSpec(
@@ -257,6 +277,16 @@ EXTRA_SHORTCUTS: dict[str, tuple[str, ...]] = {
     "source_N": ("Alt+1", "Alt+2", "…"),
 }
 
+#: The menus the window fills from the table, in order: action names, None for a separator (absent actions leave
+#: none behind); "@recent" is File ▸ Open Recent, "@mark" the case view's Mark reviewed menu (for who may mark).
+FILE_MENU: tuple[str | None, ...] = (
+    "open", "@recent", "import", "export_report", "export_data", None, "import_reads", "export_snapshot",
+    "export_reads", None, "sign_in", "manage_users", None, "quit",
+)  # fmt: skip
+REVIEW_MENU: tuple[str | None, ...] = (
+    "previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "@mark", None, "show_case",
+    "show_adjudication", "show_dashboard", "next_open_case", "sign_decision", "meeting_mode",
+)  # fmt: skip
 #: The toolbar, in order (None: a separator).
 TOOLBAR: tuple[str | None, ...] = (
     "previous",
@@ -284,9 +314,23 @@ def _sequences(shortcuts: tuple[Shortcut, ...]) -> list[QKeySequence]:
     return unique
 
 
-def make_action(owner: QObject, spec: ActionSpec, style: QStyle | None = None) -> QAction:
-    """One QAction from ``spec``, triggered → ``owner.<slot>()``; the tooltip names the shortcut."""
-    action = QAction(spec.text, owner)
+def resolve_slot(spec: ActionSpec) -> WindowAction:
+    """The function of :mod:`~hccreview.ui.window_actions` that ``spec`` names; :class:`ActionSlotError` when there
+    is none (a misspelt or private name, something that is not a function of that module, or one that cannot be
+    called with the window alone)."""
+    slot = getattr(window_actions, spec.slot, None) if not spec.slot.startswith("_") else None
+    if not inspect.isfunction(slot) or slot.__module__ != window_actions.__name__:
+        raise ActionSlotError(f"action {spec.name!r}: no function {spec.slot!r} in {window_actions.__name__}")
+    try:
+        inspect.signature(slot).bind(None)
+    except TypeError as exc:
+        raise ActionSlotError(f"action {spec.name!r}: {spec.slot}() must take the window alone ({exc})") from None
+    return slot
+
+
+def make_action(window: MainWindow, spec: ActionSpec, slot: WindowAction, style: QStyle | None = None) -> QAction:
+    """One QAction from ``spec``, triggered → ``slot(window)``; the tooltip names the shortcut."""
+    action = QAction(spec.text, window)
     action.setObjectName(f"action_{spec.name}")
     sequences = _sequences(spec.shortcuts)
     action.setShortcuts(sequences)
@@ -299,16 +343,30 @@ def make_action(owner: QObject, spec: ActionSpec, style: QStyle | None = None) -
     action.setToolTip(f"{tip} ({keys})" if keys else tip)
     action.setStatusTip(tip)
     action.setEnabled(spec.enabled)
-    slot = getattr(owner, spec.slot, None)
-    if slot is not None:
-        action.triggered.connect(lambda _checked=False, s=slot: s())
+    action.triggered.connect(lambda _checked=False: slot(window))
     return action
 
 
-def build_actions(owner: QWidget) -> dict[str, QAction]:
-    """Every action of :data:`ACTIONS`, keyed by name, parented to and slotted on ``owner``."""
-    style = owner.style()
-    return {spec.name: make_action(owner, spec, style) for spec in ACTIONS}
+def resolve_slots() -> dict[str, WindowAction]:
+    """Every action's slot function, by action name; :class:`ActionSlotError` naming every action whose slot does
+    not resolve. The window calls it first thing, before it creates any Qt object."""
+    slots: dict[str, WindowAction] = {}
+    problems: list[str] = []
+    for spec in ACTIONS:
+        try:
+            slots[spec.name] = resolve_slot(spec)
+        except ActionSlotError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ActionSlotError("; ".join(problems))
+    return slots
+
+
+def build_actions(window: MainWindow, slots: dict[str, WindowAction]) -> dict[str, QAction]:
+    """Every action of :data:`ACTIONS`, keyed by name, parented to ``window``, calling its slot (from
+    :func:`resolve_slots`) with the window."""
+    style = window.style()
+    return {spec.name: make_action(window, spec, slots[spec.name], style) for spec in ACTIONS}
 
 
 def permitted(access: Access) -> frozenset[str]:
@@ -320,7 +378,7 @@ def permitted(access: Access) -> frozenset[str]:
 
 
 def source_menu_text(source: str) -> str:
-    """Menu text for a best-response source (View ▸ Best response source): ``ui.wording.source_label`` with an
+    """Menu text for a best-response source (View ▸ Best response source): ``domain.source_labels.source_label`` with an
     accelerator on the first letter of the study-wide sources (readers share theirs: Alt+N picks any)."""
     label = source_label(source)
     return label if source.startswith("reader:") else f"&{label}"
@@ -341,6 +399,33 @@ def make_source_actions(
         action.triggered.connect(lambda _checked=False, s=source: on_choose(s))
         actions.append(action)
     return actions
+
+
+def fill_menu(
+    menu: QMenu | QToolBar,
+    names: tuple[str | None, ...],
+    actions: dict[str, QAction],
+    allowed: frozenset[str],
+    submenus: dict[str, QMenu] | None = None,
+) -> None:
+    """(Re)fill ``menu`` (or a toolbar) with the actions ``names`` lists that are ``allowed``, and the "@…"
+    sub-menus given in ``submenus`` (one not given is left out). A separator stands only between two entries:
+    absent actions leave none at either end and never two in a row."""
+    menu.clear()
+    pending_separator = False
+    for name in names:
+        if name is None:
+            pending_separator = bool(menu.actions())
+            continue
+        if name not in allowed and name not in (submenus or {}):
+            continue
+        if pending_separator:
+            menu.addSeparator()
+            pending_separator = False
+        if name.startswith("@"):
+            menu.addAction((submenus or {})[name].menuAction())
+        else:
+            menu.addAction(actions[name])
 
 
 def decorate_undo_actions(undo: QAction, redo: QAction, style: QStyle) -> None:

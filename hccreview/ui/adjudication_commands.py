@@ -1,11 +1,11 @@
 """Undoable adjudication decisions: a QUndoCommand over ``services.adjudication`` (HOUSE-STYLE §3).
 
-``AdjudicateCommand.redo()`` asks the runner's database lane to call ``adjudication.adjudicate`` (the choice and
-its reason, audited); ``undo()`` calls ``adjudication.undo_adjudication`` with the decision's :class:`Edit`
-(itself audited, reason "undo"); a redo after an undo reverts that undo (reason "redo"). Back on the GUI
-thread the command publishes the edit's :class:`Changes` (kinds ``{"adjudications"}``) on the
-:class:`ChangeBus` with its initiator. The database lane runs jobs one at a time in submission order, so an
-undo queued right after a redo sees the redo's result.
+``AdjudicateCommand.redo()`` asks the runner's database lane to call ``adjudication.adjudicate`` (the choice and its
+reason, audited); ``undo()`` calls ``adjudication.undo_adjudication`` with the decision's :class:`Edit` (itself
+audited, reason "undo"); a redo after an undo reverts that undo (reason "redo"). Back on the GUI thread
+``ui.operations.run_write`` has published the edit's :class:`Changes` (``ChangeKind.ADJUDICATIONS``) on the
+:class:`ChangeBus` with the command's initiator. The database lane runs jobs one at a time in submission order, so
+an undo queued right after a redo sees the redo's result.
 
 Undo works before sign-off only (issue 7 item 4): the service refuses it with ``LockedError`` once the case
 is signed, and the panels clear the undo stack when they sign. A first redo refused by the service
@@ -17,11 +17,9 @@ plumbing is :class:`hccreview.ui.commands.ReviewEditCommand`'s. ``expected`` is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from hccreview.services import adjudication
-from hccreview.services.review import Edit
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import ReviewEditCommand
@@ -29,12 +27,8 @@ from hccreview.ui.workers import Runner
 
 
 class AdjudicateCommand(ReviewEditCommand):
-    """Choose the read that stands for one patient, with the adjudicator's reason.
-
-    Callbacks (GUI thread): ``on_done(edit)`` after each successful write (redo, undo or redo again), after
-    the bus has been told; ``on_error(exc)`` when the service refuses or fails. No signals of its own; the
-    Changes go out on the bus with ``initiator``.
-    """
+    """Choose the read that stands for one patient, with the adjudicator's reason. ``options``: the base class's
+    ``initiator`` and GUI-thread callbacks. No signals of its own."""
 
     def __init__(
         self,
@@ -49,9 +43,7 @@ class AdjudicateCommand(ReviewEditCommand):
         reason_other: str = "",
         label: str = "",
         expected: dict[str, Any] | None = None,
-        initiator: object | None = None,
-        on_done: Callable[[Edit], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(
             session, runner, bus,
@@ -59,7 +51,6 @@ class AdjudicateCommand(ReviewEditCommand):
             inverse=adjudication.undo_adjudication,
             kwargs={"subject_id": subject_id, "chosen_reader": chosen_reader, "reason": reason,
                     "reason_code": reason_code, "reason_other": reason_other, "expected": expected},
-            text=f"Adjudicate {subject_id}: {label or chosen_reader}",
-            initiator=initiator, on_done=on_done, on_error=on_error,
+            text=f"Adjudicate {subject_id}: {label or chosen_reader}", **options,
         )  # fmt: skip
         self.subject_id, self.chosen_reader, self.reason = subject_id, chosen_reader, reason

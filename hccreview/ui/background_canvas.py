@@ -141,7 +141,12 @@ class BackgroundCanvas(FigureCanvasQTAgg):
         self._after: list[Callable[[], None]] = []
         self._when_idle: list[Callable[[], None]] = []
         self._done = _Done()
-        self._done.finished.connect(lambda result: shiboken6.isValid(self) and self._finished(result))
+
+        def finished(result: Any) -> None:  # the render thread's result, unless this canvas is gone meanwhile
+            if shiboken6.isValid(self):
+                self._finished(result)
+
+        self._done.finished.connect(finished)
         self.renders = 0
         self.partial_renders = 0  # renders that reused the fixed parts' image
         #: Optional :data:`Layers` of the figure: later renders then draw only its changing parts while the
@@ -263,7 +268,7 @@ class BackgroundCanvas(FigureCanvasQTAgg):
         ratio = self.device_pixel_ratio
         self.figure.set_size_inches(self.width() * ratio / self.figure.dpi, self.height() * ratio / self.figure.dpi,
                                     forward=False)  # fmt: skip
-        ResizeEvent("resize_event", self)._process()
+        self.callbacks.process("resize_event", ResizeEvent("resize_event", self))  # what Event._process does
         self.draw_idle()
 
     def mousePressEvent(self, event: Any) -> None:

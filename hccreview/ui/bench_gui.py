@@ -96,7 +96,11 @@ def next_patient(study: str, runs: int) -> dict[str, Any]:
         view.loaded.connect(got.append)
         start = time.perf_counter()
         action.trigger()  # the action behind the J / Ctrl+Right shortcut
-        _wait(app, lambda got=got, before=before: bool(got) and got[-1] != before and view.ready)
+
+        def moved(got: list[str] = got, before: str | None = before) -> bool:
+            return bool(got) and got[-1] != before and view.ready
+
+        _wait(app, moved)
         window.repaint()
         times.append(1000.0 * (time.perf_counter() - start))
         view.loaded.disconnect(got.append)
@@ -120,10 +124,11 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
     from hccreview.domain.cohort import compute_cohort_stats
     from hccreview.services.adjudication import adjudicate, discordance_queue
     from hccreview.services.session import open_study
+    from hccreview.ui.operations import run_write
 
     app, session, window = _window(study)
     dash = window.tabs.dashboard
-    window.show_dashboard()
+    window.actions_by_name["show_dashboard"].trigger()
 
     def complete() -> bool:
         """The newest result is shown with its details (the panel replaces ``data`` by the completed one)."""
@@ -135,7 +140,9 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
         raise SystemExit("no discordant patient in this study")
     item = queue[0]
     # the discordance reason code (issue 12) where this version of the service asks for one
-    code = {"reason_code": "measurement"} if "reason_code" in inspect.signature(adjudicate).parameters else {}
+    code: dict[str, Any] = (
+        {"reason_code": "measurement"} if "reason_code" in inspect.signature(adjudicate).parameters else {}
+    )
     times: list[float] = []
     panel: list[float] = []
     lateness: list[float] = []
@@ -157,11 +164,13 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
         ticks.clear()
         timer.start()
         start = time.perf_counter()
-        window.runner.run(
-            adjudicate, session, subject_id=item.subject_id, chosen_reader=reader, reason=f"bench run {i}",
-            lane="db", **code, on_done=lambda edit: window.bus.publish(edit.changes, None),
-        )  # fmt: skip
-        _wait(app, lambda got=got: bool(got))
+        run_write(window.runner, window.bus, adjudicate, session, subject_id=item.subject_id, chosen_reader=reader,
+                  reason=f"bench run {i}", **code)  # fmt: skip
+
+        def arrived(got: list[object] = got) -> bool:
+            return bool(got)
+
+        _wait(app, arrived)
         times.append(1000.0 * (time.perf_counter() - start))
         timer.stop()
         panel.append(dash.last_recompute_ms or 0.0)

@@ -1,11 +1,11 @@
 """Undo commands for review edits in the case view: a lesion measurement, a stated response.
 
-Each command's ``redo()`` / ``undo()`` returns at once. The service call (``services.review.update_*`` /
-``revert``) runs on the runner's database lane; back on the GUI thread the command publishes the edit's
-:class:`~hccreview.domain.changes.Changes` on the :class:`ChangeBus` with its initiator, and every panel
-refreshes what it touches. The database lane runs jobs one at a time in submission order, so an undo queued
-right after a redo sees the redo's result (HOUSE-STYLE §3 "the flow of one edit"). Every write, including
-undo and redo, is audited by the service.
+Each command's ``redo()`` / ``undo()`` returns at once. The service call (``services.review.update_*`` / ``revert``)
+runs through :func:`hccreview.ui.operations.run_write` on the runner's database lane, which publishes the edit's
+:class:`~hccreview.domain.changes.Changes` on the :class:`ChangeBus` with the command's initiator, and every panel
+refreshes what it touches. The database lane runs jobs one at a time in submission order, so an undo queued right
+after a redo sees the redo's result (HOUSE-STYLE §3 "the flow of one edit"). Every write, including undo and redo,
+is audited by the service.
 
 A redo refused by validation (``ValidationError``) or by the access policy (``AccessDenied``: not the user's own
 row, a locked case, a change without a reason) writes nothing: the command marks itself obsolete and reports the
@@ -15,7 +15,7 @@ the command done, so Edit ▸ Undo still offers it and nothing pretends it was u
 
 Stale edits (issue 10): every edit passes the values the user saw as ``expected``, and undo / redo check that
 the row still holds what this command wrote. When another user or app instance changed the row meanwhile the
-service raises ``StaleDataError`` and writes nothing; the command publishes the subject's Changes so the case
+service raises ``StaleDataError`` and writes nothing; ``run_write`` publishes the subject's Changes so the case
 reloads and shows the stored value, and :func:`stale_text` says which field, what it holds now and who changed it.
 """
 
@@ -27,11 +27,11 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from hccreview.domain.changes import Changes
 from hccreview.services import review
 from hccreview.services.review import Edit, StaleDataError
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.operations import run_write
 from hccreview.ui.wording import field_label, value_text
 from hccreview.ui.workers import Runner
 
@@ -121,8 +121,9 @@ class ReviewEditCommand(QUndoCommand):
     back with ``services.review.revert``). The base of every undoable review command (measurements, reads,
     recorded reads, adjudication decisions). Adverse events are source data: no command edits them.
 
-    Callbacks (GUI thread): ``on_error(exc)`` when the service refuses or fails; ``on_done(edit)`` after
-    each successful write, after the bus has been told. The Changes go out with ``initiator``. No signals.
+    Callbacks (GUI thread): ``on_error(exc)`` when the service refuses or fails (without one, the runner's
+    ``error`` signal reports it); ``on_done(edit)`` after each successful write, after the bus has been told.
+    The Changes go out with ``initiator``. No signals.
     """
 
     def __init__(
@@ -155,30 +156,22 @@ class ReviewEditCommand(QUndoCommand):
             self._skip_redo = False
             return
         self._undoing = False
-        self.runner.run(
-            apply_edit, self.session, self.pending, self.service, self.kwargs, self.inverse,
-            lane="db", on_done=self._written, on_error=self._failed,
-        )  # fmt: skip
+        self._write(apply_edit, self.service, self.kwargs)
 
     def undo(self) -> None:
         if self.isObsolete():
             return
         self._undoing = True
-        self.runner.run(
-            revert_edit,
-            self.session,
-            self.pending,
-            self.inverse,
-            lane="db",
-            on_done=self._written,
-            on_error=self._failed,
-        )
+        self._write(revert_edit)
+
+    def _write(self, worker: Callable[..., Edit | None], *args: Any) -> None:
+        run_write(self.runner, self.bus, worker, self.session, self.pending, *args, inverse=self.inverse,
+                  initiator=self.initiator, on_done=self._written, on_error=self._failed)  # fmt: skip
 
     def _written(self, edit: Edit | None) -> None:
         if edit is None:
             return
         self.applied = True
-        self.bus.publish(edit.changes, self.initiator)
         if self.on_done is not None:
             self.on_done(edit)
 
@@ -187,11 +180,10 @@ class ReviewEditCommand(QUndoCommand):
             self.setObsolete(True)  # nothing was written: the stack drops it (see drop_failed)
         elif self._undoing:
             self.undo_refused = True  # the edit still stands: the stack is put back (see drop_failed)
-        if isinstance(exc, StaleDataError):  # another instance wrote meanwhile: every panel shows what is stored
-            subject = exc.current.get("subject_id") or self.kwargs.get("subject_id")
-            self.bus.publish(Changes.of(subject, kinds={exc.table}) if subject else Changes(study=True), None)
         if self.on_error is not None:
             self.on_error(exc)
+        else:
+            self.runner.error.emit(exc)  # the window reports it; a refusal is never swallowed
 
 
 class EditMeasurementCommand(ReviewEditCommand):

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QMargins, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget
 
 from hccreview.ui.models.navigator_model import Column
@@ -59,7 +59,8 @@ class DockFit(QObject):
         table = self.navigator.table
         header = table.horizontalHeader()
         chrome = table.verticalScrollBar().sizeHint().width() + 2 * table.frameWidth()
-        margins = self.navigator.layout().contentsMargins()
+        layout = self.navigator.layout()
+        margins = layout.contentsMargins() if layout is not None else QMargins()
         chrome += margins.left() + margins.right() + 4  # the dock's own frame
         widths = [
             (header.logicalIndex(v), header.sectionSize(header.logicalIndex(v)))

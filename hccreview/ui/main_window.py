@@ -8,9 +8,9 @@ patient list on. Dialogs are imported when opened. Writes are undoable commands 
 QUndoStack; their :class:`Changes` come back on the :class:`ChangeBus`, and the window refreshes only the
 navigator rows they touch. The window owns its :class:`StudySession` and closes it when it closes.
 
-The slots behind the actions live in two mixins: the dialogs the window opens
-(:mod:`~hccreview.ui.main_window_dialogs`) and stepping, filters, layout and the central tabs
-(:mod:`~hccreview.ui.main_window_navigation`).
+What the menu and toolbar actions do lives in :mod:`~hccreview.ui.window_actions` (functions given the window),
+named by the one table of :mod:`~hccreview.ui.actions`; a slot that does not resolve stops the window from being
+built (``actions.ActionSlotError``). The window keeps only its error box, :meth:`MainWindow.show_error`.
 
 Access (DESIGN §4b): the window is built for the signed-in user's :class:`~hccreview.domain.access.Access`. Menus
 and the toolbar hold only the actions the user may use (``ActionSpec.needs``), the tabs only the panels they may
@@ -20,19 +20,14 @@ see, the navigator only the columns and read sources they may see; what is hidde
 
 from __future__ import annotations
 
+import sys
 import time
+import traceback
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, Signal
 from PySide6.QtGui import QActionGroup, QCloseEvent, QKeySequence, QShowEvent, QUndoStack
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QProgressBar,
-    QToolBar,
-)
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QMessageBox, QProgressBar, QToolBar
 
 from hccreview.domain.changes import Changes
 from hccreview.services.navigation import first_rows, navigator_inputs, overview_from, patient_rows, review_progress
@@ -40,18 +35,21 @@ from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.session import StudySession
 from hccreview.ui import heap
 from hccreview.ui.actions import (
+    FILE_MENU,
+    REVIEW_MENU,
     TOOLBAR,
     build_actions,
     decorate_undo_actions,
+    fill_menu,
     fill_recent_menu,
     make_source_actions,
     permitted,
+    resolve_slots,
 )
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dock_fit import DockFit
 from hccreview.ui.elided_label import ElidedLabel
-from hccreview.ui.main_window_dialogs import DialogActions
-from hccreview.ui.main_window_navigation import NavigationActions
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.review_tabs import ReviewTabs
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.status_bar import StatusBar
@@ -59,18 +57,11 @@ from hccreview.ui.views.navigator import NavigatorPanel
 from hccreview.ui.visibility import may_do, visible_overview, visible_rows
 from hccreview.ui.workers import Runner
 
-#: The menus, in order: each a list of action names, None for a separator (absent actions leave none behind);
-#: "@recent" is File ▸ Open Recent, "@mark" the case view's Mark reviewed menu (for who may mark).
-FILE_MENU = ("open", "@recent", "import", "export_report", "export_data", None, "import_reads", "export_snapshot",
-             "export_reads", None, "sign_in", "manage_users", None, "quit")  # fmt: skip
 #: The widest the study title gets in the status bar (elided beyond, whole in its tooltip).
 STUDY_LABEL_MAX = 420
-REVIEW_MENU = ("previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "@mark", None,
-               "show_case", "show_adjudication", "show_dashboard", "next_open_case", "sign_decision",
-               "meeting_mode")  # fmt: skip
 
 
-class MainWindow(QMainWindow, DialogActions, NavigationActions):
+class MainWindow(QMainWindow):
     """The reviewer's workstation window on one open study.
 
     Signals:
@@ -85,6 +76,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
     open_requested = Signal(str)
 
     def __init__(self, session: StudySession, *, settings: AppSettings | None = None) -> None:
+        slots = resolve_slots()  # first: a slot that does not resolve stops the window before any Qt object exists
         super().__init__()
         self.setObjectName("main_window")
         self.session = session
@@ -105,12 +97,12 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
             Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.navigator_dock)
-        self.tabs = ReviewTabs(self.session, self.bus, self.runner, self.undo_stack, self)
+        self.tabs = ReviewTabs(PanelContext(self.session, self.bus, self.runner, self.undo_stack), self)
         self.case_view = self.tabs.case_view
         self.setCentralWidget(self.tabs)
         self.dock_fit = DockFit(self, self.navigator_dock, self.navigator, self.tabs)  # dock width (issue 19)
 
-        self.actions_by_name = build_actions(self)
+        self.actions_by_name = build_actions(self, slots)
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
@@ -124,7 +116,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         # the tabs' first count is still on the database lane: its result arrives after this connection
         self.tabs.open_queries_changed.connect(self.navigator.model.set_open_queries)
 
-        self._default_state = self.saveState()
+        self.default_state = self.saveState()  # View ▸ Reset layout goes back to it
         self._restore_layout()
         self.settings.last_study = session.path
         self.settings.add_recent(session.path)
@@ -175,26 +167,11 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
     def _fill_menus(self) -> None:
         """(Re)fill the File and Review menus with the actions the signed-in user may use (DESIGN §4b)."""
         allowed = permitted(self.session.access)
+        submenus = {"@recent": self.recent_menu}
+        if may_do(self.session.access, "mark_reviewed"):
+            submenus["@mark"] = self.case_view.review_status.mark_menu  # the case's one entry point
         for menu, names in ((self.file_menu, FILE_MENU), (self.review_menu, REVIEW_MENU)):
-            menu.clear()
-            pending_separator = False
-            for name in names:
-                if name is None:
-                    pending_separator = bool(menu.actions())
-                    continue
-                if not name.startswith("@") and name not in allowed:
-                    continue
-                if name == "@mark" and not may_do(self.session.access, "mark_reviewed"):
-                    continue
-                if pending_separator:
-                    menu.addSeparator()
-                    pending_separator = False
-                if name == "@recent":
-                    menu.addMenu(self.recent_menu)
-                elif name == "@mark":
-                    menu.addMenu(self.case_view.review_status.mark_menu)  # the case's one entry point
-                else:
-                    menu.addAction(self.actions_by_name[name])
+            fill_menu(menu, names, self.actions_by_name, allowed, submenus)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Review", self)
@@ -209,15 +186,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self._fill_toolbar()
 
     def _fill_toolbar(self) -> None:
-        allowed = permitted(self.session.access)
-        self.toolbar.clear()
-        names = [n for n in TOOLBAR if n is None or n in allowed]
-        for i, name in enumerate(names):
-            if name is None:
-                if 0 < i < len(names) - 1 and names[i - 1] is not None:
-                    self.toolbar.addSeparator()
-            else:
-                self.toolbar.addAction(self.actions_by_name[name])
+        fill_menu(self.toolbar, TOOLBAR, self.actions_by_name, permitted(self.session.access))
 
     def _build_status_bar(self) -> None:
         bar = StatusBar(self)  # messages elide in a label of their own, left of the permanent labels
@@ -276,7 +245,7 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         """Load (or reload) the study overview: read on the database lane, derive on the compute lane (case loads
         need not wait for the derivation); the newest request wins."""
 
-        def derive(inputs: tuple) -> None:  # type: ignore[type-arg]
+        def derive(inputs: tuple[object, ...]) -> None:  # navigator_inputs' (records, review states, findings)
             self.runner.run(overview_from, *inputs, lane="compute", key="overview", on_done=self._overview_arrived,
                             on_error=self._load_failed)  # fmt: skip
 
@@ -375,6 +344,17 @@ class MainWindow(QMainWindow, DialogActions, NavigationActions):
         self.settings.set_source(self.session.path, source)
         for action in self.source_group.actions():
             action.setChecked(action.data() == source)
+
+    def show_error(self, exc: BaseException) -> None:
+        """Tell the user a job failed (non-blocking box); the traceback goes to stderr."""
+        self.last_error = exc
+        detail = getattr(exc, "__hccreview_traceback__", "") or "".join(traceback.format_exception(exc))
+        print(detail, file=sys.stderr)
+        self.statusBar().showMessage(f"Error: {exc}", 8000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "hccreview", str(exc), parent=self)
+        box.setDetailedText(detail)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     # ------------------------------------------------------------------ lifetime
     def _subject_selected(self, subject_id: str) -> None:

@@ -3,8 +3,8 @@
 ``RecordReadCommand.redo()`` asks the runner's database lane to call ``reading.record_read`` (the signed-in
 user's own read of one timepoint, with the override reason when the stated response differs from the computed
 one; audited); ``undo()`` calls ``reading.undo_read`` with the read's :class:`Edit` (itself audited, reason
-"undo"); a redo after an undo reverts that undo (reason "redo"). Back on the GUI thread the command publishes
-the edit's :class:`Changes` (kinds ``{"reads"}``) on the :class:`ChangeBus` with its initiator. The database
+"undo"); a redo after an undo reverts that undo (reason "redo"). ``ui.operations.run_write`` publishes the
+edit's :class:`Changes` (``ChangeKind.READS``) on the :class:`ChangeBus` with the command's initiator. The database
 lane runs jobs one at a time in submission order, so an undo queued right after a redo sees the redo's result.
 
 A first redo refused by the service (``ValidationError``, ``BlindingError``, ``LockedError``) writes nothing:
@@ -18,12 +18,10 @@ read already recorded is corrected (the write gate refuses a changed value witho
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from hccreview.services import reading
-from hccreview.services.review import Edit
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import ReviewEditCommand
@@ -31,12 +29,8 @@ from hccreview.ui.workers import Runner
 
 
 class RecordReadCommand(ReviewEditCommand):
-    """Record (or correct) the signed-in user's read of one timepoint of one patient.
-
-    Callbacks (GUI thread): ``on_done(edit)`` after each successful write (redo, undo or redo again), after
-    the bus has been told; ``on_error(exc)`` when the service refuses or fails. No signals of its own; the
-    Changes go out on the bus with ``initiator``.
-    """
+    """Record (or correct) the signed-in user's read of one timepoint of one patient. ``options``: the base
+    class's ``initiator`` and GUI-thread callbacks. No signals of its own."""
 
     def __init__(
         self,
@@ -54,9 +48,7 @@ class RecordReadCommand(ReviewEditCommand):
         override_reason: str | None = None,
         change_reason: str | None = None,
         expected: dict[str, Any] | None = None,
-        initiator: object | None = None,
-        on_done: Callable[[Edit], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        **options: Any,
     ) -> None:
         super().__init__(
             session, runner, bus,
@@ -67,7 +59,6 @@ class RecordReadCommand(ReviewEditCommand):
                 "non_target": non_target, "new_lesion": new_lesion, "override_reason": override_reason,
                 "expected": expected, "change_reason": change_reason,
             },
-            text=f"Record read {subject_id} {day.isoformat()}: {overall}",
-            initiator=initiator, on_done=on_done, on_error=on_error,
+            text=f"Record read {subject_id} {day.isoformat()}: {overall}", **options,
         )  # fmt: skip
         self.subject_id, self.day = subject_id, day

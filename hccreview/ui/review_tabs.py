@@ -1,8 +1,9 @@
 """The main window's central area: the Case, Adjudication, Cohort dashboard and Reads tabs, and meeting mode.
 
 Composition only: each panel owns its data and refreshes itself from the ChangeBus. This class connects the
-panels to each other (a click on a patient in the dashboard or the queue opens that patient's case) and gives
-the main window's actions their slots (``show_*``, ``next_open_case``, ``sign_decision``, ``open_meeting``).
+panels to each other (a click on a patient in the dashboard or the queue opens that patient's case) and owns
+meeting mode's window (:meth:`ReviewTabs.open_meeting`); the window's actions switch the tabs
+(``ui.window_actions``).
 
 Start-up (issue 10): only the case view is built with the window. The adjudication, dashboard and reads panels
 (and the modules they import: matplotlib, pandas, the cohort statistics) are built by :meth:`build_panels`, which
@@ -18,20 +19,17 @@ a panel the user may not see raises ``AccessDenied``.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from hccreview.domain.access import Capability
-from hccreview.domain.changes import Changes
-from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
+from hccreview.domain.changes import ChangeKind, Changes
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.case_view import CaseView
 from hccreview.ui.visibility import TAB_NEEDS
-from hccreview.ui.workers import Runner
 
 if TYPE_CHECKING:
     from hccreview.ui.views.adjudication import AdjudicationPanel
@@ -66,19 +64,13 @@ class ReviewTabs(QTabWidget):
     status_message = Signal(str)
     open_queries_changed = Signal(object)
 
-    def __init__(
-        self,
-        session: StudySession,
-        bus: ChangeBus,
-        runner: Runner,
-        undo_stack: QUndoStack,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("review_tabs")
         self.setDocumentMode(True)
-        self.session, self.bus, self.runner, self.undo_stack = session, bus, runner, undo_stack
-        self.case_view = CaseView(session, bus, runner, undo_stack, self)
+        self.context = context  # handed on to every panel
+        self.session, self.bus, self.runner, self.undo_stack = context
+        self.case_view = CaseView(context, self)
         self.addTab(self.case_view, "&Case")
         self._panels: dict[str, QWidget] = {}
         self._placeholders: dict[str, QWidget] = {}
@@ -109,7 +101,8 @@ class ReviewTabs(QTabWidget):
 
     def _add_placeholder(self, name: str) -> None:
         """A "Loading…" tab for ``name``, in its place among the tabs present."""
-        placeholder = QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter, objectName=f"{name}_placeholder")
+        placeholder = QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter)
+        placeholder.setObjectName(f"{name}_placeholder")
         self._placeholders[name] = placeholder
         order = [n for n, _t in LATER_TABS]
         before = sum(1 for n in order[: order.index(name)] if self.shows(n) and n != name)
@@ -164,17 +157,18 @@ class ReviewTabs(QTabWidget):
         for name, _title in self._allowed():
             self._panel(name)
 
+    # each panel is what _make builds for its name
     @property
     def adjudication(self) -> AdjudicationPanel:
-        return self._panel("adjudication")  # type: ignore[return-value]
+        return cast("AdjudicationPanel", self._panel("adjudication"))
 
     @property
     def dashboard(self) -> DashboardPanel:
-        return self._panel("dashboard")  # type: ignore[return-value]
+        return cast("DashboardPanel", self._panel("dashboard"))
 
     @property
     def read_entry(self) -> ReadEntryPanel:
-        return self._panel("read_entry")  # type: ignore[return-value]
+        return cast("ReadEntryPanel", self._panel("read_entry"))
 
     def _panel(self, name: str) -> QWidget:
         panel = self._panels.get(name)
@@ -193,12 +187,11 @@ class ReviewTabs(QTabWidget):
 
     def _make(self, name: str) -> QWidget:
         """Import and build one panel, connected and restored (imports here: not needed to start the window)."""
-        session, bus, runner = self.session, self.bus, self.runner
         if name == "adjudication":
             from hccreview.ui.views.adjudication import AdjudicationPanel
             from hccreview.ui.views.adjudication_queue import counts_text
 
-            adjudication = AdjudicationPanel(session, bus, runner, self.undo_stack, self)
+            adjudication = AdjudicationPanel(self.context, self)
             adjudication.subject_activated.connect(self._open_case)
             adjudication.counts_changed.connect(lambda c: self.adjudication_label.setText(counts_text(c)))
             adjudication.status_message.connect(self.status_message)
@@ -208,7 +201,7 @@ class ReviewTabs(QTabWidget):
         if name == "dashboard":
             from hccreview.ui.views.dashboard import DashboardPanel
 
-            dashboard = DashboardPanel(session, bus, runner, self)
+            dashboard = DashboardPanel(self.context, self)
             dashboard.subject_activated.connect(self._open_case)
             dashboard.failed.connect(lambda text: self.status_message.emit(f"Dashboard: {text}"))
             if self._settings is not None:
@@ -218,7 +211,7 @@ class ReviewTabs(QTabWidget):
             return dashboard
         from hccreview.ui.views.read_entry import ReadEntryPanel
 
-        read_entry = ReadEntryPanel(session, bus, runner, self.undo_stack, self)
+        read_entry = ReadEntryPanel(self.context, self)
         read_entry.status_message.connect(self.status_message)
         if self._subject is not None:
             read_entry.show_subject(self._subject)
@@ -245,32 +238,14 @@ class ReviewTabs(QTabWidget):
     def _queries_touched(self, changes: Changes, _initiator: object) -> None:
         if not self._built_once:
             return  # the first count comes with build_panels
-        if changes.study or "queries" in changes.kinds:
+        if changes.study or ChangeKind.QUERIES in changes.kinds:
             self.refresh_open_queries()
 
     def _open_case(self, subject_id: str) -> None:
         self.setCurrentWidget(self.case_view)
         self.subject_requested.emit(subject_id)
 
-    # ------------------------------------------------------------------ action slots
-    def show_case(self) -> None:
-        self.setCurrentWidget(self.case_view)
-
-    def show_adjudication(self) -> None:
-        self.setCurrentWidget(self.adjudication)
-
-    def show_dashboard(self) -> None:
-        self.setCurrentWidget(self.dashboard)
-
-    def next_open_case(self) -> None:
-        self.show_adjudication()
-        if self.adjudication.next_case() is None:
-            self.status_message.emit("No other open discordant case")
-
-    def sign_decision(self) -> None:
-        self.show_adjudication()
-        self.adjudication.sign()
-
+    # ------------------------------------------------------------------ meeting mode
     def open_meeting(self) -> None:
         """Meeting mode: the open discordant cases full screen, one by one."""
         if self.meeting is not None:
@@ -279,7 +254,7 @@ class ReviewTabs(QTabWidget):
             return
         from hccreview.ui.views.meeting_mode import MeetingModeWindow
 
-        meeting = MeetingModeWindow(self.session, self.bus, self.runner, self.undo_stack)
+        meeting = MeetingModeWindow(self.context)
         meeting.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         meeting.status_message.connect(self.status_message)
         meeting.left.connect(self._meeting_left)
@@ -301,9 +276,10 @@ class ReviewTabs(QTabWidget):
         if rebuilt:
             self.build_panels()  # they load as the new user
             return
-        for name in ("adjudication", "read_entry"):
-            if name in self._panels:
-                self._panels[name].reload()  # type: ignore[attr-defined]
+        if "adjudication" in self._panels:  # the properties: the panels built (the others are built as this user)
+            self.adjudication.reload()
+        if "read_entry" in self._panels:
+            self.read_entry.reload()
         self.refresh_open_queries()
 
     # ------------------------------------------------------------------ state

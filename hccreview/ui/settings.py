@@ -137,10 +137,12 @@ class AppSettings:
         return value if isinstance(value, str) else default
 
     def _int(self, key: str, default: int) -> int:
-        value = self.qs.value(key, default)
+        value = self.qs.value(key, default)  # an int, or its text as read back from the settings file
+        if not isinstance(value, int | float | str):
+            return default
         try:
-            return int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            return int(value)
+        except ValueError:
             return default
 
     def _bytes(self, key: str) -> QByteArray | None:

@@ -30,11 +30,11 @@ class StatusBar(QStatusBar):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.clearMessage)
 
-    def showMessage(self, text: str, timeout: int = 0) -> None:
-        """Show ``text`` for ``timeout`` ms (0: until the next message)."""
+    def showMessage(self, text: str, timeout: int | None = 0) -> None:
+        """Show ``text`` for ``timeout`` ms (0 or None, as QStatusBar takes it: until the next message)."""
         self._timer.stop()
         self.message_label.setText(text)
-        if timeout > 0:
+        if timeout is not None and timeout > 0:
             self._timer.start(timeout)
         self.messageChanged.emit(text)
 

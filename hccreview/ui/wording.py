@@ -1,8 +1,9 @@
-"""The GUI's one vocabulary: how read sources, best responses, field names and empty values are written.
+"""The GUI's one vocabulary: how best responses, field names and empty values are written (read sources are
+named by :func:`hccreview.domain.source_labels.source_label`, the same words as the PDF and the command line).
 
-Every panel that names a read source, shows a best overall response or puts a stored field's name in a sentence
-asks here, so the header chips, the navigator, the dashboard, the adjudication cards and the messages say the
-same thing the same way, and no internal key (``reader:NAME``, ``first_dose``, ``chosen_reader``) reaches the
+Every panel that shows a best overall response or puts a stored field's name in a sentence asks here, so the
+header chips, the navigator, the dashboard, the adjudication cards and the messages say the same thing the same
+way, and no internal key (``reader:NAME``, ``first_dose``, ``chosen_reader``) reaches the
 user. Qt-free: plain functions over strings.
 
 Best response (RECIST 1.1 §4.4, Eisenhauer et al. 2009): confirmation applies to CR and PR only, so a CR / PR
@@ -16,11 +17,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-#: Long names of the read sources (menus, the dashboard's source box, plot titles).
-SOURCE_NAMES = {"adjudicated": "Adjudicated (central review)", "investigator": "Investigator",
-                "computed": "Computed from measurements"}  # fmt: skip
-#: Short names of the read sources (chips, table headers, tooltips listing every source).
-SOURCE_SHORT = {"adjudicated": "Adjudicated", "investigator": "Investigator", "computed": "Computed"}
 #: Responses that need a confirming assessment (RECIST 1.1 §4.4).
 CONFIRMABLE = frozenset({"CR", "PR"})
 #: Response codes written as words: "PENDING" says the adjudication has not decided, it is no response.
@@ -35,21 +31,6 @@ FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable
 #: Units of the measured fields.
 FIELD_UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
-
-
-def reader_name(source: str) -> str:
-    """The evaluator of a ``reader:NAME`` source (the source itself otherwise)."""
-    return source.split(":", 1)[1] if source.startswith("reader:") else source
-
-
-def source_label(source: str, *, short: bool = False) -> str:
-    """A read source for the user: "Adjudicated (central review)", "Investigator", "Reader reader1".
-
-    ``short`` gives the chip / column form ("Adjudicated", "Computed"); a reader is "Reader NAME" either way.
-    """
-    if source.startswith("reader:"):
-        return f"Reader {reader_name(source)}"
-    return (SOURCE_SHORT if short else SOURCE_NAMES).get(source, words(source))
 
 
 def response_text(code: str | None) -> str:

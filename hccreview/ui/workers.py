@@ -6,12 +6,16 @@ Two lanes:
   writes) runs here, so the connection is never used from two threads and writes are serialised;
 - the **compute lane**: a thread pool for pure work on records already loaded (statistics, figures).
 
-Results come back on the GUI thread through Qt's queued signals. A job submitted with a ``key`` supersedes
-earlier jobs of the same key: their results are dropped (newest wins), and one that has not started yet is not
-run at all. On the database lane a job without a key (a write, or a one-off read a write asked for) goes ahead
-of queued keyed jobs (reloads, which a newer request would supersede anyway): an edit never waits behind a
-pile of panel reloads; jobs of equal rank keep their submission order. Worker functions are plain functions,
-testable without Qt; they may take a :class:`Progress` to report progress and check cancellation.
+Results come back on the GUI thread through Qt's queued signals. A job submitted with a ``key`` supersedes earlier
+jobs of the same key: their results are dropped (newest wins), and one that has not started yet is not run at all.
+This is the program's one newest-wins mechanism: a panel that must show only its latest request (the case view
+stepping through patients, the dashboard after a burst of edits) submits it under its key and keeps no counters of
+its own; :meth:`Runner.pending` says whether the newest job of a key has yet to land. Writes go through
+``ui.operations.run_write``, which runs them here and publishes their Changes. On the database lane a job without a
+key (a write, or a one-off read a write asked for) goes ahead of queued keyed jobs (reloads, which a newer request
+would supersede anyway): an edit never waits behind a pile of panel reloads; jobs of equal rank keep their
+submission order. Worker functions are plain functions, testable without Qt; they may take a :class:`Progress` to
+report progress and check cancellation.
 """
 
 from __future__ import annotations
@@ -72,14 +76,24 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except BaseException as exc:  # reported to the GUI thread, never swallowed
-            exc.__hccreview_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]
+            # one it came with stays: where the statistics process failed (services.dashboard_process)
+            if not getattr(exc, "__hccreview_traceback__", None):
+                exc.__hccreview_traceback__ = traceback.format_exc()  # type: ignore[attr-defined]  # our own attribute: BaseException declares none
             self.signals.failed.emit(exc)
         else:
             self.signals.finished.emit(result)
 
 
+def callback_alive(callback: Callable[..., Any]) -> bool:
+    """False for a bound method of a QObject Qt has deleted (a panel rebuilt for another user): its job's result
+    has nobody to go to."""
+    owner = getattr(callback, "__self__", None)
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
+
+
 class Runner(QObject):
-    """Runs plain functions off the GUI thread; callbacks run on the GUI thread.
+    """Runs plain functions off the GUI thread; callbacks run on the GUI thread (not at all when a callback is a
+    method of a QObject that has been deleted meanwhile).
 
     Signals:
         busy_changed(bool): True while any job runs (for a status-bar indicator).
@@ -95,7 +109,8 @@ class Runner(QObject):
         self.db_lane.setMaxThreadCount(1)
         self.compute_lane = QThreadPool(self)
         self.compute_lane.setMaxThreadCount(max(1, QThreadPool.globalInstance().maxThreadCount()))
-        self._generation: dict[str, int] = {}
+        self._generation: dict[str, int] = {}  # key -> the newest job's number
+        self._landed: dict[str, int] = {}  # key -> the number of its newest job that has finished
         self._running = 0
         self._keep: set[_Signals] = set()
 
@@ -103,8 +118,8 @@ class Runner(QObject):
         self,
         fn: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], None] | None = None,
-        on_error: Callable[[BaseException], None] | None = None,
+        on_done: Callable[[Any], object] | None = None,  # what a callback returns is not used
+        on_error: Callable[[BaseException], object] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
         key: str | None = None,
         lane: str = "db",
@@ -136,21 +151,30 @@ class Runner(QObject):
         def current() -> bool:
             return key is None or self._generation.get(key) == generation
 
+        def land() -> bool:
+            """Whether the result is wanted (the newest of its key); records that the key's newest job landed."""
+            if not current():
+                return False
+            if key is not None and generation is not None:
+                self._landed[key] = generation
+            return True
+
         def done(result: object) -> None:
             if not shiboken6.isValid(self):  # the runner's owner (a window) was destroyed: nobody to tell
                 return
             self._finish(signals)
-            if current() and on_done is not None:
+            if land() and on_done is not None and callback_alive(on_done):
                 on_done(result)
 
-        def failed(exc: object) -> None:
+        def failed(exc: BaseException) -> None:
             if not shiboken6.isValid(self):
                 return
             self._finish(signals)
-            if not current():
+            if not land():
                 return
             if on_error is not None:
-                on_error(exc)  # type: ignore[arg-type]
+                if callback_alive(on_error):
+                    on_error(exc)
             else:
                 self.error.emit(exc)
 
@@ -169,6 +193,12 @@ class Runner(QObject):
             priority = WRITE_PRIORITY if key is None and lane == "db" else RELOAD_PRIORITY
         pool.start(_Job(lambda: fn(*args, **kwargs), signals, None if key is None else current), priority)
         return prog
+
+    def pending(self, key: str) -> bool:
+        """Whether the newest job submitted under ``key`` has not landed yet (queued or running): its result, or
+        its error, is still to come. False for a key never used."""
+        newest = self._generation.get(key)
+        return newest is not None and self._landed.get(key) != newest
 
     def _finish(self, signals: _Signals) -> None:
         self._keep.discard(signals)
@@ -197,3 +227,8 @@ class Debouncer(QObject):
 
     def trigger(self) -> None:
         self._timer.start()
+
+    @property
+    def pending(self) -> bool:
+        """A call is due (triggered, not yet made)."""
+        return self._timer.isActive()

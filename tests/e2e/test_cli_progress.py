@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hccreview.cli import run
-from hccreview.cli_progress import CommandProgress
+from hccreview.cli.progress import CommandProgress
 
 SECONDS = re.compile(r"\d+\.\d s\b")  # the wall time a summary states differs between two runs
 

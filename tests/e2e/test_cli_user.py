@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from hccreview.cli_auth import PASSWORD_ENV
+from hccreview.cli.auth import PASSWORD_ENV
 
 HCC = [sys.executable, "-m", "hccreview"]
 HOST = socket.gethostname()

@@ -15,6 +15,7 @@ from PySide6.QtGui import QUndoStack
 from hccreview.services import auth, reading
 from hccreview.services.session import open_study
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.read_entry import ReadEntryPanel
 from hccreview.ui.workers import Runner
 from tests.ui.adjudication_support import DEMO_PASSWORDS
@@ -39,7 +40,7 @@ def test_record_on_a_stale_read_is_refused_and_reloaded(
     try:
         auth.sign_in(a, "reader1", DEMO_PASSWORDS["reader1"])
         auth.sign_in(b, "reader1", DEMO_PASSWORDS["reader1"])
-        panel = ReadEntryPanel(a, bus, runner, stack)
+        panel = ReadEntryPanel(PanelContext(a, bus, runner, stack))
         qtbot.addWidget(panel)
         panel.show()
         with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):

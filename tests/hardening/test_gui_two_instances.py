@@ -26,6 +26,7 @@ from hccreview.services.session import StudySession, open_study
 from hccreview.store.study_data import review_tables_digest
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.models.case_models import AdverseEventsModel
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.case_view import CaseView
 from hccreview.ui.workers import Runner
 from tests.ui.case_support import EDITING_READER, Reasons, _case_template, reasons, sign_in, target_cell  # noqa: F401
@@ -61,7 +62,7 @@ def open_instance(qtbot, shared_file, private_settings) -> Iterator[Callable[...
         session = open_study(path, user=user)
         sign_in(session, user)  # the demo account: reads and writes follow its access (DESIGN §4b)
         runner = Runner()
-        view = CaseView(session, ChangeBus(), runner, QUndoStack())
+        view = CaseView(PanelContext(session, ChangeBus(), runner, QUndoStack()))
         qtbot.addWidget(view)
         view.resize(1000, 680)
         view.show()

@@ -114,7 +114,8 @@ def test_headline_figures_are_those_of_stats_json(summary: Rendered, stats: dict
 
 def test_response_table_has_every_source_with_exact_cis(summary: Rendered, stats: dict[str, Any]) -> None:
     page = next(t for t in summary.texts if "Table 2. Best overall response" in t)
-    for label in ("Adjudicated central review", "Investigator", "Computed by the rules engine", "reader1", "reader2"):
+    for label in ("Adjudicated (central review)", "Investigator", "Computed from measurements", "Reader reader1",
+                  "Reader reader2"):  # fmt: skip
         assert label in page
     lo, hi = stats["response"]["orr"]["ci95"]
     assert f"ORR exact 95% CI {100 * lo:.1f}–{100 * hi:.1f}%" in page

@@ -89,10 +89,12 @@ def test_methods_cite_recist_in_words_not_code(summary: list[str]) -> None:
 
 
 def test_sources_and_origins_are_named_in_words(summary: list[str], packet: list[str]) -> None:
-    assert "Read source Adjudicated central review Patients analysed" in summary[0]
+    # the GUI's and the command line's names of the sources (domain.source_labels)
+    assert "Read source Adjudicated (central review) Patients analysed" in summary[0]
     response = next(t for t in summary if "Table 2. Best overall response" in t)
-    assert "Figures of the adjudicated central review, the source of every other table" in response
-    assert "Last row: patients whose best response differs from the adjudicated central review." in response
+    assert "Figures of Adjudicated (central review), the source of every other table" in response
+    assert "BOR differs from Adjudicated" in response
+    assert "Last row: patients whose best response differs from Adjudicated (central review)." in response
     text = " ".join(packet)
     _no_code(text)
     assert "Origin 2009-01-03 (first dose)" in text and "(12 points; albumin cut-off 2.8 g/dL)" in text
@@ -123,7 +125,6 @@ def test_number_formatter_gives_one_decimal_everywhere() -> None:
     assert cf.median_text(kaplan_meier([30, 60, 90], [True, True, True])) == "2.0 (1.0–3.0)"
     assert fmt.origin_words("randomisation (fallback: no first_dose date)") == "randomisation (fallback: no " \
                                                                                "first dose date)"  # fmt: skip
-    assert fmt.source_label("reader:reader1") == "Reader reader1"
 
 
 def test_risk_table_months_have_one_decimal(summary: list[str]) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 import hccreview.services as services_pkg
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services import adjudication, auth, queries
 from hccreview.services.exchange import ExchangeError
@@ -123,7 +123,7 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         thread = queries.get_thread(adj, world.query_id[sid])
     return {
         "subject_id": sid, "subject_ids": [sid], "reason": "checked against the images",
-        "edit": Edit(Changes.of(sid, kinds={"measurements"}), "measurements", other_measurement,
+        "edit": Edit(Changes.of(sid, kinds={ChangeKind.MEASUREMENTS}), "measurements", other_measurement,
                      {"diameter_mm": 5.0}, {"diameter_mm": now}),
         "password": PASSWORDS[username], "username": "reader2", "query_id": world.query_id[sid],
         "reader": "reader2", "out": tmp / "out.file", "path": tmp / "missing.hccr", "folder": tmp / "export",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.cohort import compute_cohort_stats
 from hccreview.services import adjudication as adj
 from hccreview.services.adjudication import LockedError, ValidationError
@@ -36,7 +37,13 @@ def test_queue_finds_bor_and_progression_date_discordance(path: Path) -> None:
         assert "best overall response differs" in queue[0].reasons[0]
         assert queue[1].reasons == ["progression dates differ by 56 d (> 0 d)"]
         assert adj.queue_counts(queue).to_dict() == {
-            "discordant": 2, "open": 2, "adjudicated": 0, "signed": 0, "unsigned": 0, "reopened": 0, "imported": 0
+            "discordant": 2,
+            "open": 2,
+            "adjudicated": 0,
+            "signed": 0,
+            "unsigned": 0,
+            "reopened": 0,
+            "imported": 0,
         }
         assert adj.next_in_queue(queue, None) == "C01" and adj.next_in_queue(queue, "C01") == "C03"
         assert adj.next_in_queue(queue, "C03") is None and adj.next_in_queue(queue, "C03", forward=False) == "C01"
@@ -125,10 +132,11 @@ def test_full_flow_decide_sign_lock_reopen_and_figures(path: Path) -> None:
         assert session.store.count("audit_log") == n_audit and session.store.count("signatures") == 0
         assert not adj.decision_for(session, "C01").locked
         signature = adj.sign_adjudication(session, subject_id="C01", password=PASSWORDS["adj"])
-        assert (signature["username"], signature["full_name"], signature["meaning"]) == ("adj", "Dr Adj", "adjudicated")
-        assert signature["signed_at"].endswith("+00:00")
+        assert (signature.username, signature.full_name, signature.meaning) == ("adj", "Dr Adj", "adjudicated")
+        assert signature.signed_at.endswith("+00:00") and signature.subject_id == "C01"
+        assert signature.changes == Changes.of("C01", kinds={ChangeKind.ADJUDICATIONS, ChangeKind.SIGNATURES})
         decision = adj.decision_for(session, "C01")
-        assert decision.locked and decision.signature["id"] == signature["id"]
+        assert decision.locked and decision.signature["id"] == signature.id
         assert [q.status for q in adj.discordance_queue(session)] == ["signed", "open"]
 
         # a signed case is locked

@@ -14,7 +14,7 @@ import pytest
 
 from hccreview import cli
 from hccreview.domain import recist
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.cohort import compute_cohort_stats
 from hccreview.domain.endpoints import MONTH_DAYS
 from hccreview.domain.records import Adjudication, StudyData
@@ -87,7 +87,7 @@ def test_every_source_column_equals_its_cohort_stats(data: StudyData, source: st
 
 def test_response_table_marks_how_many_patients_differ(data: StudyData) -> None:
     dash = compute_dashboard(data)
-    row = dash.response_table.set_index("Best overall response").loc["BOR differs from adjudicated"]
+    row = dash.response_table.set_index("Best overall response").loc["BOR differs from Adjudicated"]
     base = dash.summaries["adjudicated"].bor_by_subject
     for src, summary in dash.summaries.items():
         assert int(row[src]) == sum(base[sid] != bor for sid, bor in summary.bor_by_subject.items())
@@ -191,18 +191,15 @@ def test_partial_reload_equals_a_full_load(session: StudySession, data: StudyDat
     with signed_as(session.store, "reader2"):  # a reader changes their own measurement and read
         edits = [update_measurement(session, measurement_id=mid, values={"diameter_mm": 77.0}, reason="re-measured")]
         edits.append(update_read(session, read_id=rid, values={"overall": "PD"}, reason="re-read"))
-    changes = edits[0].changes.merge(edits[1].changes)
-    again = load_dashboard_input(session, base=data, changes=changes)
+    assert {e.changes.kinds for e in edits} == {frozenset({ChangeKind.MEASUREMENTS}), frozenset({ChangeKind.READS})}
+    again = load_dashboard_input(session)  # the session's cache re-reads the two subjects the writes touched
     assert again == load_study(session.store) and again != data
     pending = compute_cohort_stats(again).pending[0]
-    with signed_as(session.store, "adjudicator"):
+    with signed_as(session.store, "adjudicator"):  # straight to the store, no Changes: the cache asks the file
         session.store.insert("adjudications", to_row(Adjudication(pending, "reader1", "agree with reader 1",
                                                                   "adjudicator")))  # fmt: skip
-    adjudicated = load_dashboard_input(session, base=again, changes=Changes.of(pending, kinds={"adjudication"}))
-    assert adjudicated == load_study(session.store)
-    # the session's cache asks the file, so even a Changes that names the wrong kind gives the truth
-    wrong_kind = Changes.of(pending, kinds={"review_status"})
-    assert load_dashboard_input(session, base=again, changes=wrong_kind) == adjudicated
+    adjudicated = load_dashboard_input(session)
+    assert adjudicated == load_study(session.store) and adjudicated != again
 
 
 def test_adjudication_progress_counts_pending_and_decisions(session: StudySession, data: StudyData) -> None:
@@ -235,8 +232,8 @@ def test_cancelled_progress_stops_the_computation(data: StudyData) -> None:
 
 
 def test_which_changes_affect_the_dashboard() -> None:
-    assert not affects_dashboard(Changes.of("P1", kinds={"review_status"}))
-    assert affects_dashboard(Changes.of("P1", kinds={"reads"}))
+    assert not affects_dashboard(Changes.of("P1", kinds={ChangeKind.REVIEW_STATUS}))
+    assert affects_dashboard(Changes.of("P1", kinds={ChangeKind.READS}))
     assert affects_dashboard(Changes(study=True))
 
 
@@ -244,7 +241,7 @@ def test_a_query_or_a_review_mark_does_not_recompute_the_cohort() -> None:
     from hccreview.domain.changes import Changes
     from hccreview.services.dashboard import affects_dashboard
 
-    assert not affects_dashboard(Changes.of("HCC-001", kinds={"queries"}))
-    assert not affects_dashboard(Changes.of("HCC-001", kinds={"review_status"}))
-    assert affects_dashboard(Changes.of("HCC-001", kinds={"queries", "adjudications"}))
-    assert affects_dashboard(Changes.of("HCC-001", kinds={"reads"}))
+    assert not affects_dashboard(Changes.of("HCC-001", kinds={ChangeKind.QUERIES}))
+    assert not affects_dashboard(Changes.of("HCC-001", kinds={ChangeKind.REVIEW_STATUS}))
+    assert affects_dashboard(Changes.of("HCC-001", kinds={ChangeKind.QUERIES, ChangeKind.ADJUDICATIONS}))
+    assert affects_dashboard(Changes.of("HCC-001", kinds={ChangeKind.READS}))

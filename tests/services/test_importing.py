@@ -242,7 +242,7 @@ def test_references_are_checked_whatever_the_format(tmp_path: Path, monkeypatch:
         "follow_up": [],
     }
     parsed = ParsedImport(records, [], {"title": "Bundle"}, [], {})
-    monkeypatch.setattr(importing, "_read", lambda fmt, source, progress: parsed)
+    monkeypatch.setattr(importing, "read_delivery", lambda fmt, source, progress: parsed)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "subjects.csv").write_text("subject_id\nA\nA\n")
     with pytest.raises(ImportRefused) as refused:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.changes import ChangeKind
 from hccreview.services import queries as q
 from hccreview.services.queries import BlindingError
 from hccreview.services.reading import unblind
@@ -37,7 +38,7 @@ def test_query_life_cycle_open_answer_close_reopen_with_roles(path: Path) -> Non
         audit_before = adj.store.count("audit_log")
         changes = q.open_thread(adj, subject_id="C01", title="Week 8 liver", text="Is T01 enhancing?",
                                 target_kind="visit", target_ref="WEEK 8")  # fmt: skip
-        assert changes.subjects == {"C01"} and changes.kinds == {"queries"}
+        assert changes.subjects == {"C01"} and changes.kinds == {ChangeKind.QUERIES}
         thread = _only(adj)
         assert (thread.state, thread.target, thread.opened_by) == ("open", "visit WEEK 8", "adj")
         assert q.open_counts(adj) == {"C01": 1}
@@ -93,6 +94,20 @@ def test_writes_need_a_signed_in_user_and_a_valid_target(path: Path) -> None:
         with pytest.raises(KeyError):
             q.open_thread(adj, subject_id="NOPE", title="t", text="x")
         assert adj.store.count("queries") == 0 and adj.store.count("query_messages") == 0
+
+
+def test_no_message_is_written_without_a_signed_in_user(path: Path) -> None:
+    """Every message is written under a user's name: the unsigned system context is refused each action."""
+    with open_as(path, "adj") as adj:
+        q.open_thread(adj, subject_id="C01", title="Week 8 liver", text="Is T01 enhancing?")
+        query_id = _only(adj).id
+    with open_as(path, None) as system:
+        for service, words in ((q.answer, {"text": "Yes"}), (q.close, {}), (q.reopen, {"reason": "again"}),
+                               (q.reply, {"text": "Seen."})):  # fmt: skip
+            with pytest.raises(PermissionError) as refused:
+                service(system, query_id=query_id, **words)
+            assert str(refused.value) == "sign in first: queries and comments are written under a user's name"
+        assert system.store.count("query_messages") == 1
 
 
 def test_comment_has_no_state_and_takes_replies(path: Path) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.changes import ChangeKind
 from hccreview.domain.cohort import compute_cohort_stats
 from hccreview.services import adjudication, reading
 from hccreview.services.reading import LockedError, ValidationError
@@ -28,7 +29,7 @@ def test_the_computed_response_is_the_default_and_entry_is_audited(path: Path) -
     with open_as(path, R1) as session:
         # week 16 of C03: reader1's measurements end at week 8, so the stated components decide (Table 1)
         edit = reading.record_read(session, "C03", day(2), "WEEK 16", target="PD", non_target="", new_lesion=False)
-        assert edit.old_values == {} and edit.changes.subjects == {"C03"} and "reads" in edit.changes.kinds
+        assert edit.old_values == {} and edit.changes.subjects == {"C03"} and ChangeKind.READS in edit.changes.kinds
         row = _read_row(session, R1, day(2))
         assert (row["overall"], row["computed_overall"], row["override_reason"]) == ("PD", "PD", "")
         assert (row["entered_by"], row["role"]) == (R1, "reader")

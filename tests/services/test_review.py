@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.changes import ChangeKind
 from hccreview.services.review import (
     ValidationError,
     revert,
@@ -35,7 +36,7 @@ def _measurement_id(session: StudySession, subject: str, lesion: str, visit: str
 def test_measurement_edit_is_audited_and_reverted(session: StudySession) -> None:
     mid = _measurement_id(session, "P01", "T01", "WEEK 8")
     edit = update_measurement(session, measurement_id=mid, values={"diameter_mm": "33.5"}, reason="re-measured")
-    assert edit.changes.subjects == {"P01"} and "measurements" in edit.changes.kinds
+    assert edit.changes.subjects == {"P01"} and ChangeKind.MEASUREMENTS in edit.changes.kinds
     assert edit.old_values == {"diameter_mm": 30.0} and edit.new_values == {"diameter_mm": 33.5}
     assert session.store.get("measurements", mid)["diameter_mm"] == 33.5
     entry = session.store.rows("audit_log", "table_name = 'measurements' AND row_key = ?", [str(mid)])[-1]

@@ -18,6 +18,7 @@ from hccreview.services.session import StudySession, open_study
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.dialogs.signature import SignatureDialog
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.adjudication_reason import DecisionReason, DecisionReasonDialog
 from hccreview.ui.workers import Runner
 
@@ -38,6 +39,11 @@ class QtParts:
     bus: ChangeBus
     stack: QUndoStack
     path: Path
+
+    @property
+    def context(self) -> PanelContext:
+        """What a panel is given (the window's one :class:`PanelContext`)."""
+        return PanelContext(self.session, self.bus, self.runner, self.stack)
 
     def sign_in(self, username: str) -> None:
         """Sign ``username`` in (waits for the database lane first: one thread uses the connection at a time)."""

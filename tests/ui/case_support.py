@@ -138,10 +138,11 @@ def qt_env(qtbot: object) -> Iterator[tuple[object, object, object]]:
 @pytest.fixture
 def case_view(qtbot: object, case_study: CaseStudy, qt_env: tuple[object, object, object], reasons: Reasons) -> object:
     """A shown CaseView with ``case_study.subject`` loaded (tumour tab); reason prompts answered by ``reasons``."""
+    from hccreview.ui.panel_context import PanelContext
     from hccreview.ui.views.case_view import CaseView
 
     runner, bus, stack = qt_env
-    view = CaseView(case_study.session, bus, runner, stack)
+    view = CaseView(PanelContext(case_study.session, bus, runner, stack))
     qtbot.addWidget(view)  # type: ignore[attr-defined]
     view.resize(1000, 680)
     view.show()

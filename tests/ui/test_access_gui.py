@@ -265,7 +265,7 @@ def test_signing_in_as_another_user_rebuilds_what_the_window_offers(  # type: ig
 
     who.append("reader1")
     window.runner.wait()
-    window.sign_in()
+    window.actions_by_name["sign_in"].trigger()
     qtbot.waitUntil(lambda: window.case_view.ready and window.overview is not None
                     and window.overview.sources == ["reader:reader1"], timeout=TIMEOUT)  # fmt: skip
     _settle(qtbot, window)
@@ -279,7 +279,7 @@ def test_signing_in_as_another_user_rebuilds_what_the_window_offers(  # type: ig
 
     who.append("adjudicator")
     window.runner.wait()
-    window.sign_in()
+    window.actions_by_name["sign_in"].trigger()
     qtbot.waitUntil(lambda: window.tabs.panels_built and window.overview is not None
                     and len(window.overview.sources) > 1, timeout=TIMEOUT)  # fmt: skip
     _settle(qtbot, window)
@@ -347,7 +347,7 @@ def test_ctrl_z_after_a_signature_in_another_window_is_refused(  # type: ignore[
 
     second = make_window(user="adjudicator")  # a second window on the same file
     _show(qtbot, second, subject)
-    second.tabs.show_adjudication()
+    second.actions_by_name["show_adjudication"].trigger()
     panel = second.tabs.adjudication
     panel.show_subject(subject)
     qtbot.waitUntil(lambda: panel.comparison is not None and panel.comparison.subject_id == subject, timeout=TIMEOUT)

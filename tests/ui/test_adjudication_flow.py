@@ -27,7 +27,7 @@ from tests.ui.adjudication_support import DEMO_DISCORDANT, TIMEOUT, Answers, QtP
 
 
 def _panel(qtbot, parts: QtParts) -> AdjudicationPanel:  # noqa: F811
-    panel = AdjudicationPanel(parts.session, parts.bus, parts.runner, parts.stack)
+    panel = AdjudicationPanel(parts.context)
     qtbot.addWidget(panel)
     panel.resize(1366, 768)
     panel.show()
@@ -100,7 +100,13 @@ def test_reader_read_blinding_adjudication_signature_lock_figures_audit_verify(
     model = panel.queue.model
     assert [model.item(r).subject_id for r in range(model.rowCount())] == DEMO_DISCORDANT
     assert counts[-1] == {
-        "discordant": 9, "open": 9, "adjudicated": 0, "signed": 0, "unsigned": 0, "reopened": 0, "imported": 0
+        "discordant": 9,
+        "open": 9,
+        "adjudicated": 0,
+        "signed": 0,
+        "unsigned": 0,
+        "reopened": 0,
+        "imported": 0,
     }
     assert panel.queue.counts.text() == "9 discordant · 9 open · 0 adjudicated (0 signed)"
     subject = DEMO_DISCORDANT[0]

@@ -24,10 +24,10 @@ def test_dialog_requires_a_code_a_reason_and_text_for_other(qtbot) -> None:  # t
     assert not dialog.ok_button.isEnabled() and "free-text" in dialog.hint.text()
     dialog.other.setText("reader fatigue")
     assert dialog.ok_button.isEnabled()
-    assert dialog.value() == DecisionReason("other", "reader fatigue", "T01 measured along the wrong axis")
+    assert dialog.answer() == DecisionReason("other", "reader fatigue", "T01 measured along the wrong axis")
     dialog.code.setCurrentIndex(dialog.code.findData("measurement"))
     dialog.other.clear()
-    assert dialog.value() == DecisionReason("measurement", "", "T01 measured along the wrong axis")
+    assert dialog.answer() == DecisionReason("measurement", "", "T01 measured along the wrong axis")
     labels = [dialog.code.itemText(i) for i in range(1, dialog.code.count())]
     assert labels == ["New-lesion detection", "Target-lesion selection", "Measurement variability",
                       "Non-target assessment", "Image quality / not evaluable", "Timing of progression",
@@ -36,7 +36,7 @@ def test_dialog_requires_a_code_a_reason_and_text_for_other(qtbot) -> None:  # t
 
 def test_panel_stores_the_code_shows_it_and_signs_it(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
     parts.sign_in("adjudicator")
-    panel = AdjudicationPanel(parts.session, parts.bus, parts.runner, parts.stack)
+    panel = AdjudicationPanel(parts.context)
     qtbot.addWidget(panel)
     panel.show()
     subject = DEMO_DISCORDANT[0]
@@ -66,7 +66,7 @@ def test_panel_stores_the_code_shows_it_and_signs_it(qtbot, parts: QtParts, answ
 
 def test_meeting_mode_asks_and_stores_the_code(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
     parts.sign_in("adjudicator")
-    window = MeetingModeWindow(parts.session, parts.bus, parts.runner, parts.stack)
+    window = MeetingModeWindow(parts.context)
     qtbot.addWidget(window)
     window.start(full_screen=False)
     subject = DEMO_DISCORDANT[0]
@@ -82,7 +82,7 @@ def test_meeting_mode_asks_and_stores_the_code(qtbot, parts: QtParts, answers: A
 
 def test_dashboard_reasons_table_counts_and_follows_changes(qtbot, parts: QtParts) -> None:  # noqa: F811
     parts.sign_in("adjudicator")
-    widget = DiscordanceReasons(parts.session, parts.bus, parts.runner)
+    widget = DiscordanceReasons(parts.context)
     qtbot.addWidget(widget)
     qtbot.waitUntil(lambda: widget.counts is not None, timeout=TIMEOUT)
     assert "0 decisions in force" in widget.summary.text()

@@ -43,7 +43,7 @@ def other(parts: QtParts) -> Iterator[Callable[[str], StudySession]]:  # noqa: F
 
 def _panel(qtbot, parts: QtParts) -> AdjudicationPanel:  # noqa: F811
     parts.sign_in("adjudicator")
-    panel = AdjudicationPanel(parts.session, parts.bus, parts.runner, parts.stack)
+    panel = AdjudicationPanel(parts.context)
     qtbot.addWidget(panel)
     panel.resize(1366, 768)
     panel.show()

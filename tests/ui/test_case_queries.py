@@ -48,7 +48,7 @@ def _badge(window) -> str:  # type: ignore[no-untyped-def]
 def _sign_in(qtbot, window, dialogs, name: str) -> None:  # type: ignore[no-untyped-def]
     window.runner.wait()
     dialogs["users"].append(name)
-    window.sign_in()
+    window.actions_by_name["sign_in"].trigger()
     qtbot.waitUntil(lambda: window.overview is not None and not window.runner.busy, timeout=TIMEOUT)
 
 
@@ -137,4 +137,4 @@ def test_query_dialog_needs_a_title_and_a_message(qtbot) -> None:  # type: ignor
     dialog.text.setPlainText("Which phase was read?")
     dialog.target.setCurrentIndex(1)
     assert dialog.ok_button.isEnabled()
-    assert dialog.value() == NewThread("comment", "visit", "WEEK 8", "Week 8", "Which phase was read?")
+    assert dialog.answer() == NewThread("comment", "visit", "WEEK 8", "Week 8", "Which phase was read?")

@@ -8,14 +8,19 @@ covers F2 → type → Enter. Waiting is on signals and model content, never on 
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit
 
+from hccreview.services import review
 from hccreview.services.case import audit_trail
 from hccreview.services.case_extra import load_case_detail
+from hccreview.services.session import open_study
 from hccreview.ui.views.case_view import NO_REASON, CaseView
 from tests.ui.case_support import (  # noqa: F401
+    EDITING_READER,
     Reasons,
     _case_template,
     case_study,
@@ -24,6 +29,7 @@ from tests.ui.case_support import (  # noqa: F401
     detail_of,
     qt_env,
     reasons,
+    sign_in,
     target_cell,
 )
 
@@ -88,6 +94,43 @@ def test_stepping_fast_shows_the_last_patient_only(
     assert len(loads) <= 3 and loads[-1] == last, "loads are coalesced: no queue of stale patients"
     view.show_subject(None)
     assert view.detail is None and view.tumour.model.rowCount() == 0
+
+
+def test_a_change_during_a_load_loads_the_case_again(qtbot, monkeypatch, case_view: CaseView, case_study) -> None:  # noqa: F811
+    """A write announced while the case loads supersedes that load (the runner's key): its stale result is never
+    shown, and the case is loaded again with the change."""
+    import hccreview.ui.views.case_view as module
+
+    view, subject = case_view, case_study.subject
+    lesion, _day, mid, old = target_cell(view.detail, EDITING_READER)
+    field = view.detail.readers[EDITING_READER].counted[lesion]
+    read, release = threading.Event(), threading.Event()
+    loads: list[float] = []
+
+    def held(session, subject_id):  # the first load has read the case, then waits while another instance writes
+        detail = load_case_detail(session, subject_id)
+        loads.append(target_cell(detail, EDITING_READER)[3])
+        if len(loads) == 1:
+            read.set()
+            release.wait(10)
+        return detail
+
+    monkeypatch.setattr(module, "load_case_detail", held)
+    shown: list[str] = []
+    view.loaded.connect(shown.append)
+    view.reload()
+    assert read.wait(10)
+    with open_study(case_study.session.path) as other:  # a second app instance of the same reader
+        sign_in(other, EDITING_READER)
+        edit = review.update_measurement(other, measurement_id=mid, values={field: old + 5}, reason="re-measured")
+    view.bus.publish(edit.changes)  # this window learns of that write while its load runs
+    with qtbot.waitSignal(view.loaded, timeout=TIMEOUT):
+        release.set()
+    view.runner.wait()
+    QApplication.processEvents()
+    assert loads == [old, old + 5], "loaded again after the change"
+    assert shown == [subject], "the stale load was dropped, not drawn"
+    assert target_cell(view.detail, EDITING_READER)[3] == old + 5
 
 
 def test_measurement_edit_updates_sums_response_and_audit_and_undo_restores(

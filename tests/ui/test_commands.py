@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView
 
 import hccreview.ui.commands as commands
+from hccreview.domain.changes import ChangeKind
 from hccreview.domain.records import AdverseEvent
 from hccreview.services.case import audit_trail
 from hccreview.services.review import ValidationError
@@ -52,7 +53,7 @@ def test_measurement_command_redo_undo_redo(qtbot, case_study, qt_env) -> None: 
     with qtbot.waitSignal(bus.changed, timeout=TIMEOUT) as published:
         stack.push(command)
     changes, initiator = published.args
-    assert changes.touches(case_study.subject) and "measurements" in changes.kinds and initiator == "test"
+    assert changes.touches(case_study.subject) and ChangeKind.MEASUREMENTS in changes.kinds and initiator == "test"
     assert _measurement(session, mid)[field] == 28.0 and done and done[-1].new_values == {field: 28.0}
     with qtbot.waitSignal(bus.changed, timeout=TIMEOUT):
         stack.undo()

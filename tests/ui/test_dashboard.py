@@ -15,19 +15,21 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.colors import to_hex
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QApplication, QTabWidget, QToolButton
 
 from hccreview import cli
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.cohort import compute_cohort_stats
+from hccreview.domain.source_labels import source_label
 from hccreview.report.cohort_figures import subject_of
 from hccreview.report.figures import response_colour
 from hccreview.services.dashboard_process import DashboardProcess, LocalDashboard, ProcessDashboard
 from hccreview.services.session import StudySession, open_study
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.dashboard import DashboardPanel
 from hccreview.ui.views.dashboard_canvas import SaveLocation
-from hccreview.ui.wording import source_label
 from hccreview.ui.workers import Runner
 
 Env = tuple[DashboardPanel, StudySession, ChangeBus, Runner]
@@ -37,7 +39,7 @@ Env = tuple[DashboardPanel, StudySession, ChangeBus, Runner]
 def env(qtbot, review_study: Path) -> Iterator[Env]:  # type: ignore[no-untyped-def]
     session = open_study(review_study, user="tester")
     bus, runner = ChangeBus(), Runner()
-    panel = DashboardPanel(session, bus, runner)
+    panel = DashboardPanel(PanelContext(session, bus, runner, QUndoStack()))
     qtbot.addWidget(panel)
     panel.resize(1366, 768)
     with qtbot.waitSignal(panel.details_updated, timeout=30000):
@@ -122,7 +124,7 @@ def test_previous_figures_stay_visible_and_greyed_while_recomputing(qtbot, env: 
     panel, session, bus, _ = env
     axes_before = list(panel.plots["pfs"].figure.axes)
     with qtbot.waitSignal(panel.updated, timeout=10000):
-        bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={"reads"}))
+        bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={ChangeKind.READS}))
         assert panel.busy and panel.veil.isVisibleTo(panel) and panel.updating_label.isVisibleTo(panel)
         assert panel.plots["pfs"].figure.axes == axes_before
     assert not panel.veil.isVisibleTo(panel) and not panel.updating_label.isVisibleTo(panel)
@@ -131,7 +133,7 @@ def test_previous_figures_stay_visible_and_greyed_while_recomputing(qtbot, env: 
 def test_a_review_state_change_does_not_recompute(qtbot, env: Env) -> None:  # type: ignore[no-untyped-def]
     panel, session, bus, _ = env
     with qtbot.assertNotEmitted(panel.updated, wait=400):
-        bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={"review_status"}))
+        bus.publish(Changes.of(session.data().subjects[0].subject_id, kinds={ChangeKind.REVIEW_STATUS}))
         assert not panel.busy
 
 
@@ -148,7 +150,7 @@ def test_a_failing_compute_shows_a_message_and_recovers(qtbot, env: Env) -> None
 
     panel.backend = Broken()  # type: ignore[assignment]
     with qtbot.waitSignal(panel.failed, timeout=10000):
-        bus.publish(Changes.of(sid, kinds={"reads"}))
+        bus.publish(Changes.of(sid, kinds={ChangeKind.READS}))
     assert panel.error_label.isVisibleTo(panel)
     assert "statistics engine exploded" in panel.error_label.text()
     assert "last successful update" in panel.error_label.text()
@@ -156,7 +158,7 @@ def test_a_failing_compute_shows_a_message_and_recovers(qtbot, env: Env) -> None
     panel.backend = working
     runner.wait()
     with qtbot.waitSignal(panel.updated, timeout=10000):
-        bus.publish(Changes.of(sid, kinds={"reads"}))
+        bus.publish(Changes.of(sid, kinds={ChangeKind.READS}))
     assert not panel.error_label.isVisibleTo(panel)
 
 
@@ -168,14 +170,14 @@ def test_figures_are_computed_in_the_statistics_process_which_restarts_after_a_c
     sid = session.data().subjects[0].subject_id
     with qtbot.waitSignal(panel.failed, timeout=10000) as blocker:
         panel.backend = _KillDuringCompute(panel.backend)  # type: ignore[assignment]
-        bus.publish(Changes.of(sid, kinds={"reads"}))
+        bus.publish(Changes.of(sid, kinds={ChangeKind.READS}))
     assert "statistics process stopped unexpectedly" in blocker.args[0]
     assert "statistics process stopped unexpectedly" in panel.error_label.text()
     panel.backend = panel.backend.inner  # type: ignore[attr-defined]
     runner.wait()
     starts = process.starts
     with qtbot.waitSignal(panel.updated, timeout=30000) as blocker:
-        bus.publish(Changes.of(sid, kinds={"reads"}))
+        bus.publish(Changes.of(sid, kinds={ChangeKind.READS}))
     assert process.starts == starts + 1 and process.pid is not None
     assert blocker.args[0].to_dict() == compute_cohort_stats(session.data(), None).to_dict()
     assert not panel.error_label.isVisibleTo(panel)
@@ -200,7 +202,8 @@ def test_without_a_statistics_process_the_panel_computes_here(qtbot, review_stud
     monkeypatch.setattr(dashboard_process, "child_command", lambda: ["/nonexistent/hccreview-python"])
     session = open_study(review_study, user="tester")
     bus, runner = ChangeBus(), Runner()
-    panel = DashboardPanel(session, bus, runner, backend=ProcessDashboard(session.path, DashboardProcess()))
+    context = PanelContext(session, bus, runner, QUndoStack())
+    panel = DashboardPanel(context, backend=ProcessDashboard(session.path, DashboardProcess()))
     qtbot.addWidget(panel)
     try:
         with qtbot.waitSignal(panel.updated, timeout=30000) as blocker:
@@ -241,6 +244,27 @@ def test_plots_export_as_png_and_svg(env: Env, tmp_path: Path, monkeypatch) -> N
     assert svg is not None and "<svg" in svg.read_text() and "Number at risk" in svg.read_text()
     monkeypatch.setattr(SaveLocation, "ask_path", classmethod(lambda cls, *a: None))
     assert panel.plots["os"].ask_and_export("png") is None  # cancelled: nothing written
+
+
+def _export_menu_texts(tabs: QTabWidget) -> list[str]:
+    """The Export button's menu beside ``tabs`` as the user opens it (filled on ``aboutToShow``)."""
+    button = tabs.cornerWidget()
+    assert isinstance(button, QToolButton) and button.text() == "Export"
+    menu = button.menu()
+    menu.aboutToShow.emit()
+    return [action.text() for action in menu.actions()]
+
+
+def test_the_export_buttons_offer_the_current_plot_and_table(env: Env) -> None:
+    panel, *_ = env
+    panel.plot_tabs.setCurrentWidget(panel.plots["pfs"])
+    assert _export_menu_texts(panel.plot_tabs) == ["Save Progression-free survival as PNG…",
+                                                   "Save Progression-free survival as SVG…"]  # fmt: skip
+    panel.plot_tabs.setCurrentWidget(panel.plots["waterfall"])
+    assert _export_menu_texts(panel.plot_tabs) == ["Save Waterfall as PNG…", "Save Waterfall as SVG…"]
+    panel.table_tabs.setCurrentWidget(panel.tables["toxicity"])
+    assert _export_menu_texts(panel.table_tabs) == ["Copy selection", "Copy Toxicity (all rows)",
+                                                    "Save Toxicity as CSV…"]  # fmt: skip
 
 
 def test_tables_copy_as_tsv_and_save_as_csv(qtbot, env: Env, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -296,7 +320,7 @@ def test_a_measurement_edit_moves_that_patients_waterfall_bar(qtbot, tmp_path: P
     small_study(tmp_path / "small.db").close()
     session = open_study(tmp_path / "small.db", user="tester")
     bus, runner = ChangeBus(), Runner()
-    panel = DashboardPanel(session, bus, runner)
+    panel = DashboardPanel(PanelContext(session, bus, runner, QUndoStack()))
     qtbot.addWidget(panel)
     panel.plot_tabs.setCurrentWidget(panel.plots["waterfall"])
     with qtbot.waitSignal(panel.details_updated, timeout=30000):

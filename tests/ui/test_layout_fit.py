@@ -192,13 +192,15 @@ def test_meeting_mode_fits(qapp: QApplication, window: QWidget, size: str) -> No
 
 # ---------------------------------------------------------------------------------------------- dialogs
 def _dialog_classes() -> set[type[QDialog]]:
-    """Every QDialog subclass defined in ``hccreview.ui.dialogs`` and the adjudication panel's reason dialog."""
+    """Every QDialog subclass defined in ``hccreview.ui.dialogs`` and the adjudication panel's reason dialog (not
+    ``FormDialog``, the prompts' shared base, which is never shown on its own)."""
     import hccreview.ui.dialogs as package
+    from hccreview.ui.dialogs.form_dialog import FormDialog
 
     modules = [importlib.import_module(f"{package.__name__}.{m.name}") for m in pkgutil.iter_modules(package.__path__)]
     modules.append(importlib.import_module("hccreview.ui.views.adjudication_reason"))
     return {c for m in modules for _n, c in inspect.getmembers(m, inspect.isclass)
-            if issubclass(c, QDialog) and c.__module__ == m.__name__}  # fmt: skip
+            if issubclass(c, QDialog) and c.__module__ == m.__name__ and c is not FormDialog}  # fmt: skip
 
 
 def _direct_dialogs(window: QWidget) -> dict[type[QDialog], Callable[[], QDialog]]:

@@ -100,7 +100,7 @@ def test_filter_by_text_and_child_pugh_then_step(qtbot, make_window) -> None:  #
     for expected in shown[1:]:  # stepping follows the filtered view
         press(qtbot, window, Qt.Key.Key_J)
         assert current(window) == expected
-    window.clear_filters()
+    window.actions_by_name["clear_filters"].trigger()
     assert nav.visible_subjects() == everyone
 
 

@@ -19,7 +19,7 @@ NOW = 1  # the impact table's "Now" column
 
 
 def _window(qtbot, parts: QtParts) -> MeetingModeWindow:  # noqa: F811
-    window = MeetingModeWindow(parts.session, parts.bus, parts.runner, parts.stack)
+    window = MeetingModeWindow(parts.context)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.start(full_screen=False)  # full screen on a projector; a plain window in the tests

@@ -19,7 +19,7 @@ SUBJECT = "HCC-002"  # reader1 measured and read every timepoint (PR, PR, PR, PR
 
 
 def _panel(qtbot, parts: QtParts, subject: str = SUBJECT) -> ReadEntryPanel:  # noqa: F811
-    panel = ReadEntryPanel(parts.session, parts.bus, parts.runner, parts.stack)
+    panel = ReadEntryPanel(parts.context)
     qtbot.addWidget(panel)
     panel.resize(1200, 600)
     panel.show()
@@ -194,7 +194,7 @@ def test_reads_tab_follows_the_window_selection(qtbot, make_window) -> None:  # 
     assert panel.data is not None and panel.data.reader == "reader1"
     assert panel.data.subject_id == window.navigator.current_subject()
     with qtbot.waitSignal(panel.loaded, timeout=TIMEOUT):
-        window.next_patient()
+        window.actions_by_name["next"].trigger()
     assert panel.data.subject_id == window.navigator.current_subject() == panel.subject_id
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=TIMEOUT)
 

@@ -39,7 +39,7 @@ def _package(study: Path, tmp_path: Path, *, subject: str = "HCC-005") -> tuple[
 def test_preview_then_merge_updates_the_study_and_the_exchange_tab(qtbot, parts: QtParts, tmp_path: Path) -> None:  # noqa: F811
     pkg, row = _package(parts.path, tmp_path)
     parts.sign_in("admin")
-    panel = ReaderExchangePanel(parts.session, parts.bus, parts.runner)
+    panel = ReaderExchangePanel(parts.context)
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitUntil(lambda: panel.readers.rowCount() == 2, timeout=TIMEOUT)

@@ -152,13 +152,14 @@ def test_import_dialog_previews_a_transfer_and_applies_on_confirm(
 
 def test_case_view_strip_marks_a_kind_reviewed_undoably(qtbot, study: Path, sdtm_root: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from hccreview.ui.bus import ChangeBus
+    from hccreview.ui.panel_context import PanelContext
     from hccreview.ui.views.case_review_status import CaseReviewStatus
     from hccreview.ui.workers import Runner
 
     _transferred(study, sdtm_root, tmp_path)
     runner, bus, stack = Runner(), ChangeBus(), QUndoStack()
     with _as_rev(study) as session:
-        strip = CaseReviewStatus(session, runner, bus, stack, None)
+        strip = CaseReviewStatus(PanelContext(session, bus, runner, stack))
         qtbot.addWidget(strip)
         strip.show_subject(ALTERED)
         ae = strip.states["adverse_events"]
@@ -189,7 +190,7 @@ def test_queue_model_shows_needs_readjudication(qtbot) -> None:  # type: ignore[
     flagged = QueueItem("P1", ("r1", "r2"), "SD", "PD", None, None, ["differs"], "signed", "r1", "adj", False, reason)
     plain = QueueItem("P2", ("r1", "r2"), "SD", "PD", None, None, ["differs"], "open")
     model = QueueModel()
-    model.set_items([flagged, plain])
+    model.set_rows([flagged, plain])
     status = model.index(0, QueueModel.STATUS)
     assert status.data() == "signed ⚠ needs re-adjudication\n→ r1"
     assert f"needs re-adjudication: {reason}" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)

@@ -136,7 +136,7 @@ def test_stale_text_says_what_happened_and_what_to_do() -> None:
 def test_stale_decision_message_names_fields_in_words(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811
     subject = DEMO_DISCORDANT[0]
     parts.sign_in("adjudicator")
-    panel = AdjudicationPanel(parts.session, parts.bus, parts.runner, parts.stack)
+    panel = AdjudicationPanel(parts.context)
     qtbot.addWidget(panel)
     panel.resize(1366, 768)
     panel.show()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QThread
 
 from hccreview.ui.workers import Debouncer, Progress, Runner
@@ -63,6 +64,51 @@ def test_newest_wins_drops_superseded_results(qtbot, runner) -> None:  # type: i
     assert "old" not in results
 
 
+def test_pending_says_whether_the_newest_job_of_a_key_is_still_to_land(qtbot, runner) -> None:  # type: ignore[no-untyped-def]
+    release = threading.Event()
+    seen: list[tuple[str, bool]] = []
+
+    def slow(name: str) -> str:
+        release.wait(10)
+        return name
+
+    assert not runner.pending("case")  # never used
+    runner.run(slow, "old", key="case", on_done=lambda r: seen.append((r, runner.pending("case"))))
+    runner.run(slow, "new", key="case", on_done=lambda r: seen.append((r, runner.pending("case"))))
+    assert runner.pending("case") and not runner.pending("other")
+    release.set()
+    qtbot.waitUntil(lambda: bool(seen))
+    runner.wait(10000)
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert seen == [("new", False)], "the superseded result is dropped; the newest has landed when it is delivered"
+    runner.run(lambda: 1 / 0, key="case", on_error=lambda _exc: seen.append(("error", runner.pending("case"))))
+    qtbot.waitUntil(lambda: len(seen) == 2)
+    assert seen[1] == ("error", False) and not runner.pending("case")
+
+
+def test_a_method_of_a_deleted_qobject_is_not_called_back(qtbot, runner) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QObject
+
+    class Panel(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.got: list[object] = []
+
+        def arrived(self, result: object) -> None:
+            self.got.append(result)
+
+    release = threading.Event()
+    gone, kept = Panel(), Panel()
+    runner.run(lambda: release.wait(10) and "late", on_done=gone.arrived)
+    runner.run(lambda: release.wait(10) and "late", on_done=kept.arrived)
+    shiboken6.delete(gone)  # a panel rebuilt for another user while its load ran
+    release.set()
+    qtbot.waitUntil(lambda: kept.got == ["late"])
+    runner.wait(10000)
+    qtbot.waitUntil(lambda: not runner.busy)
+    assert not shiboken6.isValid(gone) and gone.got == [], "nobody to call back: the result is dropped"
+
+
 def test_errors_reach_on_error_or_the_error_signal(qtbot, runner) -> None:  # type: ignore[no-untyped-def]
     def boom() -> None:
         raise ValueError("bad input")
@@ -76,6 +122,23 @@ def test_errors_reach_on_error_or_the_error_signal(qtbot, runner) -> None:  # ty
     with qtbot.waitSignal(runner.error, timeout=5000) as blocker:
         runner.run(boom)
     assert isinstance(blocker.args[0], ValueError)
+
+
+def test_a_failure_in_the_statistics_process_keeps_the_traceback_from_there(qtbot, runner, review_study) -> None:  # type: ignore[no-untyped-def]
+    """The error box's details (``MainWindow.show_error``) show where the statistics process failed, not only
+    this process waiting for its answer: the job keeps the traceback the exception came with."""
+    from hccreview.services.dashboard_process import DashboardProcess, ProcessDashboard
+
+    process = DashboardProcess()
+    errors: list[BaseException] = []
+    try:
+        runner.run(ProcessDashboard(review_study, process).compute, "bogus", lane="compute", on_error=errors.append)
+        qtbot.waitUntil(lambda: bool(errors), timeout=30000)
+    finally:
+        process.close()
+    assert isinstance(errors[0], ValueError) and str(errors[0]).startswith("unknown source 'bogus'")
+    detail = errors[0].__hccreview_traceback__  # type: ignore[attr-defined]
+    assert "in _answer" in detail and "sources.py" in detail, detail  # the child's frames, down to the raise
 
 
 def test_progress_is_reported_on_the_gui_thread(qtbot, runner) -> None:  # type: ignore[no-untyped-def]
@@ -159,5 +222,6 @@ def test_debouncer_fires_once_after_the_last_trigger(qtbot, qapp) -> None:  # ty
     debouncer = Debouncer(lambda: calls.append(1), delay_ms=30)
     for _ in range(5):
         debouncer.trigger()
+    assert debouncer.pending
     qtbot.waitUntil(lambda: calls == [1])
-    assert not debouncer._timer.isActive()  # single-shot and idle: no second call can come
+    assert not debouncer.pending  # single-shot and idle: no second call can come

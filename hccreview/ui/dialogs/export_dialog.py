@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -17,8 +17,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QProgressDialog,
     QPushButton,
@@ -27,7 +25,11 @@ from PySide6.QtWidgets import (
 
 from hccreview.services.exporting import ExportCancelled, ExportResult, export_data
 from hccreview.services.session import StudySession
+from hccreview.ui.dialogs.path_row import choose_folder, path_row
 from hccreview.ui.workers import Progress, Runner
+
+if TYPE_CHECKING:
+    from hccreview.services.reporting import ReportResult
 
 #: Document kinds offered: (label, value of ``render_report(cases=...)``).
 KINDS = (
@@ -84,8 +86,8 @@ class ExportDialog(QDialog):
         session: StudySession,
         runner: Runner,
         *,
-        on_done: object,
-        on_error: object,
+        on_done: Callable[[ReportResult], object],
+        on_error: Callable[[BaseException], object],
     ) -> Progress | None:
         """Choose, then render in the background with a cancellable progress dialog; returns the job's Progress."""
         choice = cls.choose(parent, session.path.parent)
@@ -108,8 +110,8 @@ def run_with_progress(
     *args: Any,
     label: str,
     cancelled: type[BaseException],
-    on_done: object,
-    on_error: object,
+    on_done: Callable[[Any], object],
+    on_error: Callable[[BaseException], object],
     **kwargs: Any,
 ) -> Progress:
     """Run ``fn(*args, **kwargs, progress=job, cancel=job)`` in the database lane behind a cancellable progress
@@ -126,12 +128,12 @@ def run_with_progress(
 
     def done(result: object) -> None:
         box.reset()
-        on_done(result)  # type: ignore[operator]
+        on_done(result)
 
     def failed(exc: BaseException) -> None:
         box.reset()
         if not isinstance(exc, cancelled):
-            on_error(exc)  # type: ignore[operator]
+            on_error(exc)
 
     runner.run(
         fn, *args, lane="db", on_done=done, on_error=failed, on_progress=progressed, progress=job, cancel=job,
@@ -164,24 +166,14 @@ class ExportDataDialog(QDialog):
             self.format.addItem(label, value)
         self.folder = QLineEdit(str(default_dir / "export"))
         browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.folder)
-        row.addWidget(browse)
+        browse.clicked.connect(lambda: choose_folder(self, "Export into folder", self.folder))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        folder_label = QLabel("F&older")  # a row of a layout gets a label without buddy: "&" would show literally
-        folder_label.setBuddy(self.folder)
         form.addRow("&Format", self.format)
-        form.addRow(folder_label, row)
+        form.addRow(*path_row("F&older", self.folder, browse))
         form.addRow(buttons)
-
-    def _browse(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder.text())
-        if chosen:
-            self.folder.setText(chosen)
 
     def choice(self) -> tuple[str, bool, Path] | None:
         """(service format, XPT, folder) as the dialog stands; None without a folder."""
@@ -200,7 +192,13 @@ class ExportDataDialog(QDialog):
 
     @classmethod
     def ask(
-        cls, parent: QWidget, session: StudySession, runner: Runner, *, on_done: object, on_error: object
+        cls,
+        parent: QWidget,
+        session: StudySession,
+        runner: Runner,
+        *,
+        on_done: Callable[[ExportResult], object],
+        on_error: Callable[[BaseException], object],
     ) -> Progress | None:
         """Choose, then export in the background; returns the job's Progress (None when cancelled)."""
         choice = cls.choose(parent, session.path.parent)

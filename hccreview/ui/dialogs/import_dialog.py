@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -32,10 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hccreview.domain.changes import Changes
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.dialogs.path_row import choose_folder, path_row
 from hccreview.ui.dialogs.transfer_preview import TransferPreviewView
+from hccreview.ui.operations import run_write
 from hccreview.ui.workers import Progress, Runner
 
 if TYPE_CHECKING:
@@ -108,9 +108,9 @@ class ImportDialog(QDialog):
     """Asks format + folder, runs the import with a progress bar, then shows the report.
 
     Signals:
-        imported(object): the ImportResult, on the GUI thread. An import into the open study has already
-            published ``Changes(study=True)`` on the bus; one into a new file has ``created`` set (the window
-            then opens that file).
+        imported(object): the ImportResult, on the GUI thread. A transfer into the open study has already
+            published its Changes on the bus (``ui.operations.run_write``); an import into a new file has
+            ``created`` set (the window then opens that file; the open study did not change).
     """
 
     imported = Signal(object)
@@ -129,7 +129,7 @@ class ImportDialog(QDialog):
             self.format.addItem(text, key)
         self.folder = QLineEdit(placeholderText="Folder with the files to import")
         self.browse = QPushButton("&Browse…")
-        self.browse.clicked.connect(self._browse)
+        self.browse.clicked.connect(lambda: choose_folder(self, "Folder to import", self.folder))
         self.target = QComboBox()
         self.target.addItem(f"Add to the open study ({session.path.name})", "open")
         self.target.addItem("Create a new study file (then open it)", "new")
@@ -139,9 +139,9 @@ class ImportDialog(QDialog):
         self.title = QLineEdit(placeholderText="(the delivery's own title, else the folder name)")
         form = QFormLayout()
         form.addRow("&Format:", self.format)
-        form.addRow(_buddy("F&older:", self.folder), _row(self.folder, self.browse))
+        form.addRow(*path_row("F&older:", self.folder, self.browse))
         form.addRow("&Into:", self.target)
-        form.addRow(_buddy("New &file:", self.new_path), _row(self.new_path, self.save_as))
+        form.addRow(*path_row("New &file:", self.new_path, self.save_as))
         form.addRow("Study &title:", self.title)
         self.target.currentIndexChanged.connect(self._target_changed)
         self._target_changed()
@@ -233,8 +233,8 @@ class ImportDialog(QDialog):
         self._set_inputs_enabled(False)
         self.progress.setRange(0, 0)
         self.status.setText("Applying the transfer…")
-        self._job = self.runner.run(run_apply, preview, self._user, lane="db", on_progress=self._progressed,
-                                    on_done=self._done, on_error=self._failed)  # fmt: skip
+        self._job = run_write(self.runner, self.bus, run_apply, preview, self._user, initiator=self,
+                              on_progress=self._progressed, on_done=self._done, on_error=self._failed)  # fmt: skip
         return True
 
     def _forget_preview(self) -> None:
@@ -276,11 +276,6 @@ class ImportDialog(QDialog):
         if path:
             self.new_path.setText(path if path.endswith(".db") else f"{path}.db")
 
-    def _browse(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Folder to import", self.folder.text())
-        if path:
-            self.folder.setText(path)
-
     def _cancel(self) -> None:
         if self._job is not None:
             self._job.cancel()
@@ -310,8 +305,6 @@ class ImportDialog(QDialog):
         self.report.setPlainText(describe_result(result))
         if getattr(result, "created", False):
             self.status.setText("Import finished: the new study opens when you close this dialog.")
-        else:
-            self.bus.publish(getattr(result, "changes", None) or Changes(study=True), self)
         self.imported.emit(result)
 
     def _failed(self, exc: BaseException) -> None:
@@ -333,16 +326,3 @@ class ImportDialog(QDialog):
         dialog = cls(session, runner, bus, parent)
         dialog.exec()
         return dialog.result_value
-
-
-def _row(*widgets: QWidget) -> QHBoxLayout:
-    row = QHBoxLayout()
-    for i, widget in enumerate(widgets):
-        row.addWidget(widget, 1 if i == 0 else 0)
-    return row
-
-
-def _buddy(text: str, widget: QWidget) -> QLabel:
-    label = QLabel(text)
-    label.setBuddy(widget)
-    return label

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
+from hccreview.ui.operations import run_write
 from hccreview.ui.workers import Runner
 
 COLUMNS = ("Patient", "Record", "Where", "Change", "Before", "After", "Reader's reason")
@@ -100,8 +101,10 @@ class ImportReadsDialog(QDialog):
         browse.clicked.connect(self._browse)
         self.check_button = QPushButton("&Check package")
         self.check_button.clicked.connect(self.check)
+        label = QLabel("&File:")
+        label.setBuddy(self.file)
         top = QHBoxLayout()
-        for w in (QLabel("&File:", buddy=self.file), self.file, browse, self.check_button):
+        for w in (label, self.file, browse, self.check_button):
             top.addWidget(w)
         self.manifest = QLabel("Choose a package, then Check.")
         self.manifest.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -192,11 +195,11 @@ class ImportReadsDialog(QDialog):
             return
         self.merge_button.setEnabled(False)
         self.status.setText("Merging…")
-        self.runner.run(_merge, self.session, self.file.text().strip(), on_done=self._merged, on_error=self._refused)
+        run_write(self.runner, self.bus, _merge, self.session, self.file.text().strip(), initiator=self,
+                  on_done=self._merged, on_error=self._refused)  # fmt: skip
 
     def _merged(self, result: Any) -> None:
         self.result_value = result
-        self.bus.publish(result.changes, self)
         self.status.setText(
             f"Merged {len(result.plan.writes)} row(s) from {result.plan.manifest['user']}'s package"
             + (f"; backup {result.backup.name}" if result.backup else "")

@@ -10,19 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QPlainTextEdit, QWidget
 
 from hccreview.services.queries import Target
+from hccreview.ui.dialogs.form_dialog import FormDialog
 
 
 @dataclass(frozen=True)
@@ -36,7 +27,7 @@ class NewThread:
     text: str
 
 
-class QueryDialog(QDialog):
+class QueryDialog(FormDialog):
     """A modal form: kind (query or comment), target (patient, visit, lesion, measurement, AE), title, message.
 
     Signals: QDialog's only. GUI thread only; no database access.
@@ -44,10 +35,7 @@ class QueryDialog(QDialog):
 
     def __init__(self, subject_id: str, targets: Sequence[Target], parent: QWidget | None = None, *,
                  kind: str = "query", target: Target | None = None) -> None:  # fmt: skip
-        super().__init__(parent)
-        self.setObjectName("query_dialog")
-        self.setWindowTitle(f"New thread on {subject_id}")
-        self.setModal(True)
+        super().__init__("query_dialog", f"New thread on {subject_id}", parent)
         self.kind = QComboBox()
         self.kind.setObjectName("query_kind")
         self.kind.addItem("Query (needs an answer)", "query")
@@ -74,22 +62,11 @@ class QueryDialog(QDialog):
         form.addRow("&On", self.target)
         form.addRow("&Title", self.title)
         form.addRow("&Message", self.text)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.buttons)
-        self.title.textChanged.connect(self._update)
-        self.text.textChanged.connect(self._update)
-        self._update()
+        self.lay_out(form)
+        self.watch(self.title.textChanged, self.text.textChanged)
         self.title.setFocus()
 
-    @property
-    def ok_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-
-    def value(self) -> NewThread | None:
+    def answer(self) -> NewThread | None:
         """The thread asked for, or None while the title or the message is blank."""
         title, text = self.title.text().strip(), self.text.toPlainText().strip()
         target = self.target.currentData()
@@ -97,20 +74,8 @@ class QueryDialog(QDialog):
             return None
         return NewThread(str(self.kind.currentData()), target.kind, target.ref, title, text)
 
-    def _update(self) -> None:
-        self.ok_button.setEnabled(self.value() is not None)
-
-    def accept(self) -> None:
-        if self.value() is None:
-            return
-        super().accept()
-
     @classmethod
     def ask(cls, parent: QWidget | None, subject_id: str, targets: Sequence[Target], *,
             kind: str = "query") -> NewThread | None:  # fmt: skip
         """Ask modally; the new thread, or None when cancelled (tests replace this classmethod)."""
-        dialog = cls(subject_id, targets, parent, kind=kind)
-        try:
-            return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
+        return cls(subject_id, targets, parent, kind=kind).run()

@@ -8,16 +8,9 @@ touches the database; the caller passes the reason to the service, which validat
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QLabel,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QWidget
+
+from hccreview.ui.dialogs.form_dialog import FormDialog
 
 MAX_REASON_CHARS = 2000
 
@@ -27,7 +20,7 @@ def clean_reason(text: str) -> str:
     return text.strip()
 
 
-class ReasonDialog(QDialog):
+class ReasonDialog(FormDialog):
     """A modal box asking why: a prompt, a multi-line text field, OK (disabled while empty) and Cancel.
 
     Ctrl+Enter accepts (Enter makes a new line: reasons may be several sentences). Signals: QDialog's
@@ -35,10 +28,7 @@ class ReasonDialog(QDialog):
     """
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None, *, text: str = "") -> None:
-        super().__init__(parent)
-        self.setObjectName("reason_dialog")
-        self.setWindowTitle(title)
-        self.setModal(True)
+        super().__init__("reason_dialog", title, parent)
         self.prompt = QLabel(prompt)
         self.prompt.setObjectName("reason_prompt")
         self.prompt.setWordWrap(True)
@@ -52,43 +42,22 @@ class ReasonDialog(QDialog):
         self.hint = QLabel("A reason is required. Ctrl+Enter to confirm.")
         self.hint.setObjectName("reason_hint")
         self.hint.setEnabled(False)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.prompt)
-        layout.addWidget(self.editor, 1)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.accept)
-        self.editor.textChanged.connect(self._update)
-        self._update()
+        self.lay_out(self.prompt, (self.editor, 1), self.hint)
+        self.watch(self.editor.textChanged, ctrl_enter=True)
         self.editor.setFocus()
-
-    @property
-    def ok_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
 
     @property
     def reason(self) -> str:
         """The typed reason, cleaned (empty while nothing but blanks is typed)."""
         return clean_reason(self.editor.toPlainText())[:MAX_REASON_CHARS]
 
-    def _update(self) -> None:
-        self.ok_button.setEnabled(bool(self.reason))
+    def answer(self) -> str | None:
+        return self.reason or None
 
-    def accept(self) -> None:
-        if not self.reason:  # Ctrl+Enter on an empty field: a reason is required
-            self.editor.setFocus()
-            return
-        super().accept()
+    def incomplete(self) -> None:  # Ctrl+Enter on an empty field: a reason is required
+        self.editor.setFocus()
 
     @classmethod
     def ask(cls, parent: QWidget | None, title: str, prompt: str) -> str | None:
         """Ask modally; the reason, or None when cancelled (tests replace this classmethod)."""
-        dialog = cls(title, prompt, parent)
-        try:
-            return dialog.reason if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
+        return cls(title, prompt, parent).run()

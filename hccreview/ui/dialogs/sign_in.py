@@ -29,13 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hccreview.domain.passwords import password_problem
 from hccreview.services import auth
 from hccreview.services.auth import AuthError, User
 from hccreview.services.session import StudySession
+from hccreview.ui.dialogs.form_dialog import ERROR_STYLE, new_password_fields
 from hccreview.ui.workers import Runner
-
-ERROR_STYLE = "QLabel { color: #c62828; }"
-MIN_PASSWORD = 8
 
 
 @dataclass(frozen=True)
@@ -146,12 +145,7 @@ class SignInDialog(QDialog):
         self.admin_id.setObjectName("first_admin_user")
         self.admin_name = QLineEdit()
         self.admin_name.setObjectName("first_admin_name")
-        self.admin_password = QLineEdit()
-        self.admin_password.setObjectName("first_admin_password")
-        self.admin_repeat = QLineEdit()
-        self.admin_repeat.setObjectName("first_admin_repeat")
-        for edit in (self.admin_password, self.admin_repeat):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.admin_password, self.admin_repeat = new_password_fields("first_admin")
         form = QFormLayout()
         form.addRow("&User id:", self.admin_id)
         form.addRow("&Full name:", self.admin_name)
@@ -209,11 +203,7 @@ class SignInDialog(QDialog):
             return None if self.username.text().strip() and self.password.text() else "user id and password"
         if not (self.admin_id.text().strip() and self.admin_name.text().strip()):
             return "user id and full name"
-        if len(self.admin_password.text()) < MIN_PASSWORD:
-            return f"a password of at least {MIN_PASSWORD} characters"
-        if self.admin_password.text() != self.admin_repeat.text():
-            return "the two passwords differ"
-        return None
+        return password_problem(self.admin_password.text(), self.admin_repeat.text())
 
     def _update(self) -> None:
         problem = self._form_problem()

@@ -12,16 +12,9 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QWidget
+
+from hccreview.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog
 
 STATEMENT = (
     "By entering my password I sign this record electronically. My signature is the legally binding "
@@ -30,18 +23,16 @@ STATEMENT = (
 )
 
 
-class SignatureDialog(QDialog):
+class SignatureDialog(FormDialog):
     """A modal box: signer's name, the meaning, the Part 11 statement and a password field.
 
     OK ("Sign") stays disabled until a password is typed. :meth:`show_refused` lets a caller keep the dialog
-    and say why a signature was refused. Signals: QDialog's only. GUI thread only; no database access.
+    and say why a signature was refused. The password field is cleared when the dialog goes. Signals: QDialog's
+    only. GUI thread only; no database access.
     """
 
     def __init__(self, meaning: str, signer: str, parent: QWidget | None = None, *, subject: str = "") -> None:
-        super().__init__(parent)
-        self.setObjectName("signature_dialog")
-        self.setWindowTitle("Electronic signature")
-        self.setModal(True)
+        super().__init__("signature_dialog", "Electronic signature", parent)
         self.meaning = meaning
         self.signer = signer
         heading = QLabel(f"<b>Sign{(' ' + escape(subject)) if subject else ''}</b>")
@@ -65,29 +56,17 @@ class SignatureDialog(QDialog):
         self.message = QLabel()
         self.message.setObjectName("signature_message")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("QLabel { color: #c62828; }")
+        self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button.setText("&Sign")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(heading)
-        layout.addLayout(form)
-        layout.addWidget(statement)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
+        self.lay_out(heading, form, statement, self.message)
         self.setMinimumWidth(460)
-        self.password.textChanged.connect(self._update)
-        self._update()
+        self.watch(self.password.textChanged)
         self.password.setFocus()
 
-    @property
-    def ok_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-
-    def _update(self) -> None:
-        self.ok_button.setEnabled(bool(self.password.text()))
+    def answer(self) -> str | None:
+        """The password typed (None while empty)."""
+        return self.password.text() or None
 
     def show_refused(self, text: str) -> None:
         """Show why a signature was refused and clear the password for another try."""
@@ -96,17 +75,10 @@ class SignatureDialog(QDialog):
         self.password.clear()
         self.password.setFocus()
 
-    def accept(self) -> None:
-        if not self.password.text():
-            return
-        super().accept()
+    def forget(self) -> None:
+        self.password.clear()
 
     @classmethod
     def ask(cls, parent: QWidget | None, meaning: str, signer: str, subject: str = "") -> str | None:
         """Ask modally; the password typed, or None when cancelled (tests replace this classmethod)."""
-        dialog = cls(meaning, signer, parent, subject=subject)
-        try:
-            return dialog.password.text() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.password.clear()
-            dialog.deleteLater()
+        return cls(meaning, signer, parent, subject=subject).run()

@@ -76,9 +76,11 @@ class TransferPreviewView(QWidget):
             new_patient = sid in diff.new_subjects
             top = QTreeWidgetItem([sid + (" (new patient)" if new_patient else ""), _counts_text(all_changes), ""])
             self.tree.addTopLevelItem(top)
+            nodes: list[QTreeWidgetItem] = []
             for kind, items in kinds.items():
                 node = QTreeWidgetItem([KIND_LABELS[kind], _counts_text(items), ""])
                 top.addChild(node)
+                nodes.append(node)
                 if new_patient:
                     continue  # every record of a new patient is new: the count says it
                 for change in items:
@@ -87,8 +89,8 @@ class TransferPreviewView(QWidget):
                     leaf.setToolTip(0, change.describe())
                     node.addChild(leaf)
             top.setExpanded(not new_patient)
-            for i in range(top.childCount()):
-                top.child(i).setExpanded(True)
+            for node in nodes:
+                node.setExpanded(True)
         for column in range(len(COLUMNS)):
             self.tree.resizeColumnToContents(column)
 
@@ -96,7 +98,9 @@ class TransferPreviewView(QWidget):
         """Every item's texts in tree order, indented by depth (what the user reads; for tests)."""
         out: list[tuple[str, ...]] = []
 
-        def walk(item: QTreeWidgetItem, depth: int) -> None:
+        def walk(item: QTreeWidgetItem | None, depth: int) -> None:
+            if item is None:  # Qt's "no item": never for an index below the count
+                return
             out.append(("  " * depth + item.text(0), item.text(1), item.text(2)))
             for i in range(item.childCount()):
                 walk(item.child(i), depth + 1)

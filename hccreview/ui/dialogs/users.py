@@ -34,15 +34,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hccreview.domain.passwords import password_problem
 from hccreview.domain.records import Role
 from hccreview.services import auth
 from hccreview.services.auth import User
 from hccreview.services.session import StudySession
+from hccreview.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog, new_password_fields
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.workers import Runner
 
-ERROR_STYLE = "QLabel { color: #c62828; }"
-MIN_PASSWORD = 8
 COLUMNS = ("User id", "Name", "Role", "Active")
 
 
@@ -65,18 +65,15 @@ class NewUser:
     password: str
 
 
-class PasswordForm(QDialog):
+class PasswordForm(FormDialog):
     """A small modal form: a new user (id, full name, role, password twice) or a new password (twice).
 
-    OK stays disabled until the form is complete and the two passwords agree. Signals: QDialog's only.
-    GUI thread only; no database access.
+    OK stays disabled until the form is complete and the two passwords agree (``domain.passwords``); the hint
+    says what is missing. Signals: QDialog's only. GUI thread only; no database access.
     """
 
     def __init__(self, title: str, parent: QWidget | None = None, *, new_user: bool = True) -> None:
-        super().__init__(parent)
-        self.setObjectName("password_form")
-        self.setWindowTitle(title)
-        self.setModal(True)
+        super().__init__("password_form", title, parent)
         self.new_user = new_user
         self.username = QLineEdit()
         self.username.setObjectName("user_id")
@@ -86,12 +83,7 @@ class PasswordForm(QDialog):
         self.role.setObjectName("user_role")
         for role in Role:
             self.role.addItem(role.value, role)
-        self.password = QLineEdit()
-        self.password.setObjectName("user_password")
-        self.repeat = QLineEdit()
-        self.repeat.setObjectName("user_repeat")
-        for edit in (self.password, self.repeat):
-            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password, self.repeat = new_password_fields("user")
         form = QFormLayout()
         if new_user:
             form.addRow("&User id:", self.username)
@@ -101,61 +93,38 @@ class PasswordForm(QDialog):
         form.addRow("R&epeat password:", self.repeat)
         self.hint = QLabel()
         self.hint.setEnabled(False)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.buttons)
-        for edit in (self.username, self.full_name, self.password, self.repeat):
-            edit.textChanged.connect(self._update)
-        self._update()
-
-    @property
-    def ok_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.lay_out(form, self.hint)
+        self.watch(*(edit.textChanged for edit in (self.username, self.full_name, self.password, self.repeat)))
 
     def problem(self) -> str | None:
         """Why the form cannot be accepted yet (None: it can)."""
         if self.new_user and not (self.username.text().strip() and self.full_name.text().strip()):
             return "user id and full name"
-        if len(self.password.text()) < MIN_PASSWORD:
-            return f"a password of at least {MIN_PASSWORD} characters"
-        if self.password.text() != self.repeat.text():
-            return "the two passwords differ"
-        return None
+        return password_problem(self.password.text(), self.repeat.text())
 
-    def _update(self) -> None:
+    def answer(self) -> NewUser | str | None:
+        """The new account (or, resetting, the new password); None while :meth:`problem` says something is missing."""
+        if self.problem() is not None:
+            return None
+        if not self.new_user:
+            return self.password.text()
+        return NewUser(self.username.text().strip(), self.full_name.text().strip(), self.role.currentData(),
+                       self.password.text())  # fmt: skip
+
+    def update_ok(self) -> None:
         problem = self.problem()
         self.ok_button.setEnabled(problem is None)
         self.hint.setText("" if problem is None else f"Needed: {problem}")
 
-    def accept(self) -> None:
-        if self.problem() is None:
-            super().accept()
-
-    def result_user(self) -> NewUser:
-        return NewUser(self.username.text().strip(), self.full_name.text().strip(), self.role.currentData(),
-                       self.password.text())  # fmt: skip
-
     @classmethod
     def ask_new_user(cls, parent: QWidget | None) -> NewUser | None:
         """Ask modally for a new account; None when cancelled (tests replace this classmethod)."""
-        form = cls("Add user", parent, new_user=True)
-        try:
-            return form.result_user() if form.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            form.deleteLater()
+        return cls("Add user", parent, new_user=True).run()
 
     @classmethod
     def ask_password(cls, parent: QWidget | None, username: str) -> str | None:
         """Ask modally for ``username``'s new password; None when cancelled (tests replace this classmethod)."""
-        form = cls(f"Reset the password of {username}", parent, new_user=False)
-        try:
-            return form.password.text() if form.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            form.deleteLater()
+        return cls(f"Reset the password of {username}", parent, new_user=False).run()
 
 
 class UsersDialog(QDialog):
@@ -244,7 +213,8 @@ class UsersDialog(QDialog):
 
     def selected_user(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.table.item(rows[0].row(), 0).text() if rows else None
+        item = self.table.item(rows[0].row(), 0) if rows else None
+        return item.text() if item is not None else None
 
     def select_user(self, username: str) -> None:
         for i, user in enumerate(self.users):

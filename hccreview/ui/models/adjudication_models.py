@@ -15,12 +15,11 @@ a service and never compute a response — the rules engine's results arrive in 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor
 
 from hccreview.report.figures import readable_text, response_colour
 from hccreview.services.adjudication import Comparison, ComparisonRow, LesionRow, QueueItem, ReaderTimepoint
@@ -36,10 +35,9 @@ from hccreview.ui.adjudication_style import (
     signed_pct,
     yes_no,
 )
+from hccreview.ui.models.table_model import DISPLAY, TOOLTIP, ReadOnlyTableModel
 from hccreview.ui.wording import field_label
 
-Index = QModelIndex | QPersistentModelIndex
-DISPLAY, TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
 BACKGROUND, FOREGROUND = Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole
 FONT, DECORATION, ALIGN = Qt.ItemDataRole.FontRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.TextAlignmentRole
 #: The subject id of a queue row; True / False "this cell differs" in the comparison models.
@@ -60,52 +58,10 @@ def short_reason(reason: str) -> str:
     return reason
 
 
-class _TableModel(QAbstractTableModel):
-    """Read-only table with computed headers; subclasses fill ``_rows`` / ``_headers`` and implement ``cell``."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-        self._headers: list[str] = []
-        self._header_tips: list[str] = []
-        self.base_font: QFont | None = None  # the view's font (meeting mode: large type); None: the default
-
-    def bold_font(self) -> QFont:
-        """The view's font in bold (a FontRole value replaces the view's font, size included)."""
-        font = QFont(self.base_font) if self.base_font is not None else QFont()
-        font.setBold(True)
-        return font
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default argument
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._headers):
-            return None
-        if role == DISPLAY:
-            return self._headers[section]
-        if role == TOOLTIP and section < len(self._header_tips):
-            return self._header_tips[section] or None
-        return None
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        if not 0 <= index.column() < len(self._headers):
-            return None
-        return self.cell(index.row(), index.column(), role)
-
-    def cell(self, row: int, column: int, role: int) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-class QueueModel(_TableModel):
+class QueueModel(ReadOnlyTableModel):
     """The discordance queue: one row per :class:`QueueItem`. ``SUBJECT_ROLE`` gives the subject id.
 
-    Signals: QAbstractItemModel's (``modelReset`` on :meth:`set_items`). GUI thread only.
+    Signals: QAbstractItemModel's (``modelReset`` on :meth:`set_rows`). GUI thread only.
     """
 
     PATIENT, READERS, BOR, PD_DATES, STATUS, REASONS = range(6)
@@ -118,11 +74,6 @@ class QueueModel(_TableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._headers, self._header_tips = list(self.HEADERS), list(self.TIPS)
-
-    def set_items(self, items: Sequence[QueueItem]) -> None:
-        self.beginResetModel()
-        self._rows = list(items)
-        self.endResetModel()
 
     def item(self, row: int) -> QueueItem:
         return self._rows[row]
@@ -193,7 +144,7 @@ _TP_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class TimepointComparisonModel(_TableModel):
+class TimepointComparisonModel(ReadOnlyTableModel):
     """Both reads per assessment date (:class:`Comparison` rows): column 0 the date, then per read the fields
     of ``_TP_FIELDS``. Differences flagged by the service are highlighted in both reads (``DIFF_ROLE``).
 
@@ -323,7 +274,7 @@ def lesion_values_differ(a: tuple[float | None, str | None, bool], b: tuple[floa
     return size_a is not None and size_b is not None and abs(size_a - size_b) >= LESION_DIFF_MM - 1e-9
 
 
-class LesionComparisonModel(_TableModel):
+class LesionComparisonModel(ReadOnlyTableModel):
     """Lesion sizes of the two reads: rows = visits (each reader's date of it), columns = lesions, cells
     "read 1 │ read 2".
 
@@ -350,10 +301,10 @@ class LesionComparisonModel(_TableModel):
         # one row per visit: each reader's lesions at the date that reader read it (paired by visit, not date)
         visits = list(comparison.rows) if comparison is not None else []
         self._rows = [(v.date, v.dates) for v in visits if any(r in v.dates for r in self.readers)]
-        baseline = {r: sides[r].baseline_date for r in self.readers if r in sides and sides[r].baseline_date}
+        baseline = {r: day for r in self.readers if r in sides and (day := sides[r].baseline_date) is not None}
         seen = {d for _, dates in self._rows for d in dates.values()}
         if baseline and not seen & set(baseline.values()):  # the baseline scan is no timepoint: its own first row
-            self._rows.insert(0, (min(baseline.values()), baseline))  # type: ignore[arg-type]
+            self._rows.insert(0, (min(baseline.values()), baseline))
         self._headers = ["Date"] + [f"{k}\n{kinds[k].organ}" for k in self._lesions]
         self._header_tips = ["Assessment date"] + [
             f"{k}: {kinds[k].kind} lesion, {kinds[k].organ}{' (node: short axis)' if kinds[k].is_node else ''}"

@@ -13,14 +13,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import AdverseEvent, Cycle
 from hccreview.report.figures import GRADE_COLOURS, readable_text
+from hccreview.ui.models.table_model import RecordTableModel
 from hccreview.ui.wording import field_label, words
 
 Index = QModelIndex | QPersistentModelIndex
@@ -66,53 +67,12 @@ def number(value: float | None, digits: int = 1) -> str:
     return text or "0"
 
 
-class RecordTableModel(QAbstractTableModel):
-    """A read-only table over a list of rows; subclasses name ``columns`` and implement :meth:`cell`.
-
-    Signals: none of its own (``modelReset`` on :meth:`set_rows`). GUI thread only.
-    """
-
-    columns: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: Sequence[Any]) -> None:
-        """Replace the content (a model reset)."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Any:
-        return self._rows[row]
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's default argument
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if role == DISPLAY and orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
-            return self.columns[section]
-        return None
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
-            return None
-        return self.cell(self._rows[index.row()], index.column(), role)
-
-    def cell(self, row: Any, column: int, role: int) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
 class CyclesModel(RecordTableModel):
     """Treatment cycles (read-only): number, start, dose, days dosed, delay, reduction and reason."""
 
     columns = ("Cycle", "Start date", "Dose (mg)", "Days dosed", "Delay (days)", "Reduced", "Reason")
 
-    def cell(self, c: Cycle, column: int, role: int) -> Any:
+    def record_cell(self, c: Cycle, column: int, role: int) -> Any:
         if role == DISPLAY:
             values = (
                 str(c.number), c.start_date.isoformat(), number(c.dose_mg), "" if c.days_dosed is None
@@ -137,7 +97,7 @@ class AdverseEventsModel(RecordTableModel):
     columns = ("Term", "SOC", "Grade", "Onset", "Resolution", "Attribution", "Serious", "Action", "Outcome")
     GRADE, ATTRIBUTION = 2, 5
 
-    def cell(self, row: tuple[int, AdverseEvent], column: int, role: int) -> Any:
+    def record_cell(self, row: tuple[int, AdverseEvent], column: int, role: int) -> Any:
         _, ae = row
         if role == DISPLAY:
             if column == self.GRADE:
@@ -171,7 +131,7 @@ class FindingsModel(RecordTableModel):
 
     columns = ("Source", "Lesion / field", "Finding", "Severity")
 
-    def cell(self, row: tuple[str, str, str, str], column: int, role: int) -> Any:
+    def record_cell(self, row: tuple[str, str, str, str], column: int, role: int) -> Any:
         if role == DISPLAY:
             return row[column]
         if role == TOOLTIP and column == 2:
@@ -215,7 +175,7 @@ class AuditModel(RecordTableModel):
         self._labels = dict(labels)
         self.set_rows(list(reversed(entries)))
 
-    def cell(self, e: dict[str, Any], column: int, role: int) -> Any:
+    def record_cell(self, e: dict[str, Any], column: int, role: int) -> Any:
         if role == DISPLAY:
             table, key = e.get("table_name", ""), str(e.get("row_key", ""))
             record = f"{_TABLE_NAMES.get(table, words(table))} {self._labels.get((table, key), '#' + key)}"

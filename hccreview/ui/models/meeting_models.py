@@ -36,12 +36,10 @@ from hccreview.ui.models.adjudication_models import (
     BACKGROUND,
     CENTRE,
     DIFF_ROLE,
-    DISPLAY,
     FONT,
     FOREGROUND,
-    TOOLTIP,
-    _TableModel,
 )
+from hccreview.ui.models.table_model import DISPLAY, TOOLTIP, ReadOnlyTableModel
 
 DAYS_PER_MONTH = 30.4375  # DESIGN §4 (months = days / 30.4375)
 CHILD_PUGH = ("A", "B", "C")
@@ -49,7 +47,7 @@ NEW_MARK = "†"  # a new lesion was stated at this date (legend under the table
 
 
 # ---------------------------------------------------------------------------------------------- reads
-class ReadsSummaryModel(_TableModel):
+class ReadsSummaryModel(ReadOnlyTableModel):
     """The two reads of one case per date, in brief. Signals: QAbstractItemModel's. GUI thread only."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -150,7 +148,7 @@ def impact_rows(now: dict[str, Any], previews: dict[str, dict[str, Any]], choice
     return rows
 
 
-class ImpactModel(_TableModel):
+class ImpactModel(ReadOnlyTableModel):
     """The impact preview: rows of :func:`impact_rows`; columns "Figure", "Now", then "If read N (reader)".
 
     Signals: QAbstractItemModel's. GUI thread only.

@@ -20,9 +20,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from hccreview.domain.source_labels import source_abbreviation, source_label
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.review import REVIEW_STATES
-from hccreview.ui.wording import best_response_text, reader_name, response_text, source_label
+from hccreview.ui.wording import best_response_text, response_text
 
 SORT_ROLE = int(Qt.ItemDataRole.UserRole)
 SUBJECT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
@@ -52,10 +53,6 @@ _REVIEW_TINT = {CHANGED_STATE: QColor(230, 120, 0, 90)}
 #: Short names of the review states for the navigator's counts, in :data:`REVIEW_STATES` order.
 REVIEW_COUNT_LABELS = {"not started": "not started", "in progress": "in progress", "reviewed": "reviewed",
                        CHANGED_STATE: "changed"}  # fmt: skip
-
-#: Abbreviations of the read sources for the narrow BOR headers only ("BOR (adj.)"); every other place names a
-#: source with ``ui.wording.source_label``.
-_SOURCE_ABBREVIATIONS = {"adjudicated": "adj.", "investigator": "inv.", "computed": "comp."}
 
 
 class Column(IntEnum):
@@ -101,13 +98,6 @@ def natural_key(text: str) -> str:
 
 def response_rank(code: str | None) -> float:
     return float(RESPONSE_ORDER.index(code)) if code in RESPONSE_ORDER else float(len(RESPONSE_ORDER))
-
-
-def source_abbreviation(source: str) -> str:
-    """A source in a narrow BOR header: "adj.", "inv.", a reader's name (the tooltip says it in full)."""
-    if source.startswith("reader:"):
-        return reader_name(source)
-    return _SOURCE_ABBREVIATIONS.get(source, source)
 
 
 class NavigatorModel(QAbstractTableModel):

@@ -174,8 +174,8 @@ class TumourGridModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self._dates):
             return None
         row, day = self._rows[index.row()], self._dates[index.column()]
-        if row.kind == "lesion":
-            return self._lesion_cell(row.lesion, day, role)  # type: ignore[arg-type]
+        if row.lesion is not None:  # a lesion row (the only kind that carries one)
+            return self._lesion_cell(row.lesion, day, role)
         if row.kind == "summary":
             return self._summary_cell(row.key, day, role)
         if role == BACKGROUND:  # a group header row: the palette's alternate base, like a section band

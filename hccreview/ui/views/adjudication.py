@@ -2,12 +2,12 @@
 e-signature, re-opening, reader performance.
 
 Left, the discordance queue (central A vs B, or central vs investigator); right, the shown case
-(:class:`CaseComparisonView`) and a "Reader performance" tab. The adjudicator chooses a read — a discordance
-code and a reason are asked (:class:`DecisionReasonDialog`) and an :class:`AdjudicateCommand` is pushed on the
-window's undo stack — and signs
-(:class:`SignatureDialog`; ``adjudication.sign_adjudication`` on the database lane; a wrong password signs
-nothing). After a signature the undo stack is cleared (a signed decision cannot be undone) and the panel says
-so. An admin re-opens a signed case with a reason.
+(:class:`CaseComparisonView`) and a "Reader performance" tab. The adjudicator chooses a read — a discordance code
+and a reason are asked (:class:`DecisionReasonDialog`) and an :class:`AdjudicateCommand` is pushed on the window's
+undo stack — and signs (:class:`SignatureDialog`; ``adjudication.sign_adjudication`` through
+``ui.operations.run_write``, which publishes its Changes; a wrong password signs nothing). After a signature the
+undo stack is cleared (a signed decision cannot be undone) and the panel says so. An admin re-opens a signed case
+with a reason.
 
 Every service call runs on the runner's database lane (keys ``adj-queue``, ``adj-case``, ``adj-perf``: newest
 wins); callbacks arrive on the GUI thread and only fill models. Blinding: for a reader-role user the panel
@@ -20,34 +20,35 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent, QUndoStack
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services import adjudication
-from hccreview.services.adjudication import Comparison
+from hccreview.services.adjudication import Comparison, Signature
 from hccreview.services.adjudication_ui import BLINDED_MESSAGE, QueueSnapshot, can_decide, can_reopen, load_queue
 from hccreview.services.adjudication_ui import load_performance as load_reader_performance
 from hccreview.services.auth import AuthError
 from hccreview.services.review import Edit, StaleDataError, ValidationError
-from hccreview.services.session import StudySession
 from hccreview.ui.adjudication_commands import AdjudicateCommand
 from hccreview.ui.adjudication_style import chip_style
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import drop_failed, stale_text
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.dialogs.signature import SignatureDialog
+from hccreview.ui.operations import run_write
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.adjudication_case import CaseComparisonView
 from hccreview.ui.views.adjudication_performance import ReaderPerformanceView
 from hccreview.ui.views.adjudication_queue import QueueView
 from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
 from hccreview.ui.views.reader_exchange import ReaderExchangePanel
 from hccreview.ui.wording import field_label
-from hccreview.ui.workers import Debouncer, Runner
+from hccreview.ui.workers import Debouncer
 
 #: Record kinds whose change can alter the queue, a comparison or the figures.
-RELEVANT_KINDS = frozenset({"adjudications", "signatures", "reads", "measurements", "lesions", "blinding"})
+RELEVANT_KINDS = frozenset({ChangeKind.ADJUDICATIONS, ChangeKind.SIGNATURES, ChangeKind.READS, ChangeKind.MEASUREMENTS,
+                            ChangeKind.LESIONS, ChangeKind.BLINDING})  # fmt: skip
 ERROR_COLOUR, INFO_COLOUR = "#c62828", "#2e7d32"
 QUEUE_SHARE = 0.39  # of the panel's width, on the first show (both reads' columns fit beside it at 1366 px)
 
@@ -84,17 +85,10 @@ class AdjudicationPanel(QWidget):
 
     TAB_CASE, TAB_PERFORMANCE = range(2)
 
-    def __init__(
-        self,
-        session: StudySession,
-        bus: ChangeBus,
-        runner: Runner,
-        undo_stack: QUndoStack,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("adjudication_panel")
-        self.session, self.bus, self.runner, self.undo_stack = session, bus, runner, undo_stack
+        self.session, self.bus, self.runner, self.undo_stack = context
         self.blinded = False
         self.snapshot: QueueSnapshot | None = None
         self.comparison: Comparison | None = None
@@ -121,7 +115,7 @@ class AdjudicationPanel(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.case, "&Case")
         self.tabs.addTab(self.performance_view, "Reader &performance")
-        self.exchange_view = ReaderExchangePanel(session, bus, runner, self)
+        self.exchange_view = ReaderExchangePanel(context, self)
         self.tabs.addTab(self.exchange_view, "Reader e&xchange")
         self.splitter = QSplitter()
         self.splitter.addWidget(self.queue)
@@ -345,21 +339,19 @@ class AdjudicationPanel(QWidget):
                                        f"{user.full_name} ({user.username})", what)  # fmt: skip
         if password is None:
             return
-        subject = comparison.subject_id
         self._set_busy(True)
-        self.runner.run(
-            adjudication.sign_adjudication, self.session, subject_id=subject, password=password, lane="db",
-            expected=adjudication.seen_decision(comparison.decision),
-            on_done=lambda sig: self._signed(subject, sig), on_error=self._action_refused,
+        run_write(
+            self.runner, self.bus, adjudication.sign_adjudication, self.session, subject_id=comparison.subject_id,
+            password=password, expected=adjudication.seen_decision(comparison.decision), initiator=self,
+            on_done=self._signed, on_error=self._action_refused,
         )  # fmt: skip
 
-    def _signed(self, subject: str, signature: dict[str, Any]) -> None:
+    def _signed(self, signature: Signature) -> None:
         self._set_busy(False)
         self.undo_stack.clear()  # a signed decision cannot be undone (21 CFR Part 11 §11.70)
-        text = (f"Signed {subject} ({signature.get('meaning')}) by {signature.get('full_name')}; the case is locked. "
+        text = (f"Signed {signature.subject_id} ({signature.meaning}) by {signature.full_name}; the case is locked. "
                 "Undo history cleared: a signed decision cannot be undone.")  # fmt: skip
         self._show_message(text, error=False)
-        self.bus.publish(Changes.of(subject, kinds={"adjudications", "signatures"}), self)
 
     def _action_refused(self, exc: BaseException) -> None:
         self._set_busy(False)
@@ -378,14 +370,13 @@ class AdjudicationPanel(QWidget):
         if reason is None:
             return
         self._set_busy(True)
-        self.runner.run(adjudication.reopen, self.session, subject_id=comparison.subject_id, reason=reason,
-                        lane="db", on_done=self._reopened, on_error=self._action_refused)  # fmt: skip
+        run_write(self.runner, self.bus, adjudication.reopen, self.session, subject_id=comparison.subject_id,
+                  reason=reason, initiator=self, on_done=self._reopened, on_error=self._action_refused)  # fmt: skip
 
     def _reopened(self, edit: Edit) -> None:
         self._set_busy(False)
         subject = next(iter(edit.changes.subjects), "")
         self._show_message(f"Re-opened {subject}: it awaits a new decision.", error=False)
-        self.bus.publish(edit.changes, self)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
@@ -42,15 +42,29 @@ from hccreview.ui.models.adjudication_models import LesionComparisonModel, Timep
 from hccreview.ui.wording import confirmation_note
 
 
-def _table(model: object, name: str) -> QTableView:
+def reads_table(
+    model: QAbstractItemModel, *, font: QFont | None = None, row_padding: int = 8,
+    resize: QHeaderView.ResizeMode = QHeaderView.ResizeMode.ResizeToContents,
+) -> QTableView:  # fmt: skip
+    """A table of the two reads side by side, as the adjudication panel and meeting mode show them: read-only,
+    nothing to select (the choice is a button), rows as tall as ``font`` (the view's own by default) plus
+    ``row_padding`` pixels, columns sized by ``resize``."""
     view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)  # type: ignore[arg-type]
+    view.setModel(model)
+    if font is not None:
+        view.setFont(font)
+        view.horizontalHeader().setFont(font)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
     view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 8)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + row_padding)
+    view.horizontalHeader().setSectionResizeMode(resize)
+    return view
+
+
+def _table(model: QAbstractItemModel, name: str) -> QTableView:
+    view = reads_table(model)
+    view.setObjectName(name)
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     return view
 
@@ -98,6 +112,20 @@ def sign_tip(decision: Decision | None, username: str | None) -> str:
     if decision.adjudicator != username:
         return f"Only {decision.adjudicator}, who recorded the decision, can sign it"
     return SIGN_TIP
+
+
+def case_head(title: QLabel, marker: QLabel, status: QLabel) -> tuple[QHBoxLayout, QLabel]:
+    """The head row of a discordant case — the adjudication panel's and meeting mode's: the patient, a marker
+    beside it (the lock; the position in the meeting), the status, then the discordance reasons (returned, to be
+    filled) wrapping in the rest of the row."""
+    reasons = QLabel()
+    reasons.setWordWrap(True)
+    reasons.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    head = QHBoxLayout()
+    for widget in (title, marker, status):
+        head.addWidget(widget)
+    head.addWidget(reasons, 1)
+    return head, reasons
 
 
 class ReadCard(QGroupBox):
@@ -171,13 +199,7 @@ class CaseComparisonView(QWidget):
         self.lock.hide()
         self.status = QLabel()
         self.status.setObjectName("case_status")
-        self.reasons = QLabel()
-        self.reasons.setWordWrap(True)
-        self.reasons.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        head = QHBoxLayout()
-        for widget in (self.title, self.lock, self.status):
-            head.addWidget(widget)
-        head.addWidget(self.reasons, 1)
+        head, self.reasons = case_head(self.title, self.lock, self.status)
         self.cards = [ReadCard(1), ReadCard(2)]
         cards = QHBoxLayout()
         for card in self.cards:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.domain.adjudication_status import AdjudicationCounts
+from hccreview.services.adjudication import QueueItem
 from hccreview.ui.models.adjudication_models import SUBJECT_ROLE, QueueModel
 
 KINDS = ("central", "investigator")
@@ -136,11 +137,11 @@ class QueueView(QWidget):
         if checked:
             self.kind_changed.emit(KINDS[button_id])
 
-    def set_items(self, items: list, counts: dict[str, int], select: str | None) -> None:  # type: ignore[type-arg]
+    def set_items(self, items: list[QueueItem], counts: dict[str, int], select: str | None) -> None:
         """Show a queue; keep (or move to) ``select`` when it is queued, else the first row. No signal is
         emitted for the selection made here."""
         blocker = self.table.selectionModel().blockSignals(True)
-        self.model.set_items(items)
+        self.model.set_rows(items)
         self._fit_pending = True
         if self.isVisible():  # measuring every row is slow on a long queue: a hidden queue does it when shown
             self._fit_to_contents()

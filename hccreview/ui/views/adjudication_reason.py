@@ -9,21 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit, QWidget
 
 from hccreview.domain import reason_codes
+from hccreview.ui.dialogs.form_dialog import FormDialog
 
 
 @dataclass(frozen=True)
@@ -35,15 +24,12 @@ class DecisionReason:
     reason: str
 
 
-class DecisionReasonDialog(QDialog):
+class DecisionReasonDialog(FormDialog):
     """Reason code (combo), "other" text, reason (multi-line). Ctrl+Enter accepts. Signals: QDialog's only.
     GUI thread only."""
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("decision_reason_dialog")
-        self.setWindowTitle(title)
-        self.setModal(True)
+        super().__init__("decision_reason_dialog", title, parent)
         self.prompt = QLabel(prompt)
         self.prompt.setWordWrap(True)
         self.prompt.setTextFormat(Qt.TextFormat.PlainText)
@@ -67,27 +53,11 @@ class DecisionReasonDialog(QDialog):
         form.addRow("&Reason", self.reason)
         self.hint = QLabel("")
         self.hint.setEnabled(False)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.prompt)
-        layout.addLayout(form)
-        layout.addWidget(self.hint)
-        layout.addWidget(self.buttons)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, activated=self.accept)
-        self.code.currentIndexChanged.connect(self._update)
-        self.other.textChanged.connect(self._update)
-        self.reason.textChanged.connect(self._update)
-        self._update()
+        self.lay_out(self.prompt, form, self.hint)
+        self.watch(self.code.currentIndexChanged, self.other.textChanged, self.reason.textChanged, ctrl_enter=True)
         self.code.setFocus()
 
-    @property
-    def ok_button(self) -> QPushButton:
-        return self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-
-    def value(self) -> DecisionReason | None:
+    def answer(self) -> DecisionReason | None:
         """The answer, or None while something required is missing (the hint says what)."""
         return self._check()[0]
 
@@ -101,21 +71,12 @@ class DecisionReasonDialog(QDialog):
             return None, "the reason is required"
         return DecisionReason(code, other, reason), "Ctrl+Enter to confirm"
 
-    def _update(self) -> None:
+    def update_ok(self) -> None:
         value, hint = self._check()
         self.ok_button.setEnabled(value is not None)
         self.hint.setText(hint[:1].upper() + hint[1:] + ".")
 
-    def accept(self) -> None:
-        if self.value() is None:
-            return
-        super().accept()
-
     @classmethod
     def ask(cls, parent: QWidget | None, title: str, prompt: str) -> DecisionReason | None:
         """Ask modally; the answer, or None when cancelled (tests replace this classmethod)."""
-        dialog = cls(title, prompt, parent)
-        try:
-            return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
-        finally:
-            dialog.deleteLater()
+        return cls(title, prompt, parent).run()

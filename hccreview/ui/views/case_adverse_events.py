@@ -9,33 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.models.case_models import AdverseEventsModel
-from hccreview.ui.views.read_only_table import read_only_table
+from hccreview.ui.views.read_only_table import TableTab
 
 #: Why the table cannot be edited, and what to do instead (shown under every summary).
 SOURCE_NOTE = "source data (read-only): to dispute a grade or an attribution, raise a query on the Queries tab"
 
 
-class CaseAdverseEvents(QWidget):
+class CaseAdverseEvents(TableTab):
     """Adverse-events table of the shown patient (read-only). Signals: none. GUI thread only."""
 
+    model: AdverseEventsModel
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = AdverseEventsModel(self)
-        self.table = read_only_table(self.model, self)
+        super().__init__(AdverseEventsModel(), parent, stretch_column=1)  # the SOC gives way (elided, tooltip)
         self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the SOC gives way (elided, tooltip)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
 
     def set_detail(self, detail: CaseDetail | None) -> None:
         current = self.table.currentIndex()

@@ -6,11 +6,11 @@ trail is reloaded with the case after every edit (the case view's reload reads b
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.models.case_models import AuditModel
-from hccreview.ui.views.read_only_table import read_only_table
+from hccreview.ui.views.read_only_table import TableTab
 
 
 def record_labels(detail: CaseDetail) -> dict[tuple[str, str], str]:
@@ -28,25 +28,16 @@ def record_labels(detail: CaseDetail) -> dict[tuple[str, str], str]:
     return labels
 
 
-class CaseAudit(QWidget):
+class CaseAudit(TableTab):
     """Audit trail of the shown patient. Signals: none. GUI thread only."""
 
+    model: AuditModel
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = AuditModel(self)
-        self.table = read_only_table(self.model, self)
-        self.summary = QLabel()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
+        super().__init__(AuditModel(), parent)
 
     def set_detail(self, detail: CaseDetail | None) -> None:
         entries = detail.audit if detail else []
         self.model.set_entries(entries, record_labels(detail) if detail else {})
         n = len(entries)
         self.summary.setText(f"{n} audit entr{'ies' if n != 1 else 'y'} for this patient (newest first, times in UTC)")
-
-    @property
-    def count(self) -> int:
-        return self.model.rowCount()

@@ -6,12 +6,12 @@ relative dose intensity, relative total dose, reductions and delays from :class:
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from hccreview.domain.dosing import DoseSummary
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.models.case_models import CyclesModel
-from hccreview.ui.views.read_only_table import read_only_table
+from hccreview.ui.views.read_only_table import TableTab
 
 
 def _pct(value: float | None) -> str:
@@ -39,21 +39,15 @@ def dose_summary_text(d: DoseSummary) -> str:
     return text
 
 
-class CaseCycles(QWidget):
+class CaseCycles(TableTab):
     """Cycles table and dose-intensity summary of the shown patient. Signals: none. GUI thread only."""
 
+    model: CyclesModel
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = CyclesModel(self)
-        self.table = read_only_table(self.model, self)
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        super().__init__(CyclesModel(), parent)
         self.schedule = QLabel()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.schedule)
+        self.column.addWidget(self.schedule)
 
     def set_detail(self, detail: CaseDetail | None) -> None:
         if detail is None:

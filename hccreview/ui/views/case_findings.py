@@ -6,11 +6,11 @@ node measured by its long axis, a target below measurability) and the import fin
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.models.case_models import FindingsModel
-from hccreview.ui.views.read_only_table import read_only_table
+from hccreview.ui.views.read_only_table import TableTab
 
 
 def finding_rows(detail: CaseDetail) -> list[tuple[str, str, str, str]]:
@@ -20,28 +20,24 @@ def finding_rows(detail: CaseDetail) -> list[tuple[str, str, str, str]]:
     for reader in case.readers:
         for f in case.selection_findings.get(reader, []):
             rows.append((f"rules engine · {reader}", f.lesion_id or "—", f.rule, f.severity))
-    for f in case.import_findings:
-        where = " · ".join(str(x) for x in (f.get("file"), f"row {f['row']}" if f.get("row") else "") if x)
-        field = f.get("field") or "—"
-        value = f" = {f['value']!r}" if f.get("value") else ""
-        rows.append((f"import · {where or f.get('kind', '')}", f"{field}{value}", f.get("message", ""),
-                     str(f.get("kind", "warning"))))  # fmt: skip
+    for found in case.import_findings:
+        where = " · ".join(str(x) for x in (found.get("file"), f"row {found['row']}" if found.get("row") else "")
+                           if x)  # fmt: skip
+        field = found.get("field") or "—"
+        value = f" = {found['value']!r}" if found.get("value") else ""
+        rows.append((f"import · {where or found.get('kind', '')}", f"{field}{value}", found.get("message", ""),
+                     str(found.get("kind", "warning"))))  # fmt: skip
     return rows
 
 
-class CaseFindings(QWidget):
+class CaseFindings(TableTab):
     """Findings table of the shown patient. Signals: none. GUI thread only."""
 
+    model: FindingsModel
+
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.model = FindingsModel(self)
-        self.table = read_only_table(self.model, self, alternating=False, stretch_column=2)
+        super().__init__(FindingsModel(), parent, alternating=False, stretch_column=2)
         self.table.setWordWrap(True)
-        self.summary = QLabel()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.summary)
-        layout.addWidget(self.table, 1)
 
     def set_detail(self, detail: CaseDetail | None) -> None:
         rows = finding_rows(detail) if detail else []
@@ -50,7 +46,3 @@ class CaseFindings(QWidget):
         self.summary.setText(
             f"{len(rows)} finding{'s' if len(rows) != 1 else ''} for this patient" if rows else "No findings."
         )
-
-    @property
-    def count(self) -> int:
-        return self.model.rowCount()

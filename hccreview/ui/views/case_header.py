@@ -19,11 +19,13 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from hccreview.domain.cohort import PFS_PENDING_REASON, SubjectOutcome
+from hccreview.domain.endpoints import EndpointResult
 from hccreview.domain.records import ReadRole
+from hccreview.domain.source_labels import source_label
 from hccreview.report.figures import readable_text, response_colour
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.flow_layout import FlowLayout
-from hccreview.ui.wording import best_response_text, rule_text, source_label, words
+from hccreview.ui.wording import best_response_text, rule_text, words
 
 _CP_UNITS = {"bilirubin": ("bilirubin", "bilirubin_mg_dl", " mg/dL"), "albumin": ("albumin", "albumin_g_dl", " g/dL"),
              "inr": ("INR", "inr", ""), "ascites": ("ascites", "ascites", ""),
@@ -158,7 +160,10 @@ class CaseHeader(QWidget):
         """Grow, never shrink: a header that changes height per patient would resize (and so re-render) the
         plots below on every step."""
         layout = self.layout()
-        height = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if layout is not None and layout.hasHeightForWidth():
+            height = layout.totalHeightForWidth(self.width())
+        else:
+            height = self.sizeHint().height()
         if height > self.minimumHeight():
             self.setMinimumHeight(height)
 
@@ -223,10 +228,10 @@ class CaseHeader(QWidget):
             return "PFS / OS: <i>not analysed (no origin)</i>"
         o = detail.case.outcomes[source]
 
-        def one(name: str, r: object) -> str:
-            status = "event" if r.event else "censored"  # type: ignore[attr-defined]
-            end = r.end_date.isoformat() if r.end_date else "—"  # type: ignore[attr-defined]
-            return f"<b>{name}</b> {r.months:.1f} months ({status} {end})"  # type: ignore[attr-defined]
+        def one(name: str, r: EndpointResult) -> str:
+            status = "event" if r.event else "censored"
+            end = r.end_date.isoformat() if r.end_date else "—"
+            return f"<b>{name}</b> {r.months:.1f} months ({status} {end})"
 
         # a patient pending adjudication is outside the PFS population (domain.cohort.pfs_population): no number
         pfs = one("PFS", o.pfs) if o.in_pfs_population else f"<b>PFS</b> <i>pending — {escape(PFS_PENDING_REASON)}</i>"

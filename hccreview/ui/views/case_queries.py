@@ -1,16 +1,19 @@
 """The case view's Queries tab: the patient's query and comment threads, their messages, and the buttons that
 open, answer, close, re-open or reply (issue 12 item 3; the rules are ``services.queries``').
 
-Loading and every write run on the runner's database lane (``services.queries``); the writes' Changes (kind
-``"queries"``) go out on the ChangeBus, so the navigator's badge, this tab's count and any other view follow.
-The buttons are there only for who may write queries (``ui.visibility.ACTION_NEEDS``: a viewer reads them) and
-enabled from ``services.queries.allowed_actions`` for the signed-in user, a disabled one saying why in its
-tooltip; the service checks again (role, state, blinding) and a refusal is shown, never swallowed.
+Loading and every write run on the runner's database lane (``services.queries``; the writes through
+``ui.operations.run_write``), whose Changes (kind ``ChangeKind.QUERIES``) go out on the ChangeBus, so the
+navigator's badge, this tab's count and any other view follow. The buttons are there only for who may write queries
+(``ui.visibility.ACTION_NEEDS``: a viewer reads them) and enabled from ``services.queries.allowed_actions`` for the
+signed-in user, a disabled one saying why in its tooltip; the service checks again (role, state, blinding) and a
+refusal is shown, never swallowed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,11 +32,11 @@ from hccreview.domain.changes import Changes
 from hccreview.services import queries
 from hccreview.services.queries import Thread
 from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.query_dialog import QueryDialog
 from hccreview.ui.dialogs.reason import ReasonDialog
+from hccreview.ui.operations import run_write
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.visibility import may_do
-from hccreview.ui.workers import Runner
 
 _PROMPTS = {
     "answer": ("Answer query", "Your answer (recorded in the audit trail):"),
@@ -102,9 +105,9 @@ class CaseQueries(QWidget):
     count_changed = Signal(int)
     status_message = Signal(str)
 
-    def __init__(self, session: StudySession, bus: ChangeBus, runner: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.bus, self.runner = session, bus, runner
+        self.session, self.bus, self.runner = context.session, context.bus, context.runner
         self.subject_id: str | None = None
         self.view: QueriesView | None = None
         self.summary = QLabel("No patient selected.")
@@ -206,7 +209,7 @@ class CaseQueries(QWidget):
     def select_thread(self, query_id: int) -> bool:
         for i in range(self.tree.topLevelItemCount()):
             item = self.tree.topLevelItem(i)
-            if item.data(0, Qt.ItemDataRole.UserRole) == query_id:
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == query_id:
                 self.tree.setCurrentItem(item)
                 return True
         return False
@@ -258,18 +261,15 @@ class CaseQueries(QWidget):
         text = ReasonDialog.ask(self, f"{title} #{thread.id}", prompt)
         if text is None:
             return
-        service = {"answer": queries.answer, "close": queries.close, "reopen": queries.reopen,
-                   "reply": queries.reply}[action]  # fmt: skip
+        services: dict[str, Callable[..., Changes]] = {"answer": queries.answer, "close": queries.close,
+                                                       "reopen": queries.reopen, "reply": queries.reply}  # fmt: skip
+        service = services[action]
         key = "reason" if action == "reopen" else "text"
         self._write(service, f"query #{thread.id}: {action} saved", query_id=thread.id, **{key: text})
 
-    def _write(self, service: object, done: str, **kwargs: object) -> None:
-        def finished(changes: Changes) -> None:
-            self.bus.publish(changes, self)
-            self.status_message.emit(done)
-
-        self.runner.run(service, self.session, lane="db", on_done=finished, on_error=self._refused,
-                        **kwargs)  # type: ignore[arg-type]  # fmt: skip
+    def _write(self, service: Callable[..., Changes], done: str, **kwargs: Any) -> None:
+        run_write(self.runner, self.bus, service, self.session, initiator=self, on_error=self._refused,
+                  on_done=lambda _changes: self.status_message.emit(done), **kwargs)  # fmt: skip
 
     def _refused(self, exc: BaseException) -> None:
         self.status_message.emit(f"Not saved — {exc}")

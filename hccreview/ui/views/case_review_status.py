@@ -16,7 +16,7 @@ marking never changes theirs.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QMenu, QToolButton, QVBoxLayout, QWidget
 
 from hccreview.domain.changes import Changes
@@ -28,11 +28,9 @@ from hccreview.services.record_review import (
     PatientReview,
     patient_review,
 )
-from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.record_review_commands import MarkReviewedCommand
 from hccreview.ui.wording import words
-from hccreview.ui.workers import Runner
 
 _COLOURS = {REVIEWED: "#2e7d32", CHANGED: "#e65100"}
 _SHOWN_LINES = 3
@@ -58,11 +56,9 @@ class CaseReviewStatus(QWidget):
 
     status_message = Signal(str)
 
-    def __init__(
-        self, session: StudySession, runner: Runner, bus: ChangeBus, undo_stack: QUndoStack, parent: QWidget | None
-    ) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.runner, self.bus, self.undo_stack = session, runner, bus, undo_stack
+        self.session, self.bus, self.runner, self.undo_stack = context
         self.setObjectName("case_review_status")
         self._subject: str | None = None
         self.review: PatientReview | None = None
@@ -120,7 +116,7 @@ class CaseReviewStatus(QWidget):
         layout.addWidget(self.changes)
         layout.addWidget(self.banner)
         self._fill(None)
-        bus.changed.connect(self._on_changed)
+        self.bus.changed.connect(self._on_changed)
 
     def show_kinds(self, kinds: set[str]) -> None:
         """Show only the record kinds of ``kinds`` (the case view passes those the user may see: DESIGN §4b)."""
@@ -185,7 +181,9 @@ class CaseReviewStatus(QWidget):
         self.review = review
         enabled = review is not None
         self.mark_button.setEnabled(enabled)
-        self.mark_actions[PATIENT].setEnabled(enabled and any(s.state != REVIEWED for s in review.kinds.values()))
+        self.mark_actions[PATIENT].setEnabled(
+            review is not None and any(s.state != REVIEWED for s in review.kinds.values())
+        )
         lines: list[str] = []
         for kind in REVIEW_KINDS:
             label, action = self.states[kind], self.mark_actions[kind]

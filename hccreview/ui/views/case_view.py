@@ -1,9 +1,10 @@
 """The patient case view: header on top, tabs for timeline, tumour assessments, AEs, cycles, findings, audit.
 
 Loading: :meth:`CaseView.show_subject` runs :func:`load_case_view` (``services.case_extra.load_case_detail`` and,
-for a user who may see adjudications, whether the case is locked) on the runner's database lane with
-``key="case"`` (newest wins: when the reader steps fast only the last patient is drawn) and fills the panels on
-completion; the GUI thread only resets models and draws.
+for a user who may see adjudications, whether the case is locked) on the runner's database lane under the
+view's key (the runner's newest-wins: a load asked while another is queued or running supersedes it, so when the
+reader steps fast only the last patient is loaded and drawn, and a change arriving during a load loads the case
+again after it) and fills the panels on completion; the GUI thread only resets models and draws.
 
 Access (DESIGN §4b): the tabs follow the signed-in user's policy (``ui.visibility.CASE_TAB_NEEDS``): a blinded
 reader has no timeline, adverse-events, cycles or findings tab (unless the charter lets readers see clinical
@@ -21,20 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from hccreview.domain.access import AccessDenied, Capability
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.services.case_extra import CaseDetail, load_case_detail
 from hccreview.services.reading import allowed_sources
 from hccreview.services.record_review import REVIEW_KINDS
 from hccreview.services.review import StaleDataError, ValidationError
 from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import (
     EditMeasurementCommand,
     EditReadCommand,
@@ -45,6 +44,7 @@ from hccreview.ui.commands import (
 )
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.models.case_models import EditRequest
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.case_adverse_events import CaseAdverseEvents
 from hccreview.ui.views.case_audit import CaseAudit
 from hccreview.ui.views.case_cycles import CaseCycles
@@ -56,7 +56,6 @@ from hccreview.ui.views.case_timeline import CaseTimeline
 from hccreview.ui.views.case_tumour import CaseTumour
 from hccreview.ui.visibility import CASE_TAB_NEEDS, REVIEW_KIND_NEEDS, allows, may_do, own_evaluator
 from hccreview.ui.wording import field_label, value_text
-from hccreview.ui.workers import Runner
 
 ERROR_COLOUR = "#c62828"
 #: The tab titles without their counts (the counts follow the shown patient), in the tabs' order.
@@ -105,6 +104,12 @@ def changes_recorded_value(request: EditRequest, values: dict[str, Any]) -> bool
                for f, v in values.items())  # fmt: skip
 
 
+class _DetailTab(Protocol):
+    """A case tab filled from the whole :class:`CaseDetail` (the adverse events, cycles, findings, audit)."""
+
+    def set_detail(self, detail: CaseDetail | None) -> None: ...
+
+
 class CaseView(QWidget):
     """One patient's case, composed of the header and the tab panels.
 
@@ -121,26 +126,18 @@ class CaseView(QWidget):
     status_message = Signal(str)
     edit_failed = Signal(str)
 
-    def __init__(
-        self,
-        session: StudySession,
-        bus: ChangeBus,
-        runner: Runner,
-        undo_stack: QUndoStack,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.bus, self.runner, self.undo_stack = session, bus, runner, undo_stack
+        self.session, self.bus, self.runner, self.undo_stack = context
         self._wanted: str | None = None  # the subject asked for
         self._detail: CaseDetail | None = None  # what the panels show
         self._asked_at = 0.0
-        self._in_flight: str | None = None  # the subject of the load under way
-        self._again = False  # a newer request came in while loading
+        self._load_key = f"case_view:{id(self)}"  # the runner's newest-wins key of this view's loads
         self._locked = False  # the shown case's adjudication is signed (known only to who may see it)
         self.last_load_ms: float | None = None
 
         self.header = CaseHeader(self)
-        self.review_status = CaseReviewStatus(session, runner, bus, undo_stack, self)  # issue 12: per-kind review
+        self.review_status = CaseReviewStatus(context, self)  # issue 12: per-kind review
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.hide()
@@ -150,7 +147,7 @@ class CaseView(QWidget):
         self.cycles = CaseCycles(self)
         self.findings = CaseFindings(self)
         self.audit = CaseAudit(self)
-        self.queries = CaseQueries(session, bus, runner, self)
+        self.queries = CaseQueries(context, self)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.panels: dict[str, QWidget] = {
@@ -278,40 +275,23 @@ class CaseView(QWidget):
             self._load(self._wanted)
 
     def _load(self, subject_id: str) -> None:
-        """Start a load, or, while one is under way, remember to load the newest request when it lands.
-
-        At most one load is queued on the database lane: stepping through 40 patients in a second costs two
-        loads, not forty, and the last patient appears one load after the reader stops.
-        """
-        if self._in_flight is not None:
-            self._again = True
-            return
-        self._in_flight = subject_id
+        """Load ``subject_id`` under the view's key: it supersedes a load queued or running (whose result is
+        dropped; a queued one never runs), so stepping through 40 patients in a second costs about two loads, not
+        forty, and a reload asked during a load (a change arrived) runs after it."""
         self._asked_at = time.perf_counter()
         self.runner.run(
-            load_case_view, self.session, subject_id,
-            key="case", lane="db", on_done=self._filled, on_error=self._load_failed,
+            load_case_view, self.session, subject_id, key=self._load_key, lane="db", on_done=self._filled,
+            on_error=lambda exc: self._load_failed(subject_id, exc),
         )  # fmt: skip
 
-    def _landed(self) -> bool:
-        """A load ended; start the newest request if one came in meanwhile (returns whether it did)."""
-        self._in_flight = None
-        again, self._again = self._again, False
-        if again and self._wanted is not None:
-            self._load(self._wanted)
-            return True
-        return False
-
     def _filled(self, loaded: tuple[CaseDetail, bool]) -> None:
-        again = self._landed()
         detail, locked = loaded
-        if detail.subject_id != self._wanted:  # the reader has moved on
+        if detail.subject_id != self._wanted:  # the view was cleared meanwhile (no load supersedes that)
             return
         self._locked = locked
-        self._fill(detail)  # the right patient; a reload may follow when the data changed meanwhile
-        if not again:
-            self.last_load_ms = (time.perf_counter() - self._asked_at) * 1000
-            self.loaded.emit(detail.subject_id)
+        self._fill(detail)
+        self.last_load_ms = (time.perf_counter() - self._asked_at) * 1000
+        self.loaded.emit(detail.subject_id)
 
     @property
     def locked(self) -> bool:
@@ -326,9 +306,11 @@ class CaseView(QWidget):
             self.header.set_detail(detail, sources=sources, clinical=access.may(Capability.SEE_CLINICAL))
         own = own_evaluator(access)
         self.tumour.set_detail(detail, editable=None if self._locked else own)
-        for name in ("adverse_events", "cycles", "findings", "audit"):
+        tables: dict[str, _DetailTab] = {"adverse_events": self.adverse_events, "cycles": self.cycles,
+                                         "findings": self.findings, "audit": self.audit}  # fmt: skip
+        for name, tab in tables.items():
             if self.shows(name):
-                self.panels[name].set_detail(detail)  # type: ignore[attr-defined]
+                tab.set_detail(detail)
         if self.shows("timeline"):
             self.timeline.set_detail(detail, source=sources[0] if sources else None)
         self._update_tab_titles(detail)
@@ -343,9 +325,8 @@ class CaseView(QWidget):
             if index >= 0:
                 self.tabs.setTabText(index, f"{base} ({counts[name]})" if name in counts else base)
 
-    def _load_failed(self, exc: BaseException) -> None:
-        subject = self._in_flight
-        if self._landed() or subject != self._wanted:
+    def _load_failed(self, subject: str, exc: BaseException) -> None:
+        if subject != self._wanted:
             return
         self._fill(None)
         reason = "not in this study" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
@@ -360,7 +341,7 @@ class CaseView(QWidget):
 
     def _on_changed(self, changes: Changes, initiator: object) -> None:
         """ChangeBus handler (GUI thread): reload when the write touched the shown patient."""
-        if changes.kinds == {"queries"} and not changes.study:
+        if changes.only(ChangeKind.QUERIES):
             return  # a thread changed: the Queries tab reloads itself, the case's records did not change
         if self._wanted is not None and changes.touches(self._wanted):
             self.reload()

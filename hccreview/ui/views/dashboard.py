@@ -8,7 +8,9 @@ study cache re-reads only the changed subjects) and runs ``compute_dashboard(det
 work competes with the GUI thread → GUI thread: tables and the visible plots are updated (artists updated in
 place where the figure's structure allows), ``updated`` is emitted once those plots have drawn → the
 backend's ``complete`` (every source's response column, Child-Pugh curves) → ``details_updated``. Newer
-requests supersede older ones (runner keys; the process only completes its newest result). While a recompute
+requests supersede older ones through the runner's keys (:data:`COMPUTE_KEY`, :data:`DETAILS_KEY`: the runner
+drops a superseded result), the panel's one newest-wins mechanism; the statistics process completes only its
+newest result, the same key carried over its pipe (``services.dashboard_process``). While a recompute
 runs the previous content stays visible, greyed, with "Updating…"; a failure (including a statistics process
 that stopped: the next update starts a new one) shows a message above it and never raises.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Callable
+from typing import Protocol, cast
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -35,6 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.domain.changes import Changes
+from hccreview.domain.source_labels import source_label
+from hccreview.domain.survival import KMResult
 from hccreview.report import cohort_figures as cf
 from hccreview.services.dashboard import Cancelled, DashboardData, affects_dashboard
 from hccreview.services.dashboard_process import (
@@ -43,20 +48,21 @@ from hccreview.services.dashboard_process import (
     LocalDashboard,
     ProcessDashboard,
 )
-from hccreview.services.session import StudySession
 from hccreview.ui import heap
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.models.dataframe_model import DataFrameModel
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.plots import FigureHost
 from hccreview.ui.settings import AppSettings
 from hccreview.ui.views.dashboard_canvas import DashboardCanvas
 from hccreview.ui.views.dashboard_reasons import DiscordanceReasons
 from hccreview.ui.views.dashboard_tables import ResponseTableModel, StatsTable
 from hccreview.ui.views.veil import Veil, veiled
-from hccreview.ui.wording import rule_text, source_label
-from hccreview.ui.workers import WRITE_PRIORITY, Debouncer, Runner
+from hccreview.ui.wording import rule_text
+from hccreview.ui.workers import WRITE_PRIORITY, Debouncer
 
 PANEL = "dashboard"
+#: Runner keys (newest wins) of the headline recompute and of its details pass.
+COMPUTE_KEY, DETAILS_KEY = "dashboard", "dashboard-details"
 DEBOUNCE_MS = 150
 #: An idle panel starts at once unless it started less than this ago (then the debouncer coalesces a burst).
 MIN_GAP_MS = 30
@@ -72,6 +78,12 @@ def _pct(x: float) -> str:
 
 def _mo(x: float | None) -> str:
     return "NR" if x is None else f"{x:.1f}"
+
+
+class Exportable(Protocol):
+    """A page of the dashboard's table or plot tabs: it fills the Export button's menu with its own actions."""
+
+    def add_export_actions(self, menu: QMenu) -> None: ...
 
 
 class DashboardPanel(QWidget):
@@ -95,48 +107,44 @@ class DashboardPanel(QWidget):
     failed = Signal(str)
 
     def __init__(
-        self,
-        session: StudySession,
-        bus: ChangeBus,
-        runner: Runner,
-        parent: QWidget | None = None,
-        *,
-        backend: DashboardBackend | None = None,
+        self, context: PanelContext, parent: QWidget | None = None, *, backend: DashboardBackend | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("dashboard_panel")
-        self.session, self.bus, self.runner = session, bus, runner
+        self.context = context  # handed on to the reasons table
+        self.session, self.bus, self.runner = context.session, context.bus, context.runner
         #: Where the figures are computed: by default the shared statistics process (the window keeps
         #: responding); :class:`LocalDashboard` if no process can be started (``fallback_reason`` says why).
-        self.backend: DashboardBackend = backend or ProcessDashboard(session.path, access=session.access)
+        self.backend: DashboardBackend = backend or ProcessDashboard(self.session.path, access=self.session.access)
         self.fallback_reason: str | None = None
         self.data: DashboardData | None = None
         self.last_recompute_ms: float | None = None
         self.last_timings: dict[str, float] = {}
         self._source: str | None = None
         self._fresh = False  # the next load drops the session's cache (Refresh)
-        self._job = 0
-        self._unsynced = Changes()
-        self._seq = 0  # changes received so far
-        self._since: float | None = None
+        self._since: float | None = None  # when the oldest change not yet shown arrived (latency)
         self._busy = False
         self._last_start = -1e9
         self._stale = True
         self._debouncer = Debouncer(self._start, DEBOUNCE_MS, self)
         self._build()
-        bus.changed.connect(self._changed)
+        self.bus.changed.connect(self._changed)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        self.source_combo = QComboBox(objectName="dashboard_source")
+        self.source_combo = QComboBox()
+        self.source_combo.setObjectName("dashboard_source")
         self.source_combo.setToolTip("Read source of the best overall responses and PFS")
         self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source_combo.activated.connect(lambda _: self.set_source(self.source_combo.currentData()))
-        self.updating_label = QLabel("Updating…", objectName="dashboard_updating")
+        self.updating_label = QLabel("Updating…")
+        self.updating_label.setObjectName("dashboard_updating")
         self.updating_label.setStyleSheet("color: palette(highlight); font-weight: bold;")
         self.updating_label.hide()
-        self.status_label = QLabel("Loading…", objectName="dashboard_status")
-        refresh = QPushButton("Refresh", objectName="dashboard_refresh")
+        self.status_label = QLabel("Loading…")
+        self.status_label.setObjectName("dashboard_status")
+        refresh = QPushButton("Refresh")
+        refresh.setObjectName("dashboard_refresh")
         refresh.setToolTip("Read the whole study again and recompute")
         refresh.clicked.connect(self.refresh)
         top = QHBoxLayout()
@@ -147,11 +155,14 @@ class DashboardPanel(QWidget):
         top.addWidget(self.status_label)
         top.addWidget(refresh)
 
-        self.summary_label = QLabel(objectName="dashboard_summary", wordWrap=True)
-        self.review_label = QLabel(objectName="dashboard_review", wordWrap=True)
-        for label in (self.summary_label, self.review_label):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label = QLabel(objectName="dashboard_error", wordWrap=True)
+        self.summary_label = QLabel(wordWrap=True)
+        self.summary_label.setObjectName("dashboard_summary")
+        self.review_label = QLabel(wordWrap=True)
+        self.review_label.setObjectName("dashboard_review")
+        for selectable in (self.summary_label, self.review_label):
+            selectable.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label = QLabel(wordWrap=True)
+        self.error_label.setObjectName("dashboard_error")
         self.error_label.setStyleSheet("background: #fdecea; color: #611a15; border: 1px solid #f5c6cb; padding: 4px;")
         self.error_label.hide()
 
@@ -162,23 +173,27 @@ class DashboardPanel(QWidget):
             "agreement": StatsTable("agreement", "Reader agreement", DataFrameModel(decimals={"Cohen's κ": 2},
                                                                                      parent=self)),
         }  # fmt: skip
-        self.table_tabs = QTabWidget(objectName="dashboard_table_tabs")
+        self.table_tabs = QTabWidget()
+        self.table_tabs.setObjectName("dashboard_table_tabs")
         for name, label in (("response", "Response"), ("baseline", "Baseline"), ("toxicity", "Toxicity"),
                             ("agreement", "Agreement")):  # fmt: skip
             self.table_tabs.addTab(self.tables[name], label)
-        self.table_tabs.addTab(DiscordanceReasons(self.session, self.bus, self.runner, self), "Reasons")  # issue 12
-        self.table_tabs.setCornerWidget(self._export_button(lambda: self.table_tabs.currentWidget()))
+        self.table_tabs.addTab(DiscordanceReasons(self.context, self), "Reasons")  # issue 12
+        # every page is Exportable (a StatsTable, the reasons table, a DashboardCanvas)
+        self.table_tabs.setCornerWidget(self._export_button(lambda: cast(Exportable, self.table_tabs.currentWidget())))
         self.plots: dict[str, DashboardCanvas] = {}
-        self.plot_tabs = QTabWidget(objectName="dashboard_plot_tabs")
+        self.plot_tabs = QTabWidget()
+        self.plot_tabs.setObjectName("dashboard_plot_tabs")
         for name, title, tab in PLOTS:
             canvas = DashboardCanvas(name, title)
             canvas.subject_picked.connect(self.subject_activated)
             canvas.paint_failed.connect(self._show_error)
             self.plots[name] = canvas
             self.plot_tabs.addTab(canvas, tab)
-        self.plot_tabs.setCornerWidget(self._export_button(lambda: self.plot_tabs.currentWidget()))
+        self.plot_tabs.setCornerWidget(self._export_button(lambda: cast(Exportable, self.plot_tabs.currentWidget())))
 
-        self.body = QSplitter(Qt.Orientation.Horizontal, objectName="dashboard_body")
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setObjectName("dashboard_body")
         self.body.addWidget(self.table_tabs)
         self.body.addWidget(self.plot_tabs)
         self.body.setStretchFactor(0, 1)  # half each: five sources' columns fit beside the plot at 1366 px
@@ -194,12 +209,19 @@ class DashboardPanel(QWidget):
         layout.addWidget(self.error_label)
         layout.addWidget(veiled(self.body, self.veil), 1)
 
-    def _export_button(self, current: Callable[[], QWidget]) -> QToolButton:
-        button = QToolButton(text="Export", objectName="dashboard_export")
+    def _export_button(self, current: Callable[[], Exportable]) -> QToolButton:
+        button = QToolButton()
+        button.setText("Export")
+        button.setObjectName("dashboard_export")
         button.setToolTip("Save the current plot as PNG / SVG, or copy / save the current table")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(button)
-        menu.aboutToShow.connect(lambda: (menu.clear(), current().add_export_actions(menu)))  # type: ignore[attr-defined]
+
+        def fill() -> None:  # the actions of the page shown when the menu opens
+            menu.clear()
+            current().add_export_actions(menu)
+
+        menu.aboutToShow.connect(fill)
         button.setMenu(menu)
         return button
 
@@ -247,8 +269,6 @@ class DashboardPanel(QWidget):
     def _changed(self, changes: Changes, initiator: object) -> None:
         if not affects_dashboard(changes):
             return
-        self._unsynced = self._unsynced.merge(changes)
-        self._seq += 1
         if self._since is None:
             self._since = time.perf_counter()
         if not self.isVisible():
@@ -275,44 +295,45 @@ class DashboardPanel(QWidget):
     def _start(self) -> None:
         self._stale = False
         self._last_start = time.perf_counter()
-        self._job += 1
-        job, seq, fresh = self._job, self._seq, self._fresh
-        self._fresh = False
+        fresh, self._fresh = self._fresh, False
         self._set_busy(True)
         backend = self.backend
-        self.runner.run(backend.compute, self._source, fresh=fresh, key="dashboard", lane=backend.lane,
-                        priority=WRITE_PRIORITY, on_done=lambda dash: self._computed(dash, seq, job),
-                        on_error=self._failed)  # fmt: skip
+        self.runner.run(backend.compute, self._source, fresh=fresh, key=COMPUTE_KEY, lane=backend.lane,
+                        priority=WRITE_PRIORITY, on_done=self._computed, on_error=self._failed)  # fmt: skip
 
-    def _computed(self, dash: DashboardData, seq: int, job: int) -> None:
+    def _owed(self) -> bool:
+        """A change arrived that the result just shown does not include: a newer recompute is queued or
+        running, the debouncer is about to start one, or the hidden panel starts one when shown."""
+        return self.runner.pending(COMPUTE_KEY) or self._debouncer.pending or self._stale
+
+    def _computed(self, dash: DashboardData) -> None:
+        """The newest recompute's result (the runner dropped any it superseded) (GUI thread)."""
         started = time.perf_counter()
         heap.settle()  # the new result (≈ 100,000 objects on a large study) stays out of the collector's walks
         self.last_timings = {"load": dash.load_ms, "compute": dash.compute_ms}
-        if seq == self._seq:
-            self._unsynced = Changes()
         try:
-            self._show(dash, still_busy=job != self._job)
+            self._show(dash)
             self.last_timings["show"] = 1000.0 * (time.perf_counter() - started)
         except Exception as exc:  # a display bug must not take the window down
             self._failed(exc)
             return
         current = self.plot_tabs.currentWidget()
         if isinstance(current, DashboardCanvas) and current.isVisible():
-            current.when_drawn(lambda: self._announce(dash, seq))  # the visible plot rendered (render thread)
+            current.when_drawn(lambda: self._announce(dash))  # the visible plot rendered (render thread)
         else:
-            QTimer.singleShot(0, lambda: self._announce(dash, seq))
+            QTimer.singleShot(0, lambda: self._announce(dash))
 
-    def _announce(self, dash: DashboardData, seq: int) -> None:
+    def _announce(self, dash: DashboardData) -> None:
         """After the visible plot has rendered: record the latency, emit ``updated`` and start the details."""
         if self._since is not None:
             self.last_recompute_ms = 1000.0 * (time.perf_counter() - self._since)
-        if seq == self._seq:
+        if not self._owed():  # every change so far is shown: the next one starts a new latency
             self._since = None
         shown = f"{self.last_recompute_ms:.0f} ms" if self.last_recompute_ms is not None else ""
         self.status_label.setText(f"Updated {time.strftime('%H:%M:%S')} · {shown}")
         self.updated.emit(dash.stats)
         backend = self.backend
-        self.runner.run(backend.complete, dash, key="dashboard-details", lane=backend.lane,
+        self.runner.run(backend.complete, dash, key=DETAILS_KEY, lane=backend.lane,
                         on_done=self._completed, on_error=self._failed)  # fmt: skip
 
     def _completed(self, dash: DashboardData | None) -> None:
@@ -352,10 +373,10 @@ class DashboardPanel(QWidget):
         self.veil.setVisible(busy and self.data is not None)
 
     # ------------------------------------------------------------------ showing a result
-    def _show(self, dash: DashboardData, *, still_busy: bool = False) -> None:
+    def _show(self, dash: DashboardData) -> None:
         self.data = dash
         self._source = dash.source
-        self._set_busy(still_busy)
+        self._set_busy(False)
         self.error_label.hide()
         self._fill_sources(dash)
         self._show_summary(dash)
@@ -436,9 +457,9 @@ class DashboardPanel(QWidget):
             self.plots[f"{key}_cp"].request(paint)
 
     @staticmethod
-    def _km_painter(km: object, title: str, censors: dict[str, list[float]]) -> Callable[[FigureHost], None]:
+    def _km_painter(km: KMResult, title: str, censors: dict[str, list[float]]) -> Callable[[FigureHost], None]:
         def paint(host: FigureHost) -> None:
-            if cf.update_km(host.figure, [km], title, censor_times=censors):  # type: ignore[list-item]
+            if cf.update_km(host.figure, [km], title, censor_times=censors):
                 host.canvas.draw_idle()
                 return
             host.draw_with(cf.build_km, [km], title, censor_times=censors)

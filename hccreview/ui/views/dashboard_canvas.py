@@ -23,7 +23,8 @@ from hccreview.report.cohort_figures import DENSE_WATERFALL_GID, empty_figure, f
 from hccreview.report.cohort_km import km_layers
 from hccreview.ui.plots import FigureHost
 
-Painter = Callable[[FigureHost], None]
+#: Paints a figure into the host (what it returns, e.g. the figure, is not used).
+Painter = Callable[[FigureHost], object]
 IMAGE_FILTERS = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)", "csv": "CSV table (*.csv)"}
 
 
@@ -174,9 +175,13 @@ class DashboardCanvas(QWidget):
         menu.exec(self.mapToGlobal(pos))
 
     def export_menu(self, parent: QWidget) -> QMenu:
-        """ "Save as PNG…" / "Save as SVG…" for this plot."""
+        """A menu of :meth:`add_export_actions`."""
         menu = QMenu(parent)
+        self.add_export_actions(menu)
+        return menu
+
+    def add_export_actions(self, menu: QMenu) -> None:
+        """ "Save as PNG…" / "Save as SVG…" for this plot (its context menu and the dashboard's Export button)."""
         for kind in ("png", "svg"):
             action = menu.addAction(f"Save {self.title} as {kind.upper()}…")
             action.triggered.connect(lambda _=False, k=kind: self.ask_and_export(k))
-        return menu

@@ -11,15 +11,14 @@ import pandas as pd
 from PySide6.QtWidgets import QLabel, QMenu, QVBoxLayout, QWidget
 
 from hccreview.domain import reason_codes
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.services import adjudication
 from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.models.dataframe_model import DataFrameModel
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.dashboard_tables import StatsTable
-from hccreview.ui.workers import Runner
 
-_KINDS = frozenset({"adjudications", "signatures", "blinding"})
+_KINDS = frozenset({ChangeKind.ADJUDICATIONS, ChangeKind.SIGNATURES, ChangeKind.BLINDING})
 
 
 def load_reason_counts(session: StudySession) -> dict[str, int] | None:
@@ -43,10 +42,10 @@ def reasons_frame(counts: dict[str, int]) -> pd.DataFrame:
 class DiscordanceReasons(QWidget):
     """A small table of decisions by reason code. Signals: none. Runner callbacks run on the GUI thread."""
 
-    def __init__(self, session: StudySession, bus: ChangeBus, runner: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dashboard_reasons")
-        self.session, self.bus, self.runner = session, bus, runner
+        self.session, self.bus, self.runner = context.session, context.bus, context.runner
         self.model = DataFrameModel(parent=self)
         self.table = StatsTable("reasons", "Discordance reasons", self.model, parent=self)
         self.summary = QLabel("Loading…", wordWrap=True)

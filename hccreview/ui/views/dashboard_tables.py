@@ -11,9 +11,10 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSortFilt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QTableView, QWidget
 
+from hccreview.domain.source_labels import source_label
 from hccreview.ui.models.dataframe_model import SORT_ROLE, DataFrameModel
 from hccreview.ui.views.dashboard_canvas import SaveLocation
-from hccreview.ui.wording import response_text, source_label
+from hccreview.ui.wording import response_text
 
 DIFFERS_BRUSH = QBrush(QColor("#ffe0a3"))
 #: The widest a column starts (px): longer texts elide, whole in the cell's tooltip (issue 19).
@@ -26,10 +27,8 @@ DIFFERS_TEXT = QBrush(QColor("#000000"))
 class ResponseTableModel(DataFrameModel):
     """Best response by source (rows: response codes and rates; column 0 the row name, column 1 the chosen
     source). A cell of another source that differs from the chosen source's is shaded, with a tooltip. The
-    frame's columns are source keys ("reader:reader1"); the headers, tooltips and row names say them in words
-    (``ui.wording``). No signals beyond the base model's; GUI thread."""
-
-    _DIFFERS = "BOR differs from "
+    frame's columns are source keys ("reader:reader1"); the headers and tooltips say them in words
+    (``domain.source_labels``). No signals beyond the base model's; GUI thread."""
 
     def _header_text(self, column: int) -> str:
         if column == 0:
@@ -43,10 +42,7 @@ class ResponseTableModel(DataFrameModel):
             and index.column() == 0
             and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
         ):
-            name = str(self.raw(index.row(), 0))
-            if name.startswith(self._DIFFERS):  # the row names the chosen source by its key
-                name = self._DIFFERS + source_label(name.removeprefix(self._DIFFERS), short=True)
-            name = response_text(name)  # "PENDING" is no response: "pending"
+            name = response_text(str(self.raw(index.row(), 0)))  # "PENDING" is no response: "pending"
             return name if role == Qt.ItemDataRole.DisplayRole else f"{self._header_text(0)}: {name}"
         if (
             index.isValid()

@@ -19,32 +19,29 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent, QUndoStack
+from PySide6.QtGui import QCloseEvent, QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services.adjudication import QueueItem, seen_decision
 from hccreview.services.adjudication_ui import BLINDED_MESSAGE, MeetingCase, can_decide, load_meeting_case
 from hccreview.services.adjudication_ui import meeting_subjects as load_meeting_subjects
-from hccreview.services.session import StudySession
 from hccreview.ui.adjudication_commands import AdjudicateCommand
 from hccreview.ui.adjudication_style import STATUS_COLOURS, chip_style, day_text, response_css
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import drop_failed
 from hccreview.ui.models.meeting_models import NEW_MARK, ImpactModel, ReadsSummaryModel
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.adjudication import refusal_text
+from hccreview.ui.views.adjudication_case import case_head, reads_table
 from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
-from hccreview.ui.workers import Runner
 
 BASE_PT = 20.0  # large type for a projector (issue 7 item 5)
 TITLE_PT = 30.0
@@ -54,17 +51,9 @@ VIEW_KEY_HINT = "→ / N next · ← / P previous · Esc leave"  # who may not d
 
 
 def _table(model: Any, font: QFont) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setFont(font)
-    view.horizontalHeader().setFont(font)
+    view = reads_table(model, font=font, row_padding=4, resize=QHeaderView.ResizeMode.Stretch)
     model.base_font = font
     view.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the window takes every key
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 4)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     return view
@@ -95,18 +84,11 @@ class MeetingModeWindow(QWidget):
     left = Signal()
     status_message = Signal(str)
 
-    def __init__(
-        self,
-        session: StudySession,
-        bus: ChangeBus,
-        runner: Runner,
-        undo_stack: QUndoStack,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("meeting_mode")
-        self.setWindowTitle(f"Meeting mode — {session.path.stem} — hccreview")
-        self.session, self.bus, self.runner, self.undo_stack = session, bus, runner, undo_stack
+        self.session, self.bus, self.runner, self.undo_stack = context
+        self.setWindowTitle(f"Meeting mode — {self.session.path.stem} — hccreview")
         self.items: list[QueueItem] = []
         self.position = -1
         self.case: MeetingCase | None = None
@@ -127,13 +109,7 @@ class MeetingModeWindow(QWidget):
         self.title.setFont(title_font)
         self.position_label = QLabel()
         self.status = QLabel()
-        self.reasons = QLabel()
-        self.reasons.setWordWrap(True)
-        self.reasons.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        head = QHBoxLayout()
-        for widget in (self.title, self.position_label, self.status):
-            head.addWidget(widget)
-        head.addWidget(self.reasons, 1)
+        head, self.reasons = case_head(self.title, self.position_label, self.status)
         self.bor_labels = [QLabel(), QLabel()]
         self.reads = ReadsSummaryModel(self)
         self.impact = ImpactModel(self)
@@ -154,7 +130,7 @@ class MeetingModeWindow(QWidget):
         body = QHBoxLayout()
         body.addLayout(left, 5)
         body.addWidget(self.impact_table, 8)
-        self.hint = QLabel(KEY_HINT if can_decide(session) else VIEW_KEY_HINT)
+        self.hint = QLabel(KEY_HINT if can_decide(self.session) else VIEW_KEY_HINT)
         self.hint.setEnabled(False)
         self.message = QLabel()
         self.message.setObjectName("meeting_message")
@@ -209,7 +185,7 @@ class MeetingModeWindow(QWidget):
         elif key in (Qt.Key.Key_Left, Qt.Key.Key_P, Qt.Key.Key_PageUp):
             self.step(-1)
         elif key in CHOICE_KEYS:
-            self.choose(CHOICE_KEYS[key])
+            self.choose(CHOICE_KEYS[Qt.Key(key)])
         elif key == Qt.Key.Key_Escape:
             self.close()
         else:
@@ -254,8 +230,8 @@ class MeetingModeWindow(QWidget):
         for table in (self.reads_table, self.impact_table):
             _fit_first_column(table)
         decision = comparison.decision
-        label = comparison.status_label
-        self.status.setText(label if decision is None else f"{label}: {decision.chosen_reader}")
+        status = comparison.status_label
+        self.status.setText(status if decision is None else f"{status}: {decision.chosen_reader}")
         self.status.setStyleSheet(chip_style(STATUS_COLOURS.get(comparison.status, "#757575"), size_pt=BASE_PT * 0.8))
         reasons = "; ".join(comparison.discordance.reasons) if comparison.discordance else ""
         self.reasons.setText(reasons)
@@ -332,7 +308,7 @@ class MeetingModeWindow(QWidget):
     def _on_changed(self, changes: Changes, _initiator: object) -> None:
         """ChangeBus handler (GUI thread): reload the shown case when a write touched it."""
         sid = self.subject_id
-        if sid is not None and (changes.study or sid in changes.subjects or "adjudications" in changes.kinds):
+        if sid is not None and (changes.study or sid in changes.subjects or ChangeKind.ADJUDICATIONS in changes.kinds):
             self.loaded = False
             self._load(sid)
 

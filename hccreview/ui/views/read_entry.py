@@ -17,11 +17,12 @@ Every service call runs on the runner's database lane; callbacks only update wid
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QShowEvent, QUndoStack
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -41,14 +42,14 @@ from hccreview.services import auth, reading
 from hccreview.services.reading import BlindingError, LockedError, StaleDataError, ValidationError
 from hccreview.services.review import Edit
 from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import drop_failed, stale_text
 from hccreview.ui.dialogs.reason import ReasonDialog
 from hccreview.ui.dialogs.signature import SignatureDialog
+from hccreview.ui.operations import run_write
+from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.read_commands import RecordReadCommand
 from hccreview.ui.visibility import may_edit_reads
 from hccreview.ui.wording import field_label
-from hccreview.ui.workers import Runner
 
 ERROR_STYLE = "QLabel { color: #c62828; }"
 INFO_STYLE = "QLabel { color: palette(window-text); }"
@@ -114,6 +115,9 @@ def load_read_entry(session: StudySession, subject_id: str) -> ReadEntryData:
     rows = []
     for day in sorted(days):
         entry, tp = entries.get(day), computed.get(day)
+        target: object  # a computed Response, a recorded code, or "" (read through _code)
+        non_target: object
+        new: bool | None
         if tp is not None:
             target, non_target, new = tp.target, tp.non_target, tp.new_lesion
         elif entry is not None:
@@ -201,17 +205,10 @@ class ReadEntryPanel(QWidget):
     status_message = Signal(str)
     loaded = Signal(object)
 
-    def __init__(
-        self,
-        session: StudySession,
-        bus: ChangeBus,
-        runner: Runner,
-        undo_stack: QUndoStack,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("read_entry")
-        self.session, self.bus, self.runner, self.undo_stack = session, bus, runner, undo_stack
+        self.session, self.bus, self.runner, self.undo_stack = context
         self.subject_id: str | None = None
         self.data: ReadEntryData | None = None
         self.rows: list[RowWidgets] = []
@@ -378,7 +375,7 @@ class ReadEntryPanel(QWidget):
             reading.computed_response, self.session, self.data.subject_id, self.data.reader, widgets.data.day,
             target=target, non_target=non_target, new_lesion=new, lane="db",
             key=f"read_entry_computed:{id(self)}:{widgets.data.day}",
-            on_done=lambda result, w=widgets: self._computed_arrived(w, result), on_error=self._refused,
+            on_done=functools.partial(self._computed_arrived, widgets), on_error=self._refused,
         )  # fmt: skip
 
     def _computed_arrived(self, widgets: RowWidgets, result: tuple[object, str]) -> None:
@@ -456,12 +453,11 @@ class ReadEntryPanel(QWidget):
             return
         self._busy = True
         self._hide_message()
-        self.runner.run(reading.submit_read, self.session, data.subject_id, widgets.data.day, password=password,
-                        lane="db", on_done=self._submitted, on_error=self._refused)  # fmt: skip
+        run_write(self.runner, self.bus, reading.submit_read, self.session, data.subject_id, widgets.data.day,
+                  password=password, initiator=self, on_done=self._submitted, on_error=self._refused)  # fmt: skip
 
     def _submitted(self, edit: Edit) -> None:
         self._busy = False
-        self.bus.publish(edit.changes, self)
         self.status_message.emit(f"Read of {next(iter(edit.changes.subjects), '')} submitted (final; audited)")
         self.reload()
 

@@ -10,14 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-from hccreview.domain.changes import Changes
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.services.session import StudySession
-from hccreview.ui.bus import ChangeBus
-from hccreview.ui.workers import Runner
+from hccreview.ui.panel_context import PanelContext
 
 READER_COLUMNS = ("Reader", "Name", "Completed", "In progress", "Not started", "Packages merged", "Last merged")
 PACKAGE_COLUMNS = ("Reader", "File", "Exported", "Changes made", "Merged", "Merged by", "Rows written")
-_EXCHANGE_KINDS = {"reads", "lesions", "measurements", "users"}
+_EXCHANGE_KINDS = {ChangeKind.READS, ChangeKind.LESIONS, ChangeKind.MEASUREMENTS}  # what a merge writes
 
 
 def _load(session: StudySession) -> list[Any]:
@@ -50,9 +49,9 @@ def _fill(table: QTableWidget, rows: list[tuple[Any, ...]]) -> None:
 class ReaderExchangePanel(QWidget):
     """Readers' progress and merged packages (GUI thread; loads in the database lane)."""
 
-    def __init__(self, session: StudySession, bus: ChangeBus, runner: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.session, self.runner = session, runner
+        self.session, self.runner = context.session, context.runner
         self.progress: list[Any] = []
         self.readers = _table(READER_COLUMNS, "exchange_readers")
         self.packages = _table(PACKAGE_COLUMNS, "exchange_packages")
@@ -68,7 +67,7 @@ class ReaderExchangePanel(QWidget):
         layout.addWidget(QLabel("<b>Reader packages merged</b> (File ▸ Import reads…)"))
         layout.addWidget(self.packages, 2)
         layout.addWidget(self.message)
-        bus.changed.connect(self._on_changed)
+        context.bus.changed.connect(self._on_changed)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

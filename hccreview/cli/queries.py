@@ -10,7 +10,17 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hccreview.cli.registry import command
 
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study", help="study file (.db)")
+    p.add_argument("--state", choices=("open", "answered", "closed", "all"), default="open",
+                   help="which queries to list (default: open)")  # fmt: skip
+    p.add_argument("--csv", metavar="FILE", help="write the listing as CSV to FILE instead of printing it")
+
+
+@command("queries", help="list the study's queries (open by default), or write them as CSV", arguments=_arguments)
 def _cmd_queries(args: argparse.Namespace) -> int:
     from hccreview.services.queries import listing, write_csv
     from hccreview.services.session import StoreError, open_study
@@ -39,13 +49,3 @@ def _cmd_queries(args: argparse.Namespace) -> int:
               f"(opened by {row.opened_by} {row.opened_at[:10]}; {row.messages} message(s)){last}")  # fmt: skip
     print(f"{len(rows)} quer{'y' if len(rows) == 1 else 'ies'}")
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``queries`` sub-command to the parser's sub-parsers."""
-    p = sub.add_parser("queries", help="list the study's queries (open by default), or write them as CSV")
-    p.add_argument("study", help="study file (.db)")
-    p.add_argument("--state", choices=("open", "answered", "closed", "all"), default="open",
-                   help="which queries to list (default: open)")  # fmt: skip
-    p.add_argument("--csv", metavar="FILE", help="write the listing as CSV to FILE instead of printing it")
-    p.set_defaults(handler=_cmd_queries)

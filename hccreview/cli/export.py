@@ -10,9 +10,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hccreview.cli_progress import add_quiet_option, progress_for
+from hccreview.cli.progress import add_quiet_option, progress_for
+from hccreview.cli.registry import command
 
 
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study", help="study file (.db)")
+    p.add_argument("--format", choices=["sdtm", "csv"], required=True)
+    p.add_argument("out", metavar="OUT", help="folder to write (created if needed)")
+    p.add_argument("--xpt", action="store_true", help="SDTM domains as SAS XPT v5 instead of CSV")
+    add_quiet_option(p)
+
+
+@command("export", help="write the study's data as SDTM domains or a CSV bundle into a folder", arguments=_arguments)
 def _cmd_export(args: argparse.Namespace) -> int:
     from hccreview.services.exporting import export_data
     from hccreview.services.session import StoreError, open_study
@@ -31,14 +41,3 @@ def _cmd_export(args: argparse.Namespace) -> int:
         return 1
     print(result.summary())
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add the ``export`` sub-command."""
-    p = sub.add_parser("export", help="write the study's data as SDTM domains or a CSV bundle into a folder")
-    p.add_argument("study", help="study file (.db)")
-    p.add_argument("--format", choices=["sdtm", "csv"], required=True)
-    p.add_argument("out", metavar="OUT", help="folder to write (created if needed)")
-    p.add_argument("--xpt", action="store_true", help="SDTM domains as SAS XPT v5 instead of CSV")
-    add_quiet_option(p)
-    p.set_defaults(handler=_cmd_export)

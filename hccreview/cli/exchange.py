@@ -1,7 +1,7 @@
 """Sub-commands of the offline reader exchange (issue 11): export-snapshot, export-reads, import-reads, readers.
 
 ``export-snapshot`` writes a new study file whose trail names its maker, and ``import-reads`` writes the study:
-both sign in as ``--user`` (required once the study has accounts; :mod:`hccreview.cli_auth`). ``export-reads``
+both sign in as ``--user`` (required once the study has accounts; :mod:`hccreview.cli.auth`). ``export-reads``
 (its ``--user`` names whose reads, on the reader's snapshot) and ``readers`` only read.
 """
 
@@ -11,14 +11,27 @@ import argparse
 import json
 import sys
 
-from hccreview.cli_auth import SignInRefused, add_user_option, refuse, signed_session
+from hccreview.cli.auth import SignInRefused, add_user_option, refuse, signed_session
+from hccreview.cli.registry import command
 
 
-def _fail(command: str, exc: BaseException) -> int:
-    print(f"hccreview {command}: {exc}", file=sys.stderr)
+def _fail(name: str, exc: BaseException) -> int:
+    print(f"hccreview {name}: {exc}", file=sys.stderr)
     return 1
 
 
+def _export_snapshot_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study")
+    p.add_argument("--for", dest="for_", required=True, metavar="reader:USER")
+    p.add_argument("--out", required=True, metavar="FILE")
+    add_user_option(p, what="once the study has user accounts (an admin or adjudicator)")
+
+
+@command(
+    "export-snapshot",
+    help="write a blinded study file for one reader's offline workstation",
+    arguments=_export_snapshot_arguments,
+)
 def _cmd_export_snapshot(args: argparse.Namespace) -> int:
     from hccreview.services.exchange import ExchangeError, export_snapshot
     from hccreview.services.session import StoreError
@@ -40,6 +53,17 @@ def _cmd_export_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_reads_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study", help="the reader's snapshot")
+    p.add_argument("--user", required=True)
+    p.add_argument("--out", required=True, metavar="FILE.hccr")
+
+
+@command(
+    "export-reads",
+    help="write a reader's changes since the snapshot as a package (.hccr)",
+    arguments=_export_reads_arguments,
+)
 def _cmd_export_reads(args: argparse.Namespace) -> int:
     from hccreview.services.exchange import ExchangeError, export_reads
     from hccreview.services.session import StoreError, open_study
@@ -56,6 +80,18 @@ def _cmd_export_reads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_reads_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study")
+    p.add_argument("package", metavar="FILE.hccr")
+    p.add_argument("--dry-run", action="store_true", help="verify and show what would change; write nothing")
+    add_user_option(p, what="to merge into a study with user accounts (an admin or adjudicator)")
+
+
+@command(
+    "import-reads",
+    help="verify a reader package and merge it into the study, all or nothing",
+    arguments=_import_reads_arguments,
+)
 def _cmd_import_reads(args: argparse.Namespace) -> int:
     from hccreview.services.exchange_merge import MergeRefused, PackageError, merge_reads, plan_merge
     from hccreview.services.session import StoreError
@@ -92,6 +128,12 @@ def _cmd_import_reads(args: argparse.Namespace) -> int:
     return 0
 
 
+def _readers_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study")
+    p.add_argument("--json", action="store_true")
+
+
+@command("readers", help="per reader: merged packages and completed patients", arguments=_readers_arguments)
 def _cmd_readers(args: argparse.Namespace) -> int:
     from hccreview.services.exchange_status import reader_progress
     from hccreview.services.session import StoreError, open_study
@@ -109,31 +151,3 @@ def _cmd_readers(args: argparse.Namespace) -> int:
         for pkg in p.packages:
             print(f"  merged {pkg['file_name']} on {pkg['merged_at']} by {pkg['merged_by']}: {pkg['counts']}")
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add the exchange sub-commands."""
-    p = sub.add_parser("export-snapshot", help="write a blinded study file for one reader's offline workstation")
-    p.add_argument("study")
-    p.add_argument("--for", dest="for_", required=True, metavar="reader:USER")
-    p.add_argument("--out", required=True, metavar="FILE")
-    add_user_option(p, what="once the study has user accounts (an admin or adjudicator)")
-    p.set_defaults(handler=_cmd_export_snapshot)
-
-    p = sub.add_parser("export-reads", help="write a reader's changes since the snapshot as a package (.hccr)")
-    p.add_argument("study", help="the reader's snapshot")
-    p.add_argument("--user", required=True)
-    p.add_argument("--out", required=True, metavar="FILE.hccr")
-    p.set_defaults(handler=_cmd_export_reads)
-
-    p = sub.add_parser("import-reads", help="verify a reader package and merge it into the study, all or nothing")
-    p.add_argument("study")
-    p.add_argument("package", metavar="FILE.hccr")
-    p.add_argument("--dry-run", action="store_true", help="verify and show what would change; write nothing")
-    add_user_option(p, what="to merge into a study with user accounts (an admin or adjudicator)")
-    p.set_defaults(handler=_cmd_import_reads)
-
-    p = sub.add_parser("readers", help="per reader: merged packages and completed patients")
-    p.add_argument("study")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_cmd_readers)

@@ -13,7 +13,15 @@ import argparse
 import json
 import sys
 
+from hccreview.cli.registry import command
 
+
+def _arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("study")
+    p.add_argument("--json", action="store_true", help="print the transfers as JSON")
+
+
+@command("transfers", help="list the data transfers imported into a study (time, files, counts)", arguments=_arguments)
 def _cmd_transfers(args: argparse.Namespace) -> int:
     from hccreview.services.session import StoreError, open_study
     from hccreview.services.transfers import list_transfers
@@ -42,11 +50,3 @@ def _cmd_transfers(args: argparse.Namespace) -> int:
             print(f"  {f['name']} ({f['bytes']} bytes) sha256 {f['sha256']}")
     print(f"{len(transfers)} transfer(s)")
     return 0
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``transfers`` to the sub-parsers of ``hccreview``."""
-    p = sub.add_parser("transfers", help="list the data transfers imported into a study (time, files, counts)")
-    p.add_argument("study")
-    p.add_argument("--json", action="store_true", help="print the transfers as JSON")
-    p.set_defaults(handler=_cmd_transfers)
