@@ -42,7 +42,13 @@ def test_queue_view_counts_the_central_queue_whatever_is_shown(path: Path) -> No
         assert not central.blinded
         assert [q.subject_id for q in central.items] == ["C01", "C03"]
         assert central.counts == {
-            "discordant": 2, "open": 2, "adjudicated": 0, "signed": 0, "unsigned": 0, "reopened": 0, "imported": 0
+            "discordant": 2,
+            "open": 2,
+            "adjudicated": 0,
+            "signed": 0,
+            "unsigned": 0,
+            "reopened": 0,
+            "imported": 0,
         }
         investigator = adjudication_ui.load_queue(session, "investigator")
         assert [q.subject_id for q in investigator.items] == ["C02"]
