@@ -65,7 +65,7 @@ from hccreview.services.adjudication_queue import (
     queue_from_data,
 )
 from hccreview.services.reading import LockedError
-from hccreview.services.review import Edit, StaleDataError, ValidationError, revert, stale_error
+from hccreview.services.review import Edit, StaleDataError, ValidationError, revert, stale_differences, stale_error
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store import queries as coded
@@ -177,11 +177,12 @@ class AdjudicationEdit(Edit):
 
 def _check_seen(session: StudySession, subject_id: str, current: Decision | None, expected: Any) -> None:
     """:class:`StaleDataError` when the decision in force is not the one the caller showed (``expected``)."""
-    now = seen_decision(current)
-    if expected is None or now == expected:
+    if expected is None:
         return
-    fields = sorted(set(expected) | set(now))
-    differences = {f: (expected.get(f), now.get(f)) for f in fields if expected.get(f) != now.get(f)}
+    now = seen_decision(current)
+    differences = stale_differences(expected, now)  # the one stale check (services.review)
+    if not differences:
+        return
     if current is None:
         raise StaleDataError("adjudications", subject_id, differences, {"subject_id": subject_id})
     raise stale_error(session, "adjudications", current.id, differences, {"subject_id": subject_id, **now})

@@ -30,6 +30,7 @@ from hccreview.services.review import (
     ValidationError,
     check_expected,
     revert,
+    stale_differences,
     stale_error,
 )
 from hccreview.services.session import StudySession
@@ -353,7 +354,7 @@ def _check_seen(
 ) -> None:
     """:class:`StaleDataError` when a row the caller showed (``expected``; ``{}`` = no row) is not what is stored."""
     if row is None:
-        differences = {f: (v, None) for f, v in expected.items() if v not in (None, "")}
+        differences = stale_differences(expected, {})  # the one stale check: what was seen vs no row at all
         if differences:
             raise StaleDataError("reads", f"{subject_id} {day}", differences, {}, subject_id=subject_id)
         return

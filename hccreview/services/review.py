@@ -113,13 +113,21 @@ def stale_error(
     return StaleDataError(table, key, differences, current, by, at)
 
 
+def stale_differences(seen: dict[str, Any], now: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The one stale check of every edit: ``{field: (seen, now)}`` for each field of either side whose value
+    the caller saw differs from the stored one (numbers within rounding; blank text equals NULL; a field missing
+    on one side is None there). Empty when what the caller saw is what is stored."""
+    fields = sorted(set(seen) | set(now))
+    return {f: (seen.get(f), now.get(f)) for f in fields if not _same(seen.get(f), now.get(f))}
+
+
 def check_expected(session: StudySession, table: str, key: Any, row: dict[str, Any], expected: dict[str, Any]) -> None:
     """Raise :class:`StaleDataError` when ``row`` no longer holds the ``expected`` values (call inside the
-    write transaction, before writing)."""
+    write transaction, before writing): :func:`stale_differences` over the fields the caller saw."""
     unknown = set(expected) - set(row)
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), None, f"not a field of {table}")
-    differences = {f: (v, row[f]) for f, v in expected.items() if not _same(v, row[f])}
+    differences = stale_differences(expected, {f: row[f] for f in expected})
     if differences:
         raise stale_error(session, table, key, differences, dict(row))
 

@@ -109,3 +109,18 @@ def test_lesion_comparison_table_pairs_by_visit(study_path: Path, qtbot) -> None
     rows = [[model.index(r, c).data() for c in range(1, model.columnCount())] for r in range(4)]
     assert rows[:2] == [["40.0 │ 40.0", "30.0 │ 30.0"], ["25.0 │ 32.0", "18.0 │ 24.0"]]
     assert "reader2: read on 2024-03-06" in model.index(1, 0).data(3)  # ToolTipRole
+
+
+def test_one_stale_check_serves_rows_decisions_and_reads() -> None:
+    """``services.review.stale_differences`` is the one comparison of what a caller saw with what is stored:
+    numbers within rounding, blank text equal to NULL, a field missing on one side None there."""
+    from hccreview.services.review import stale_differences
+
+    assert (
+        stale_differences({"diameter_mm": 12.0, "comment": ""}, {"diameter_mm": 12.0000000001, "comment": None}) == {}
+    )
+    assert stale_differences({"chosen_reader": "reader1"}, {"chosen_reader": "reader2", "status": "open"}) == {
+        "chosen_reader": ("reader1", "reader2"),
+        "status": (None, "open"),
+    }
+    assert stale_differences({}, {}) == {} and stale_differences({"overall": "PR"}, {}) == {"overall": ("PR", None)}
