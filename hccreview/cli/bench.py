@@ -43,6 +43,12 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="report scenario sizes (default 40 and 1000; 5000 only when named here)",
     )
+    p.add_argument(
+        "--cases",
+        default=None,
+        metavar="discordant|all|ID,ID...",
+        help="time the report scenario on this case packet instead of the cohort summary",
+    )
     p.add_argument("--json", default=None, metavar="FILE", help="also write the results as JSON")
     add_quiet_option(p)
 
@@ -65,7 +71,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         with progress_for("bench", args) as progress:
             run_bench(args.patients, runs=args.runs, scenarios=scenarios, json_path=args.json,
-                      report_sizes=args.report_patients, progress=progress, log=progress.printer())  # fmt: skip
+                      report_sizes=args.report_patients, report_cases=args.cases, progress=progress,
+                      log=progress.printer())  # fmt: skip
     except (RuntimeError, StoreError, OSError) as exc:
         print(f"hccreview bench: {exc}", file=sys.stderr)
         return 1

@@ -37,3 +37,14 @@ def test_bench_refuses_an_unknown_scenario() -> None:
     r = subprocess.run([*HCC, "bench", "--scenarios", "nope"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 2
     assert "unknown scenario" in r.stderr
+
+
+def test_bench_times_a_case_packet_with_cases(tmp_path: Path) -> None:
+    """``--cases`` times the report scenario on the meeting's case packet instead of the cohort summary."""
+    out = tmp_path / "bench.json"
+    args = ["bench", "--patients", "40", "--report-patients", "40", "--runs", "1", "--scenarios", "report",
+            "--cases", "discordant", "--json", str(out), "--quiet"]  # fmt: skip
+    r = subprocess.run([*HCC, *args], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    (result,) = json.loads(out.read_text())["results"]
+    assert result["scenario"] == "report" and result["note"].startswith("case packet discordant, ")
