@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.report import pdf_text as t
 from hccreview.report.pdf_data import AdjudicationSummary
 from hccreview.report.pdf_format import agree_text, count_pct, day, kappa_text, pct, percent
@@ -83,10 +82,10 @@ def adjudication_pieces(adj: AdjudicationSummary, stats: dict[str, Any]) -> list
     pending = "—" if adj.pending is None else str(adj.pending)
     pieces += key_values([
         ("Patients with central review", f"{adj.central_cases} ({pairs} read by two central readers)"),
-        ("Discordant cases", f"{count_pct(adj.discordant, pairs)} of the patients read twice (discordance rate)"),
+        ("Discordant cases",
+         f"{count_pct(adj.counts.discordant, pairs)} of the patients read twice (discordance rate)"),
         ("Awaiting adjudication", pending),
-        ("Adjudication", AdjudicationCounts.from_dict(adj.counts).text if adj.counts
-         else f"{adj.adjudicated} adjudicated ({adj.signed} signed)"),
+        ("Adjudication", adj.counts.text),
     ])  # fmt: skip
     columns = [Column("Comparison"), Column("Agreement", "right"), Column("Cohen's κ (95% CI)", "right"),
                Column("Discordant", "right")]  # fmt: skip

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.records import AdverseEvent, Cycle
 from hccreview.domain.survival import KMResult
 from hccreview.report.cohort_figures import SwimmerLane
@@ -45,15 +46,12 @@ class AdjudicationSummary:
     """
 
     central_cases: int
-    discordant: int
     pending: int | None
-    adjudicated: int
-    signed: int
     queue: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
     performance: dict[str, Any]
     reason_codes: list[tuple[str, int]] = field(default_factory=list)  # (label, decisions) by discordance code
-    counts: dict[str, int] = field(default_factory=dict)  # domain.adjudication_status.AdjudicationCounts.to_dict()
+    counts: AdjudicationCounts = field(default_factory=AdjudicationCounts)  # the one count (every screen's)
 
 
 @dataclass(frozen=True)

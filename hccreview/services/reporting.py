@@ -176,15 +176,12 @@ def _adjudication(
     queue = discordance_queue(session, data=data)
     return AdjudicationSummary(
         central_cases=progress.central,
-        discordant=progress.discordant,
         pending=progress.pending,
-        adjudicated=progress.adjudicated,
-        signed=progress.signed,
         queue=[_queue_dict(item) for item in queue],
         decisions=_decisions_in_force(session),
         performance=reader_performance(session, data=data),
         reason_codes=reason_codes.count_rows(reason_code_counts(session)),
-        counts=progress.counts.to_dict(),
+        counts=progress.counts,
     )
 
 
