@@ -218,6 +218,9 @@ class Lesion:
     site: str = ""
     is_node: bool = False
     method: str = ""
+    #: DICOM SR TID 1500 Tracking Unique Identifier: binds calipers and SR measurement groups to this lesion
+    #: (never its name); empty until the lesion is first measured on an image or exported.
+    tracking_uid: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +237,9 @@ class Measurement:
     viable_mm: float | None = None
     status: LesionStatus = LesionStatus.PRESENT
     method: str = ""
+    #: The caliper the values were measured with on an image (JSON of ``domain.calipers.Caliper``); empty when
+    #: typed. A value its caliper no longer gives is "not image-derived" (``domain.calipers.image_derived``).
+    caliper: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,15 +13,18 @@ values, so an undo command can call the same service with them (the undo is itse
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hccreview.domain import calipers
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.limits import IMPLAUSIBLE_DIAMETER, MAX_DIAMETER_MM
 from hccreview.domain.records import LesionStatus, Response
 from hccreview.services.session import StudySession
 from hccreview.store import audit
-from hccreview.store.review_state import REVIEW_STATES
+from hccreview.store.record_review import marks, restore_marks
+from hccreview.store.review_state import REVIEW_STATES, stored_states, write_state
 from hccreview.store.review_state import set_review_state as _store_set_review_state
 
 _RESPONSE_CODES = tuple(r.value for r in Response if r not in (Response.MISSING, Response.PENDING))
@@ -149,13 +152,17 @@ def _apply(
     values: dict[str, Any],
     reason: str | None,
     expected: dict[str, Any] | None = None,
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Edit:
-    """Write ``values`` to one row; with ``expected``, only if the row still holds those values (same transaction)."""
+    """Write ``values`` to one row; with ``expected``, only if the row still holds those values (same transaction).
+    ``derive`` adds the fields that follow from the stored row and the change (a typed value drops its caliper)."""
     store = session.store
     with store.transaction():  # BEGIN IMMEDIATE: no other writer between the check and the write
         row = store.get(table, key)
         if expected:
             check_expected(session, table, key, row, expected)
+        if derive is not None:
+            values = {**values, **derive(row)}
         old = store.update(table, key, values, reason=reason)
     new = {k: values[k] for k in old}
     subject = row.get("subject_id")
@@ -177,12 +184,16 @@ def update_measurement(
     :class:`StaleDataError` is raised and nothing is written (two app instances on one file). The same holds
     for :func:`update_read`.
     """
-    allowed = {"diameter_mm", "short_axis_mm", "viable_mm", "status"}
+    allowed = {"diameter_mm", "short_axis_mm", "viable_mm", "status", "caliper"}
     unknown = set(values) - allowed
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), None, "not an editable measurement field")
     clean: dict[str, Any] = {}
+    if "caliper" in values:
+        clean.update(_caliper_values(values))
     for field, value in values.items():
+        if field in clean:
+            continue
         if field == "status":
             try:
                 clean[field] = LesionStatus(value).value
@@ -191,7 +202,33 @@ def update_measurement(
                 raise ValidationError(field, value, f"status must be one of {choices}") from None
         else:
             clean[field] = _number(field, value)
-    return _apply(session, "measurements", measurement_id, clean, reason, expected)
+    typed = [f for f in clean if f in calipers.LINE_OF_FIELD] if "caliper" not in clean else []
+
+    def drop_typed_lines(row: dict[str, Any]) -> dict[str, Any]:
+        """A value typed over a caliper is no longer the image's: its line goes (the others stay)."""
+        changed = [f for f in typed if not _same(row.get(f), clean[f])]
+        kept = calipers.after_typed_edit(row.get("caliper") or "", dict.fromkeys(changed))
+        return {"caliper": kept} if kept != (row.get("caliper") or "") else {}
+
+    return _apply(session, "measurements", measurement_id, clean, reason, expected, drop_typed_lines if typed else None)
+
+
+def _caliper_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The stored caliper and the values it measures: a caliper's line *is* its field's value (issue 21), so a
+    value given beside it must agree with the line to the 0.1 mm the grid records."""
+    given = values["caliper"]
+    try:
+        caliper = given if isinstance(given, calipers.Caliper) else calipers.parse(str(given or ""))
+    except calipers.CaliperError as exc:
+        raise ValidationError("caliper", given, str(exc)) from None
+    if caliper is None or caliper.empty:
+        return {"caliper": ""}
+    out: dict[str, Any] = {"caliper": caliper.to_json()}
+    for field, mm in caliper.values().items():
+        if values.get(field) is not None and not math.isclose(float(values[field]), mm, abs_tol=0.05):
+            raise ValidationError(field, values[field], f"differs from its caliper's {mm:g} mm")
+        out[field] = _number(field, mm)
+    return out
 
 
 def update_read(
@@ -235,6 +272,34 @@ def set_review_state(session: StudySession, *, subject_id: str, state: str, reas
     )
 
 
+def marks_snapshot(session: StudySession, subject_id: str) -> dict[str, Any]:
+    """The signed-in user's review marks and stored state of one patient, with whose they are: the old and new
+    values of a review-mark :class:`Edit` (``services.record_review.mark_reviewed``), what :func:`revert` puts back."""
+    store = session.store
+    rows = marks(store, subject_id).get(subject_id, {})
+    keep = ("reviewed_by", "reviewed_at", "reviewed_seq")
+    return {
+        "user": store.user,
+        "marks": {k: {f: r[f] for f in keep} for k, r in rows.items()},
+        "state": stored_states(store, subject_id).get(subject_id, "not started"),
+    }
+
+
+def _revert_marks(session: StudySession, edit: Edit, reason: str) -> Edit:
+    """Put back the marks and state a review-mark edit replaced, exactly (a "changed since review" kind comes back
+    as changed). Only the edit's author may: the marks are theirs alone (PermissionError, nothing written)."""
+    store = session.store
+    author = edit.old_values.get("user", store.user)
+    if author != store.user:
+        raise PermissionError(f"{store.user} may not undo {author}'s review marks (sign in as {author})")
+    subject_id = str(edit.key)
+    with store.transaction():
+        current = marks_snapshot(session, subject_id)
+        restore_marks(store, subject_id, edit.old_values["marks"], reason=reason)
+        write_state(store, subject_id, edit.old_values["state"], reason=reason)
+    return Edit(edit.changes, edit.table, subject_id, current, dict(edit.old_values))
+
+
 #: Fields an undo does not compare with what is stored: the row id (a re-inserted row gets a new one) and a
 #: decision's time (the adjudication services stamp it themselves).
 _NOT_COMPARED = ("id", "decided_at")
@@ -243,13 +308,17 @@ _NOT_COMPARED = ("id", "decided_at")
 def revert(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
     """Undo an edit of one row, audited (a change of its own): an update is written back, an insert deleted, a
     delete inserted again (new id). Returns the inverse edit, so reverting that redoes the edit. The one inverse of
-    a row edit: measurements, reads (``reading.undo_read``), decisions (``adjudication.undo_adjudication``).
+    a row edit: measurements, reads (``reading.undo_read``), decisions (``adjudication.undo_adjudication``), the
+    review state, and review marks (``record_review.mark_reviewed``: the user's marks and state of one patient, put
+    back as :func:`marks_snapshot` took them; only by their author).
 
     Refused with :class:`StaleDataError` (nothing written) when the row no longer holds the edit's new values:
     someone else changed it since, and an undo must not overwrite their change.
     """
     if edit.table == "review_status":
         return set_review_state(session, subject_id=edit.key, state=edit.old_values["state"], reason=reason)
+    if edit.table == "record_review":
+        return _revert_marks(session, edit, reason)
     if not edit.old_values and not edit.new_values:  # nothing had changed: nothing to undo
         return edit
     store = session.store

@@ -459,12 +459,61 @@ _V5_REVIEW: list[str] = [
     "CREATE INDEX review_status_user ON review_status(username)",
 ]
 
+# Version 5 -> 6: images (issue 21). The study stores an index of its DICOM images, never the pixels: one row per
+# series (matched to a subject and an assessment date / visit) and one per instance (path relative to the image
+# root, the ``settings`` key ``image_root``; position along the slice normal; SHA-256 of the file, empty for demo
+# images generated on first use). A lesion gets a tracking UID (DICOM SR TID 1500 Tracking Unique Identifier),
+# kept once; a measurement keeps the caliper its values were measured with (JSON of ``domain.calipers.Caliper``:
+# endpoints, SOP Instance UID, frame of reference), empty for a value typed without one ("not image-derived").
+_V6_IMAGES: list[str] = [
+    """CREATE TABLE image_series (
+        series_uid TEXT PRIMARY KEY,
+        study_uid TEXT NOT NULL,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        date TEXT NOT NULL,
+        visit TEXT NOT NULL DEFAULT '',
+        study_date TEXT,
+        timepoint_id TEXT NOT NULL DEFAULT '',
+        modality TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        phase TEXT NOT NULL DEFAULT '',
+        frame_of_reference_uid TEXT NOT NULL DEFAULT '',
+        rows INTEGER NOT NULL CHECK (rows > 0),
+        columns INTEGER NOT NULL CHECK (columns > 0),
+        row_spacing REAL NOT NULL CHECK (row_spacing > 0),
+        column_spacing REAL NOT NULL CHECK (column_spacing > 0),
+        slice_thickness REAL,
+        orientation TEXT NOT NULL DEFAULT '',
+        acquisition_plane INTEGER NOT NULL DEFAULT 1,
+        instances INTEGER NOT NULL,
+        source TEXT NOT NULL DEFAULT 'import',
+        registered_at TEXT NOT NULL,
+        registered_by TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX image_series_subject ON image_series(subject_id, date)",
+    """CREATE TABLE image_instances (
+        sop_instance_uid TEXT PRIMARY KEY,
+        series_uid TEXT NOT NULL REFERENCES image_series(series_uid),
+        path TEXT NOT NULL,
+        instance_number INTEGER,
+        position TEXT NOT NULL DEFAULT '',
+        slice_location REAL NOT NULL,
+        transfer_syntax TEXT NOT NULL DEFAULT '',
+        sha256 TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX image_instances_series ON image_instances(series_uid, slice_location)",
+    "ALTER TABLE lesions ADD COLUMN tracking_uid TEXT NOT NULL DEFAULT ''",
+    "ALTER TABLE measurements ADD COLUMN caliper TEXT NOT NULL DEFAULT ''",
+]
+
 MIGRATIONS: list[list[str]] = [
     _V1,
     _V2,
     _V3,
     _V4_EXCHANGE + _V4_TRANSFERS + _V4_QUERIES,
     _V5_ACCESS + _V5_REVIEW,
+    _V6_IMAGES,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -58,6 +58,8 @@ _CAPABILITY_TABLES: Mapping[str, Capability] = {
     "reader_package_audit": Capability.ADMINISTER,
     "snapshot_base": Capability.ADMINISTER,
     "signature_supersessions": Capability.REOPEN,
+    "image_series": Capability.ADMINISTER,  # registering images is an import (DESIGN §4b: imports are the admin's)
+    "image_instances": Capability.ADMINISTER,
 }
 
 

@@ -36,6 +36,7 @@ WORKFLOW_TABLES = {
     "settings", "users", "signatures", "signature_supersessions", "audit_log", "findings", "review_status",
     "record_review", "reader_packages", "reader_package_audit", "snapshot_base", "transfers",
     "readjudication_flags", "queries", "query_messages", "adjudication_reason_codes",
+    "image_series", "image_instances",  # the image index (issue 21): where the pixels are, not review records
 }  # fmt: skip
 
 
