@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -112,6 +113,12 @@ class Caliper:
         if self.marker is not None:
             payload["marker"] = [_coord(self.marker[0]), _coord(self.marker[1])]
         return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+def new_tracking_uid() -> str:
+    """A new DICOM Tracking Unique Identifier for a lesion: a UUID-derived UID (PS3.5 B.2, root ``2.25``), so no
+    organisation root is needed and two workstations never collide. Stored once on the lesion and kept."""
+    return f"2.25.{uuid.uuid4().int}"
 
 
 def parse(text: str) -> Caliper | None:
@@ -209,6 +216,7 @@ __all__ = [
     "after_typed_edit",
     "angle_between",
     "image_derived",
+    "new_tracking_uid",
     "parse",
     "perpendicular",
     "short_axis_for",

@@ -12,6 +12,7 @@ values, so an undo command can call the same service with them (the undo is itse
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,7 +211,26 @@ def update_measurement(
         kept = calipers.after_typed_edit(row.get("caliper") or "", dict.fromkeys(changed))
         return {"caliper": kept} if kept != (row.get("caliper") or "") else {}
 
-    return _apply(session, "measurements", measurement_id, clean, reason, expected, drop_typed_lines if typed else None)
+    if not clean.get("caliper"):
+        return _apply(
+            session, "measurements", measurement_id, clean, reason, expected, drop_typed_lines if typed else None
+        )
+    with session.store.transaction():
+        edit = _apply(session, "measurements", measurement_id, clean, reason, expected)
+        tracked = _ensure_tracking_uid(session, session.store.get("measurements", measurement_id))
+    return dataclasses.replace(edit, changes=edit.changes.merge(tracked)) if tracked else edit
+
+
+def _ensure_tracking_uid(session: StudySession, measurement: dict[str, Any]) -> Changes | None:
+    """Give the measured lesion its DICOM tracking UID the first time a caliper binds to it (kept once: an undo of
+    the caliper leaves it, so a later SR names the same lesion). None when the lesion already has one."""
+    store = session.store
+    where = "subject_id = ? AND reader = ? AND lesion_id = ?"
+    rows = store.rows("lesions", where, [measurement["subject_id"], measurement["reader"], measurement["lesion_id"]])
+    if not rows or rows[0].get("tracking_uid"):
+        return None
+    store.update("lesions", rows[0]["id"], {"tracking_uid": calipers.new_tracking_uid()})
+    return Changes.of(str(measurement["subject_id"]), kinds={ChangeKind.LESIONS})
 
 
 def _caliper_values(values: dict[str, Any]) -> dict[str, Any]:

@@ -31,7 +31,7 @@ NATURAL_KEYS: dict[str, tuple[str, ...]] = {k: record_kinds.kind(k).natural_key 
 _OWN_LABELS = {"subjects": "subject / baseline", "reads": "reads (source)"}
 KIND_LABELS = {k: _OWN_LABELS.get(k, record_kinds.kind(k).plural) for k in KINDS}
 STATUSES = ("new", "changed", "removed")
-_IGNORED = {"id"}  # store-only columns
+_IGNORED = {"id", "tracking_uid", "caliper"}  # store-only columns: a delivery carries no image binding
 
 
 def is_review_read(row: Mapping[str, Any]) -> bool:

@@ -141,3 +141,22 @@ def test_the_gate_holds_for_calipers_as_for_typed_values(demo: Path) -> None:
         with pytest.raises(CaseLocked):
             update_measurement(session, measurement_id=int(mine["id"]),
                                values={"caliper": _bidirectional(60.0, 40.0)}, reason="x")  # fmt: skip
+
+
+def test_the_first_caliper_gives_the_lesion_a_tracking_uid_kept_through_undo(demo: Path) -> None:
+    with open_study(demo) as session:
+        auth.sign_in(session, "reader1", "reader1-demo")
+        row = _open_target(session, "reader1")
+        where = "subject_id = ? AND reader = ? AND lesion_id = ?"
+        key = [row["subject_id"], "reader1", row["lesion_id"]]
+        assert session.store.rows("lesions", where, key)[0]["tracking_uid"] == ""
+        edit = update_measurement(session, measurement_id=int(row["id"]), values={"caliper": _bidirectional(60, 40)},
+                                  reason="measured on the image")  # fmt: skip
+        uid = session.store.rows("lesions", where, key)[0]["tracking_uid"]
+        assert uid.startswith("2.25.") and len(uid) <= 64 and uid[5:].isdigit()
+        assert ChangeKind.LESIONS in edit.changes.kinds
+        revert(session, edit)
+        again = update_measurement(session, measurement_id=int(row["id"]), values={"caliper": _bidirectional(50, 30)},
+                                   reason="measured again")  # fmt: skip
+        assert session.store.rows("lesions", where, key)[0]["tracking_uid"] == uid  # kept once
+        assert ChangeKind.LESIONS not in again.changes.kinds
