@@ -11,7 +11,7 @@ Image Position (Patient) projected on the cross product of the Image Orientation
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+import datetime as dt
 
 #: ``settings`` key of the image root folder (an absolute path on this workstation).
 IMAGE_ROOT_KEY = "image_root"
@@ -31,16 +31,16 @@ class ImageSeries:
     series_uid: str
     study_uid: str
     subject_id: str
-    date: date
+    date: dt.date
     modality: str
     rows: int
     columns: int
     row_spacing: float
     column_spacing: float
     instances: int
-    registered_at: datetime
+    registered_at: dt.datetime
     visit: str = ""
-    study_date: date | None = None
+    study_date: dt.date | None = None
     timepoint_id: str = ""
     description: str = ""
     phase: str = ""
