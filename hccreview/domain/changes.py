@@ -37,6 +37,8 @@ class ChangeKind(Enum):
     REVIEW_STATUS = "review_status"  # a patient's review state and per-kind review marks
     QUERIES = "queries"  # query and comment threads and their messages
     BLINDING = "blinding"  # the study's blinding setting (always study-wide)
+    USERS = "users"  # an account added, (de)activated or its password set (no patient's records change)
+    IMAGES = "images"  # the image index: series registered or replaced, the image root re-pointed
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ A *source* is one of (DESIGN §7 ``--source``):
   ``visit`` label when both reads have one, else by the nearest date within ``settings.assessment_window_days``
   (a reader who read a visit two days after the other still read the same visit).
 
+A source is a :class:`Source`: a ``str`` (the key above, so dict keys, JSON, settings and comparisons with plain
+strings work unchanged) made only by :meth:`Source.parse`, which also gives its kind, its reader and how it is
+named to people (:meth:`Source.label`, :attr:`Source.abbreviation`: one wording for the GUI, the PDF documents,
+the services and the command line, issue 20). The key itself never reaches the user.
+
 ``select_timepoints`` works on a :class:`StudyIndex` (records grouped by subject once), built and cached
 for the last ``StudyData`` seen, so that a cohort of thousands of subjects is one pass over the records.
 """
@@ -64,6 +69,81 @@ INVESTIGATOR = "investigator"
 COMPUTED = "computed"
 ADJUDICATED = "adjudicated"
 READER_PREFIX = "reader:"
+READER = "reader"  # the kind of a ``reader:NAME`` source
+
+#: The long names: menus, the dashboard's source box, plot titles, PDF tables and headings.
+_NAMES = {
+    ADJUDICATED: "Adjudicated (central review)",
+    INVESTIGATOR: "Investigator",
+    COMPUTED: "Computed from measurements",
+}
+#: The short names: chips, narrow column headers, tooltips listing every source.
+_SHORT = {ADJUDICATED: "Adjudicated", INVESTIGATOR: "Investigator", COMPUTED: "Computed"}
+#: The abbreviations of the navigator's BOR column header only.
+_ABBREVIATIONS = {ADJUDICATED: "adj.", INVESTIGATOR: "inv.", COMPUTED: "comp."}
+
+
+class Source(str):
+    """A read source: its key (``"adjudicated"``, ``"investigator"``, ``"computed"``, ``"reader:NAME"``) as a
+    ``str``, so it is a dict key, a JSON string and a setting like the plain key and equals it; made by
+    :meth:`parse` (``Source(text)`` is the same call), which refuses an unknown source.
+
+    Its words are the one wording of a source (issue 20): :meth:`label` names it on its own ("Adjudicated (central
+    review)"), ``label(short=True)`` fits a chip, a narrow column header or a list of every source
+    ("Adjudicated"); a reader is "Reader NAME" either way. Inside a sentence the label stands as a name ("differs
+    from Adjudicated (central review)"), not lower-cased. Only the navigator's narrow BOR column abbreviates
+    (:attr:`abbreviation`, "BOR (adj.)"; its tooltip gives the label).
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, text: str) -> Source:
+        return cls.parse(text)
+
+    @classmethod
+    def parse(cls, text: str) -> Source:
+        """The source ``text`` names (case and spaces around it do not matter, a reader's name keeps its case);
+        ValueError for an unknown source."""
+        if isinstance(text, Source):
+            return text
+        stripped = text.strip()
+        low = stripped.lower()
+        if low in (INVESTIGATOR, COMPUTED, ADJUDICATED):
+            return str.__new__(cls, low)
+        name = stripped[len(READER_PREFIX) :].strip()
+        if low.startswith(READER_PREFIX) and name:
+            return cls.of_reader(name)
+        raise ValueError(f"unknown source {text!r} (use adjudicated, investigator, computed or reader:NAME)")
+
+    @classmethod
+    def of_reader(cls, name: str) -> Source:
+        """The source ``reader:NAME`` of one evaluator, ``name`` as it is spelled in the reads."""
+        if not name.strip():
+            raise ValueError("a reader source needs the reader's name (reader:NAME)")
+        return str.__new__(cls, READER_PREFIX + name)
+
+    @property
+    def kind(self) -> str:
+        """``"adjudicated"``, ``"investigator"``, ``"computed"`` or ``"reader"``."""
+        return READER if self.startswith(READER_PREFIX) else str(self)
+
+    @property
+    def reader(self) -> str | None:
+        """The evaluator of a ``reader:NAME`` source; None for the others."""
+        return self[len(READER_PREFIX) :].strip() if self.kind == READER else None
+
+    def label(self, short: bool = False) -> str:
+        """The source for people: "Adjudicated (central review)", "Investigator", "Computed from measurements",
+        "Reader reader1"; ``short`` gives "Adjudicated", "Computed" (a reader keeps "Reader NAME")."""
+        if self.reader is not None:
+            return f"Reader {self.reader}"
+        return (_SHORT if short else _NAMES)[self.kind]
+
+    @property
+    def abbreviation(self) -> str:
+        """The source in the narrowest header: "adj.", "inv.", "comp.", a reader's name."""
+        return self.reader if self.reader is not None else _ABBREVIATIONS[self.kind]
+
 
 Timepoints = list[tuple[date, Response]]
 
@@ -168,39 +248,34 @@ class SubjectTimepoints:
 
 
 def parse_source(source: str) -> tuple[str, str | None]:
-    """Split a source string into ``(kind, reader name)``; raises ValueError for an unknown source."""
-    text = source.strip()
-    low = text.lower()
-    if low in (INVESTIGATOR, COMPUTED, ADJUDICATED):
-        return low, None
-    if low.startswith(READER_PREFIX) and text[len(READER_PREFIX) :].strip():
-        return "reader", text[len(READER_PREFIX) :].strip()
-    raise ValueError(f"unknown source {source!r} (use adjudicated, investigator, computed or reader:NAME)")
+    """Split a source string into ``(kind, reader name)`` (:meth:`Source.parse`); ValueError for an unknown one."""
+    parsed = Source.parse(source)
+    return parsed.kind, parsed.reader
 
 
-def available_sources(data: StudyData) -> list[str]:
+def available_sources(data: StudyData) -> list[Source]:
     """The sources this study can answer, default first where it applies: ``adjudicated`` (with central
     reads), ``investigator`` (with investigator reads), ``computed`` (with measurements), then
     ``reader:NAME`` for every central reader, then for other named readers (e.g. an adjudicator's own read),
     alphabetical. Investigator readers are not repeated as ``reader:NAME``: ``investigator`` is their source."""
     index = study_index(data)
-    out: list[str] = []
+    out: list[Source] = []
     if index.central_readers:
-        out.append(ADJUDICATED)
+        out.append(Source(ADJUDICATED))
     if index.investigator_readers:
-        out.append(INVESTIGATOR)
+        out.append(Source(INVESTIGATOR))
     if data.measurements and data.lesions:
-        out.append(COMPUTED)
-    out.extend(READER_PREFIX + name for name in sorted(index.central_readers))
+        out.append(Source(COMPUTED))
+    out.extend(Source.of_reader(name) for name in sorted(index.central_readers))
     others = index.all_readers - index.central_readers - index.investigator_readers
-    out.extend(READER_PREFIX + name for name in sorted(others))
+    out.extend(Source.of_reader(name) for name in sorted(others))
     return out
 
 
-def default_source(data: StudyData) -> str:
+def default_source(data: StudyData) -> Source:
     """``"adjudicated"`` when the study has reads with role READER (central review), else
     ``"investigator"``."""
-    return ADJUDICATED if study_index(data).central_readers else INVESTIGATOR
+    return Source(ADJUDICATED if study_index(data).central_readers else INVESTIGATOR)
 
 
 _normalise = functools.lru_cache(maxsize=1024)(recist.normalise_response)

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.domain.survival import KMResult
 from hccreview.report import cohort_figures as cf
 from hccreview.report import pdf_text as t
@@ -73,7 +73,7 @@ def headline_pairs(stats: dict[str, Any]) -> list[tuple[str, str]]:
     n = stats["n_enrolled"]
     resp = stats["response"]
     out = [
-        ("Read source", source_label(stats["source"])),
+        ("Read source", Source.parse(stats["source"]).label()),
         ("Patients analysed", f"{n} (of {stats.get('n_screened', n)} screened)"),
         ("ORR (confirmed CR + PR)", proportion_text(resp["orr"], n)),
         ("DCR (CR + PR + SD + NON-CR/NON-PD)", proportion_text(resp["dcr"], n)),
@@ -129,14 +129,14 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
     frame = inp.response_table
     sources = list(frame.columns[1:])
     columns = [Column("Best overall response", max_width=1.9)] + [
-        Column(f"{source_label(s)}", "right") for s in sources
+        Column(f"{Source.parse(s).label()}", "right") for s in sources
     ]
     rows = [[str(v) for v in rec] for rec in frame.itertuples(index=False)]
     styles = {i: RowStyle(bold=True) for i, r in enumerate(rows) if r[0].startswith(("ORR", "DCR"))}
     n = stats["n_enrolled"]
     resp = stats["response"]
     pieces = t.paragraph(
-        f"Figures of {source_label(stats['source'])}, the source of every other table: ORR "
+        f"Figures of {Source.parse(stats['source']).label()}, the source of every other table: ORR "
         f"{proportion_text(resp['orr'], n)}; DCR {proportion_text(resp['dcr'], n)}. Confirmed best overall "
         "responses (RECIST 1.1 §4.4); exact (Clopper–Pearson) 95% confidence intervals.",
     )
@@ -149,12 +149,12 @@ def _responses(inp: CohortReportInput) -> list[Piece]:
     if "PENDING" in resp["bor_counts"]:
         notes.append("PENDING = central reads discordant and not yet adjudicated; counted as non-responders.")
     if len(sources) > 1:
-        notes.append(f"Last row: patients whose best response differs from {source_label(sources[0])}.")
+        notes.append(f"Last row: patients whose best response differs from {Source.parse(sources[0]).label()}.")
     pieces += t.note(" ".join(notes))
     unconfirmed = resp.get("bor_unconfirmed_counts") or {}
     if unconfirmed:
         line = ", ".join(f"{k} {v}" for k, v in unconfirmed.items())
-        pieces += t.note(f"Without the confirmation requirement, {source_label(stats['source'])}: {line}.")
+        pieces += t.note(f"Without the confirmation requirement, {Source.parse(stats['source']).label()}: {line}.")
     dor = stats.get("dor") or {}
     if dor.get("n"):
         pieces += t.heading("Duration of response")
@@ -237,7 +237,7 @@ def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
 def _waterfall(inp: CohortReportInput) -> list[Piece]:
     n = inp.stats["n_enrolled"]
     rows = inp.waterfall
-    title = f"Best % change of the target sum — {source_label(inp.stats['source'])} ({len(rows)} of {n})"
+    title = f"Best % change of the target sum — {Source.parse(inp.stats['source']).label()} ({len(rows)} of {n})"
     reasons = Counter(inp.waterfall_excluded.values())
     if not rows:
         why = "; ".join(f"{k} ({v})" for k, v in sorted(reasons.items()))

@@ -3,7 +3,7 @@
 the same wherever it is printed: diameters and sums in mm, months and percentages with one decimal ("12.0",
 never "12" beside "12.5"); CIs as ``lo–hi%``; ``NR`` when a median is not reached. Counts stay integers.
 Internal setting values (``first_dose``, ``albumin-2.8``) are put into words here too; read sources are named by
-:func:`hccreview.domain.source_labels.source_label` (the GUI's and the command line's words)."""
+:meth:`hccreview.domain.sources.Source.label` (the GUI's and the command line's words)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.report import pdf_text as t
 from hccreview.report.pdf_format import child_pugh_variant_words, origin_words
 from hccreview.report.pdf_layout import Piece
@@ -135,7 +135,7 @@ def _statistics(stats: dict[str, Any]) -> list[str]:
 def _review_rules(stats: dict[str, Any], has_adjudication: bool) -> list[str]:
     study = stats["study"]
     out = [
-        f"Read source of the figures: {source_label(stats['source'])}. The adjudicated central review "
+        f"Read source of the figures: {Source.parse(stats['source']).label()}. The adjudicated central review "
         "takes, per patient, the read the adjudicator chose; else the read the data transfer marks as accepted; "
         "else the only central reader's read; else the central readers' reads where they agree; otherwise the "
         "patient is PENDING. The investigator source uses the investigator's stated responses; the computed "

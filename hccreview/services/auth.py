@@ -5,16 +5,24 @@ audited under that id (``session.store.user``). Roles: reader, adjudicator, admi
 resets passwords and (de)activates accounts; a study without any account lets its first admin be created.
 Sign-ins, sign-outs and refused attempts are audited. The demo study's documented accounts are offered by
 :func:`demo_users_hint` on the demo only.
+
+Every account write returns an :class:`AccountChange` carrying ``Changes(kinds={ChangeKind.USERS})``, like every
+other write service, so the GUI runs it through ``ui.operations.run_write`` and a users list follows it.
+Sign-in and sign-out write audit entries only, no account row: they return the user (or nothing).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services.session import StudySession
 from hccreview.store import access
 from hccreview.store.users import AuthError, User, authenticate, create_user, list_users
 
 __all__ = [
+    "AccountChange",
     "AuthError",
     "User",
     "add_user",
@@ -30,6 +38,19 @@ __all__ = [
     "sign_out",
     "users",
 ]
+
+
+def _accounts() -> Changes:
+    return Changes(kinds=frozenset({ChangeKind.USERS}))
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """The result of an account write: the account it created (None for the writes that change an existing one)
+    and what it touched, for ``ui.operations.run_write`` (always the accounts, never a patient)."""
+
+    user: User | None = None
+    changes: Changes = field(default_factory=_accounts)
 
 
 def sign_in(session: StudySession, username: str, password: str, *, origin: str | None = None) -> User:
@@ -83,31 +104,35 @@ def users(session: StudySession) -> list[User]:
     return list_users(session.store)
 
 
-def add_user(session: StudySession, *, username: str, full_name: str, role: Role | str, password: str) -> User:
-    """Add an account (admin only; audited without the password)."""
+def add_user(session: StudySession, *, username: str, full_name: str, role: Role | str, password: str) -> AccountChange:
+    """Add an account (admin only; audited without the password); the result's ``user`` is the new account."""
     require_role(session, Role.ADMIN)
-    return create_user(session.store, username=username.strip(), full_name=full_name, role=role, password=password)
+    user = create_user(session.store, username=username.strip(), full_name=full_name, role=role, password=password)
+    return AccountChange(user)
 
 
-def reset_password(session: StudySession, *, username: str, new_password: str) -> None:
+def reset_password(session: StudySession, *, username: str, new_password: str) -> AccountChange:
     """Set another user's password (admin only; audited without the secret)."""
     admin = require_role(session, Role.ADMIN)
     access.set_password(session.store, username, new_password, reason=f"password reset by {admin.username}")
+    return AccountChange()
 
 
-def change_password(session: StudySession, *, old_password: str, new_password: str) -> None:
+def change_password(session: StudySession, *, old_password: str, new_password: str) -> AccountChange:
     """The signed-in user changes their own password (the old one re-entered)."""
     user = require_role(session)
     authenticate(session.store, user.username, old_password)
     access.set_password(session.store, user.username, new_password, reason="password changed by its owner")
+    return AccountChange()
 
 
-def set_user_active(session: StudySession, *, username: str, active: bool, reason: str) -> None:
+def set_user_active(session: StudySession, *, username: str, active: bool, reason: str) -> AccountChange:
     """(De)activate an account (admin only; an inactive user cannot sign in or sign)."""
     require_role(session, Role.ADMIN)
     if not reason.strip():
         raise ValueError("a reason is required")
     access.set_active(session.store, username, active, reason=reason)
+    return AccountChange()
 
 
 def needs_first_admin(session: StudySession) -> bool:
@@ -115,12 +140,13 @@ def needs_first_admin(session: StudySession) -> bool:
     return access.user_count(session.store) == 0
 
 
-def create_first_admin(session: StudySession, *, username: str, full_name: str, password: str) -> User:
-    """Create the first admin of an account-less study and sign them in (refused once any account exists)."""
+def create_first_admin(session: StudySession, *, username: str, full_name: str, password: str) -> AccountChange:
+    """Create the first admin of an account-less study and sign them in (refused once any account exists); the
+    result's ``user`` is the signed-in admin."""
     if not needs_first_admin(session):
         raise PermissionError("this study already has users: an admin must add new ones")
     create_user(session.store, username=username.strip(), full_name=full_name, role=Role.ADMIN, password=password)
-    return sign_in(session, username.strip(), password)
+    return AccountChange(sign_in(session, username.strip(), password))
 
 
 def demo_users_hint(session: StudySession) -> list[tuple[str, str]] | None:

@@ -97,7 +97,7 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
             first = min(m.date for m in ms)
             baseline = [m for m in ms if m.date == first]
             selection[reader] = recist.check_lesion_selection(lesions[reader], baseline, settings.criteria)
-    outcomes = {}
+    outcomes: dict[str, SubjectOutcome] = {}
     for source in filter(session.access.sees_source, available_sources(data)):
         found = subject_outcomes(data, source)
         if found:

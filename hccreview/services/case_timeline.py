@@ -13,8 +13,7 @@ from datetime import date
 
 from hccreview.domain.recist import normalise_response
 from hccreview.domain.records import ReadRole
-from hccreview.domain.source_labels import source_label
-from hccreview.domain.sources import INVESTIGATOR
+from hccreview.domain.sources import INVESTIGATOR, Source
 from hccreview.services.case_extra import CaseDetail
 
 __all__ = ["timeline_assessments", "timeline_origin"]
@@ -39,7 +38,7 @@ def timeline_assessments(detail: CaseDetail, source: str | None = None) -> tuple
     reads, caption = [], ""
     if outcome is not None and outcome.reader and outcome.reader in case.reads and source:
         reads = [r for _, r in case.reads[outcome.reader]]
-        caption = f"responses stated by {outcome.reader} — source: {source_label(source)}"
+        caption = f"responses stated by {outcome.reader} — source: {Source.parse(source).label()}"
     elif source == INVESTIGATOR:
         reads = [r for rs in case.reads.values() for _, r in rs if r.role is ReadRole.INVESTIGATOR]
         caption = "responses stated by the investigator"

@@ -48,8 +48,8 @@ __all__ = [
     "load_dashboard_input",
 ]
 
-#: Change kinds that never affect a cohort figure (review marks and query threads are workflow, not data).
-IGNORED_KINDS = frozenset({ChangeKind.REVIEW_STATUS, ChangeKind.QUERIES})
+#: Change kinds that never affect a cohort figure (review marks, query threads and accounts are workflow, not data).
+IGNORED_KINDS = frozenset({ChangeKind.REVIEW_STATUS, ChangeKind.QUERIES, ChangeKind.USERS})
 
 
 class Cancelled(Exception):
@@ -159,7 +159,7 @@ def compute_dashboard(
         _check(progress, 0.8 * done / max(total, 1), f"cohort statistics {done}/{total}")
 
     stats = compute_cohort_stats(data, source, progress=step if progress is not None else None)
-    sources = available_sources(data) or [stats.source]
+    sources: list[str] = [*available_sources(data)] or [stats.source]
     if stats.source not in sources:
         sources = [stats.source, *sources]
     _check(progress, 0.8, "waterfall and swimmer")

@@ -22,8 +22,7 @@ import pandas as pd
 from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion, subject_outcomes
 from hccreview.domain.records import StudyData
-from hccreview.domain.source_labels import source_label
-from hccreview.domain.sources import ADJUDICATED, parse_source, study_index
+from hccreview.domain.sources import ADJUDICATED, Source, parse_source, study_index
 from hccreview.services.adjudication_queue import queue_counts, queue_from_data
 
 NOT_RECORDED = "Not recorded"
@@ -138,7 +137,7 @@ def response_table(summaries: Mapping[str, SourceSummary], chosen: str, sources:
     rows.append(["DCR (CR + PR + SD + NON-CR/NON-PD)", *(_pct(summaries[s].dcr.n, summaries[s].n) for s in order)])
     rows.append(["DCR exact 95% CI", *(_ci(summaries[s].dcr) for s in order)])
     differs = [sum(base.get(sid) != bor for sid, bor in summaries[s].bor_by_subject.items()) for s in order]
-    rows.append([f"BOR differs from {source_label(chosen, short=True)}", *(str(d) for d in differs)])
+    rows.append([f"BOR differs from {Source.parse(chosen).label(short=True)}", *(str(d) for d in differs)])
     return pd.DataFrame(rows, columns=["Best overall response", *order])
 
 

@@ -105,7 +105,7 @@ def navigator_inputs(session: StudySession) -> tuple[StudyData, dict[str, str], 
 def overview_from(data: StudyData, states: Mapping[str, str], counts: Mapping[str, int]) -> Overview:
     """Pure: the overview of ``data`` (see :func:`load_navigator_overview`)."""
     default = default_source(data)
-    sources = available_sources(data) or [default]
+    sources: list[str] = [*available_sources(data)] or [default]
     rows = navigator_rows(data, sources, states, counts, default=default)
     analysed = {r.subject_id for r in rows}
     return Overview(

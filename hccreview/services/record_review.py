@@ -4,7 +4,8 @@ States (issue 12 item 2): **not reviewed** → **reviewed** (by whom, when) → 
 transfer or an edit touches that kind afterwards (:mod:`hccreview.store.record_review` reads the audit trail for
 what changed). The patient's own state follows its kinds: all kinds reviewed → "reviewed", some → "in progress",
 any changed since review → "changed since review". Marking is audited and returns an :class:`Edit` whose old
-values are the previous marks and state, so :func:`undo_mark` (itself audited) restores them exactly.
+values are the previous marks and state, so ``services.review.revert`` — the one inverse of every edit, itself
+audited — restores them exactly (:func:`undo_mark` is that call).
 
 Everything is the signed-in user's (issue 17 item 6): reader1's "reviewed" is not reader2's. What is shown, set
 and undone are the marks and state of ``session.store.user`` only; an undo restores its author's marks and is
@@ -15,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from hccreview.domain.access import AccessDenied, Capability
 from hccreview.domain.changes import ChangeKind, Changes
-from hccreview.services.review import Edit, ValidationError
+from hccreview.services.review import Edit, ValidationError, marks_snapshot, revert
 from hccreview.services.session import StudySession
 from hccreview.store.record_review import (
     CHANGED,
@@ -28,8 +28,6 @@ from hccreview.store.record_review import (
     REVIEW_KINDS,
     REVIEWED,
     KindState,
-    marks,
-    restore_marks,
     set_marks,
     states_of,
 )
@@ -85,18 +83,6 @@ def status_counts(states: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def _snapshot(session: StudySession, subject_id: str) -> dict[str, Any]:
-    """The store's user's marks and state of one patient (what an undo puts back), with whose they are."""
-    store = session.store
-    rows = marks(store, subject_id).get(subject_id, {})
-    keep = ("reviewed_by", "reviewed_at", "reviewed_seq")
-    return {
-        "user": store.user,
-        "marks": {k: {f: r[f] for f in keep} for k, r in rows.items()},
-        "state": stored_states(store, subject_id).get(subject_id, "not started"),
-    }
-
-
 def visible_kinds(session: StudySession) -> tuple[str, ...]:
     """The record kinds the signed-in user reviews: a reader without clinical data only the assessments."""
     if session.access.may(Capability.SEE_CLINICAL):
@@ -121,28 +107,17 @@ def mark_reviewed(
     if not store.rows("subjects", "subject_id = ?", [subject_id]):
         raise ValidationError("subject_id", subject_id, "no such patient in this study")
     with store.transaction():
-        old = _snapshot(session, subject_id)
+        old = marks_snapshot(session, subject_id)
         set_marks(store, subject_id, chosen, reason=reason)
         now = states_of(store, subject_id)
         done = all(s.state == REVIEWED for k, s in now.items() if k in visible)
         write_state(store, subject_id, "reviewed" if done else "in progress", reason=reason)
-        new = _snapshot(session, subject_id)
+        new = marks_snapshot(session, subject_id)
     return Edit(Changes.of(subject_id, kinds={ChangeKind.REVIEW_STATUS}), "record_review", subject_id, old, new)
 
 
 def undo_mark(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
     """Restore the marks and state an :class:`Edit` of :func:`mark_reviewed` replaced (audited); returns the
-    inverse (for redo). Only the edit's author may undo it (PermissionError otherwise, nothing written): the
-    marks it restores are theirs alone."""
-    if edit.table != "record_review":
-        raise ValueError("not a review-mark edit")
-    store = session.store
-    author = edit.old_values.get("user", store.user)
-    if author != store.user:
-        raise PermissionError(f"{store.user} may not undo {author}'s review marks (sign in as {author})")
-    subject_id = str(edit.key)
-    with store.transaction():
-        current = _snapshot(session, subject_id)
-        restore_marks(store, subject_id, edit.old_values["marks"], reason=reason)
-        write_state(store, subject_id, edit.old_values["state"], reason=reason)
-    return Edit(edit.changes, "record_review", subject_id, current, dict(edit.old_values))
+    inverse (for redo). The one inverse of every edit, ``services.review.revert``: only the edit's author may undo
+    it (PermissionError otherwise, nothing written)."""
+    return revert(session, edit, reason=reason)

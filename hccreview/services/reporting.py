@@ -191,7 +191,7 @@ def cohort_input(session: StudySession, data: StudyData, job: _Job | None = None
     job.step(0.05, "cohort statistics")
     stats = cohort_stats_from_data(data)  # = services.stats.cohort_stats(session) on the records loaded once
     job.step(0.25, "response by read source")
-    sources = available_sources(data) or [stats.source]
+    sources: list[str] = [*available_sources(data)] or [stats.source]
     if stats.source not in sources:
         sources = [stats.source, *sources]
     summaries = {stats.source: tables.SourceSummary.from_stats(stats)}

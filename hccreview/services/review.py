@@ -16,7 +16,7 @@ import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from hccreview.domain import calipers
 from hccreview.domain.changes import ChangeKind, Changes
@@ -50,6 +50,19 @@ class Edit:
     key: Any
     old_values: dict[str, Any]
     new_values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EditGroup:
+    """Row edits made as one (a lesion and its measurement rows, ``services.lesions``): :func:`revert` undoes
+    them together, last first, in one transaction, and returns the inverse group."""
+
+    changes: Changes
+    edits: tuple[Edit, ...]
+
+
+#: What a review write returns and :func:`revert` inverts: one row's edit or a group of them.
+Undoable = Edit | EditGroup
 
 
 def _number(field: str, value: Any, *, allow_none: bool = True) -> float | None:
@@ -325,7 +338,13 @@ def _revert_marks(session: StudySession, edit: Edit, reason: str) -> Edit:
 _NOT_COMPARED = ("id", "decided_at")
 
 
-def revert(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
+@overload
+def revert(session: StudySession, edit: Edit, *, reason: str = ...) -> Edit: ...
+@overload
+def revert(session: StudySession, edit: EditGroup, *, reason: str = ...) -> EditGroup: ...
+@overload
+def revert(session: StudySession, edit: Undoable, *, reason: str = ...) -> Undoable: ...
+def revert(session: StudySession, edit: Undoable, *, reason: str = "undo") -> Undoable:
     """Undo an edit of one row, audited (a change of its own): an update is written back, an insert deleted, a
     delete inserted again (new id). Returns the inverse edit, so reverting that redoes the edit. The one inverse of
     a row edit: measurements, reads (``reading.undo_read``), decisions (``adjudication.undo_adjudication``), the
@@ -334,7 +353,14 @@ def revert(session: StudySession, edit: Edit, *, reason: str = "undo") -> Edit:
 
     Refused with :class:`StaleDataError` (nothing written) when the row no longer holds the edit's new values:
     someone else changed it since, and an undo must not overwrite their change.
+
+    An :class:`EditGroup` is undone member by member, last first, each through this function (the same gate,
+    stale check and audit), in one transaction: a refused member leaves the whole group as it was.
     """
+    if isinstance(edit, EditGroup):
+        with session.store.transaction():
+            undone = tuple(revert(session, member, reason=reason) for member in reversed(edit.edits))
+        return EditGroup(edit.changes, undone)
     if edit.table == "review_status":
         return set_review_state(session, subject_id=edit.key, state=edit.old_values["state"], reason=reason)
     if edit.table == "record_review":

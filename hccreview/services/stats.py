@@ -8,8 +8,7 @@ from hccreview.domain.access import Capability
 from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.records import StudyData
-from hccreview.domain.source_labels import source_label
-from hccreview.domain.sources import COMPUTED, parse_source, study_index
+from hccreview.domain.sources import COMPUTED, Source, parse_source, study_index
 from hccreview.services.session import StudySession
 from hccreview.store.study_data import gc_paused
 
@@ -63,7 +62,7 @@ def format_summary(stats: CohortStats) -> str:
     study, resp = d["study"], d["response"]
     lines = [
         f"{study['title']} — {study['criteria']} (confirmation ≥{study['confirmation_days']} d, "
-        f"SD ≥{study['min_sd_days']} d); source: {source_label(d['source'])}",
+        f"SD ≥{study['min_sd_days']} d); source: {Source.parse(d['source']).label()}",
         f"Analysed: {d['n_enrolled']} patients",
     ]
     note = str(d.get("provisional_note") or "")

@@ -24,7 +24,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QStyle, QToolBar
 
 from hccreview.domain.access import Access, Capability
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.ui import window_actions
 
 if TYPE_CHECKING:
@@ -75,6 +75,15 @@ ACTIONS: tuple[ActionSpec, ...] = (
         "import_data",
         SP.SP_FileDialogNewFolder,
         "Import SDTM or CSV-bundle files into this study",
+        needs=Capability.ADMINISTER,
+    ),
+    ActionSpec(
+        "import_images",
+        "Import ima&ges…",
+        ("Ctrl+Alt+I",),
+        "import_images",
+        SP.SP_DirIcon,
+        "Index a folder of DICOM images (CT, MR) into this study after a preview of how each series matches",
         needs=Capability.ADMINISTER,
     ),
     ActionSpec(
@@ -280,8 +289,8 @@ EXTRA_SHORTCUTS: dict[str, tuple[str, ...]] = {
 #: The menus the window fills from the table, in order: action names, None for a separator (absent actions leave
 #: none behind); "@recent" is File ▸ Open Recent, "@mark" the case view's Mark reviewed menu (for who may mark).
 FILE_MENU: tuple[str | None, ...] = (
-    "open", "@recent", "import", "export_report", "export_data", None, "import_reads", "export_snapshot",
-    "export_reads", None, "sign_in", "manage_users", None, "quit",
+    "open", "@recent", "import", "import_images", "export_report", "export_data", None, "import_reads",
+    "export_snapshot", "export_reads", None, "sign_in", "manage_users", None, "quit",
 )  # fmt: skip
 REVIEW_MENU: tuple[str | None, ...] = (
     "previous", "next", "next_unreviewed", "next_changed", "next_discordant", None, "@mark", None, "show_case",
@@ -378,10 +387,10 @@ def permitted(access: Access) -> frozenset[str]:
 
 
 def source_menu_text(source: str) -> str:
-    """Menu text for a best-response source (View ▸ Best response source): ``domain.source_labels.source_label`` with an
-    accelerator on the first letter of the study-wide sources (readers share theirs: Alt+N picks any)."""
-    label = source_label(source)
-    return label if source.startswith("reader:") else f"&{label}"
+    """Menu text for a best-response source (View ▸ Best response source): its ``Source.label`` with an accelerator
+    on the first letter of the study-wide sources (readers share theirs: Alt+N picks any)."""
+    parsed = Source.parse(source)
+    return parsed.label() if parsed.reader is not None else f"&{parsed.label()}"
 
 
 def make_source_actions(

@@ -297,6 +297,8 @@ class MainWindow(QMainWindow):
         if changes.study or self.overview is None:
             self.reload()
             return
+        if not changes.subjects:
+            return  # no patient's row changed (an account write)
         self.runner.run(
             patient_rows,
             self.session,

@@ -1,5 +1,6 @@
 """Undoable "mark reviewed" of a patient or of one record kind: a :class:`~hccreview.ui.commands.ReviewEditCommand`
-over :func:`hccreview.services.record_review.mark_reviewed`, undone by ``record_review.undo_mark``.
+over :func:`hccreview.services.record_review.mark_reviewed`, undone by the one inverse of every edit,
+``services.review.revert`` (the base class's default).
 
 The redo / undo plumbing is the base class's: the service call runs through ``ui.operations.run_write`` on the
 runner's database lane (in submission order, so an undo always sees its redo's result), which publishes the
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from hccreview.services.record_review import KIND_TITLES, mark_reviewed, undo_mark
+from hccreview.services.record_review import KIND_TITLES, mark_reviewed
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.commands import ReviewEditCommand
@@ -39,7 +40,7 @@ class MarkReviewedCommand(ReviewEditCommand):
     ) -> None:
         what = "reviewed" if kinds is None else ", ".join(KIND_TITLES.get(k, k).lower() for k in kinds) + " reviewed"
         chosen = None if kinds is None else tuple(kinds)
-        super().__init__(session, runner, bus, service=mark_reviewed, inverse=undo_mark,
+        super().__init__(session, runner, bus, service=mark_reviewed,
                          kwargs={"subject_id": subject_id, "kinds": chosen}, text=f"mark {subject_id} {what}",
                          **options)  # fmt: skip
         self.subject_id, self.kinds = subject_id, chosen

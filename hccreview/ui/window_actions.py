@@ -46,6 +46,15 @@ def import_data(window: MainWindow) -> None:
         window.open_requested.emit(str(result.study))
 
 
+def import_images(window: MainWindow) -> None:
+    """File ▸ Import images: index a folder of DICOM files into the study after a preview (issue 21)."""
+    from hccreview.ui.dialogs.import_images import ImportImagesDialog
+
+    result = ImportImagesDialog.ask(window, window.session, window.runner, window.bus)
+    if result is not None:
+        window.statusBar().showMessage(result.summary(), DONE_MS)
+
+
 def export_report(window: MainWindow) -> None:
     """File ▸ Export report: the cohort summary or a case packet as PDF, rendered off the GUI thread."""
     from hccreview.ui.dialogs.export_dialog import ExportDialog
@@ -90,7 +99,7 @@ def sign_in(window: MainWindow) -> None:
     """File ▸ Sign in as: what the window shows and offers follows that user's access (DESIGN §4b)."""
     from hccreview.ui.dialogs.sign_in import SignInDialog
 
-    if SignInDialog.ask(window.session, window, runner=window.runner) is not None:
+    if SignInDialog.ask(window.session, window, runner=window.runner, bus=window.bus) is not None:
         window.apply_access()
 
 
@@ -98,7 +107,7 @@ def manage_users(window: MainWindow) -> None:
     """File ▸ Users: add users, reset passwords, (de)activate accounts (admin only)."""
     from hccreview.ui.dialogs.users import UsersDialog
 
-    UsersDialog.ask(window.session, window.runner, window)
+    UsersDialog.ask(window.session, window.runner, window.bus, window)
 
 
 def quit_window(window: MainWindow) -> None:

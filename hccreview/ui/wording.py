@@ -1,5 +1,5 @@
 """The GUI's one vocabulary: how best responses, field names and empty values are written (read sources are
-named by :func:`hccreview.domain.source_labels.source_label`, the same words as the PDF and the command line).
+named by :meth:`hccreview.domain.sources.Source.label`, the same words as the PDF and the command line).
 
 Every panel that shows a best overall response or puts a stored field's name in a sentence asks here, so the
 header chips, the navigator, the dashboard, the adjudication cards and the messages say the same thing the same
@@ -27,7 +27,10 @@ FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable
                "non_target": "non-target response", "new_lesion": "new lesion", "chosen_reader": "chosen read",
                "adjudicator": "decision maker", "reason_code": "discordance code", "subject_id": "patient",
                "first_dose": "first dose", "kinds": "record kinds", "target_sum_mm": "target sum",
-               "stated_overall": "stated response", "computed_overall": "computed response"}  # fmt: skip
+               "stated_overall": "stated response", "computed_overall": "computed response",
+               "lesion_id": "lesion", "is_node": "lymph node"}  # fmt: skip
+#: A lesion's kind as the reader chooses it (RECIST 1.1 §3.3: targets and non-targets at baseline; §4.3.3: new).
+LESION_KIND_NAMES = {"target": "Target lesion", "non-target": "Non-target lesion", "new": "New lesion"}
 #: Units of the measured fields.
 FIELD_UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")

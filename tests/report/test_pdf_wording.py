@@ -89,7 +89,7 @@ def test_methods_cite_recist_in_words_not_code(summary: list[str]) -> None:
 
 
 def test_sources_and_origins_are_named_in_words(summary: list[str], packet: list[str]) -> None:
-    # the GUI's and the command line's names of the sources (domain.source_labels)
+    # the GUI's and the command line's names of the sources (domain.sources.Source.label)
     assert "Read source Adjudicated (central review) Patients analysed" in summary[0]
     response = next(t for t in summary if "Table 2. Best overall response" in t)
     assert "Figures of Adjudicated (central review), the source of every other table" in response

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role, StudySettings
 from hccreview.services import auth, queries
 from hccreview.services.auth import AuthError
@@ -15,6 +16,9 @@ from hccreview.store.users import create_user
 from hccreview.store.write_gate import BUILD
 from tests.factories import signed_as
 from tests.factories_central import PASSWORDS, central_study, open_as
+
+#: What every account write touches: the accounts, no patient.
+ACCOUNTS = Changes(kinds=frozenset({ChangeKind.USERS}))
 
 
 @pytest.fixture
@@ -61,9 +65,11 @@ def test_only_an_admin_adds_users_and_resets_passwords(path: Path) -> None:
         with open_as(path, name) as session, pytest.raises(PermissionError):
             auth.reset_password(session, username="reader1", new_password="new-password-1")
     with open_as(path, "admin") as session:
-        user = auth.add_user(session, username="r3", full_name="Dr Three", role=Role.READER, password="reader3-secret")
-        assert user.role is Role.READER and "r3" in {u.username for u in auth.users(session)}
-        auth.reset_password(session, username="reader1", new_password="new-password-1")
+        added = auth.add_user(session, username="r3", full_name="Dr Three", role=Role.READER, password="reader3-secret")
+        assert added.user is not None and added.user.role is Role.READER
+        assert "r3" in {u.username for u in auth.users(session)}
+        reset = auth.reset_password(session, username="reader1", new_password="new-password-1")
+        assert added.changes == reset.changes == ACCOUNTS and reset.user is None
         with pytest.raises(ValueError):
             auth.reset_password(session, username="reader1", new_password="short")
         trail = " ".join(str(e) for e in session.store.rows("audit_log", "table_name = 'users'"))
@@ -79,11 +85,13 @@ def test_own_password_change_and_deactivation(path: Path) -> None:
     with open_as(path, "reader2") as session:
         with pytest.raises(AuthError):
             auth.change_password(session, old_password="wrong", new_password="brand-new-pass")
-        auth.change_password(session, old_password=PASSWORDS["reader2"], new_password="brand-new-pass")
+        changed = auth.change_password(session, old_password=PASSWORDS["reader2"], new_password="brand-new-pass")
+        assert changed == auth.AccountChange(None, ACCOUNTS)
     with open_as(path, "admin") as session:
         with pytest.raises(ValueError):
             auth.set_user_active(session, username="reader2", active=False, reason=" ")
-        auth.set_user_active(session, username="reader2", active=False, reason="left the study")
+        deactivated = auth.set_user_active(session, username="reader2", active=False, reason="left the study")
+        assert deactivated == auth.AccountChange(None, ACCOUNTS)
     with open_study(path) as session, pytest.raises(AuthError):
         auth.sign_in(session, "reader2", "brand-new-pass")
 
@@ -92,8 +100,10 @@ def test_first_admin_of_a_study_without_accounts(study_path: Path) -> None:
     Store.create(study_path, StudySettings(title="Imported")).close()
     with open_study(study_path) as session:
         assert auth.needs_first_admin(session)
-        admin = auth.create_first_admin(session, username="boss", full_name="Study Admin", password="boss-password")
-        assert admin.role is Role.ADMIN and session.signed_in == admin
+        created = auth.create_first_admin(session, username="boss", full_name="Study Admin", password="boss-password")
+        admin = created.user
+        assert admin is not None and admin.role is Role.ADMIN and session.signed_in == admin
+        assert created.changes == ACCOUNTS
         assert not auth.needs_first_admin(session)
         with pytest.raises(PermissionError):
             auth.create_first_admin(session, username="other", full_name="X", password="other-password")

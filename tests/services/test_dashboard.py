@@ -233,6 +233,7 @@ def test_cancelled_progress_stops_the_computation(data: StudyData) -> None:
 
 def test_which_changes_affect_the_dashboard() -> None:
     assert not affects_dashboard(Changes.of("P1", kinds={ChangeKind.REVIEW_STATUS}))
+    assert not affects_dashboard(Changes.of(kinds={ChangeKind.USERS}))  # an account added or (de)activated
     assert affects_dashboard(Changes.of("P1", kinds={ChangeKind.READS}))
     assert affects_dashboard(Changes(study=True))
 

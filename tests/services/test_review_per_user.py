@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hccreview.services import reading, record_review
+from hccreview.services import reading, record_review, review
 from hccreview.services.auth import sign_in
 from hccreview.services.navigation import first_rows, review_progress
 from hccreview.services.session import StudySession, open_study
@@ -101,6 +101,36 @@ def test_a_second_users_mark_leaves_the_first_and_undo_restores_only_its_authors
         entries = [e for e in audit_entries_for(r1.store, PATIENT) if e["table_name"] == "review_status"]
         assert {e["username"] for e in entries} == {"reader1", "adjudicator"}
         assert {e["action"] for e in entries} == {"create", "update"}
+
+
+def _last_seq(session: StudySession) -> int:
+    """The audit trail's newest sequence number."""
+    return int(session.store.conn.execute("SELECT max(seq) FROM audit_log").fetchone()[0])
+
+
+def test_a_mark_is_undone_by_the_one_inverse_of_every_edit(demo: Path) -> None:
+    """``services.review.revert`` undoes a review mark as it undoes every other edit: audited under its author with
+    the reason given, refused to another user, and reverting the inverse redoes the mark."""
+    with signed(demo, "reader1") as r1, signed(demo, "reader2") as r2:
+        before = record_review.patient_review(r1, PATIENT).kinds
+        edit = record_review.mark_reviewed(r1, subject_id=PATIENT)
+        marked = record_review.patient_review(r1, PATIENT).kinds
+        with pytest.raises(
+            PermissionError, match=r"^reader2 may not undo reader1's review marks \(sign in as reader1\)$"
+        ):
+            review.revert(r2, edit)
+        seq = _last_seq(r1)
+        inverse = review.revert(r1, edit)
+        assert _state(r1) == "not started" and record_review.patient_review(r1, PATIENT).kinds == before
+        undone = r1.store.rows("audit_log", "seq > ?", [seq], order_by="seq")
+        assert {e["table_name"] for e in undone} == {"record_review", "review_status"}
+        assert {(e["username"], e["reason"]) for e in undone} == {("reader1", "undo")}
+        assert (inverse.table, inverse.key, inverse.new_values) == ("record_review", PATIENT, edit.old_values)
+        assert inverse.changes == edit.changes
+        redone = review.revert(r1, inverse, reason="redo")
+        assert _state(r1) == "reviewed" and record_review.patient_review(r1, PATIENT).kinds == marked
+        assert redone.new_values == edit.new_values
+        assert {e["reason"] for e in r1.store.rows("audit_log", "seq > ?", [seq]) if e["reason"] != "undo"} == {"redo"}
 
 
 def test_set_review_state_is_the_signed_in_users(demo: Path) -> None:

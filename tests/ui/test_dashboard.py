@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication, QTabWidget, QToolButton
 from hccreview import cli
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.cohort import compute_cohort_stats
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.report.cohort_figures import subject_of
 from hccreview.report.figures import response_colour
 from hccreview.services.dashboard_process import DashboardProcess, LocalDashboard, ProcessDashboard
@@ -276,7 +276,7 @@ def test_tables_copy_as_tsv_and_save_as_csv(qtbot, env: Env, tmp_path: Path, mon
     qtbot.keyClick(table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     lines = QApplication.clipboard().text().splitlines()
     frame = panel.data.response_table
-    assert lines[0].split("\t") == [frame.columns[0], *(source_label(c, short=True) for c in frame.columns[1:])]
+    assert lines[0].split("\t") == [frame.columns[0], *(Source.parse(c).label(short=True) for c in frame.columns[1:])]
     assert lines[1 + list(frame.iloc[:, 0]).index("ORR (CR + PR)")].split("\t") == list(
         frame[frame.iloc[:, 0] == "ORR (CR + PR)"].iloc[0])  # fmt: skip
     monkeypatch.setattr(SaveLocation, "ask_path", classmethod(lambda cls, parent, cap, name, kind: tmp_path / name))

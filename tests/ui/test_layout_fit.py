@@ -224,7 +224,7 @@ def _direct_dialogs(window: QWidget) -> dict[type[QDialog], Callable[[], QDialog
         ),
         DecisionReasonDialog: lambda: DecisionReasonDialog("Choose read 2 for HCC-009", prompt, window),
         QueryDialog: lambda: QueryDialog("HCC-009", targets, window),
-        UsersDialog: lambda: UsersDialog(session, runner, window),
+        UsersDialog: lambda: UsersDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
         ImportDialog: lambda: ImportDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
         ImportReadsDialog: lambda: ImportReadsDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
         PasswordForm: lambda: PasswordForm("New user", window),

@@ -206,7 +206,7 @@ def test_users_action_opens_the_users_dialog(qtbot, make_window, monkeypatch) ->
     calls: list[tuple] = []
     monkeypatch.setattr(UsersDialog, "ask", classmethod(lambda cls, *a: calls.append(a)))
     window.actions_by_name["manage_users"].trigger()
-    assert calls == [(window.session, window.runner, window)]
+    assert calls == [(window.session, window.runner, window.bus, window)]
 
 
 def test_submitting_a_read_asks_the_password_and_makes_it_final(qtbot, parts: QtParts, answers: Answers) -> None:  # noqa: F811

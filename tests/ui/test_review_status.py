@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 
+from hccreview.services import review
 from hccreview.services.auth import sign_in
 from hccreview.services.importing import import_into
 from hccreview.services.navigation import load_navigator_overview
@@ -173,6 +174,7 @@ def test_case_view_strip_marks_a_kind_reviewed_undoably(qtbot, study: Path, sdtm
         assert strip.mark_button.text() == "Mark adverse events reviewed"
         strip.mark_button.click()
         qtbot.waitUntil(lambda: ae.text() == "reviewed", timeout=30000)
+        assert stack.command(0).inverse is review.revert  # the one inverse of every edit
         assert strip.states["assessments"].text() == "changed since review (1)"
         stack.undo()
         qtbot.waitUntil(lambda: ae.text() == "changed since review (1)", timeout=30000)

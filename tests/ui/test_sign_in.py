@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services.session import create_study, open_study
 from hccreview.ui.dialogs.reason import ReasonDialog
@@ -82,9 +83,12 @@ def test_a_study_without_accounts_creates_its_first_admin(qtbot, study_path: Pat
     assert not dialog.ok_button.isEnabled() and "differ" in dialog.ok_button.toolTip()
     dialog.admin_repeat.setText("long-enough-1")
     assert dialog.ok_button.isEnabled()
+    published: list[tuple[Changes, object]] = []
+    dialog.bus.changed.connect(lambda changes, initiator: published.append((changes, initiator)))
     with qtbot.waitSignal(dialog.accepted, timeout=TIMEOUT):
         dialog.ok_button.click()
     assert dialog.user.username == "pi" and dialog.user.role is Role.ADMIN
+    assert published == [(Changes(kinds=frozenset({ChangeKind.USERS})), dialog)], "an account write, run_write's"
     _close(dialog)
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
 from hccreview.services import auth
 from hccreview.ui.dialogs.users import NewUser, PasswordForm, UsersDialog
+from hccreview.ui.operations import run_write
+from hccreview.ui.views.reader_exchange import ReaderExchangePanel
 from tests.ui.adjudication_support import TIMEOUT, Answers, QtParts, answers, parts  # noqa: F401
 
 
 def _dialog(qtbot, parts: QtParts) -> UsersDialog:  # noqa: F811
-    dialog = UsersDialog(parts.session, parts.runner)
+    dialog = UsersDialog(parts.session, parts.runner, parts.bus)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.busy and bool(dialog.users), timeout=TIMEOUT)
@@ -37,6 +40,35 @@ def test_admin_adds_a_user_who_can_sign_in(qtbot, parts: QtParts, monkeypatch) -
     assert "Added reader3" in dialog.message.text()
     user = auth.sign_in(parts.session, "reader3", "reader3-secret")
     assert (user.username, user.full_name, user.role) == ("reader3", "Third Reader", Role.READER)
+
+
+def test_an_account_write_is_published_once_and_account_lists_follow(qtbot, parts: QtParts, monkeypatch) -> None:  # noqa: F811
+    parts.sign_in("admin")
+    published: list[tuple[Changes, object]] = []
+    parts.bus.changed.connect(lambda changes, initiator: published.append((changes, initiator)))
+    exchange = ReaderExchangePanel(parts.context)
+    qtbot.addWidget(exchange)
+    exchange.show()
+    qtbot.waitUntil(lambda: exchange.readers.rowCount() == 2, timeout=TIMEOUT)
+    dialog = _dialog(qtbot, parts)
+    new = NewUser("reader3", "Third Reader", Role.READER, "reader3-secret")
+    monkeypatch.setattr(PasswordForm, "ask_new_user", classmethod(lambda cls, parent: new))
+    dialog.add_button.click()
+    qtbot.waitUntil(lambda: exchange.readers.rowCount() == 3, timeout=TIMEOUT)  # the reader exchange tab follows
+    _settle(qtbot, dialog)
+    accounts = Changes(kinds=frozenset({ChangeKind.USERS}))
+    assert published == [(accounts, dialog)], "run_write published the account change once, as the dialog's"
+    assert [exchange.readers.item(i, 0).text() for i in range(3)] == ["reader1", "reader2", "reader3"]
+
+    # another writer's account change (here: the test's own run_write) reloads the open dialog's table
+    done: list[object] = []
+    run_write(parts.runner, parts.bus, auth.set_user_active, parts.session, username="reader3", active=False,
+              reason="left the study", on_done=done.append)  # fmt: skip
+    qtbot.waitUntil(lambda: bool(done), timeout=TIMEOUT)
+    _settle(qtbot, dialog)
+    shown = {dialog.table.item(i, 0).text(): dialog.table.item(i, 3).text() for i in range(dialog.table.rowCount())}
+    assert shown["reader3"] == "No" and dialog.active["reader3"] is False
+    assert published[-1] == (accounts, None)
 
 
 def test_errors_are_shown_inline(qtbot, parts: QtParts, monkeypatch) -> None:  # noqa: F811
@@ -80,7 +112,7 @@ def test_reader_is_refused(qtbot, parts: QtParts, monkeypatch) -> None:  # noqa:
     refused: list[str] = []
     monkeypatch.setattr(UsersDialog, "refuse", classmethod(lambda cls, parent, text: refused.append(text)))
     monkeypatch.setattr(UsersDialog, "exec", lambda self: pytest.fail("the dialog must not open"))
-    UsersDialog.ask(parts.session, parts.runner, None)
+    UsersDialog.ask(parts.session, parts.runner, parts.bus, None)
     assert refused and "reader1" in refused[0] and "admin" in refused[0]
 
 

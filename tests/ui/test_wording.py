@@ -182,7 +182,7 @@ def test_export_dialog_shows_no_literal_ampersand(qtbot, tmp_path: Path) -> None
 def test_users_dialog_says_yes_or_no(qtbot, parts: QtParts) -> None:  # noqa: F811
     parts.sign_in("admin")
     auth.set_user_active(parts.session, username="reader2", active=False, reason="left the study")
-    dialog = UsersDialog(parts.session, parts.runner)
+    dialog = UsersDialog(parts.session, parts.runner, parts.bus)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(lambda: not dialog.busy and bool(dialog.users), timeout=TIMEOUT)

@@ -7,7 +7,9 @@ to create its first admin instead. A wrong password shows a message and the dial
 attempt is audited by the service.
 
 Every call of ``services.auth`` (they read the study file, and checking a password is deliberately slow)
-runs on a runner's database lane: the window's runner when one exists, else a private one.
+runs on a runner's database lane: the window's runner when one exists, else a private one. Creating the first
+admin writes an account, so it goes through ``ui.operations.run_write`` (the window's bus when one exists, else a
+private one nobody listens to: no panel is open yet); a sign-in writes audit entries only.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ from PySide6.QtWidgets import (
 
 from hccreview.domain.passwords import password_problem
 from hccreview.services import auth
-from hccreview.services.auth import AuthError, User
+from hccreview.services.auth import AccountChange, AuthError, User
 from hccreview.services.session import StudySession
+from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.form_dialog import ERROR_STYLE, new_password_fields
+from hccreview.ui.operations import run_write
 from hccreview.ui.workers import Runner
 
 
@@ -70,13 +74,21 @@ class SignInDialog(QDialog):
 
     PAGE_LOADING, PAGE_SIGN_IN, PAGE_FIRST_ADMIN = range(3)
 
-    def __init__(self, session: StudySession, parent: QWidget | None = None, *, runner: Runner | None = None) -> None:
+    def __init__(
+        self,
+        session: StudySession,
+        parent: QWidget | None = None,
+        *,
+        runner: Runner | None = None,
+        bus: ChangeBus | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("sign_in_dialog")
         self.setWindowTitle(f"Sign in — {session.path.name}")
         self.setModal(True)
         self.session = session
         self.runner = runner if runner is not None else Runner(self)
+        self.bus = bus if bus is not None else ChangeBus(self)
         self.user: User | None = None
         self.info: SignInInfo | None = None
         self._busy = False
@@ -216,10 +228,10 @@ class SignInDialog(QDialog):
             return
         self._set_busy(True)
         if self.info.first_admin:
-            self.runner.run(
-                auth.create_first_admin, self.session, username=self.admin_id.text().strip(),
-                full_name=self.admin_name.text().strip(), password=self.admin_password.text(),
-                lane="db", on_done=self._signed_in, on_error=self._failed,
+            run_write(
+                self.runner, self.bus, auth.create_first_admin, self.session, username=self.admin_id.text().strip(),
+                full_name=self.admin_name.text().strip(), password=self.admin_password.text(), initiator=self,
+                on_done=self._admin_created, on_error=self._failed,
             )  # fmt: skip
         else:
             self.runner.run(
@@ -233,6 +245,10 @@ class SignInDialog(QDialog):
         if busy:
             self.message.hide()
         self._update()
+
+    def _admin_created(self, change: AccountChange) -> None:
+        if change.user is not None:  # always: the first admin is signed in
+            self._signed_in(change.user)
 
     def _signed_in(self, user: User) -> None:
         if self._closed:
@@ -259,13 +275,20 @@ class SignInDialog(QDialog):
         super().done(result)
 
     @classmethod
-    def ask(cls, session: StudySession, parent: QWidget | None = None, *, runner: Runner | None = None) -> User | None:
+    def ask(
+        cls,
+        session: StudySession,
+        parent: QWidget | None = None,
+        *,
+        runner: Runner | None = None,
+        bus: ChangeBus | None = None,
+    ) -> User | None:
         """Ask modally; the signed-in user, or None when cancelled (tests replace this classmethod).
 
-        Pass the window's ``runner`` when a window is open on the study (its database lane is the only one
-        that may use the study's connection then).
+        Pass the window's ``runner`` and ``bus`` when a window is open on the study (its database lane is the
+        only one that may use the study's connection then, and its panels follow its bus).
         """
-        dialog = cls(session, parent, runner=runner)
+        dialog = cls(session, parent, runner=runner, bus=bus)
         try:
             return dialog.user if dialog.exec() == QDialog.DialogCode.Accepted else None
         finally:

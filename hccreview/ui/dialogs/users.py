@@ -3,7 +3,8 @@
 Admin only: :meth:`UsersDialog.ask` refuses other roles with a message and opens nothing (the signed-in
 user is in memory). Every call of ``services.auth`` that reads or writes the study runs on the runner's
 database lane (hashing a password is deliberately slow); the service checks the admin role again and audits
-each change (without secrets).
+each change (without secrets). An account write goes through ``ui.operations.run_write`` like every other write,
+which publishes its ``ChangeKind.USERS`` on the change bus; the table reloads on that kind, whoever wrote.
 (De)activating needs a reason (``ReasonDialog.ask``). Refusals are shown inline; the dialog stays open.
 
 The "Active" column says "Yes" or "No" as the study holds it (``auth.users``); Deactivate is offered for an
@@ -34,13 +35,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.passwords import password_problem
 from hccreview.domain.records import Role
 from hccreview.services import auth
-from hccreview.services.auth import User
+from hccreview.services.auth import AccountChange, User
 from hccreview.services.session import StudySession
+from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.form_dialog import ERROR_STYLE, FormDialog, new_password_fields
 from hccreview.ui.dialogs.reason import ReasonDialog
+from hccreview.ui.operations import run_write
 from hccreview.ui.workers import Runner
 
 COLUMNS = ("User id", "Name", "Role", "Active")
@@ -130,15 +134,16 @@ class PasswordForm(FormDialog):
 class UsersDialog(QDialog):
     """The study's accounts: a table (id, name, role, active) and Add user / Reset password / (De)activate.
 
-    Signals: QDialog's only. Every ``services.auth`` call runs on ``runner``'s database lane; the callbacks
-    (GUI thread) refresh the table or show the refusal inline.
+    Signals: QDialog's only. Every ``services.auth`` call runs on ``runner``'s database lane, the writes through
+    ``run_write`` with ``bus``; the callbacks (GUI thread) show the outcome or the refusal inline, and the table
+    reloads when the bus says the accounts changed.
     """
 
-    def __init__(self, session: StudySession, runner: Runner, parent: QWidget | None = None) -> None:
+    def __init__(self, session: StudySession, runner: Runner, bus: ChangeBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("users_dialog")
         self.setWindowTitle(f"Users — {session.path.name}")
-        self.session, self.runner = session, runner
+        self.session, self.runner, self.bus = session, runner, bus
         self.users: list[User] = []
         self.active: dict[str, bool] = {}  # each account's state as last loaded (or just set)
         self._pending = 0
@@ -183,6 +188,7 @@ class UsersDialog(QDialog):
         layout.addWidget(close)
         self.resize(560, 360)
         self.table.itemSelectionChanged.connect(self._update)
+        self.bus.changed.connect(self._on_changed)
         self._update()
         self.reload()
 
@@ -190,6 +196,11 @@ class UsersDialog(QDialog):
     def reload(self) -> None:
         """Load the accounts (database lane)."""
         self._run(auth.users, self.session, on_done=self._users_arrived, quiet=True)
+
+    def _on_changed(self, changes: Changes, _initiator: object) -> None:
+        """ChangeBus handler (GUI thread): an account write (this dialog's or another's) reloads the table."""
+        if ChangeKind.USERS in changes.kinds and not self._closed:
+            self.reload()
 
     def _users_arrived(self, users: list[User]) -> None:
         current = self._select_after or self.selected_user()
@@ -235,9 +246,13 @@ class UsersDialog(QDialog):
         new = PasswordForm.ask_new_user(self)
         if new is None:
             return
+
+        def done(change: AccountChange) -> None:
+            if change.user is not None:  # always: add_user returns the new account
+                self._done(f"Added {change.user.username} ({change.user.role.value})", change.user.username)
+
         self._run(auth.add_user, self.session, username=new.username, full_name=new.full_name, role=new.role,
-                  password=new.password, on_done=lambda user: self._done(f"Added {user.username} ({user.role.value})",
-                                                                          user.username))  # fmt: skip
+                  password=new.password, on_done=done, write=True)  # fmt: skip
 
     def reset_password(self) -> None:
         username = self.selected_user()
@@ -247,7 +262,7 @@ class UsersDialog(QDialog):
         if password is None:
             return
         self._run(auth.reset_password, self.session, username=username, new_password=password,
-                  on_done=lambda _r: self._done(f"Password of {username} reset", username))  # fmt: skip
+                  on_done=lambda _r: self._done(f"Password of {username} reset", username), write=True)  # fmt: skip
 
     def set_active(self, active: bool) -> None:
         username = self.selected_user()
@@ -262,13 +277,21 @@ class UsersDialog(QDialog):
             self.active[username] = active
             self._done(f"{username} {'activated' if active else 'deactivated'}", username)
 
-        self._run(auth.set_user_active, self.session, username=username, active=active, reason=reason, on_done=done)
+        self._run(auth.set_user_active, self.session, username=username, active=active, reason=reason, on_done=done,
+                  write=True)  # fmt: skip
 
     # ------------------------------------------------------------------ plumbing
     def _run(
-        self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None], quiet: bool = False, **kwargs: Any
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None],
+        quiet: bool = False,
+        write: bool = False,
+        **kwargs: Any,
     ) -> None:
-        """Run ``fn`` on the database lane; ``quiet`` keeps the last message (a reload after a change)."""
+        """Run ``fn`` on the database lane; ``quiet`` keeps the last message (a reload after a change); ``write``:
+        an account write, run through ``run_write`` (which publishes its Changes, so the table reloads)."""
         self._pending += 1
         if not quiet:
             self._hide_message()
@@ -280,15 +303,19 @@ class UsersDialog(QDialog):
                 on_done(result)
                 self._update()
 
-        self.runner.run(fn, *args, lane="db", on_done=finished, on_error=self._failed, **kwargs)
+        if write:
+            run_write(self.runner, self.bus, fn, *args, initiator=self, on_done=finished, on_error=self._failed,
+                      **kwargs)  # fmt: skip
+        else:
+            self.runner.run(fn, *args, lane="db", on_done=finished, on_error=self._failed, **kwargs)
 
     def _done(self, text: str, username: str) -> None:
+        """A write succeeded: say so; the reload its Changes started selects ``username``."""
         self.message.setStyleSheet("")
         self.message.setText(text)
         self.message.show()
         self.last_done = text
         self._select_after = username
-        self.reload()
 
     def _failed(self, exc: BaseException) -> None:
         self._pending -= 1
@@ -308,7 +335,7 @@ class UsersDialog(QDialog):
         super().done(result)
 
     @classmethod
-    def ask(cls, session: StudySession, runner: Runner, parent: QWidget | None = None) -> None:
+    def ask(cls, session: StudySession, runner: Runner, bus: ChangeBus, parent: QWidget | None = None) -> None:
         """Open the dialog modally for the signed-in admin; refuse anyone else with a message (no dialog).
 
         The role is the session's signed-in user (in memory, no database access); every service call the
@@ -319,7 +346,7 @@ class UsersDialog(QDialog):
             who = "Nobody is signed in" if user is None else f"{user.username} is signed in as {user.role.value}"
             cls.refuse(parent, f"{who}: only an admin adds users, resets passwords and (de)activates accounts.")
             return
-        dialog = cls(session, runner, parent)
+        dialog = cls(session, runner, bus, parent)
         try:
             dialog.exec()
         finally:

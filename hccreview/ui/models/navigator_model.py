@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from hccreview.domain.source_labels import source_abbreviation, source_label
+from hccreview.domain.sources import Source
 from hccreview.services.overview import Overview, PatientRow
 from hccreview.services.review import REVIEW_STATES
 from hccreview.ui.wording import best_response_text, response_text
@@ -263,11 +263,11 @@ class NavigatorModel(QAbstractTableModel):
         text, tip = _HEADERS[column]
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (Column.BOR, Column.BOR_UNCONFIRMED) and self._source:
-                return f"{text} ({source_abbreviation(self._source)})"
+                return f"{text} ({Source.parse(self._source).abbreviation})"
             return text
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column in (Column.BOR, Column.BOR_UNCONFIRMED):
-                return f"{tip} — source: {source_label(self._source)}"
+            if column in (Column.BOR, Column.BOR_UNCONFIRMED) and self._source:
+                return f"{tip} — source: {Source.parse(self._source).label()}"
             return tip
         return None
 
@@ -383,7 +383,7 @@ class NavigatorModel(QAbstractTableModel):
                 return f"OS {row.os_months:.1f} months — {kind}"
             case Column.BOR | Column.BOR_UNCONFIRMED:
                 lines = [
-                    f"{source_label(src, short=True)}: {best_response_text(bor, row.bor_unconfirmed.get(src))}"
+                    f"{Source.parse(src).label(short=True)}: {best_response_text(bor, row.bor_unconfirmed.get(src))}"
                     for src, bor in row.bor.items()
                 ]
                 return "Best overall response by source\n" + "\n".join(lines)

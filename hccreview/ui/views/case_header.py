@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from hccreview.domain.cohort import PFS_PENDING_REASON, SubjectOutcome
 from hccreview.domain.endpoints import EndpointResult
 from hccreview.domain.records import ReadRole
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.report.figures import readable_text, response_colour
 from hccreview.services.case_extra import CaseDetail
 from hccreview.ui.flow_layout import FlowLayout
@@ -49,8 +49,8 @@ def shown_sources(detail: CaseDetail) -> list[tuple[str, SubjectOutcome]]:
     investigators = {r.reader for rs in case.reads.values() for _, r in rs if r.role is ReadRole.INVESTIGATOR}
     out = []
     for source, outcome in case.outcomes.items():
-        name = source.removeprefix("reader:")
-        if source.startswith("reader:") and "investigator" in case.outcomes and investigators == {name}:
+        reader = Source.parse(source).reader
+        if reader is not None and "investigator" in case.outcomes and investigators == {reader}:
             continue
         out.append((source, outcome))
     return out
@@ -209,10 +209,10 @@ class CaseHeader(QWidget):
             self._chips.append(chip)
         for chip, (source, outcome) in zip(self._chips, outcomes, strict=False):
             best = outcome.best
-            text = f"{source_label(source, short=True)}: {best_response_text(best.confirmed, best.unconfirmed)}"
+            text = f"{Source.parse(source).label(short=True)}: {best_response_text(best.confirmed, best.unconfirmed)}"
             chip.setText(text)
             chip.setStyleSheet(chip_style(response_colour(best.confirmed.value)))
-            chip.setToolTip(f"{source_label(source)}: {rule_text(best.rule)}\n\nSource: {outcome.source_rule}")
+            chip.setToolTip(f"{Source.parse(source).label()}: {rule_text(best.rule)}\n\nSource: {outcome.source_rule}")
             chip.setAccessibleName(text)
             chip.show()
         for chip in self._chips[len(outcomes) :]:
@@ -235,7 +235,7 @@ class CaseHeader(QWidget):
 
         # a patient pending adjudication is outside the PFS population (domain.cohort.pfs_population): no number
         pfs = one("PFS", o.pfs) if o.in_pfs_population else f"<b>PFS</b> <i>pending — {escape(PFS_PENDING_REASON)}</i>"
-        return f"{pfs} · {one('OS', o.os)} <i>— source: {escape(source_label(source))}</i>"
+        return f"{pfs} · {one('OS', o.os)} <i>— source: {escape(Source.parse(source).label())}</i>"
 
     @staticmethod
     def _endpoint_tooltip(detail: CaseDetail, sources: list[str]) -> str:
@@ -244,7 +244,7 @@ class CaseHeader(QWidget):
             if source not in sources:
                 continue
             pfs = f"PFS {o.pfs.days} days" if o.in_pfs_population else "PFS pending"
-            name = source_label(source, short=True)
+            name = Source.parse(source).label(short=True)
             lines.append(f"{name}: {pfs} — {o.pfs.rule}")
             lines.append(f"{name}: OS {o.os.days} days — {o.os.rule}")
         return "\n".join(lines)

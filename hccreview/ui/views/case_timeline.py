@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.report.figures import build_timeline
 from hccreview.services.case_extra import CaseDetail
 from hccreview.services.case_timeline import timeline_assessments, timeline_origin
@@ -84,6 +84,6 @@ class CaseTimeline(QWidget):
             last_contact=None if death else (fu.last_known_alive if fu else None),
             planned_days=case.dose.planned_days,
         )
-        whose = source_label(source) if source else "the default source"
+        whose = Source.parse(source).label() if source else "the default source"
         self.caption.setText(f"Weeks from the origin {origin.isoformat()}; tumour assessments: {caption}; "
                              f"progression: {whose}.")  # fmt: skip

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.domain.changes import Changes
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.domain.survival import KMResult
 from hccreview.report import cohort_figures as cf
 from hccreview.services.dashboard import Cancelled, DashboardData, affects_dashboard
@@ -393,7 +393,7 @@ class DashboardPanel(QWidget):
             combo.blockSignals(True)
             combo.clear()
             for src in dash.sources:
-                combo.addItem(source_label(src), src)
+                combo.addItem(Source.parse(src).label(), src)
             combo.blockSignals(False)
         combo.setCurrentIndex(max(0, combo.findData(dash.source)))
 
@@ -438,7 +438,7 @@ class DashboardPanel(QWidget):
             self.plots[key].request(self._km_painter(getattr(s, key), title, dash.censor_months(key)))
         rows = dash.waterfall
         order = [sid for sid, _, _ in cf.waterfall_order(rows)]
-        title = f"Best % change of the target sum — {source_label(dash.source)} ({len(rows)} of {s.n_enrolled})"
+        title = f"Best % change of the target sum — {Source.parse(dash.source).label()} ({len(rows)} of {s.n_enrolled})"
         self.plots["waterfall"].set_dense_order(order)
         self.plots["waterfall"].request(lambda host: self._paint_waterfall(host, rows, title))
         self.plots["swimmer"].request(lambda host: host.draw_with(cf.build_swimmer, dash.swimmer))

@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSortFilt
 from PySide6.QtGui import QBrush, QColor, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QMenu, QTableView, QWidget
 
-from hccreview.domain.source_labels import source_label
+from hccreview.domain.sources import Source
 from hccreview.ui.models.dataframe_model import SORT_ROLE, DataFrameModel
 from hccreview.ui.views.dashboard_canvas import SaveLocation
 from hccreview.ui.wording import response_text
@@ -28,13 +28,13 @@ class ResponseTableModel(DataFrameModel):
     """Best response by source (rows: response codes and rates; column 0 the row name, column 1 the chosen
     source). A cell of another source that differs from the chosen source's is shaded, with a tooltip. The
     frame's columns are source keys ("reader:reader1"); the headers and tooltips say them in words
-    (``domain.source_labels``). No signals beyond the base model's; GUI thread."""
+    (``domain.sources.Source.label``). No signals beyond the base model's; GUI thread."""
 
     def _header_text(self, column: int) -> str:
         if column == 0:
             return super()._header_text(column)
         # "Reader\nradiologist-2": two short lines keep five sources beside the plot at 1366 px (issue 19)
-        return source_label(self.frame.columns[column], short=True).replace(" ", "\n", 1)
+        return Source.parse(self.frame.columns[column]).label(short=True).replace(" ", "\n", 1)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (

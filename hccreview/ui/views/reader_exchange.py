@@ -16,7 +16,8 @@ from hccreview.ui.panel_context import PanelContext
 
 READER_COLUMNS = ("Reader", "Name", "Completed", "In progress", "Not started", "Packages merged", "Last merged")
 PACKAGE_COLUMNS = ("Reader", "File", "Exported", "Changes made", "Merged", "Merged by", "Rows written")
-_EXCHANGE_KINDS = {ChangeKind.READS, ChangeKind.LESIONS, ChangeKind.MEASUREMENTS}  # what a merge writes
+#: What a merge writes, and the reader accounts the progress table lists (an account added or (de)activated).
+_EXCHANGE_KINDS = {ChangeKind.READS, ChangeKind.LESIONS, ChangeKind.MEASUREMENTS, ChangeKind.USERS}
 
 
 def _load(session: StudySession) -> list[Any]:
