@@ -20,6 +20,7 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyt
     """Each test gets its own user data and settings folders: no test sees or writes the real ones."""
     monkeypatch.setenv("HCCREVIEW_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.setenv("HCCREVIEW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))  # demo images (issue 21)
 
 
 @pytest.fixture

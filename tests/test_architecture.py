@@ -126,7 +126,8 @@ def test_every_third_party_import_of_the_package_is_a_declared_dependency() -> N
         d.split(";")[0].split("[")[0].replace(">", " ").replace("=", " ").replace("!", " ").split()[0].lower()
         for d in declared
     }
-    dist_of = {"PySide6": "pyside6-essentials", "sqlite_utils": "sqlite-utils", "shiboken6": "pyside6-essentials"}
+    dist_of = {"PySide6": "pyside6-essentials", "sqlite_utils": "sqlite-utils", "shiboken6": "pyside6-essentials",
+               "gdcm": "python-gdcm"}  # fmt: skip
     stdlib = set(sys.stdlib_module_names)
     missing = set()
     for path in (REPO / "hccreview").rglob("*.py"):

@@ -2,8 +2,9 @@
 
 A caliper belongs to one measurement row (a lesion of one evaluator at one assessment) and is stored on it as
 JSON (``Measurement.caliper``): the SOP Instance UID of the slice it was drawn on, its series and frame of
-reference, the slice's pixel spacing, and the endpoints of each line in image pixel coordinates (column, row;
-the centre of the top-left pixel is (0, 0), DICOM's convention). A line's length in mm *is* the value of its
+reference, the slice's pixel spacing, and the endpoints of each line in image pixel coordinates (column, row)
+as DICOM SR spatial coordinates give them (PS3.3 C.18.6.1.1: the top-left corner of the top-left pixel is
+(0, 0), its centre (0.5, 0.5)), so an SR's SCOORD is the stored point itself. A line's length in mm *is* the value of its
 field, computed with the row and column spacing apart (DICOM PS3.3 C.7.6.2.1.1, Pixel Spacing = row spacing
 \\ column spacing):
 
