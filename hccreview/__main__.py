@@ -14,6 +14,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from hccreview.services.dashboard_process import child_main
 
         return child_main(args[1:])
+    if args[:1] == ["--hccreview-decode-process"]:  # decode_process.CHILD_FLAG: the packaged app decoding images
+        from hccreview.services.decode_process import child_main as decode_child_main
+
+        return decode_child_main(args[1:])
     if not args or args[0] == "open":
         usage = "usage: hccreview open STUDY.db — open a study in the reviewer workstation"
         if args[1:2] in (["-h"], ["--help"]):

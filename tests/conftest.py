@@ -15,12 +15,20 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data" / "pharmaversesdtm"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The demo images (issue 21) go to a cache folder of the test session, never the user's: session-wide, so
+    a demo study built by a module fixture (before any function fixture runs) already points there."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HCCREVIEW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own user data and settings folders: no test sees or writes the real ones."""
     monkeypatch.setenv("HCCREVIEW_DATA_DIR", str(tmp_path_factory.mktemp("userdata")))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
-    monkeypatch.setenv("HCCREVIEW_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))  # demo images (issue 21)
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ def _arguments(p: argparse.ArgumentParser) -> None:
         "--scenarios",
         default=None,
         metavar="a,b,...",
-        help="cold_start,next_patient,dashboard_after_change,stats,import_sdtm,report,peak_memory",
+        help="cold_start,next_patient,dashboard_after_change,stats,import_sdtm,report,peak_memory,"
+        "image_scroll,image_first,image_memory",
     )
     p.add_argument(
         "--report-patients",

@@ -49,6 +49,7 @@ _CHECK_WORDS = {
     "signatures": "electronic signatures",
     "reader_packages": "merged reader packages",
     "audit_chain": "audit trail hash chain",
+    "image_files": "image files",
 }
 
 
@@ -56,7 +57,8 @@ def _study_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("study")
 
 
-@command("verify", help="check a study file: SQLite integrity, foreign keys, audit chain", arguments=_study_argument)
+@command("verify", help="check a study file: SQLite integrity, foreign keys, audit chain, image files",
+         arguments=_study_argument)  # fmt: skip
 def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         checks = verify_study(args.study)
@@ -75,6 +77,11 @@ def _demo_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("study")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--patients", type=int, default=40)
+    p.add_argument(
+        "--images",
+        action="store_true",
+        help="draw the synthetic CT series now (about 0.9 GB for 40 patients) instead of on first view",
+    )
     add_quiet_option(p)
 
 
@@ -89,4 +96,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"hccreview demo: {exc}", file=sys.stderr)
         return 1
     print(f"created demo study {args.study} (seed {args.seed}, {args.patients} patients)")
+    if args.images:
+        return _draw_demo_images(args)
+    return 0
+
+
+def _draw_demo_images(args: argparse.Namespace) -> int:
+    """``demo --images``: draw every demo series now instead of on first view (issue 21 item 4)."""
+    from hccreview.services import demo_images, images
+    from hccreview.services.session import open_study
+
+    with open_study(args.study) as session, progress_for("demo --images", args) as progress:
+        missing = demo_images.missing_series(session)
+        print(f"drawing {len(missing)} synthetic CT series (about {len(missing) * 3} MB, RLE) ...")
+        drawn = demo_images.generate(
+            session, progress=lambda done, total, text: progress(done / max(total, 1), f"series {done}/{total} {text}")
+        )
+        root = images.image_root(session)
+    print(f"drew {drawn} series under {root}")
     return 0

@@ -476,7 +476,12 @@ def write_series(
         ds.SliceLocation = _ds(plan.z_positions[k])
         if syntax in _ENCODERS:
             encoder, plugin = _ENCODERS[syntax]
-            ds.compress(syntax, pixels, encoding_plugin=plugin if plugin in encoder.available_plugins else "")
+            ds.compress(
+                syntax,
+                pixels,
+                encoding_plugin=plugin if plugin in encoder.available_plugins else "",
+                generate_instance_uid=False,
+            )  # the plan's UID: the index registers it
         else:
             ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
             ds.PixelData = pixels.tobytes()
@@ -526,7 +531,7 @@ def fingerprint(data: StudyData, *, size: int = 512, seed: int = DEFAULT_SEED) -
     gives a new cache folder instead of stale images, while a reader's measuring never does."""
     digest = hashlib.sha256(f"{GENERATOR_VERSION}|{size}|{seed}|{data.settings.criteria}".encode())
     drawn = {(s.subject_id, default_evaluator(data, s.subject_id)) for s in data.subjects}
-    records = (*data.lesions, *data.measurements)
+    records: tuple[Lesion | Measurement, ...] = (*data.lesions, *data.measurements)
     for record in sorted(repr(r) for r in records if (r.subject_id, r.reader) in drawn):
         digest.update(record.encode())
     return digest.hexdigest()[:16]

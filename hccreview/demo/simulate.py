@@ -45,6 +45,7 @@ from hccreview.demo.design import (
     TrialDesign,
     scaled_count,
 )
+from hccreview.demo.image_index import register_demo_images
 from hccreview.demo.reads import central_reads, investigator_read
 from hccreview.demo.treatment import simulate_treatment
 from hccreview.demo.tumour import TumourCase, assessment_dates, build_case
@@ -59,7 +60,7 @@ from hccreview.domain.records import (
 )
 from hccreview.store import access, write_gate
 from hccreview.store.database import Store
-from hccreview.store.study_data import TABLE_RECORDS, gc_paused, write_records
+from hccreview.store.study_data import TABLE_RECORDS, gc_paused, load_study, write_records
 from hccreview.store.users import create_user
 
 SIMULATOR_USER = "demo-simulator"
@@ -224,6 +225,8 @@ def write_demo_study(
             step(0.4, "writing the records")
             with gc_paused():
                 write_records(store, study.records, note=f"demo simulator seed {seed}")
+            step(0.8, "registering the demo images (generated on first use)")
+            register_demo_images(store, load_study(store))
             step(0.9, "creating the demo accounts")
             access.mark_demo(store)  # the sign-in dialog may list the documented demo accounts
             for user in DEMO_USERS:

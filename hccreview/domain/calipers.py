@@ -1,12 +1,13 @@
 """Calipers on images, and how their lengths become a lesion's measurement values (issue 21).
 
 A caliper belongs to one measurement row (a lesion of one evaluator at one assessment) and is stored on it as
-JSON (``Measurement.caliper``): the SOP Instance UID of the slice it was drawn on, its series and frame of
-reference, the slice's pixel spacing, and the endpoints of each line in image pixel coordinates (column, row)
-as DICOM SR spatial coordinates give them (PS3.3 C.18.6.1.1: the top-left corner of the top-left pixel is
-(0, 0), its centre (0.5, 0.5)), so an SR's SCOORD is the stored point itself. A line's length in mm *is* the value of its
-field, computed with the row and column spacing apart (DICOM PS3.3 C.7.6.2.1.1, Pixel Spacing = row spacing
-\\ column spacing):
+JSON (``Measurement.caliper``, a list: one :class:`Caliper` per slice measured on — mRECIST's viable diameter is
+drawn on the arterial phase, the long axis perhaps on the portal-venous one): the SOP Instance UID of the slice,
+its series and frame of reference, the slice's pixel spacing, and the endpoints of each line in image pixel
+coordinates (column, row) as DICOM SR spatial coordinates give them (PS3.3 C.18.6.1.1: the top-left corner of
+the top-left pixel is (0, 0), its centre (0.5, 0.5)), so an SR's SCOORD is the stored point itself. A line's
+length in mm *is* the value of its field, computed with the row and column spacing apart (DICOM PS3.3
+C.7.6.2.1.1, Pixel Spacing = row spacing \\ column spacing):
 
 - ``long``: the longest diameter (RECIST 1.1 §3.1.1 non-nodal lesions; a node's long axis) -> ``diameter_mm``;
 - ``short``: the short axis, perpendicular to the long one on the same slice (RECIST 1.1 §3.1.1 nodes: the
@@ -26,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -122,36 +123,75 @@ def new_tracking_uid() -> str:
     return f"2.25.{uuid.uuid4().int}"
 
 
-def parse(text: str) -> Caliper | None:
-    """The caliper stored on a measurement (None for an empty cell); :class:`CaliperError` when unreadable."""
+def _one(raw: Mapping[str, Any]) -> Caliper:
+    lines = {
+        str(name): Line((float(a[0]), float(a[1])), (float(b[0]), float(b[1])))
+        for name, (a, b) in dict(raw.get("lines", {})).items()
+    }
+    marker = raw.get("marker")
+    return Caliper(
+        sop_instance_uid=str(raw["sop_instance_uid"]),
+        series_uid=str(raw.get("series_uid", "")),
+        frame_of_reference_uid=str(raw.get("frame_of_reference_uid", "")),
+        spacing=(float(raw["spacing"][0]), float(raw["spacing"][1])),
+        lines=lines,
+        marker=None if marker is None else (float(marker[0]), float(marker[1])),
+    )
+
+
+def parse(text: str) -> tuple[Caliper, ...]:
+    """The calipers stored on a measurement, one per slice measured on (empty for a typed or blank cell):
+    RECIST's long and short axes on one slice, mRECIST's viable diameter perhaps on the arterial phase's.
+    :class:`CaliperError` when unreadable."""
     if not text or not text.strip():
-        return None
+        return ()
     try:
         raw = json.loads(text)
-        lines = {
-            str(name): Line((float(a[0]), float(a[1])), (float(b[0]), float(b[1])))
-            for name, (a, b) in dict(raw.get("lines", {})).items()
-        }
-        marker = raw.get("marker")
-        return Caliper(
-            sop_instance_uid=str(raw["sop_instance_uid"]),
-            series_uid=str(raw.get("series_uid", "")),
-            frame_of_reference_uid=str(raw.get("frame_of_reference_uid", "")),
-            spacing=(float(raw["spacing"][0]), float(raw["spacing"][1])),
-            lines=lines,
-            marker=None if marker is None else (float(marker[0]), float(marker[1])),
-        )
+        found = tuple(_one(item) for item in (raw if isinstance(raw, list) else [raw]))
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise CaliperError(f"unreadable caliper {text[:60]!r}: {exc}") from exc
+    names = [name for c in found for name in c.lines]
+    if len(names) != len(set(names)):
+        raise CaliperError(f"a line is measured twice in {text[:60]!r}")
+    return found
+
+
+def dump(calipers: Iterable[Caliper]) -> str:
+    """The stored form of a measurement's calipers ('' when none is left): a JSON list, one per slice."""
+    kept = [c for c in calipers if not c.empty]
+    if not kept:
+        return ""
+    return "[" + ",".join(sorted(c.to_json() for c in kept)) + "]"
+
+
+def values_of(calipers: Iterable[Caliper]) -> dict[str, float]:
+    """The measurement fields the calipers set (each line's length to 0.1 mm)."""
+    out: dict[str, float] = {}
+    for c in calipers:
+        out.update(c.values())
+    return out
+
+
+def merge(existing: Iterable[Caliper], new: Caliper) -> tuple[Caliper, ...]:
+    """``existing`` with ``new`` drawn: the lines (and marker) ``new`` draws replace the same lines wherever
+    they were, a caliper left empty goes, ``new`` is added."""
+    out = []
+    for c in existing:
+        for name in new.lines:
+            c = c.with_line(name, None)
+        if new.marker is not None and c.marker is not None:
+            c = replace(c, marker=None)
+        if not c.empty:
+            out.append(c)
+    return (*out, new)
 
 
 def image_derived(measurement: Any) -> dict[str, bool]:
-    """For each value field of ``measurement`` that holds a value: whether its caliper gives it (to 0.1 mm).
+    """For each value field of ``measurement`` that holds a value: whether its calipers give it (to 0.1 mm).
 
     A value without a caliper line, or typed over one, is not image-derived. ``measurement`` is a
     :class:`~hccreview.domain.records.Measurement` (duck-typed: the fields and ``caliper``)."""
-    caliper = parse(getattr(measurement, "caliper", ""))
-    measured = caliper.values() if caliper is not None else {}
+    measured = values_of(parse(getattr(measurement, "caliper", "")))
     out: dict[str, bool] = {}
     for name in FIELD_OF_LINE.values():
         value = getattr(measurement, name, None)
@@ -161,17 +201,19 @@ def image_derived(measurement: Any) -> dict[str, bool]:
 
 
 def after_typed_edit(caliper_text: str, changed: Mapping[str, Any]) -> str:
-    """The caliper left on a measurement when ``changed`` fields are typed: the lines of the changed fields are
-    dropped (their values are no longer the image's), the others stay. Returns the new JSON ('' when empty)."""
-    caliper = parse(caliper_text)
-    if caliper is None:
-        return ""
-    if not any(LINE_OF_FIELD.get(name) in caliper.lines for name in changed):
+    """The calipers left on a measurement when ``changed`` fields are typed: the lines of the changed fields are
+    dropped (their values are no longer the image's), the others stay. Returns the stored form ('' when empty);
+    the text unchanged when no line goes."""
+    found = parse(caliper_text)
+    gone = {LINE_OF_FIELD[name] for name in changed if name in LINE_OF_FIELD}
+    if not any(gone & set(c.lines) for c in found):
         return caliper_text
-    for name in changed:
-        if name in LINE_OF_FIELD:
-            caliper = caliper.with_line(LINE_OF_FIELD[name], None)
-    return "" if caliper.empty else caliper.to_json()
+    kept = []
+    for c in found:
+        for name in gone:
+            c = c.with_line(name, None)
+        kept.append(c)
+    return dump(kept)
 
 
 def perpendicular(long: Line, through: Point, length_mm: float, spacing: tuple[float, float]) -> Line:
@@ -216,9 +258,12 @@ __all__ = [
     "Point",
     "after_typed_edit",
     "angle_between",
+    "dump",
     "image_derived",
+    "merge",
     "new_tracking_uid",
     "parse",
     "perpendicular",
     "short_axis_for",
+    "values_of",
 ]

@@ -59,9 +59,7 @@ def caliper_findings(
     return []
 
 
-def selection_findings(
-    lesions: Sequence[Lesion], baseline: Sequence[Measurement], criteria: Criteria
-) -> list[str]:
+def selection_findings(lesions: Sequence[Lesion], baseline: Sequence[Measurement], criteria: Criteria) -> list[str]:
     """The reader's baseline target selection checked as a whole (≤5 targets, ≤2 per organ, measurability:
     :func:`hccreview.domain.recist.check_lesion_selection`), as lines for the lesion list."""
     return [f.rule for f in recist.check_lesion_selection(lesions, baseline, criteria)]

@@ -10,8 +10,8 @@ Image Position (Patient) projected on the cross product of the Image Orientation
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 #: ``settings`` key of the image root folder (an absolute path on this workstation).
 IMAGE_ROOT_KEY = "image_root"

@@ -7,7 +7,9 @@ is a ratio. GUI scenarios run in a fresh process (``python -m hccreview.ui.bench
 command line may not import the ``ui`` package, and a cold start needs a fresh process anyway.
 
 Scenarios: ``cold_start``, ``next_patient``, ``dashboard_after_change``, ``stats``, ``import_sdtm``, ``report``,
-``peak_memory`` (see ``docs/performance.md``).
+``peak_memory`` (see ``docs/performance.md``), and the image viewer's ``image_scroll``, ``image_first`` and
+``image_memory`` (issue 21), run once on synthetic CT series of :data:`IMAGE_SLICES` 512² slices written into the
+temporary folder (``services.bench_images``), not per study size (their ``patients`` is 0).
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 SCENARIOS = (
     "cold_start", "next_patient", "dashboard_after_change", "stats", "import_sdtm", "report", "peak_memory",
+    "image_scroll", "image_first", "image_memory",
 )  # fmt: skip
+IMAGE_SCENARIOS = ("image_scroll", "image_first", "image_memory")
+IMAGE_SLICES = 300  # two series of 300 slices of 512²: 157 MB each as int16 (IMAGING.md)
 DEFAULT_PATIENTS = (40, 500, 5000)
 #: The shared SDTM delivery (DESIGN §6), relative to the project checkout (…/main/../shared/data/…).
 SDTM_ONCO = Path(__file__).resolve().parents[3] / "shared" / "data" / "pharmaversesdtm" / "onco"
@@ -68,7 +73,8 @@ def target_ms(scenario: str, patients: int) -> float | None:
         return 5000.0 if patients <= 40 else 60000.0 if patients >= 1000 else None
     if scenario == "peak_memory":
         return 400.0 if patients >= 5000 else None  # MB
-    return None
+    # issue 21: a frame while scrolling (95th percentile), open → first slice, MB over the window without images
+    return {"image_scroll": 16.0, "image_first": 300.0, "image_memory": 400.0}.get(scenario)
 
 
 def machine() -> dict[str, Any]:
@@ -284,6 +290,53 @@ def bench_dashboard(study: Path, patients: int, runs: int) -> Result:
     return summarise("dashboard_after_change", patients, got["times_ms"][1:], got["reference_ms"][1:], extra=extra)
 
 
+def write_image_series(work: Path) -> Path:
+    """Two synthetic 512² CT series of :data:`IMAGE_SLICES` slices in ``work``; returns their manifest."""
+    from hccreview.services.bench_images import write_ct_series, write_manifest
+
+    series = [write_ct_series(work / f"series{k}", slices=IMAGE_SLICES, size=512, seed=k) for k in (1, 2)]
+    write_manifest(work / "series.json", series)
+    return work / "series.json"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def bench_image_scroll(manifest: Path, runs: int) -> Result:
+    """A frame while scrolling a decoded series (1024² viewport, six calipers) vs. the same frames smoothed;
+    the target is on the 95th percentile."""
+    got = _gui("image_scroll", manifest, runs)
+    frames, smooth = got["frame_ms"], got["smooth_frame_ms"]
+    p95 = percentile(frames, 0.95)
+    extra = {"p95_ms": round(p95, 2), "smooth_median_ms": round(statistics.median(smooth), 2),
+             "smooth_p95_ms": round(percentile(smooth, 0.95), 2), "frames": len(frames)}  # fmt: skip
+    note = f"{got['slices']} slices 512² in 1024², {got['overlays_per_slice']} calipers a slice; target on p95"
+    result = summarise("image_scroll", 0, frames, None, note=note, extra=extra)
+    return replace(result, met=p95 <= (result.target_ms or 0.0))
+
+
+def bench_image_first(manifest: Path, runs: int) -> Result:
+    """Open a series → its first slice painted vs. decoding that one file bare."""
+    got = _gui("image_first", manifest, runs)
+    return summarise("image_first", 0, got["times_ms"][1:], got["reference_ms"][1:],
+                     note=f"{IMAGE_SLICES} slices 512², uncompressed, files in the OS cache")  # fmt: skip
+
+
+def bench_image_memory(manifest: Path, runs: int) -> Result:
+    """Peak RSS over a window with two empty viewer panes, once two series are decoded and shown (MB)."""
+    over, extra = [], {}
+    for _ in range(max(1, min(runs, 3))):
+        got = _gui("image_memory", manifest, 0)
+        over.append((got["peak_kib"] - got["baseline_kib"]) / 1024)
+        extra = {"baseline_mb": round(got["baseline_kib"] / 1024, 1), "peak_mb": round(got["peak_kib"] / 1024, 1),
+                 "pixels_mb": round(got["volume_bytes"] / 2**20, 1)}  # fmt: skip
+    note = f"two {IMAGE_SLICES}-slice 512² series; the *_ms fields hold MB; reference: their int16 pixels"
+    return summarise("image_memory", 0, over, [extra["pixels_mb"]], unit="MB", extra=extra, note=note)
+
+
 # ---------------------------------------------------------------------- the command
 def format_result(r: Result) -> str:
     """One line of the printed table."""
@@ -353,11 +406,13 @@ def run_bench(
         planned = [(name, n) for n in sizes for name in per_size if name in wanted]
         planned += [("report", n) for n in sorted(set(report_sizes)) if "report" in wanted]
         planned += [(name, max(sizes)) for name in ("import_sdtm", "peak_memory") if name in wanted]
+        planned += [(name, 0) for name in IMAGE_SCENARIOS if name in wanted]
         done = [0]
 
         def step(name: str, n: int) -> None:
             if progress is not None:
                 size = "the SDTM onco delivery" if name == "import_sdtm" else f"{n} patients"
+                size = f"synthetic {IMAGE_SLICES}-slice series" if name in IMAGE_SCENARIOS else size
                 progress(done[0] / max(len(planned), 1), f"{name} on {size}")
             done[0] += 1
 
@@ -400,6 +455,19 @@ def run_bench(
         if "peak_memory" in wanted:
             n = max(sizes)
             add(bench_peak_memory(begin("peak_memory", n), n, runs or 3))
+        images = [name for name in IMAGE_SCENARIOS if name in wanted]
+        if images:
+            note = f"writing two {IMAGE_SLICES}-slice synthetic CT series"
+            if progress is not None:
+                progress(done[0] / max(len(planned), 1), note)
+            else:
+                log(f"… {note}")
+            manifest = write_image_series(work / "images")
+            for name, bench in (("image_scroll", bench_image_scroll), ("image_first", bench_image_first),
+                                ("image_memory", bench_image_memory)):  # fmt: skip
+                if name in images:
+                    step(name, 0)
+                    add(bench(manifest, runs or 5))
     if progress is not None:
         progress(1.0, "done")
     return write()

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 #: Change kinds that never affect a cohort figure (review marks, query threads and accounts are workflow, not data).
-IGNORED_KINDS = frozenset({ChangeKind.REVIEW_STATUS, ChangeKind.QUERIES, ChangeKind.USERS})
+IGNORED_KINDS = frozenset({ChangeKind.REVIEW_STATUS, ChangeKind.QUERIES, ChangeKind.USERS, ChangeKind.IMAGES})
 
 
 class Cancelled(Exception):

@@ -203,10 +203,9 @@ def update_measurement(
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), None, "not an editable measurement field")
     clean: dict[str, Any] = {}
-    if "caliper" in values:
-        clean.update(_caliper_values(values))
+    drawn = _caliper_values(values, clean) if "caliper" in values else None
     for field, value in values.items():
-        if field in clean:
+        if field in clean or field == "caliper":
             continue
         if field == "status":
             try:
@@ -216,20 +215,22 @@ def update_measurement(
                 raise ValidationError(field, value, f"status must be one of {choices}") from None
         else:
             clean[field] = _number(field, value)
-    typed = [f for f in clean if f in calipers.LINE_OF_FIELD] if "caliper" not in clean else []
+    typed = [f for f in clean if f in calipers.LINE_OF_FIELD] if "caliper" not in values else []
 
-    def drop_typed_lines(row: dict[str, Any]) -> dict[str, Any]:
-        """A value typed over a caliper is no longer the image's: its line goes (the others stay)."""
+    def derive(row: dict[str, Any]) -> dict[str, Any]:
+        """The stored calipers after this edit: a drawn one joins those of the other slices (replacing its own
+        lines); a value typed over a caliper is no longer the image's, so its line goes (the others stay)."""
+        stored = row.get("caliper") or ""
+        if drawn is not None:
+            return {"caliper": calipers.dump(calipers.merge(calipers.parse(stored), drawn))}
         changed = [f for f in typed if not _same(row.get(f), clean[f])]
-        kept = calipers.after_typed_edit(row.get("caliper") or "", dict.fromkeys(changed))
-        return {"caliper": kept} if kept != (row.get("caliper") or "") else {}
+        kept = calipers.after_typed_edit(stored, dict.fromkeys(changed))
+        return {"caliper": kept} if kept != stored else {}
 
-    if not clean.get("caliper"):
-        return _apply(
-            session, "measurements", measurement_id, clean, reason, expected, drop_typed_lines if typed else None
-        )
+    if drawn is None and not clean.get("caliper"):
+        return _apply(session, "measurements", measurement_id, clean, reason, expected, derive if typed else None)
     with session.store.transaction():
-        edit = _apply(session, "measurements", measurement_id, clean, reason, expected)
+        edit = _apply(session, "measurements", measurement_id, clean, reason, expected, derive)
         tracked = _ensure_tracking_uid(session, session.store.get("measurements", measurement_id))
     return dataclasses.replace(edit, changes=edit.changes.merge(tracked)) if tracked else edit
 
@@ -246,22 +247,24 @@ def _ensure_tracking_uid(session: StudySession, measurement: dict[str, Any]) -> 
     return Changes.of(str(measurement["subject_id"]), kinds={ChangeKind.LESIONS})
 
 
-def _caliper_values(values: dict[str, Any]) -> dict[str, Any]:
-    """The stored caliper and the values it measures: a caliper's line *is* its field's value (issue 21), so a
-    value given beside it must agree with the line to the 0.1 mm the grid records."""
+def _caliper_values(values: dict[str, Any], clean: dict[str, Any]) -> calipers.Caliper | None:
+    """Put in ``clean`` the values the calipers measure — a line *is* its field's value (issue 21), so a value
+    given beside it must agree with the line to the 0.1 mm the grid records. ``values["caliper"]`` is either one
+    :class:`~hccreview.domain.calipers.Caliper` just drawn (returned: it joins the stored ones) or the stored
+    form of them all (it replaces them; '' removes them)."""
     given = values["caliper"]
+    drawn = given if isinstance(given, calipers.Caliper) else None
     try:
-        caliper = given if isinstance(given, calipers.Caliper) else calipers.parse(str(given or ""))
+        found = (drawn,) if drawn is not None else calipers.parse(str(given or ""))
     except calipers.CaliperError as exc:
         raise ValidationError("caliper", given, str(exc)) from None
-    if caliper is None or caliper.empty:
-        return {"caliper": ""}
-    out: dict[str, Any] = {"caliper": caliper.to_json()}
-    for field, mm in caliper.values().items():
+    if drawn is None:
+        clean["caliper"] = calipers.dump(found)
+    for field, mm in calipers.values_of(found).items():
         if values.get(field) is not None and not math.isclose(float(values[field]), mm, abs_tol=0.05):
             raise ValidationError(field, values[field], f"differs from its caliper's {mm:g} mm")
-        out[field] = _number(field, mm)
-    return out
+        clean[field] = _number(field, mm)
+    return drawn
 
 
 def update_read(

@@ -1,10 +1,11 @@
 """The one write gate: every insert, update and delete of the store passes here before it is written.
 
 DESIGN §4b, writes: imported source records are read-only for everybody; a user changes only their own lesions,
-measurements and reads; a submitted read is read-only to its reader; a signed adjudication locks every read and
-measurement of the case for everybody until an audited, reasoned re-open; a change to a value that already existed
-needs a reason (ICH E6(R3) §4.2; 21 CFR Part 11 §11.10(e)); undo, revert, second windows, reader-package merges
-and data transfers pass the same gate. Tables the gate does not know are refused (default deny).
+measurements and reads; a submitted read is read-only to its reader, and so are their measurements of that date
+(none is added there either); a signed adjudication locks every read and measurement of the case for everybody
+until an audited, reasoned re-open; a change to a value that already existed needs a reason (ICH E6(R3) §4.2;
+21 CFR Part 11 §11.10(e)); undo, revert, second windows, reader-package merges and data transfers pass the same
+gate. Tables the gate does not know are refused (default deny).
 
 :func:`check` reads the rows it decides on through the raw connection (the policy's row filter hides other
 readers' rows from a reader, but the gate must see them to say *why* a write is refused). It raises
@@ -100,11 +101,32 @@ def _submitted(conn: sqlite3.Connection, table: str, row: Mapping[str, Any]) -> 
     if table == "reads":
         return not _blank(row.get("submitted_at"))
     if table == "measurements":
-        return bool(_one(
-            conn, "SELECT EXISTS (SELECT 1 FROM reads WHERE subject_id = ? AND reader = ? AND date = ? "
-                  "AND submitted_at IS NOT NULL)", [row.get("subject_id"), row.get("reader"), row.get("date")],
-        ))  # fmt: skip
+        return is_submitted(conn, str(row.get("subject_id")), str(row.get("reader")), str(row.get("date")))
     return False
+
+
+def is_submitted(conn: sqlite3.Connection, subject_id: str, reader: str, day: str) -> bool:
+    """Whether ``reader`` has submitted their read of ``subject_id`` at ``day`` (ISO date): the timepoint is final."""
+    return bool(_one(
+        conn, "SELECT EXISTS (SELECT 1 FROM reads WHERE subject_id = ? AND reader = ? AND date = ? "
+              "AND submitted_at IS NOT NULL)", [subject_id, reader, day],
+    ))  # fmt: skip
+
+
+def locked_refusal(access: Access, what: str, subject_id: str) -> CaseLocked:
+    """The refusal of ``what`` (e.g. "insert lesions of S") on a case whose adjudication is signed: a blinded
+    reader learns no more than "closed" (services that check first raise the gate's own words)."""
+    if not access.may(Capability.SEE_ADJUDICATION):
+        return CaseLocked(f"{what}: the review of {subject_id} is closed (locked); nothing was written")
+    return CaseLocked(
+        f"{what}: the adjudication of {subject_id} is signed; the case is locked for everybody "
+        f"until an adjudicator or admin re-opens it with a reason"
+    )
+
+
+def submitted_refusal(what: str, owner: str) -> AccessDenied:
+    """The refusal of ``what`` at a timepoint ``owner`` has submitted (final for its reader)."""
+    return AccessDenied(f"{what}: {owner} has submitted this timepoint read; it is read-only")
 
 
 def _delivered(table: str, row: Mapping[str, Any]) -> bool:
@@ -197,14 +219,11 @@ def _check_evaluator(
         kind = "the investigator's" if _is_source_evaluator(conn, row) else f"{owner}'s"
         raise AccessDenied(f"{what}: {acting} may not change {kind} {table}; only their own")
     if row.get("subject_id") and is_locked(conn, str(row["subject_id"])):
-        if not access.may(Capability.SEE_ADJUDICATION):  # a blinded reader learns no more than "closed"
-            raise CaseLocked(f"{what}: the review of {row['subject_id']} is closed (locked); nothing was written")
-        raise CaseLocked(
-            f"{what}: the adjudication of {row['subject_id']} is signed; the case is locked for everybody "
-            f"until an adjudicator or admin re-opens it with a reason"
-        )
-    if op != "insert" and old is not None and _submitted(conn, table, old):
-        raise AccessDenied(f"{what}: {owner} has submitted this timepoint read; it is read-only")
+        raise locked_refusal(access, what, str(row["subject_id"]))
+    # the stored row; for a new measurement the row itself (no row is added to a submitted timepoint either)
+    stored = old if old is not None else row if op == "insert" and table == "measurements" else None
+    if stored is not None and _submitted(conn, table, stored):
+        raise submitted_refusal(what, owner)
 
 
 def _check_decision(

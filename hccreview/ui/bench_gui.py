@@ -1,6 +1,7 @@
 """GUI benchmark scenarios, run in a fresh process by ``hccreview bench`` (issue 10, DESIGN §2).
 
     python -m hccreview.ui.bench_gui cold_start|next_patient|dashboard_after_change STUDY.db [--runs K]
+    python -m hccreview.ui.bench_gui image_scroll|image_first|image_memory MANIFEST.json [--runs K]
 
 Prints one JSON object on stdout:
 
@@ -8,7 +9,9 @@ Prints one JSON object on stdout:
   subtracts its own ``time.time()`` taken just before starting this process (so interpreter start-up counts);
 - ``next_patient``: ``{"times_ms": [...], "reference_ms": [...]}`` — the first step is the warm-up;
 - ``dashboard_after_change``: as ``next_patient``, plus ``"max_lateness_ms"`` (event-loop latency: the largest
-  lateness of a 10 ms QTimer while the dashboard recomputed) and ``"panel_ms"`` (``last_recompute_ms``).
+  lateness of a 10 ms QTimer while the dashboard recomputed) and ``"panel_ms"`` (``last_recompute_ms``);
+- ``image_scroll``, ``image_first``, ``image_memory``: the image viewer on synthetic series listed in a manifest
+  (``ui.imaging.bench_scenarios``, issue 21); no study, no sign-in.
 
 The process signs in programmatically as the demo adjudicator (``adjudicator`` / ``adjudicator-demo``: the role that
 sees every panel and may decide, DESIGN §4b) instead of showing the sign-in dialog, uses a throw-away settings
@@ -33,6 +36,7 @@ from typing import Any  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 DEMO_USER = ("adjudicator", "adjudicator-demo")
+IMAGE_SCENARIOS = ("image_scroll", "image_first", "image_memory")
 
 
 def _wait(app: Any, done: Callable[[], bool], timeout_s: float = 120.0) -> None:
@@ -193,13 +197,22 @@ def dashboard_after_change(study: str, runs: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     """Run one scenario and print its JSON (exit 0), or exit 1 with the error on stderr."""
     parser = argparse.ArgumentParser(prog="python -m hccreview.ui.bench_gui")
-    parser.add_argument("scenario", choices=["cold_start", "next_patient", "dashboard_after_change"])
-    parser.add_argument("study")
+    parser.add_argument("scenario", choices=["cold_start", "next_patient", "dashboard_after_change", *IMAGE_SCENARIOS])
+    parser.add_argument("study", help="the study file (the image scenarios: the series manifest)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
     if "XDG_CONFIG_HOME" not in os.environ:  # keep the user's settings (last study, layout) untouched
         os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="hccreview-bench-")
-    if args.scenario == "cold_start":
+    if args.scenario in IMAGE_SCENARIOS:
+        from hccreview.ui.imaging import bench_scenarios as images
+
+        if args.scenario == "image_scroll":
+            result = images.image_scroll(args.study, args.runs)
+        elif args.scenario == "image_first":
+            result = images.image_first(args.study, args.runs)
+        else:
+            result = images.image_memory(args.study)
+    elif args.scenario == "cold_start":
         result = cold_start(args.study)
     elif args.scenario == "next_patient":
         result = next_patient(args.study, args.runs)

@@ -27,8 +27,9 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from hccreview.domain.calipers import Caliper
 from hccreview.services import review
-from hccreview.services.review import Edit, StaleDataError
+from hccreview.services.review import StaleDataError, Undoable
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.operations import run_write
@@ -40,21 +41,22 @@ class PendingEdit:
     """Hands the last write from one database-lane job to the next (redo → undo → redo). Qt-free."""
 
     def __init__(self) -> None:
-        self.edit: Edit | None = None  # the forward edit in force (what undo must revert)
-        self.inverse: Edit | None = None  # the undo's edit (what a redo after an undo reverts)
+        self.edit: Undoable | None = None  # the forward edit in force (what undo must revert)
+        self.inverse: Undoable | None = None  # the undo's edit (what a redo after an undo reverts)
 
 
-#: A service call that writes an edit's inverse: ``inverse(session, edit, reason=...) -> Edit`` (audited).
-Inverse = Callable[..., Edit]
+#: A service call that writes an edit's inverse: ``inverse(session, edit, reason=...) -> Edit`` (audited); an
+#: ``EditGroup`` (several rows as one: ``services.lesions``) has the same one inverse, ``review.revert``.
+Inverse = Callable[..., Undoable]
 
 
 def apply_edit(
     session: StudySession,
     pending: PendingEdit,
-    service: Callable[..., Edit],
+    service: Callable[..., Undoable],
     kwargs: dict[str, Any],
     inverse: Inverse = review.revert,
-) -> Edit:
+) -> Undoable:
     """Worker function (database lane): the first redo calls the service; a later redo reverts the undo."""
     if pending.inverse is not None:
         edit = inverse(session, pending.inverse, reason="redo")
@@ -64,7 +66,7 @@ def apply_edit(
     return edit
 
 
-def revert_edit(session: StudySession, pending: PendingEdit, inverse: Inverse = review.revert) -> Edit | None:
+def revert_edit(session: StudySession, pending: PendingEdit, inverse: Inverse = review.revert) -> Undoable | None:
     """Worker function (database lane): undo the edit in force (audited, reason "undo")."""
     if pending.edit is None:  # the redo failed or is undone already: nothing to revert
         return None
@@ -132,13 +134,13 @@ class ReviewEditCommand(QUndoCommand):
         runner: Runner,
         bus: ChangeBus,
         *,
-        service: Callable[..., Edit],
+        service: Callable[..., Undoable],
         kwargs: dict[str, Any],
         text: str,
         inverse: Inverse = review.revert,
         initiator: object | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-        on_done: Callable[[Edit], None] | None = None,
+        on_done: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__(text)
         self.session, self.runner, self.bus = session, runner, bus
@@ -164,11 +166,11 @@ class ReviewEditCommand(QUndoCommand):
         self._undoing = True
         self._write(revert_edit)
 
-    def _write(self, worker: Callable[..., Edit | None], *args: Any) -> None:
+    def _write(self, worker: Callable[..., Undoable | None], *args: Any) -> None:
         run_write(self.runner, self.bus, worker, self.session, self.pending, *args, inverse=self.inverse,
                   initiator=self.initiator, on_done=self._written, on_error=self._failed)  # fmt: skip
 
-    def _written(self, edit: Edit | None) -> None:
+    def _written(self, edit: Undoable | None) -> None:
         if edit is None:
             return
         self.applied = True
@@ -208,6 +210,33 @@ class EditMeasurementCommand(ReviewEditCommand):
         text += ": " + describe(field, old_values.get(field), values[field]).split(": ", 1)[1]
         seen = {k: v for k, v in old_values.items() if k != "status" or v is not None}  # what the user saw
         kwargs = {"measurement_id": measurement_id, "values": values, "reason": reason, "expected": seen}
+        super().__init__(session, runner, bus, service=review.update_measurement, kwargs=kwargs, text=text, **options)
+
+
+class MeasureOnImageCommand(ReviewEditCommand):
+    """A caliper drawn or moved on an image (issue 21): its lengths become the measurement's values through the
+    same service, gate, lock, stale check and inverse as a typed value (``review.update_measurement``)."""
+
+    def __init__(
+        self,
+        session: StudySession,
+        runner: Runner,
+        bus: ChangeBus,
+        *,
+        measurement_id: int,
+        caliper: Caliper,
+        old_values: dict[str, Any],
+        lesion_id: str,
+        when: date | None,
+        reason: str | None = None,
+        **options: Any,
+    ) -> None:
+        sizes = " × ".join(f"{mm:g}" for mm in caliper.values().values())
+        text = f"Measure {lesion_id} on the image {when.isoformat() if when else ''}".rstrip()
+        text += f": {sizes} mm" if sizes else ": marked"
+        seen = {k: v for k, v in old_values.items() if k in caliper.values()}  # what the reader saw of them
+        kwargs = {"measurement_id": measurement_id, "values": {"caliper": caliper}, "reason": reason,
+                  "expected": seen}  # fmt: skip
         super().__init__(session, runner, bus, service=review.update_measurement, kwargs=kwargs, text=text, **options)
 
 

@@ -32,14 +32,30 @@ def test_a_caliper_gives_the_values_of_its_lines_to_the_grids_tenth_of_a_mm() ->
                           "viable_mm": 3.5}  # fmt: skip
 
 
-def test_the_json_round_trips_and_is_stable() -> None:
+def test_the_stored_form_round_trips_and_is_stable() -> None:
     c = _caliper(long=Line((1.23456, 2.5), (30.0, 40.0)))
     c = Caliper(c.sop_instance_uid, c.series_uid, c.spacing, c.frame_of_reference_uid, c.lines, marker=(3.0, 4.0))
-    text = c.to_json()
-    back = calipers.parse(text)
-    assert back is not None and back.to_json() == text
+    text = calipers.dump([c])
+    (back,) = calipers.parse(text)
+    assert calipers.dump([back]) == text and back.to_json() == c.to_json()
     assert back.lines["long"].start == (1.235, 2.5) and back.marker == (3.0, 4.0)
-    assert calipers.parse("") is None and calipers.parse("   ") is None
+    assert calipers.parse(c.to_json()) == (back,)  # one caliper object reads as a list of one
+    assert calipers.parse("") == () and calipers.parse("   ") == () and calipers.dump([]) == ""
+
+
+def test_a_measurement_keeps_one_caliper_per_slice_and_a_redrawn_line_replaces_its_old_self() -> None:
+    pv = _caliper(long=Line((0, 0), (50, 0)), short=Line((25, -20), (25, 20)))  # 40 x 20 mm, portal venous
+    arterial = Caliper("1.2.3.5", "1.2.4", ANISOTROPIC, "1.2.3.9", {"viable": Line((0, 0), (30, 0))})  # 24 mm
+    both = calipers.merge([pv], arterial)
+    assert calipers.values_of(both) == {"diameter_mm": 40.0, "short_axis_mm": 20.0, "viable_mm": 24.0}
+    redrawn = _caliper(long=Line((0, 0), (60, 0)))  # the long axis again, on the same slice
+    after = calipers.merge(both, redrawn)
+    assert calipers.values_of(after) == {"diameter_mm": 48.0, "short_axis_mm": 20.0, "viable_mm": 24.0}
+    assert sum("long" in c.lines for c in after) == 1
+    assert calipers.parse(calipers.dump(after)) == tuple(sorted(after, key=lambda c: c.to_json()))
+    twice = "[" + pv.to_json() + "," + pv.to_json() + "]"
+    with pytest.raises(CaliperError, match="measured twice"):
+        calipers.parse(twice)
 
 
 @pytest.mark.parametrize(
@@ -79,19 +95,20 @@ def test_the_short_axis_is_perpendicular_in_millimetres_not_in_pixels() -> None:
 def test_a_value_is_image_derived_only_while_its_caliper_gives_it() -> None:
     c = _caliper(long=Line((0, 0), (50, 0)), short=Line((25, -20), (25, 20)))  # 40.0 mm and 20.0 mm
     m = Measurement("P", "r", "T01", __import__("datetime").date(2024, 1, 1), diameter_mm=40.0, short_axis_mm=20.0,
-                    viable_mm=12.0, caliper=c.to_json())  # fmt: skip
+                    viable_mm=12.0, caliper=calipers.dump([c]))  # fmt: skip
     assert calipers.image_derived(m) == {"diameter_mm": True, "short_axis_mm": True, "viable_mm": False}
-    typed = Measurement("P", "r", "T01", m.date, diameter_mm=41.0, short_axis_mm=20.0, caliper=c.to_json())
+    typed = Measurement("P", "r", "T01", m.date, diameter_mm=41.0, short_axis_mm=20.0, caliper=calipers.dump([c]))
     assert calipers.image_derived(typed) == {"diameter_mm": False, "short_axis_mm": True}
     assert calipers.image_derived(Measurement("P", "r", "T01", m.date, diameter_mm=3.0)) == {"diameter_mm": False}
 
 
 def test_typing_a_value_drops_only_that_values_line() -> None:
     c = _caliper(long=Line((0, 0), (50, 0)), short=Line((25, -20), (25, 20)))
-    kept = calipers.parse(calipers.after_typed_edit(c.to_json(), {"diameter_mm": 41.0}))
-    assert kept is not None and set(kept.lines) == {"short"}
-    assert calipers.after_typed_edit(kept.to_json(), {"short_axis_mm": 1.0}) == ""
-    assert calipers.after_typed_edit(c.to_json(), {"status": "absent"}) == c.to_json()
+    stored = calipers.dump([c])
+    (kept,) = calipers.parse(calipers.after_typed_edit(stored, {"diameter_mm": 41.0}))
+    assert set(kept.lines) == {"short"}
+    assert calipers.after_typed_edit(calipers.dump([kept]), {"short_axis_mm": 1.0}) == ""
+    assert calipers.after_typed_edit(stored, {"status": "absent"}) == stored
     assert calipers.after_typed_edit("", {"diameter_mm": 1.0}) == ""
 
 

@@ -95,7 +95,13 @@ def test_demo_export_and_import_show_their_steps(
                 continue
             assert out == plain[command], command  # standard output is the same with progress shown
             steps = _steps(err, command)
-            demo = ["simulating 12 patients (seed 1)", "writing the records", "creating the demo accounts", "done"]
+            demo = [
+                "simulating 12 patients (seed 1)",
+                "writing the records",
+                "registering the demo images (generated on first use)",
+                "creating the demo accounts",
+                "done",
+            ]
             export = ["reading the study", "writing the CSV bundle", "exported"]
             expected = {"demo": demo, "export": export}.get(command)
             if expected:

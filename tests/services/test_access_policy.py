@@ -26,7 +26,7 @@ import pytest
 import hccreview.services as services_pkg
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Role
-from hccreview.services import adjudication, auth, queries
+from hccreview.services import adjudication, auth, images, queries
 from hccreview.services.exchange import ExchangeError
 from hccreview.services.review import Edit, StaleDataError
 from hccreview.services.session import StudySession, open_study
@@ -121,6 +121,15 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
     with open_study(world.path) as adj:
         adj.signed_in = User("adjudicator", "Adjudicator", Role.ADJUDICATOR)
         thread = queries.get_thread(adj, world.query_id[sid])
+    with open_study(world.path) as admin:  # the demo's image index (issue 21): a series, an image, an import plan
+        admin.signed_in = User("admin", "Admin", Role.ADMIN)
+        series = images.series_for(admin, sid)[0]
+        instance = images.instances(admin, series.series_uid)[0]
+        root = images.image_root(admin)
+        assert root is not None
+        empty = root / "nothing-to-import"  # inside the root (an import must be), without the drawn demo images
+        empty.mkdir(parents=True, exist_ok=True)
+        plan = images.preview_import(admin, empty)
     return {
         "subject_id": sid, "subject_ids": [sid], "reason": "checked against the images",
         "edit": Edit(Changes.of(sid, kinds={ChangeKind.MEASUREMENTS}), "measurements", other_measurement,
@@ -136,6 +145,8 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         "target": "PR", "non_target": "", "new_lesion": False, "cases": "all", "item": world.queue.get(sid),
         "differences": {}, "current": {}, "row": {}, "expected": {},
         "measurement_id": other_measurement, "state": "reviewed",
+        "kind": "new", "organ": "liver", "lesion_id": "T01",  # services.lesions: a new lesion at a follow-up
+        "series_uid": series.series_uid, "instance": instance, "plan": plan,
     }  # fmt: skip
 
 
@@ -200,7 +211,7 @@ def _entry_allowed(conn: Any, user: str, role: Role, entry: dict[str, Any]) -> b
         return role is Role.ADJUDICATOR or (reopen and role is Role.ADMIN)
     if table == "signature_supersessions":
         return role in (Role.ADJUDICATOR, Role.ADMIN)
-    if table in ("settings", "transfers", "reader_packages", "reader_package_audit"):
+    if table in ("settings", "transfers", "reader_packages", "reader_package_audit", "image_series", "image_instances"):
         return role is Role.ADMIN
     return False  # source records and anything else: nobody writes them in the review tool
 

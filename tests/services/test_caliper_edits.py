@@ -80,7 +80,7 @@ def test_a_caliper_sets_the_value_it_measures_audited_and_undone_exactly(demo: P
         assert (back["diameter_mm"], back["caliper"], back["short_axis_mm"]) == (before, row["caliper"],
                                                                                  row["short_axis_mm"])  # fmt: skip
         revert(session, undo)  # redo
-        assert _stored(session, mid).caliper == caliper.to_json()
+        assert _stored(session, mid).caliper == calipers.dump([caliper])
 
 
 def test_a_value_beside_its_caliper_must_agree_and_nothing_is_written_otherwise(demo: Path) -> None:

@@ -19,6 +19,7 @@ import pkgutil
 import shutil
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -205,9 +206,12 @@ def _dialog_classes() -> set[type[QDialog]]:
 def _direct_dialogs(window: QWidget) -> dict[type[QDialog], Callable[[], QDialog]]:
     """The dialogs that panels open, or menus that the adjudicator does not have (import is the admin's): built
     with sample arguments."""
+    from hccreview.services.lesions import ReaderTimepoints
     from hccreview.services.queries import Target
     from hccreview.ui.dialogs.import_dialog import ImportDialog
+    from hccreview.ui.dialogs.import_images import ImportImagesDialog
     from hccreview.ui.dialogs.import_reads import ImportReadsDialog
+    from hccreview.ui.dialogs.lesion_dialogs import AddLesionDialog, StartTimepointDialog
     from hccreview.ui.dialogs.query_dialog import QueryDialog
     from hccreview.ui.dialogs.reason import ReasonDialog
     from hccreview.ui.dialogs.signature import SignatureDialog
@@ -217,6 +221,8 @@ def _direct_dialogs(window: QWidget) -> dict[type[QDialog], Callable[[], QDialog
     session, runner = window.session, window.runner  # type: ignore[attr-defined]
     prompt = "Read 2 (reader2, best overall response PD) stands for HCC-009.\nWhy did the readers differ?"
     targets = [Target("patient", "HCC-009", "Patient HCC-009"), Target("visit", "2010-04-11", "Visit WEEK 56")]
+    scans = tuple(date(2009, 1, 1) + timedelta(days=56 * k) for k in range(16))
+    timepoints = ReaderTimepoints("HCC-009", "reader1", scans, scans[:1], scans[1:], 3)
     return {
         ReasonDialog: lambda: ReasonDialog("Change T01 on 2010-04-11", prompt, window),
         SignatureDialog: lambda: SignatureDialog(
@@ -227,7 +233,10 @@ def _direct_dialogs(window: QWidget) -> dict[type[QDialog], Callable[[], QDialog
         UsersDialog: lambda: UsersDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
         ImportDialog: lambda: ImportDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
         ImportReadsDialog: lambda: ImportReadsDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
+        ImportImagesDialog: lambda: ImportImagesDialog(session, runner, window.bus, window),  # type: ignore[attr-defined]
         PasswordForm: lambda: PasswordForm("New user", window),
+        AddLesionDialog: lambda: AddLesionDialog("HCC-009", timepoints, window, day=scans[5]),
+        StartTimepointDialog: lambda: StartTimepointDialog("HCC-009", timepoints, window, day=scans[5]),
     }
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
+from hccreview.domain import calipers
 from hccreview.domain.recist import TimepointResult, normalise_response
 from hccreview.domain.records import Lesion, LesionKind, LesionStatus, Measurement, Read
 from hccreview.report.figures import RESPONSE_COLOURS, response_colour
@@ -210,9 +211,12 @@ class TumourGridModel(QAbstractTableModel):
                 f"{lesion.lesion_id} on {day.isoformat()} ({m.visit or 'no visit name'})",
                 f"status: {m.status.value}",
             ]
+            derived = calipers.image_derived(m)  # issue 21: a value is measured on the image or it is not
             for name, text in _FIELD_TEXT.items():
                 if getattr(m, name) is not None:
-                    parts.append(f"{text}: {number(getattr(m, name))} mm" + (" (counts)" if name == field else ""))
+                    where = " — measured on the image" if derived.get(name) else " — not image-derived"
+                    parts.append(f"{text}: {number(getattr(m, name))} mm" + (" (counts)" if name == field else "")
+                                 + where)  # fmt: skip
             if field == "short_axis_mm" and value is None and m.diameter_mm is not None:
                 parts.append("no short axis: the longest diameter counts (LA)")
             if m.method:

@@ -7,6 +7,13 @@ case): F2 / double-click / type, Enter to commit; the case view asks the reason 
 the service and shows a refused value's reason. Below: best overall response (confirmed where RECIST asks), from
 the rules engine and as stated; right: the spider plot of every reader's target sum the user may see (selected
 reader bold). The readers offered are those of the case as the service returns it: a blinded reader's own only.
+
+On the user's own grid (a reader's, or an adjudicator's own read; never a viewer's, never another reader's) the
+lesion-list actions are offered, as buttons beside the reader and in the grid's context menu: Add lesion…, Start
+follow-up… (a scan the reader has not started: a row for each baseline lesion, ``services.lesions``) and Remove
+lesion…; the panel only asks (``add_lesion_requested`` ...), the case view writes (``ui.views.lesion_actions``).
+Their own grid is offered even before they have recorded anything (a study delivered with the investigator's reads
+only).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QAction, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -22,6 +29,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +37,7 @@ from PySide6.QtWidgets import (
 from hccreview.domain.recist import BestResponse
 from hccreview.report.figures import build_spider, response_colour
 from hccreview.services.case_extra import CaseDetail
+from hccreview.services.lesions import ReaderTimepoints
 from hccreview.ui.elided_label import ElidedLabel
 from hccreview.ui.models.tumour_model import TumourGridModel
 from hccreview.ui.plots import FigureHost
@@ -55,10 +64,16 @@ class CaseTumour(QWidget):
     Signals:
         edit_requested(EditRequest): the user edited a diameter or a stated response (GUI thread).
         reader_changed(str): the reader selector changed.
+        add_lesion_requested(object): Add lesion… on the user's own grid (the current column's date, or None).
+        start_requested(object): Start follow-up… (the current column's date, or None).
+        remove_requested(str): Remove lesion… on the current lesion row (its lesion id).
     """
 
     edit_requested = Signal(object)
     reader_changed = Signal(str)
+    add_lesion_requested = Signal(object)
+    start_requested = Signal(object)
+    remove_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +96,8 @@ class CaseTumour(QWidget):
         # lesions above, the response rows pinned below them; compact columns (issue 19)
         self.grid_views = TumourGrid(self.model, self)
         self.grid = self.grid_views.lesions
+        self.lesion_tools = self._lesion_tools()
+        top.addWidget(self.lesion_tools)
 
         self.best_computed = QLabel()
         self.best_stated = QLabel()
@@ -113,26 +130,33 @@ class CaseTumour(QWidget):
         self.setFocusProxy(self.grid)
         self._detail: CaseDetail | None = None
         self._editable: str | None = None  # whose rows may be edited (the signed-in user's own), None: nobody's
+        self._timepoints: ReaderTimepoints | None = None  # the user's own list's scan dates (their grid only)
         self._spider_dirty = False
         self._columns_dirty = False
         self._set_hint(False)
+        self._update_lesion_tools()
 
     # ------------------------------------------------------------------ filling
     @property
     def current_reader(self) -> str:
         return self.reader.currentText()
 
-    def set_detail(self, detail: CaseDetail | None, *, editable: str | None = None) -> None:
+    def set_detail(
+        self, detail: CaseDetail | None, *, editable: str | None = None, timepoints: ReaderTimepoints | None = None
+    ) -> None:
         """Show ``detail`` (None: nothing); keeps the chosen reader and the current cell when they exist.
 
         ``editable``: the evaluator whose rows the user may edit (their own, the case not locked); None: no row.
+        ``timepoints``: the patient's scan dates as their own lesion list sees them (``services.lesions``).
         """
-        self._editable = editable
+        self._editable, self._timepoints = editable, timepoints
         same_patient = detail is not None and self._detail is not None and detail.subject_id == self._detail.subject_id
         keep = self._current_cell() if same_patient else None
         wanted = self.current_reader
         self._detail = detail
-        readers = detail.case.readers if detail else []
+        readers = list(detail.case.readers) if detail else []
+        if detail is not None and editable and editable not in readers:
+            readers.append(editable)  # their own grid, empty until they record their baseline lesions
         self.reader.blockSignals(True)
         if [self.reader.itemText(i) for i in range(self.reader.count())] != readers:
             self.reader.clear()
@@ -152,6 +176,7 @@ class CaseTumour(QWidget):
         editable = bool(reader) and reader == self._editable
         self.model.set_reader(detail, reader, editable=editable)
         self._set_hint(editable)
+        self._update_lesion_tools()
         self._columns_dirty = True
         if self.isVisible():
             self._size_columns()
@@ -164,9 +189,82 @@ class CaseTumour(QWidget):
             self.redraw_spider()
 
     def _set_hint(self, editable: bool) -> None:
-        text = "diameters in mm · " + ("F2 edits · " if editable else "read-only · ")
-        self.hint.setText(text + "red: stated ≠ rules engine · NN: non-CR/non-PD")
+        if editable and self.model.rowCount() == 0:
+            self.hint.setText("no lesions of yours yet · Add lesion… records your baseline lesions")
+        else:
+            text = "diameters in mm · " + ("F2 edits · " if editable else "read-only · ")
+            self.hint.setText(text + "red: stated ≠ rules engine · NN: non-CR/non-PD")
         self.hint.set_tip(self.hint.text())
+
+    # ------------------------------------------------------------------ the user's own lesion list
+    def _lesion_tools(self) -> QWidget:
+        """Add lesion… / Start follow-up… / Remove lesion…: buttons beside the reader, and the grid's context menu."""
+        self.add_lesion_action = QAction("Add lesion…", self)
+        self.add_lesion_action.setObjectName("add_lesion")
+        self.add_lesion_action.triggered.connect(lambda: self.add_lesion_requested.emit(self._current_day()))
+        self.start_action = QAction("Start follow-up…", self)
+        self.start_action.setObjectName("start_timepoint")
+        self.start_action.triggered.connect(lambda: self.start_requested.emit(self._current_day()))
+        self.remove_lesion_action = QAction("Remove lesion…", self)
+        self.remove_lesion_action.setObjectName("remove_lesion")
+        self.remove_lesion_action.triggered.connect(self._remove_current)
+        tools = QWidget(self)
+        row = QHBoxLayout(tools)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(2)
+        self.lesion_actions = (self.add_lesion_action, self.start_action, self.remove_lesion_action)
+        for action in self.lesion_actions:
+            button = QToolButton(tools)
+            button.setDefaultAction(action)
+            row.addWidget(button)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.grid.addActions(list(self.lesion_actions))
+        self.grid.selectionModel().currentChanged.connect(lambda *_: self._update_lesion_tools())
+        return tools
+
+    def _own_grid(self) -> bool:
+        return bool(self._editable) and self.current_reader == self._editable and self._detail is not None
+
+    def _current_day(self) -> date | None:
+        cell = self._current_cell()
+        return cell[1] if cell else None
+
+    def _current_lesion(self) -> str | None:
+        cell = self._current_cell()
+        return cell[0].removeprefix("lesion:") if cell and cell[0].startswith("lesion:") else None
+
+    def _remove_current(self) -> None:
+        lesion = self._current_lesion()
+        if lesion is not None:
+            self.remove_requested.emit(lesion)
+
+    def _update_lesion_tools(self) -> None:
+        """Shown on the user's own grid only; each enabled when it can do something, its tooltip saying why not."""
+        own, tp = self._own_grid(), self._timepoints
+        self.lesion_tools.setVisible(own)
+        for action in self.lesion_actions:
+            action.setVisible(own)
+        can_add = tp is not None and tp.baseline is not None
+        self.add_lesion_action.setEnabled(can_add)
+        self.add_lesion_action.setToolTip(
+            "Record a lesion of yours: targets and non-targets at baseline, new lesions at a follow-up scan"
+            if can_add else "No scan date of this patient is known yet"
+        )  # fmt: skip
+        can_start = tp is not None and bool(tp.startable)
+        self.start_action.setEnabled(can_start)
+        if can_start:
+            tip = "Start a follow-up scan from your baseline lesions: a row for each, values empty, to measure"
+        elif tp is not None and not tp.baseline_lesions:
+            tip = "Add your baseline lesions first: each follow-up starts from them"
+        else:
+            tip = "Every follow-up scan of this patient is started"
+        self.start_action.setToolTip(tip)
+        lesion = self._current_lesion() if own else None
+        self.remove_lesion_action.setEnabled(lesion is not None)
+        self.remove_lesion_action.setToolTip(
+            f"Remove {lesion} and its measurements (a lesion you recorded; audited)" if lesion
+            else "Select one of your lesions to remove it"
+        )  # fmt: skip
 
     def _set_best(self, label: QLabel, what: str, best: BestResponse | None) -> None:
         label.setVisible(best is not None)

@@ -14,8 +14,10 @@ own rows of an unlocked case are editable. :meth:`CaseView.apply_access` re-appl
 Editing: a panel's ``EditRequest`` becomes an undo command pushed on the window's QUndoStack (``ui.commands``).
 A change to a value that was already recorded asks for a reason first (``ReasonDialog.ask``; cancelled: nothing
 is written); the write gate below the service refuses anything the policy does not allow, and the refusal's
-message is shown. On the ChangeBus the case view reloads when the change touches its patient (whoever made it),
-so the sums, responses and audit trail follow every edit, undo and redo.
+message is shown. The tumour tab's lesion-list actions (add a lesion, start a follow-up from the baseline lesions,
+remove a lesion) are written the same way by ``ui.views.lesion_actions``. On the ChangeBus the case view reloads
+when the change touches its patient (whoever made it), so the sums, responses and audit trail follow every edit,
+undo and redo.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from hccreview.domain.access import AccessDenied, Capability
+from hccreview.domain.calipers import Caliper
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.services.case_extra import CaseDetail, load_case_detail
+from hccreview.services.lesions import ReaderTimepoints, reader_timepoints
 from hccreview.services.reading import allowed_sources
 from hccreview.services.record_review import REVIEW_KINDS
 from hccreview.services.review import StaleDataError, ValidationError
@@ -37,6 +41,7 @@ from hccreview.services.session import StudySession
 from hccreview.ui.commands import (
     EditMeasurementCommand,
     EditReadCommand,
+    MeasureOnImageCommand,
     ReviewEditCommand,
     drop_failed,
     measurement_values,
@@ -50,16 +55,19 @@ from hccreview.ui.views.case_audit import CaseAudit
 from hccreview.ui.views.case_cycles import CaseCycles
 from hccreview.ui.views.case_findings import CaseFindings
 from hccreview.ui.views.case_header import CaseHeader, chip_style
+from hccreview.ui.views.case_images import CaseImagesTab
 from hccreview.ui.views.case_queries import CaseQueries
 from hccreview.ui.views.case_review_status import CaseReviewStatus
 from hccreview.ui.views.case_timeline import CaseTimeline
 from hccreview.ui.views.case_tumour import CaseTumour
+from hccreview.ui.views.lesion_actions import LesionActions
 from hccreview.ui.visibility import CASE_TAB_NEEDS, REVIEW_KIND_NEEDS, allows, may_do, own_evaluator
 from hccreview.ui.wording import field_label, value_text
 
 ERROR_COLOUR = "#c62828"
 #: The tab titles without their counts (the counts follow the shown patient), in the tabs' order.
-TAB_TITLES = {"timeline": "Ti&meline", "tumour": "&Tumour assessments", "adverse_events": "&Adverse events",
+TAB_TITLES = {"timeline": "Ti&meline", "tumour": "&Tumour assessments", "images": "&Images",
+              "adverse_events": "&Adverse events",
               "cycles": "C&ycles", "findings": "Fi&ndings", "audit": "A&udit trail", "queries": "&Queries"}  # fmt: skip
 NO_REASON = "Not saved — a change to a recorded value needs a reason (audited); nothing was written."
 
@@ -75,8 +83,9 @@ def error_text(exc: BaseException) -> str:
     return f"Not saved — {type(exc).__name__}: {exc}"
 
 
-def load_case_view(session: StudySession, subject_id: str) -> tuple[CaseDetail, bool]:
-    """Worker function (database lane): the case, and whether its signed adjudication locks it.
+def load_case_view(session: StudySession, subject_id: str) -> tuple[CaseDetail, bool, ReaderTimepoints | None]:
+    """Worker function (database lane): the case, whether its signed adjudication locks it, and the patient's
+    scan dates as the user's own lesion list sees them (None for a user who records none).
 
     The lock is asked only for a user who may see adjudications and edit their own reads (an adjudicator): for a
     blinded reader the lock is not known here (it would say the case went to adjudication); the write gate
@@ -90,7 +99,8 @@ def load_case_view(session: StudySession, subject_id: str) -> tuple[CaseDetail, 
 
         decision = decision_for(session, subject_id)
         locked = decision is not None and decision.locked
-    return detail, locked
+    timepoints = reader_timepoints(session, subject_id) if own_evaluator(access) is not None else None
+    return detail, locked, timepoints
 
 
 def _blank(value: Any) -> bool:
@@ -134,6 +144,7 @@ class CaseView(QWidget):
         self._asked_at = 0.0
         self._load_key = f"case_view:{id(self)}"  # the runner's newest-wins key of this view's loads
         self._locked = False  # the shown case's adjudication is signed (known only to who may see it)
+        self._timepoints: ReaderTimepoints | None = None  # the user's own lesion list's scan dates
         self.last_load_ms: float | None = None
 
         self.header = CaseHeader(self)
@@ -143,6 +154,9 @@ class CaseView(QWidget):
         self.message.hide()
         self.timeline = CaseTimeline(self)
         self.tumour = CaseTumour(self)
+        self.lesion_actions = LesionActions(context, self.tumour, self, done=self._edit_done,
+                                            refused=self._edit_refused)  # fmt: skip
+        self.images = CaseImagesTab(context, self)  # issue 21: read on the images
         self.adverse_events = CaseAdverseEvents(self)
         self.cycles = CaseCycles(self)
         self.findings = CaseFindings(self)
@@ -151,12 +165,14 @@ class CaseView(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.panels: dict[str, QWidget] = {
-            "timeline": self.timeline, "tumour": self.tumour, "adverse_events": self.adverse_events,
-            "cycles": self.cycles, "findings": self.findings, "audit": self.audit, "queries": self.queries,
+            "timeline": self.timeline, "tumour": self.tumour, "images": self.images,
+            "adverse_events": self.adverse_events, "cycles": self.cycles, "findings": self.findings,
+            "audit": self.audit, "queries": self.queries,
         }  # fmt: skip
         self._tips = {
             "timeline": "The patient's course: cycles, adverse events, assessments (Alt+M)",
             "tumour": "Lesion × timepoint grid, responses, spider plot (Alt+T)",
+            "images": "Read on the images: prior beside current, calipers that are the grid's values (Alt+I)",
             "adverse_events": "CTCAE grades (source data: a disagreement is raised as a query) (Alt+A)",
             "cycles": "Treatment cycles and dose intensity (Alt+Y)",
             "findings": "Rules-engine and import findings (Alt+N)",
@@ -176,6 +192,9 @@ class CaseView(QWidget):
         self.queries.count_changed.connect(self._queries_counted)
         self.queries.status_message.connect(self.status_message)
         self.review_status.status_message.connect(self.status_message)
+        self.lesion_actions.status_message.connect(self.status_message)
+        self.images.status_message.connect(self.status_message)
+        self.images.caliper_drawn.connect(self.request_caliper, Qt.ConnectionType.QueuedConnection)
         self.tabs.currentChanged.connect(lambda _index: self.review_status.set_current_tab(self.current_tab()))
         self.review_status.set_current_tab(self.current_tab())
         # queued: a reason prompt must not open inside the grid editor's commit (the editor closes first)
@@ -284,11 +303,11 @@ class CaseView(QWidget):
             on_error=lambda exc: self._load_failed(subject_id, exc),
         )  # fmt: skip
 
-    def _filled(self, loaded: tuple[CaseDetail, bool]) -> None:
-        detail, locked = loaded
+    def _filled(self, loaded: tuple[CaseDetail, bool, ReaderTimepoints | None]) -> None:
+        detail, locked, timepoints = loaded
         if detail.subject_id != self._wanted:  # the view was cleared meanwhile (no load supersedes that)
             return
-        self._locked = locked
+        self._locked, self._timepoints = locked, timepoints
         self._fill(detail)
         self.last_load_ms = (time.perf_counter() - self._asked_at) * 1000
         self.loaded.emit(detail.subject_id)
@@ -304,8 +323,14 @@ class CaseView(QWidget):
         sources = allowed_sources(self.session, list(detail.case.outcomes)) if detail is not None else []
         if detail is not None:
             self.header.set_detail(detail, sources=sources, clinical=access.may(Capability.SEE_CLINICAL))
-        own = own_evaluator(access)
-        self.tumour.set_detail(detail, editable=None if self._locked else own)
+        own = None if self._locked else own_evaluator(access)
+        timepoints = self._timepoints if detail is not None and own is not None else None
+        self.tumour.set_detail(detail, editable=own, timepoints=timepoints)
+        if self.shows("images"):
+            mine = own_evaluator(access)
+            evaluator = mine if mine is not None else (self.tumour.current_reader or None)
+            self.images.set_detail(detail, evaluator=evaluator, editable=own is not None and evaluator == own)
+        self.lesion_actions.set_case(detail.subject_id if detail is not None else None, timepoints)
         tables: dict[str, _DetailTab] = {"adverse_events": self.adverse_events, "cycles": self.cycles,
                                          "findings": self.findings, "audit": self.audit}  # fmt: skip
         for name, tab in tables.items():
@@ -383,6 +408,42 @@ class CaseView(QWidget):
         self.undo_stack.push(command)
         return command
 
+    def request_caliper(self, measurement_id: int, caliper: Caliper) -> ReviewEditCommand | None:
+        """A caliper drawn or moved on the Images tab: an undoable edit of its measurement's values (issue 21),
+        asking a reason when a recorded value changes, like a typed one."""
+        detail = self._detail
+        found = None
+        if detail is not None and self.ready:
+            found = next(((m, r) for r, ms in detail.case.measurements.items() for mid, m in ms
+                          if mid == measurement_id), None)  # fmt: skip
+        if found is None:
+            self._show_error("Not saved — the patient is still loading; try again.")
+            return None
+        m, _reader = found
+        new = caliper.values()
+        old = {f: getattr(m, f) for f in ("diameter_mm", "short_axis_mm", "viable_mm")}
+        changed = [f for f, v in new.items() if not _blank(old.get(f)) and abs(float(old[f]) - v) >= 0.05]
+        reason: str | None = None
+        if changed:
+            day = m.date.isoformat()
+            listed = ", ".join(f"{field_label(f)} {old[f]:g} → {new[f]:g} mm" for f in changed)
+            reason = ReasonDialog.ask(self, "Reason for the change",
+                                      f"{m.subject_id} {m.lesion_id} on {day}: the caliper changes a recorded value "
+                                      f"({listed}). Why? (Recorded in the audit trail.)")  # fmt: skip
+            if reason is None:
+                self._show_error(NO_REASON)
+                self.edit_failed.emit(NO_REASON)
+                self.images.refresh()
+                return None
+        command = MeasureOnImageCommand(self.session, self.runner, self.bus, measurement_id=measurement_id,
+                                        caliper=caliper, old_values=old, lesion_id=m.lesion_id, when=m.date,
+                                        initiator=self, reason=reason)  # fmt: skip
+        text = command.text()
+        command.on_error = lambda exc, cmd=command: self._edit_refused(cmd, exc)
+        command.on_done = lambda edit, t=text: self._edit_done(t)
+        self.undo_stack.push(command)
+        return command
+
     def _ask_reason(self, request: EditRequest) -> str | None:
         """Ask why a recorded value changes (21 CFR Part 11 §11.10(e)); None when the user cancels."""
         what = "stated response" if request.kind == "read" else request.field.removesuffix("_mm").replace("_", " ")
@@ -401,6 +462,7 @@ class CaseView(QWidget):
     def _edit_refused(self, command: ReviewEditCommand, exc: BaseException) -> None:
         text = error_text(exc)
         drop_failed(self.undo_stack, command)  # may delete the command: do not touch it afterwards
+        self.images.refresh()  # a caliper drawn but refused is not left on the image as if saved
         self._show_error(text)
         self.edit_failed.emit(text)
 

@@ -1,0 +1,500 @@
+"""The case's Images tab (issue 21): read on the images — prior beside current, calipers that are the grid's values.
+
+The tab shows one evaluator's reading of the patient: the reader's own (editable until submitted or locked), or,
+for those who may see other reads, the one picked in the tumour panel (read-only). Left to right: the prior
+(baseline, nadir or previous), the current timepoint, and for mRECIST the current timepoint's other contrast
+phase; on the right the lesion list of the current timepoint with each value, whether it was measured on the
+image, and a thumbnail of its caliper. Picking a lesion and *Measure* draws a caliper on the current image; the
+caliper becomes a :class:`~hccreview.ui.commands.MeasureOnImageCommand` (the one edit core: gate, lock, reason,
+undo). *Jump to lesion* opens prior and current at that lesion's caliper slices.
+
+Loading: the series index loads on the runner's database lane; demo images not drawn yet are drawn on the
+compute lane with progress (``services.demo_images``); pixels decode on the decode threads, the slice on screen
+first (``ui.imaging.decoder``). The GUI thread never waits.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hccreview.domain import calipers, image_rules
+from hccreview.domain.calipers import Caliper
+from hccreview.domain.records import Criteria, LesionKind, Measurement
+from hccreview.services import demo_images
+from hccreview.services.case_extra import CaseDetail
+from hccreview.services.case_images import PRIOR_KINDS, CaseImages, load_case_images, prior_date, target_sums
+from hccreview.ui.flow_layout import FlowLayout
+from hccreview.ui.imaging.decoder import SliceDecoder
+from hccreview.ui.imaging.pane import ViewerPane
+from hccreview.ui.imaging.reading import ReadingView
+from hccreview.ui.imaging.volume import SeriesDescription, SeriesVolume
+from hccreview.ui.panel_context import PanelContext
+from hccreview.ui.views.image_lesions import LesionRow, LesionTable
+from hccreview.ui.workers import Progress
+
+#: Caliper colours: the evaluator's own (editable) and a read-only view of them.
+OWN_COLOUR, VIEW_COLOUR = "#ffd400", "#33c7ff"
+#: Series kept decoded at once (each about 30 MB for a demo series; the current, prior and phase panes).
+KEPT_SERIES = 4
+PRIOR_LABELS = {"baseline": "Prior: baseline", "nadir": "Prior: nadir", "previous": "Prior: previous"}
+
+
+class CaseImagesTab(QWidget):
+    """The Images tab of the case view.
+
+    Signals (GUI thread): ``caliper_drawn(measurement_id, caliper)`` after a caliper is drawn or moved (the case
+    view turns it into an undoable edit); ``status_message(str)``.
+    """
+
+    caliper_drawn = Signal(int, object)
+    status_message = Signal(str)
+
+    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.session, self.runner = context.session, context.runner
+        self.images: CaseImages | None = None
+        self.detail: CaseDetail | None = None
+        self.evaluator: str | None = None
+        self.editable = False
+        self.current: date | None = None
+        self._subject: str | None = None
+        self._volumes: OrderedDict[str, tuple[SeriesVolume, SliceDecoder]] = OrderedDict()
+        self._drawing: Progress | None = None  # the demo-image job's while it runs
+        self._key = f"case-images-{id(self)}"
+        self._stale = False  # set_detail arrived while hidden
+
+        self.reading = ReadingView()
+        self.prior_kind = QComboBox()
+        for kind in PRIOR_KINDS:
+            self.prior_kind.addItem(PRIOR_LABELS[kind], kind)
+        self.prior_kind.setToolTip("Which earlier timepoint to show beside the current one")
+        self.phases = QCheckBox("Both phases")
+        self.phases.setToolTip("Show the current timepoint's other contrast phase beside it (mRECIST: arterial)")
+        self.state = QLabel()
+        self.state.setWordWrap(True)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.hide()
+        self.cancel = QPushButton("Cancel")
+        self.cancel.hide()
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 2, 4, 2)
+        for w in (self.prior_kind, self.phases, self.state):
+            top.addWidget(w)
+        top.addStretch(1)
+        top.addWidget(self.progress)
+        top.addWidget(self.cancel)
+
+        self.lesions = LesionTable()
+        self.measure = QPushButton("&Measure")
+        self.measure.setToolTip("Draw the selected lesion's caliper on the current image (Esc cancels)")
+        self.viable = QPushButton("Viable (mRECIST)")
+        self.viable.setToolTip("Draw the viable (arterially enhancing) diameter on the arterial phase")
+        self.jump = QPushButton("&Jump to lesion")
+        self.jump.setToolTip("Open prior and current at the slice of the selected lesion's caliper")
+        self.rules = QLabel()
+        self.rules.setWordWrap(True)
+        side = QWidget()
+        side.setMinimumWidth(240)
+        self.lesions.setMinimumWidth(200)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(2, 0, 2, 0)
+        side_layout.addWidget(QLabel("Lesions at the current timepoint"))
+        side_layout.addWidget(self.lesions, 1)
+        buttons = FlowLayout()
+        for b in (self.measure, self.viable, self.jump):
+            buttons.addWidget(b)
+        side_layout.addLayout(buttons)
+        side_layout.addWidget(self.rules)
+
+        self.split = QSplitter()
+        self.split.addWidget(self.reading)
+        self.split.addWidget(side)
+        self.split.setStretchFactor(0, 4)
+        self.split.setStretchFactor(1, 1)
+        self.split.setSizes([1000, 330])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.split, 1)
+
+        self.prior_kind.activated.connect(lambda _i: self._show_prior())
+        self.phases.toggled.connect(self._phases_toggled)
+        self.cancel.clicked.connect(self._cancel_drawing)
+        self.measure.clicked.connect(lambda: self.start_measuring("long"))
+        self.viable.clicked.connect(lambda: self.start_measuring("viable"))
+        self.jump.clicked.connect(self.jump_to_selected)
+        self.lesions.itemSelectionChanged.connect(self._update_buttons)
+        self.lesions.activated_row.connect(lambda _row: self.jump_to_selected())
+        panes = (self.reading.prior, self.reading.current, self.reading.phase)
+        for pane in panes:
+            pane.viewer.caliperFinished.connect(self._caliper_done)
+            pane.viewer.caliperEdited.connect(self._caliper_done)
+            pane.viewer.measureRefused.connect(self.status_message)
+            pane.viewer.sliceChanged.connect(lambda _i: self._refresh_thumbnails())
+        self.reading.current.timepointChosen.connect(self._current_chosen)
+        self.reading.prior.timepointChosen.connect(self._prior_chosen)
+        for pane in panes:
+            pane.seriesChosen.connect(lambda uid, p=pane: self._load_series(p, uid))
+        self._set_state("No patient selected.")
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ what to show
+    def set_detail(self, detail: CaseDetail | None, *, evaluator: str | None, editable: bool) -> None:
+        """Show ``detail``'s patient read by ``evaluator`` (editable: their own, unlocked). The series index loads
+        when the subject changes; the calipers and lesion list follow every reload of the case."""
+        self.detail, self.evaluator, self.editable = detail, evaluator, editable
+        if self.isVisible():
+            self._follow()
+        else:
+            self._stale = True  # loaded when the tab is shown: stepping through patients draws no images
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._follow()
+
+    def refresh(self) -> None:
+        """Draw the stored calipers again (a caliper the user drew but that was not saved goes)."""
+        self._refresh_calipers()
+
+    def _follow(self) -> None:
+        self._stale = False
+        detail = self.detail
+        subject = detail.subject_id if detail is not None else None
+        if subject != self._subject:
+            self._subject = subject
+            self._close_series()
+            self.images, self.current = None, None
+            self._fill_timepoints()
+            if subject is not None:
+                self._set_state(f"{subject}: loading the images…")
+                self.runner.run(load_case_images, self.session, subject, key=self._key, lane="db",
+                                on_done=self._images_loaded, on_error=self._failed)  # fmt: skip
+            else:
+                self._set_state("No patient selected.")
+        self._refresh_calipers()
+
+    def _images_loaded(self, found: CaseImages) -> None:
+        if found.subject_id != self._subject:
+            return
+        self.images = found
+        if found.undrawn and self._drawing is None:
+            self._draw_demo_images(found.subject_id, len(found.undrawn))
+            return
+        if not found.timepoints:
+            self._set_state(f"{found.subject_id}: no images registered (File ▸ Import images…).")
+        else:
+            self._set_state("")
+        if self.current is None and found.timepoints:
+            self.current = self._default_current(found)
+        criteria = self.detail.case.criteria if self.detail is not None else ""
+        self.lesions.show_viable = criteria == str(Criteria.MRECIST)
+        if criteria == str(Criteria.MRECIST) and not self.phases.isChecked():
+            self.phases.setChecked(True)
+        self._fill_timepoints()
+
+    def _default_current(self, found: CaseImages) -> date:
+        """The latest timepoint the evaluator has rows at (the one to read), else the latest with images."""
+        own = {m.date for _, m in self._measurements()}
+        dates = [t.date for t in found.timepoints]
+        with_rows = [d for d in dates if d in own]
+        return (with_rows or dates)[-1]
+
+    def _draw_demo_images(self, subject_id: str, count: int) -> None:
+        self._set_state(f"{subject_id}: drawing the demo images ({count} series, generated once into the cache)…")
+        self.progress.setRange(0, count)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel.show()
+
+        def job(progress: Progress) -> int:
+            def tell(done: int, total: int, text: str) -> None:
+                progress.report(done / max(total, 1), text)
+
+            return demo_images.generate(self.session, subject_id, progress=tell, cancelled=lambda: progress.cancelled)
+
+        def done(_drawn: int) -> None:
+            self._drawing = None
+            self.progress.hide()
+            self.cancel.hide()
+            if subject_id == self._subject:
+                self.runner.run(load_case_images, self.session, subject_id, key=self._key, lane="db",
+                                on_done=self._images_loaded, on_error=self._failed)  # fmt: skip
+
+        def failed(exc: BaseException) -> None:
+            self._drawing = None
+            self.progress.hide()
+            self.cancel.hide()
+            if isinstance(exc, demo_images.DemoImagesCancelled):
+                self._set_state(
+                    f"{subject_id}: drawing the demo images was cancelled; open the patient again to resume."
+                )
+            else:
+                self._set_state(f"{subject_id}: the demo images could not be drawn ({exc}).")
+
+        self._drawing = self.runner.run(
+            job, lane="compute", on_done=done, on_error=failed,
+            on_progress=lambda fraction, _text: self.progress.setValue(round(fraction * count)),
+        )  # fmt: skip
+
+    def _cancel_drawing(self) -> None:
+        if self._drawing is not None:
+            self._drawing.cancel()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_state(f"The images could not be loaded: {exc}")
+
+    def _set_state(self, text: str) -> None:
+        self.state.setText(text)
+        self.state.setVisible(bool(text))
+
+    # ------------------------------------------------------------------ timepoints and series
+    def _dates(self) -> list[date]:
+        return [t.date for t in self.images.timepoints] if self.images is not None else []
+
+    def _choices(self) -> list[tuple[str, str]]:
+        return [(t.date.isoformat(), t.label) for t in self.images.timepoints] if self.images is not None else []
+
+    def _fill_timepoints(self) -> None:
+        choices = self._choices()
+        current = self.current.isoformat() if self.current else None
+        self.reading.current.set_timepoints(choices, current)
+        self._show_current()
+        self._show_prior()
+
+    def prior(self) -> date | None:
+        """The prior timepoint shown (per the prior picker), None at the first timepoint."""
+        if self.current is None:
+            return None
+        kind = str(self.prior_kind.currentData())
+        sums = target_sums(self._lesions_of_evaluator(), [m for _, m in self._measurements()],
+                           self.detail.case.criteria if self.detail else str(Criteria.RECIST11))  # fmt: skip
+        return prior_date(kind, self.current, self._dates(), sums)
+
+    def _current_chosen(self, key: str) -> None:
+        self.current = date.fromisoformat(key)
+        self._show_current()
+        self._show_prior()
+
+    def _prior_chosen(self, key: str) -> None:
+        self._show_series(self.reading.prior, date.fromisoformat(key))
+
+    def _show_current(self) -> None:
+        self._show_series(self.reading.current, self.current, prefer="portal venous")
+        self._phases_toggled(self.phases.isChecked())
+        self._refresh_lesions()
+
+    def _show_prior(self) -> None:
+        prior = self.prior()
+        earlier = [(k, label) for k, label in self._choices() if self.current and date.fromisoformat(k) < self.current]
+        self.reading.prior.set_timepoints(earlier, prior.isoformat() if prior else None)
+        self._show_series(self.reading.prior, prior, prefer="portal venous")
+
+    def _phases_toggled(self, on: bool) -> None:
+        other = None
+        if on and self.images is not None and self.current is not None:
+            tp = self.images.timepoint(self.current)
+            shown = self.reading.current.series.currentData()
+            other = next((s for s in (tp.series if tp else ()) if s.series_uid != shown), None)
+        self.reading.set_phase_visible(other is not None)
+        if other is not None:
+            self._show_series(self.reading.phase, self.current, series_uid=other.series_uid)
+
+    def _show_series(self, pane: ViewerPane, day: date | None, *, prefer: str = "", series_uid: str = "") -> None:
+        tp = self.images.timepoint(day) if (self.images is not None and day is not None) else None
+        if tp is None:
+            pane.set_series([])
+            pane.viewer.set_volume(None)
+            pane.viewer.show_calipers([])
+            return
+        choices = [(s.series_uid, s.label) for s in tp.series]
+        chosen = series_uid or next((s.series_uid for s in tp.series if s.phase == prefer), tp.series[0].series_uid)
+        pane.set_series(choices, chosen)
+        self._load_series(pane, chosen)
+
+    def _load_series(self, pane: ViewerPane, series_uid: str) -> None:
+        if self.images is None:
+            return
+        series = self.images.series(series_uid)
+        if series is None:
+            return
+        kept = self._volumes.get(series_uid)
+        if kept is None:
+            description = SeriesDescription.from_records(series, self.images.instances.get(series_uid, ()),
+                                                         self.images.root or "")  # fmt: skip
+            volume = SeriesVolume(description)
+            decoder = SliceDecoder(volume, parent=self)
+            kept = (volume, decoder)
+            self._volumes[series_uid] = kept
+            self._evict()
+        else:
+            self._volumes.move_to_end(series_uid)
+        if pane.viewer.volume is not kept[0]:
+            pane.viewer.set_volume(kept[0], kept[1])
+        self._refresh_calipers()
+
+    def _evict(self) -> None:
+        shown = {p.viewer.volume for p in (self.reading.prior, self.reading.current, self.reading.phase)}
+        while len(self._volumes) > KEPT_SERIES:
+            uid, (volume, decoder) = next(iter(self._volumes.items()))
+            if volume in shown:
+                self._volumes.move_to_end(uid)
+                if all(v in shown for v, _ in self._volumes.values()):
+                    return
+                continue
+            decoder.cancel()
+            del self._volumes[uid]
+
+    def _close_series(self) -> None:
+        for pane in (self.reading.prior, self.reading.current, self.reading.phase):
+            pane.viewer.cancel_caliper()
+            pane.viewer.set_volume(None)
+            pane.viewer.show_calipers([])
+        for _volume, decoder in self._volumes.values():
+            decoder.cancel()
+        self._volumes.clear()
+
+    def closeEvent(self, event: Any) -> None:
+        self._close_series()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ lesions and calipers
+    def _lesions_of_evaluator(self) -> list[Any]:
+        if self.detail is None or self.evaluator is None:
+            return []
+        return list(self.detail.case.lesions.get(self.evaluator, []))
+
+    def _measurements(self) -> list[tuple[int, Measurement]]:
+        if self.detail is None or self.evaluator is None:
+            return []
+        return list(self.detail.case.measurements.get(self.evaluator, []))
+
+    def _rows_at(self, day: date | None) -> dict[str, tuple[int, Measurement]]:
+        return {m.lesion_id: (mid, m) for mid, m in self._measurements() if m.date == day}
+
+    def _refresh_lesions(self) -> None:
+        rows = self._rows_at(self.current)
+        out = []
+        for lesion in sorted(self._lesions_of_evaluator(), key=lambda x: (x.kind is not LesionKind.TARGET,
+                                                                            x.lesion_id)):  # fmt: skip
+            found = rows.get(lesion.lesion_id)
+            if found is not None:
+                out.append(LesionRow(lesion, found[0], found[1]))
+        self.lesions.set_rows(out)
+        self._refresh_thumbnails()
+        self._update_buttons()
+
+    def _refresh_calipers(self) -> None:
+        colour = OWN_COLOUR if self.editable else VIEW_COLOUR
+        shown = []
+        lesion_of = {x.lesion_id: x for x in self._lesions_of_evaluator()}
+        for mid, m in self._measurements():
+            try:
+                found = calipers.parse(m.caliper)
+            except calipers.CaliperError:
+                continue
+            for c in found:
+                lesion = lesion_of.get(m.lesion_id)
+                shown.append((str(mid), c, colour, self.editable, lesion.lesion_id if lesion else m.lesion_id))
+        for pane in (self.reading.prior, self.reading.current, self.reading.phase):
+            pane.viewer.show_calipers(shown)
+        if self.images is not None:
+            self._refresh_lesions()
+
+    def _refresh_thumbnails(self) -> None:
+        self.lesions.refresh_thumbnails([v for v, _ in self._volumes.values()])
+
+    def _update_buttons(self) -> None:
+        row = self.lesions.selected()
+        can = self.editable and row is not None and self.reading.current.viewer.volume is not None
+        self.measure.setEnabled(can)
+        liver = row is not None and row.lesion.organ.strip().lower() == "liver" and not row.lesion.is_node
+        self.viable.setEnabled(can and liver)
+        self.jump.setEnabled(row is not None and bool(row.measurement.caliper))
+        why = "" if self.editable else "Read-only: these are not your measurements, or the case is locked."
+        self.measure.setToolTip(why or "Draw the selected lesion's caliper on the current image (Esc cancels)")
+
+    def start_measuring(self, line: str) -> bool:
+        """Draw the selected lesion's caliper: bidirectional for a target (long and short axes), the viable
+        diameter as a line on the arterial phase, a marker for a non-target or a new lesion."""
+        row = self.lesions.selected()
+        if row is None or not self.editable:
+            return False
+        pane = self.reading.current
+        if line == "viable":
+            if self.reading.phase.isVisible() and "arterial" in self.reading.phase.series.currentText().lower():
+                pane = self.reading.phase
+            return pane.viewer.start_caliper("line", str(row.measurement_id), line_name="viable",
+                                             colour=OWN_COLOUR, label=row.lesion.lesion_id)  # fmt: skip
+        kind = "bidirectional" if row.lesion.kind is LesionKind.TARGET else "marker"
+        if row.lesion.kind is LesionKind.NEW and row.measurement.diameter_mm is not None:
+            kind = "line"
+        started = pane.viewer.start_caliper(kind, str(row.measurement_id), colour=OWN_COLOUR,
+                                            label=row.lesion.lesion_id)  # fmt: skip
+        if started:
+            lid = row.lesion.lesion_id
+            how = "drag the long axis, then the short axis" if kind == "bidirectional" else "drag across it"
+            self.status_message.emit(f"Measuring {lid}: {how} (Esc cancels)" if kind != "marker"
+                                     else f"Marking {lid}: click it (Esc cancels)")  # fmt: skip
+        return started
+
+    def _caliper_done(self, tag: str, caliper: Caliper) -> None:
+        try:
+            measurement_id = int(tag)
+        except ValueError:
+            return
+        self._show_rules(measurement_id, caliper)
+        self.caliper_drawn.emit(measurement_id, caliper)
+
+    def _show_rules(self, measurement_id: int, caliper: Caliper) -> None:
+        """The rule checks of the value just measured (RECIST 1.1 §3.1.1), beside the list."""
+        found = next(((m, x) for mid, m in self._measurements() if mid == measurement_id
+                      for x in self._lesions_of_evaluator() if x.lesion_id == m.lesion_id), None)  # fmt: skip
+        if found is None or self.images is None:
+            self.rules.clear()
+            return
+        m, lesion = found
+        series = self.images.series(caliper.series_uid)
+        dates = sorted({x.date for _, x in self._measurements()})
+        notes = image_rules.caliper_findings(lesion, caliper.values(), series.slice_thickness if series else None,
+                                             baseline=bool(dates) and m.date == dates[0])  # fmt: skip
+        self.rules.setText("\n".join(notes))
+        self.rules.setStyleSheet("color: #b35900;" if notes else "")
+
+    def jump_to_selected(self) -> None:
+        """Open current and prior at the slices of the selected lesion's calipers (each timepoint's own)."""
+        row = self.lesions.selected()
+        if row is None or self.images is None:
+            return
+        prior = self.prior()
+        for pane, day in ((self.reading.current, self.current), (self.reading.prior, prior)):
+            found = self._rows_at(day).get(row.lesion.lesion_id)
+            stored = calipers.parse(found[1].caliper) if found else ()
+            if not stored:
+                continue
+            target = stored[0]
+            tp = self.images.timepoint(day) if day is not None else None
+            if tp is not None and pane.series.currentData() != target.series_uid:
+                pane.set_series([(s.series_uid, s.label) for s in tp.series], target.series_uid)
+                self._load_series(pane, target.series_uid)
+            pane.viewer.show_slice_of(target.sop_instance_uid)
+
+
+__all__ = ["OWN_COLOUR", "VIEW_COLOUR", "CaseImagesTab"]
