@@ -192,7 +192,7 @@ def test_reader1_sees_no_trace_of_reader2_the_investigator_or_the_adjudication(q
     window = make_window(user="reader1")
     assert _tab_titles(window.tabs) == ["Case", "Reads"], "no Adjudication, no Cohort dashboard tab"
     case_tabs = [t.split(" (")[0] for t in _tab_titles(window.case_view.tabs)]
-    assert case_tabs == ["Tumour assessments", "Images", "Audit trail", "Queries"], "no timeline, AE, cycles, findings tab"
+    assert case_tabs == ["Tumour assessments", "Images", "Audit trail", "Queries"], "no timeline, AE, cycles, findings"
     absent = {"action_meeting_mode", "action_export_report", "action_export_data", "action_import_reads",
               "action_import", "action_manage_users", "action_show_adjudication", "action_show_dashboard",
               "action_sign_decision", "action_next_open_case", "action_next_discordant"}  # fmt: skip
