@@ -220,3 +220,24 @@ def test_the_lock_holds_for_a_caliper_as_for_a_typed_value(qtbot, window, monkey
     assert session.store.count("audit_log") == before
     assert [c.caliper for c in viewer.calipers] == stored_calipers  # the refused caliper is not left drawn
     assert view.undo_stack.count() == 0
+
+
+def test_the_rules_speak_beside_a_caliper(qtbot, window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A baseline target measured below 10 mm is named at once (RECIST 1.1 §3.1.1); the value is still saved."""
+    view, session, _sid = window
+    monkeypatch.setattr(ReasonDialog, "ask", classmethod(lambda cls, parent, title, prompt: "re-measured"))
+    tab = view.images
+    baseline = tab.images.timepoints[0].date  # type: ignore[union-attr]
+    tab._current_chosen(baseline.isoformat())
+    target = next(r for r in tab.lesions.rows if r.lesion.kind is LesionKind.TARGET)
+    tab.lesions.select_lesion(target.lesion.lesion_id)
+    viewer = tab.reading.current.viewer
+    qtbot.waitUntil(lambda: viewer.volume is not None and viewer.volume.is_loaded(viewer.index), timeout=10_000)
+    assert tab.start_measuring("long")
+    drag(viewer, at(viewer, (200.0, 200.0)), at(viewer, (210.0, 200.0)))  # about 8 mm
+    drag(viewer, at(viewer, (205.0, 197.0)), at(viewer, (205.0, 203.0)))
+    qtbot.waitUntil(lambda: "below the measurable minimum" in tab.rules.text(), timeout=10_000)
+    assert f"target {target.lesion.lesion_id}:" in tab.rules.text() and "RECIST 1.1 §3.1.1" in tab.rules.text()
+    qtbot.waitUntil(lambda: view.undo_stack.count() == 1 and not view.runner.busy, timeout=10_000)
+    stored = session.store.get("measurements", target.measurement_id)
+    assert stored["diameter_mm"] is not None and stored["diameter_mm"] < 10

@@ -16,6 +16,7 @@ first (``ui.imaging.decoder``). The GUI thread never waits.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -47,8 +48,9 @@ from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.image_lesions import LesionRow, LesionTable
 from hccreview.ui.workers import Progress
 
-#: Caliper colours: the evaluator's own (editable) and a read-only view of them.
+#: Caliper colours: the evaluator's own (editable), a read-only view of them, and the other evaluators laid over.
 OWN_COLOUR, VIEW_COLOUR = "#ffd400", "#33c7ff"
+OVERLAY_COLOURS = ("#ff4fd8", "#7dff6b", "#ff8a3d")
 #: Series kept decoded at once (each about 30 MB for a demo series; the current, prior and phase panes).
 KEPT_SERIES = 4
 PRIOR_LABELS = {"baseline": "Prior: baseline", "nadir": "Prior: nadir", "previous": "Prior: previous"}
@@ -78,6 +80,9 @@ class CaseImagesTab(QWidget):
         self._drawing: Progress | None = None  # the demo-image job's while it runs
         self._key = f"case-images-{id(self)}"
         self._stale = False  # set_detail arrived while hidden
+        self._notes: list[str] = []  # the rules' findings on the caliper just drawn
+        self._overlay_boxes: list[QCheckBox] = []
+        self._overlay_wanted: dict[str, bool] = {}
 
         self.reading = ReadingView()
         self.prior_kind = QComboBox()
@@ -93,10 +98,15 @@ class CaseImagesTab(QWidget):
         self.progress.hide()
         self.cancel = QPushButton("Cancel")
         self.cancel.hide()
+        self.overlay_label = QLabel("Also show:")
+        self.overlay_label.hide()
+        self.overlay_bar = QHBoxLayout()
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 2)
-        for w in (self.prior_kind, self.phases, self.state):
+        for w in (self.prior_kind, self.phases, self.overlay_label):
             top.addWidget(w)
+        top.addLayout(self.overlay_bar)
+        top.addWidget(self.state)
         top.addStretch(1)
         top.addWidget(self.progress)
         top.addWidget(self.cancel)
@@ -156,10 +166,15 @@ class CaseImagesTab(QWidget):
         self._update_buttons()
 
     # ------------------------------------------------------------------ what to show
-    def set_detail(self, detail: CaseDetail | None, *, evaluator: str | None, editable: bool) -> None:
-        """Show ``detail``'s patient read by ``evaluator`` (editable: their own, unlocked). The series index loads
-        when the subject changes; the calipers and lesion list follow every reload of the case."""
+    def set_detail(
+        self, detail: CaseDetail | None, *, evaluator: str | None, editable: bool, others: Sequence[str] = ()
+    ) -> None:
+        """Show ``detail``'s patient read by ``evaluator`` (editable: their own, unlocked). ``others``: evaluators
+        whose calipers may be laid over the same images, read-only, one colour each (the adjudicator's 2 + 1 view:
+        only for a user who may see other reads — DESIGN §4b; a reader gets none). The series index loads when the
+        subject changes; the calipers and lesion list follow every reload of the case."""
         self.detail, self.evaluator, self.editable = detail, evaluator, editable
+        self._set_overlays([o for o in others if o != evaluator])
         if self.isVisible():
             self._follow()
         else:
@@ -290,6 +305,7 @@ class CaseImagesTab(QWidget):
 
     def _current_chosen(self, key: str) -> None:
         self.current = date.fromisoformat(key)
+        self._notes = []
         self._show_current()
         self._show_prior()
 
@@ -400,19 +416,60 @@ class CaseImagesTab(QWidget):
         self.lesions.set_rows(out)
         self._refresh_thumbnails()
         self._update_buttons()
+        self._show_selection()
 
-    def _refresh_calipers(self) -> None:
-        colour = OWN_COLOUR if self.editable else VIEW_COLOUR
-        shown = []
-        lesion_of = {x.lesion_id: x for x in self._lesions_of_evaluator()}
-        for mid, m in self._measurements():
+    def _show_selection(self) -> None:
+        """The evaluator's target selection as the rules judge it (≤5 targets, ≤2 per organ, measurable at
+        baseline: RECIST 1.1 §3.1.1, §4.2), under the list; a caliper's own findings replace it until the next
+        timepoint is shown."""
+        found = self.detail.case.selection_findings.get(self.evaluator or "", []) if self.detail else []
+        lines = [*self._notes, *(f.rule for f in found if f.rule not in self._notes)]
+        self.rules.setText("\n".join(lines))
+        self.rules.setStyleSheet("color: #b35900;" if lines else "")
+
+    def _set_overlays(self, others: list[str]) -> None:
+        """One checkbox per other evaluator, in its colour (kept checked or not across patients)."""
+        if [b.text() for b in self._overlay_boxes] == others:
+            return
+        for box in self._overlay_boxes:
+            box.setParent(None)
+            box.deleteLater()
+        self._overlay_boxes = []
+        for i, name in enumerate(others):
+            box = QCheckBox(name)
+            colour = OVERLAY_COLOURS[i % len(OVERLAY_COLOURS)]
+            box.setStyleSheet(f"QCheckBox {{ color: {colour}; font-weight: bold; }}")
+            box.setToolTip(f"Show {name}'s calipers on the same images (read-only, {colour})")
+            box.setChecked(self._overlay_wanted.get(name, True))
+            box.toggled.connect(lambda on, n=name: self._overlay_toggled(n, on))
+            self.overlay_bar.addWidget(box)
+            self._overlay_boxes.append(box)
+        self.overlay_label.setVisible(bool(others))
+
+    def _overlay_toggled(self, name: str, on: bool) -> None:
+        self._overlay_wanted[name] = on
+        self._refresh_calipers()
+
+    def _caliper_entries(self, reader: str, colour: str, editable: bool, suffix: str = "") -> list[tuple[Any, ...]]:
+        if self.detail is None:
+            return []
+        out: list[tuple[Any, ...]] = []
+        for mid, m in self.detail.case.measurements.get(reader, []):
             try:
                 found = calipers.parse(m.caliper)
             except calipers.CaliperError:
                 continue
-            for c in found:
-                lesion = lesion_of.get(m.lesion_id)
-                shown.append((str(mid), c, colour, self.editable, lesion.lesion_id if lesion else m.lesion_id))
+            tag = str(mid) if editable else f"{reader}:{mid}"
+            out.extend((tag, c, colour, editable, m.lesion_id + suffix) for c in found)
+        return out
+
+    def _refresh_calipers(self) -> None:
+        colour = OWN_COLOUR if self.editable else VIEW_COLOUR
+        shown = self._caliper_entries(self.evaluator, colour, self.editable) if self.evaluator else []
+        for i, box in enumerate(self._overlay_boxes):
+            if box.isChecked():
+                shown += self._caliper_entries(box.text(), OVERLAY_COLOURS[i % len(OVERLAY_COLOURS)], False,
+                                               f" ({box.text()})")  # fmt: skip
         for pane in (self.reading.prior, self.reading.current, self.reading.phase):
             pane.viewer.show_calipers(shown)
         if self.images is not None:
@@ -468,15 +525,13 @@ class CaseImagesTab(QWidget):
         found = next(((m, x) for mid, m in self._measurements() if mid == measurement_id
                       for x in self._lesions_of_evaluator() if x.lesion_id == m.lesion_id), None)  # fmt: skip
         if found is None or self.images is None:
-            self.rules.clear()
             return
         m, lesion = found
         series = self.images.series(caliper.series_uid)
         dates = sorted({x.date for _, x in self._measurements()})
-        notes = image_rules.caliper_findings(lesion, caliper.values(), series.slice_thickness if series else None,
-                                             baseline=bool(dates) and m.date == dates[0])  # fmt: skip
-        self.rules.setText("\n".join(notes))
-        self.rules.setStyleSheet("color: #b35900;" if notes else "")
+        self._notes = image_rules.caliper_findings(lesion, caliper.values(), series.slice_thickness if series else None,
+                                                   baseline=bool(dates) and m.date == dates[0])  # fmt: skip
+        self._show_selection()
 
     def jump_to_selected(self) -> None:
         """Open current and prior at the slices of the selected lesion's calipers (each timepoint's own)."""
@@ -497,4 +552,4 @@ class CaseImagesTab(QWidget):
             pane.viewer.show_slice_of(target.sop_instance_uid)
 
 
-__all__ = ["OWN_COLOUR", "VIEW_COLOUR", "CaseImagesTab"]
+__all__ = ["OVERLAY_COLOURS", "OWN_COLOUR", "VIEW_COLOUR", "CaseImagesTab"]

@@ -194,6 +194,7 @@ class CaseView(QWidget):
         self.review_status.status_message.connect(self.status_message)
         self.lesion_actions.status_message.connect(self.status_message)
         self.images.status_message.connect(self.status_message)
+        self.tumour.reader_changed.connect(lambda _r: self._fill_images(self._detail, self._own()))
         self.images.caliper_drawn.connect(self.request_caliper, Qt.ConnectionType.QueuedConnection)
         self.tabs.currentChanged.connect(lambda _index: self.review_status.set_current_tab(self.current_tab()))
         self.review_status.set_current_tab(self.current_tab())
@@ -327,9 +328,7 @@ class CaseView(QWidget):
         timepoints = self._timepoints if detail is not None and own is not None else None
         self.tumour.set_detail(detail, editable=own, timepoints=timepoints)
         if self.shows("images"):
-            mine = own_evaluator(access)
-            evaluator = mine if mine is not None else (self.tumour.current_reader or None)
-            self.images.set_detail(detail, evaluator=evaluator, editable=own is not None and evaluator == own)
+            self._fill_images(detail, own)
         self.lesion_actions.set_case(detail.subject_id if detail is not None else None, timepoints)
         tables: dict[str, _DetailTab] = {"adverse_events": self.adverse_events, "cycles": self.cycles,
                                          "findings": self.findings, "audit": self.audit}  # fmt: skip
@@ -339,6 +338,31 @@ class CaseView(QWidget):
         if self.shows("timeline"):
             self.timeline.set_detail(detail, source=sources[0] if sources else None)
         self._update_tab_titles(detail)
+
+    def _own(self) -> str | None:
+        """The evaluator whose rows the user may edit on this case (None when locked or when they have none)."""
+        return None if self._locked else own_evaluator(self.session.access)
+
+    def _fill_images(self, detail: CaseDetail | None, own: str | None) -> None:
+        """The Images tab: the user's own read when they have one for this patient (editable unless locked), else
+        the read picked in the tumour panel; for those who may see other reads, the central readers' calipers
+        can be laid over it (the adjudicator's 2 + 1 view). A blinded reader gets their own only."""
+        access = self.session.access
+        mine = own_evaluator(access)
+        lesions = detail.case.lesions if detail is not None else {}
+        central = [
+            r for r in (detail.case.readers if detail is not None else []) if r in lesions and r != "investigator"
+        ]
+        picked = self.tumour.current_reader
+        if mine in lesions:
+            evaluator: str | None = mine
+        elif picked in central or not central:
+            evaluator = picked or next(iter(lesions), None)
+        else:
+            evaluator = central[0]  # the 2 + 1 view starts from the first central reader, the other laid over it
+        others = [r for r in central if r != evaluator] if access.may(Capability.SEE_OTHER_READS) else []
+        self.images.set_detail(detail, evaluator=evaluator, editable=own is not None and evaluator == own,
+                               others=others)  # fmt: skip
 
     def _update_tab_titles(self, detail: CaseDetail | None) -> None:
         counts: dict[str, int] = {}
