@@ -32,8 +32,9 @@ if TYPE_CHECKING:
     from hccreview.services.session import StudySession
 
 
-def measure_with_calipers(session: StudySession, subject_id: str, reader: str = "reader1") -> int:
-    """Measure ``reader``'s targets of ``subject_id`` with calipers on the drawn lesions; returns how many."""
+def measure_with_calipers(session: StudySession, subject_id: str, reader: str = "reader1", stretch: float = 0.0) -> int:
+    """Measure ``reader``'s targets of ``subject_id`` with calipers on the drawn lesions (the long axis drawn
+    ``stretch`` pixels longer, as a reader who disagrees would); returns how many."""
     from hccreview.demo import images as synthetic
     from hccreview.domain.calipers import Caliper, Line
     from hccreview.domain.records import LesionKind
@@ -55,7 +56,8 @@ def measure_with_calipers(session: StudySession, subject_id: str, reader: str = 
                         and truth.lesion_id in targets), None)  # fmt: skip
             if row is None:
                 continue
-            lines = {"long": Line(*truth.long_axis_px), "short": Line(*truth.short_axis_px)}
+            (a, b) = truth.long_axis_px
+            lines = {"long": Line(a, (b[0] + stretch, b[1])), "short": Line(*truth.short_axis_px)}
             caliper = Caliper(plan.sop_uids[truth.slice_index], plan.series_uid, (plan.spacing_mm, plan.spacing_mm),
                               plan.frame_of_reference_uid, lines)  # fmt: skip
             update_measurement(session, measurement_id=int(row["id"]), values={"caliper": caliper},
@@ -69,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subject", default="HCC-003")
     parser.add_argument("--size", default="1366x768")
     parser.add_argument("--out", type=Path, default=SHOTS / "images-reading.png")
+    parser.add_argument(
+        "--user",
+        choices=("reader1", "adjudicator"),
+        default="reader1",
+        help="adjudicator: reader2 measures too (longer long axes), both laid over the same images",
+    )
     args = parser.parse_args(argv)
 
     folder = scratch("images-shot")
@@ -79,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     study = demo_study(None, folder)
     session = open_signed_in(study, "reader1")
     measured = measure_with_calipers(session, args.subject)
+    session.close()
+    if args.user == "adjudicator":
+        session = open_signed_in(study, "reader2")
+        measured += measure_with_calipers(session, args.subject, "reader2", stretch=9.0)
+        session.close()
+    session = open_signed_in(study, args.user)
     context = panel_context(session)
     view = CaseView(context)
     view.resize(*size(args.size))
@@ -97,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     settle(app, view, context.runner)
     tab.refresh()
     app.processEvents()
-    save(view, args.out, f"{args.subject}, {measured} calipers by reader1")
+    save(view, args.out, f"{args.subject}, {measured} calipers, as {args.user}")
     context.runner.wait()
     session.close()
     return 0

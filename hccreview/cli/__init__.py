@@ -13,14 +13,27 @@ import sys
 from collections.abc import Sequence
 
 from hccreview import __version__
-from hccreview.cli import bench, exchange, export, images, importing, queries, report, restore, stats, study, transfers
+from hccreview.cli import (
+    bench,
+    exchange,
+    export,
+    images,
+    importing,
+    queries,
+    report,
+    restore,
+    sr,
+    stats,
+    study,
+    transfers,
+)
 from hccreview.cli.registry import registered
 
 __all__ = ["COMMAND_MODULES", "build_parser", "run"]
 
 #: The modules that register commands, in the order ``hccreview --help`` lists them (each module's own
 #: commands in the order they are written).
-COMMAND_MODULES = (study, importing, stats, report, bench, restore, exchange, queries, transfers, export, images)
+COMMAND_MODULES = (study, importing, stats, report, bench, restore, exchange, queries, transfers, export, images, sr)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
 from pydicom.uid import CTImageStorage, MRImageStorage
 
 from hccreview.domain.calipers import FIELD_OF_LINE, LINE_OF_FIELD, Caliper
@@ -47,6 +48,7 @@ __all__ = [
     "PRIVATE_SCHEME",
     "SHORT_AXIS_CODES",
     "SITES",
+    "Dataset",
     "ParsedGroup",
     "ParsedMeasurement",
     "ParsedReport",
@@ -56,6 +58,7 @@ __all__ = [
     "build_measurement_report",
     "evidence_from_index",
     "finding_site",
+    "read_document",
     "read_measurement_report",
     "write_measurement_report",
 ]
@@ -77,7 +80,7 @@ _FIELD_OF_CODE: dict[tuple[str, str], str] = {
     **dict.fromkeys(SHORT_AXIS_CODES, "short_axis_mm"),
     (PRIVATE_SCHEME, VIABLE_DIAMETER.value): "viable_mm",
 }
-_NAME_OF_FIELD: dict[str, hd.sr.CodedConcept | pydicom.sr.coding.Code] = {
+_NAME_OF_FIELD: dict[str, hd.sr.CodedConcept | Code] = {
     "diameter_mm": codes.SCT.LongAxis,
     "short_axis_mm": codes.SCT.ShortAxis,
     "viable_mm": VIABLE_DIAMETER,
@@ -85,7 +88,7 @@ _NAME_OF_FIELD: dict[str, hd.sr.CodedConcept | pydicom.sr.coding.Code] = {
 
 #: Finding sites by the organ's text (lower case): SNOMED CT where the concept is plain; any other organ is written
 #: with the private scheme (value = the organ's text upper-cased, meaning = the text).
-SITES: Mapping[str, pydicom.sr.coding.Code] = {
+SITES: Mapping[str, Code] = {
     "liver": codes.SCT.Liver,
     "lung": codes.SCT.Lung,
     "lymph node": codes.SCT.LymphNode,
@@ -110,7 +113,7 @@ class SRError(ValueError):
     """An SR that cannot be written or read as asked; the message says which lesion, image or file."""
 
 
-def finding_site(organ: str, *, is_node: bool = False) -> hd.sr.CodedConcept | pydicom.sr.coding.Code | None:
+def finding_site(organ: str, *, is_node: bool = False) -> hd.sr.CodedConcept | Code | None:
     """The finding site of a lesion in ``organ`` (None when no organ is recorded)."""
     text = " ".join(organ.split())
     if not text:
@@ -292,6 +295,11 @@ def write_measurement_report(request: ReportRequest, path: Path, *, previous: Se
 
 
 # ---------------------------------------------------------------------------------------------- reading
+def read_document(path: Path) -> Dataset:
+    """A written SR as a dataset (the predecessor an amended read names)."""
+    return pydicom.dcmread(path)
+
+
 @dataclass(frozen=True)
 class ParsedMeasurement:
     """A long / short axis or viable diameter read from an SR (``points``: the line, empty when typed)."""
@@ -347,7 +355,9 @@ def _find_text(items: Sequence[Dataset], scheme: str, value: str) -> str:
     return ""
 
 
-def _measurements(group: hd.sr.MeasurementsAndQualitativeEvaluations, where: str) -> tuple[list[ParsedMeasurement], list[str]]:
+def _measurements(
+    group: hd.sr.MeasurementsAndQualitativeEvaluations, where: str
+) -> tuple[list[ParsedMeasurement], list[str]]:
     out: list[ParsedMeasurement] = []
     skipped: list[str] = []
     for item in group[0].ContentSequence:
@@ -411,7 +421,7 @@ def read_measurement_report(path: Path) -> ParsedReport:
     return ParsedReport(
         sop_instance_uid=str(sr.SOPInstanceUID),
         patient_id=str(sr.get("PatientID", "")),
-        observer=_find_text(root, "DCM", "121008"),
+        observer=_find_text(root, "DCM", "121008").rstrip("^"),
         time_point=_find_text(root, "DCM", "126070") or _find_text(root, "DCM", "C2348792"),
         groups=tuple(groups),
         predecessors=predecessors,

@@ -32,7 +32,7 @@ def test_help_lists_the_commands_in_their_order() -> None:
     assert _listed(cli.build_parser()) == [
         "open", "init", "verify", "demo", "import", "stats", "report", "bench", "restore",
         "export-snapshot", "export-reads", "import-reads", "readers", "queries", "transfers", "export",
-        "import-images", "image-root",
+        "import-images", "image-root", "export-sr",
     ]  # fmt: skip
 
 

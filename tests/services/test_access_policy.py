@@ -147,6 +147,7 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         "measurement_id": other_measurement, "state": "reviewed",
         "kind": "new", "organ": "liver", "lesion_id": "T01",  # services.lesions: a new lesion at a follow-up
         "series_uid": series.series_uid, "instance": instance, "plan": plan,
+        "out_folder": tmp / "sr",  # services.structured_reports.export_sr
     }  # fmt: skip
 
 
