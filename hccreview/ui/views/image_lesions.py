@@ -41,9 +41,12 @@ class LesionRow:
         text = " × ".join(parts) if parts else m.status.value.replace("_", " ")
         return text + (f" · viable {m.viable_mm:g}" if viable and m.viable_mm is not None else "")
 
-    def measured_text(self) -> str:
-        """ "on image", "typed" (a value not image-derived) or "partly typed"."""
+    def measured_text(self, viable: bool = True) -> str:
+        """ "on image", "typed" (a value not image-derived) or "partly typed", of the values that count here (the
+        viable diameter only under mRECIST)."""
         derived = calipers.image_derived(self.measurement)
+        if not viable:
+            derived.pop("viable_mm", None)
         if not derived:
             return "marked" if self.measurement.caliper else "—"
         if all(derived.values()):
@@ -81,7 +84,7 @@ class LesionTable(QTableWidget):
         for i, row in enumerate(rows):
             texts = (row.lesion.lesion_id, KIND_WORDS.get(row.lesion.kind, str(row.lesion.kind)),
                      row.value_text(self.show_viable),
-                     row.measured_text())  # fmt: skip
+                     row.measured_text(self.show_viable))  # fmt: skip
             for col, text in enumerate(texts):
                 item = QTableWidgetItem(text)
                 if col == 0:
