@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pydicom
@@ -17,10 +18,14 @@ from hccreview.services.verify import verify_study
 
 
 @pytest.fixture(scope="module")
-def _demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A 6-patient demo whose image root is this module's own cache (other modules draw the same demo's images
+    into the session's cache: here nothing is drawn before the tests draw it)."""
     from hccreview.services.demo_study import build_demo_study
 
-    return build_demo_study(tmp_path_factory.mktemp("demoimages") / "demo.db", patients=6)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HCCREVIEW_CACHE_DIR", str(tmp_path_factory.mktemp("demoimages-cache")))
+        yield build_demo_study(tmp_path_factory.mktemp("demoimages") / "demo.db", patients=6)
 
 
 @pytest.fixture

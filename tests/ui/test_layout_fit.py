@@ -73,7 +73,11 @@ def window(request: pytest.FixtureRequest, qapp: QApplication, _study_template: 
         study = _build(request.param, folder, _study_template)
         session = open_study(study)
         if request.param == "demo":
+            from hccreview.services import demo_images
+
             auth.sign_in(session, "adjudicator", DEMO_PASSWORDS["adjudicator"])
+            first = session.data().subjects[0].subject_id
+            demo_images.generate(session, first)  # the Images tab is walked with its series and lesion list filled
         settings = AppSettings(QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat))
         win = MainWindow(session, settings=settings)
         win.resize(SIZES["1366x768"])  # before the first show: the navigator dock is sized for this width
