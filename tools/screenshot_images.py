@@ -36,7 +36,6 @@ def measure_with_calipers(session: StudySession, subject_id: str, reader: str = 
     """Measure ``reader``'s targets of ``subject_id`` with calipers on the drawn lesions (the long axis drawn
     ``stretch`` pixels longer, as a reader who disagrees would); returns how many."""
     from hccreview.demo import images as synthetic
-    from hccreview.domain.calipers import Caliper, Line
     from hccreview.domain.records import LesionKind
     from hccreview.services.review import update_measurement
     from hccreview.store.database import Store
@@ -56,10 +55,7 @@ def measure_with_calipers(session: StudySession, subject_id: str, reader: str = 
                         and truth.lesion_id in targets), None)  # fmt: skip
             if row is None:
                 continue
-            (a, b) = truth.long_axis_px
-            lines = {"long": Line(a, (b[0] + stretch, b[1])), "short": Line(*truth.short_axis_px)}
-            caliper = Caliper(plan.sop_uids[truth.slice_index], plan.series_uid, (plan.spacing_mm, plan.spacing_mm),
-                              plan.frame_of_reference_uid, lines)  # fmt: skip
+            caliper = synthetic.truth_caliper(plan, truth, stretch_px=stretch)
             update_measurement(session, measurement_id=int(row["id"]), values={"caliper": caliper},
                                reason="measured on the image (screenshot tool)")  # fmt: skip
             done += 1

@@ -61,6 +61,7 @@ from pydicom.uid import (
 from hccreview import __version__
 from hccreview.demo import image_phantom as phantom
 from hccreview.domain import sources
+from hccreview.domain.calipers import Caliper, Line
 from hccreview.domain.records import Criteria, Lesion, LesionKind, LesionStatus, Measurement, StudyData
 
 GENERATOR_VERSION = "1"  # part of every UID and of the cache fingerprint: bump when the drawing changes
@@ -333,6 +334,16 @@ def _truth(
         short_axis_px=(along(-short / 2, -uy, ux), along(short / 2, -uy, ux)),
         viable_axis_px=viable_axis,
     )
+
+
+def truth_caliper(plan: SeriesPlan, truth: LesionTruth, *, stretch_px: float = 0.0) -> Caliper:
+    """The bidirectional caliper a reader's eye would draw on a drawn lesion (its long and short axes on its
+    centre slice), the long axis ``stretch_px`` pixels longer for a reader who disagrees: how the screenshot tools
+    and the tests measure the demo images without a mouse."""
+    (a, b) = truth.long_axis_px
+    lines = {"long": Line(a, (b[0] + stretch_px, b[1])), "short": Line(*truth.short_axis_px)}
+    return Caliper(plan.sop_uids[truth.slice_index], plan.series_uid, (plan.spacing_mm, plan.spacing_mm),
+                   plan.frame_of_reference_uid, lines)  # fmt: skip
 
 
 def iter_slices(plan: SeriesPlan) -> Iterator[np.ndarray]:

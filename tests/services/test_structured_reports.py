@@ -13,7 +13,7 @@ import pytest
 from pydicom.sr.codedict import codes
 
 from hccreview.domain import calipers
-from hccreview.domain.calipers import Caliper, Line
+from hccreview.domain.calipers import Line
 from hccreview.domain.records import LesionKind
 from hccreview.services import auth, demo_images
 from hccreview.services.review import update_measurement
@@ -45,9 +45,7 @@ def measure_with_calipers(session: StudySession, subject_id: str, reader: str) -
                         and truth.lesion_id in targets), None)  # fmt: skip
             if row is None:
                 continue
-            lines = {"long": Line(*truth.long_axis_px), "short": Line(*truth.short_axis_px)}
-            caliper = Caliper(plan.sop_uids[truth.slice_index], plan.series_uid, (plan.spacing_mm, plan.spacing_mm),
-                              plan.frame_of_reference_uid, lines)  # fmt: skip
+            caliper = synthetic.truth_caliper(plan, truth)
             update_measurement(session, measurement_id=int(row["id"]), values={"caliper": caliper},
                                reason="measured on the image")  # fmt: skip
             done += 1

@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 
 from hccreview.demo import images as synthetic
-from hccreview.domain.calipers import Caliper, Line
+from hccreview.domain.calipers import Caliper
 from hccreview.domain.records import LesionKind
 from hccreview.services import auth, demo_images
 from hccreview.services.review import update_measurement
@@ -49,11 +49,7 @@ def measured(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[
             auth.sign_in(session, reader, f"{reader}-demo")
             if reader == "reader1":
                 demo_images.generate(session, sid)
-            (a, b) = truth.long_axis_px
-            long = Line(a, (b[0] + stretch, b[1]))
-            lines = {"long": long, "short": Line(*truth.short_axis_px)}
-            caliper = Caliper(plan.sop_uids[truth.slice_index], plan.series_uid, (plan.spacing_mm,) * 2,
-                              plan.frame_of_reference_uid, lines)  # fmt: skip
+            caliper = synthetic.truth_caliper(plan, truth, stretch_px=stretch)
             row = session.store.rows("measurements", "subject_id = ? AND reader = ? AND lesion_id = ? AND date = ?",
                                      [sid, reader, truth.lesion_id, plan.date.isoformat()])[0]  # fmt: skip
             update_measurement(session, measurement_id=int(row["id"]), values={"caliper": caliper}, reason="measured")
