@@ -54,18 +54,6 @@ class CaseImages:
     def series(self, series_uid: str) -> ImageSeries | None:
         return next((s for t in self.timepoints for s in t.series if s.series_uid == series_uid), None)
 
-    def series_of_sop(self, sop_instance_uid: str) -> ImageSeries | None:
-        """The series holding an image (a caliper names its image, not its series, when read from an SR)."""
-        for uid, found in self.instances.items():
-            if any(i.sop_instance_uid == sop_instance_uid for i in found):
-                return self.series(uid)
-        return None
-
-    def path(self, instance: ImageInstance) -> Path:
-        if self.root is None:
-            raise images.ImagesRefused("the study has no image root: import images first (File ▸ Import images…)")
-        return self.root.joinpath(*instance.path.split("/"))
-
 
 def load_case_images(session: StudySession, subject_id: str) -> CaseImages:
     """The registered series of ``subject_id`` grouped by timepoint (every role sees the scans: DESIGN §4b)."""
