@@ -143,6 +143,10 @@ class DashboardPanel(QWidget):
         self.updating_label.hide()
         self.status_label = QLabel("Loading…")
         self.status_label.setObjectName("dashboard_status")
+        # room for "Updated 12:34:56 · 1234 ms" from the start: the bar does not re-flow when a recompute lands
+        self.status_label.setMinimumWidth(
+            self.status_label.fontMetrics().horizontalAdvance("Updated 00:00:00 · 00000 ms")
+        )
         refresh = QPushButton("Refresh")
         refresh.setObjectName("dashboard_refresh")
         refresh.setToolTip("Read the whole study again and recompute")
