@@ -77,6 +77,9 @@ CLINICAL_TABLES = frozenset(k.table for k in RECORD_KINDS if k.clinical)
 SOURCE_TABLES = CLINICAL_TABLES | frozenset({"subjects", "findings"})
 #: Tables whose rows belong to one evaluator (the ``reader`` column: a central reader, the investigator...).
 EVALUATOR_TABLES = frozenset(k.table for k in RECORD_KINDS if k.per_evaluator)
+#: Tables of what a read leaves on the images (issue 22): the reader's key images and the DICOM documents written
+#: when they submit. Each row is one evaluator's (``reader``): seen as their lesions are, written only by them.
+READ_DOCUMENT_TABLES = frozenset({"key_images", "structured_reports"})
 #: Tables of adjudication decisions and what hangs on them.
 DECISION_TABLES = frozenset({"adjudications", "adjudication_reason_codes", "readjudication_flags"})
 #: Subject fields a blinded reader without clinical data does not see (treatment and clinical baseline).
@@ -157,7 +160,7 @@ class Access:
         """Whether one stored row of ``table`` is visible (the store's row filter)."""
         if not self.sees_table(table):
             return False
-        if table in EVALUATOR_TABLES:
+        if table in EVALUATOR_TABLES or table in READ_DOCUMENT_TABLES:
             return self.sees_evaluator(str(row.get("reader", "")))
         if table == "users":  # a blinded reader does not learn who the other readers are
             return row.get("username") == self.username or self.may(Capability.SEE_OTHER_READS)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hccreview.domain.access import EVALUATOR_TABLES, AccessDenied, Capability
+from hccreview.domain.access import EVALUATOR_TABLES, READ_DOCUMENT_TABLES, AccessDenied, Capability
 from hccreview.domain.passwords import check_password
 from hccreview.store import audit
 from hccreview.store.database import Store
@@ -137,7 +137,7 @@ def visible_audit_entries(store: Store, entries: list[dict[str, Any]]) -> list[d
 def _entry_visible(store: Store, entry: dict[str, Any]) -> bool:
     policy = store.access
     table = str(entry.get("table_name") or "")
-    if table in EVALUATOR_TABLES:
+    if table in EVALUATOR_TABLES or table in READ_DOCUMENT_TABLES:
         return policy.sees_evaluator(_entry_reader(store, table, entry))
     if table == "users":
         return entry.get("row_key") == policy.username
@@ -157,7 +157,8 @@ def _entry_reader(store: Store, table: str, entry: dict[str, Any]) -> str:
             content = None
         if isinstance(content, dict) and "reader" in content:
             return str(content["reader"])
-    row = store.conn.execute(f"SELECT reader FROM [{table}] WHERE id = ?", [entry.get("row_key")]).fetchone()
+    key = "sop_instance_uid" if table == "structured_reports" else "id"
+    row = store.conn.execute(f"SELECT reader FROM [{table}] WHERE {key} = ?", [entry.get("row_key")]).fetchone()
     return "" if row is None else str(row[0])
 
 

@@ -58,9 +58,12 @@ _KEYS = {
     "review_status": "subject_id",
     "users": "username",
     "settings": "key",
+    "structured_reports": "sop_instance_uid",
 }
 #: Columns never written to the audit trail (secrets).
 _SECRET_COLUMNS = {"password_hash", "salt"}
+#: Columns the trail names by the row's SHA-256 column instead of copying them (a DICOM document's bytes).
+_DOCUMENT_COLUMNS = {"document"}
 
 
 class StoreError(Exception):
@@ -408,7 +411,7 @@ def _settings_items(settings: StudySettings) -> Iterable[tuple[str, str]]:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in row.items() if k not in _SECRET_COLUMNS}
+    return {k: v for k, v in row.items() if k not in _SECRET_COLUMNS and k not in _DOCUMENT_COLUMNS}
 
 
 def _connect(path: Path) -> sqlite_utils.Database:

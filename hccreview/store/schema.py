@@ -507,6 +507,48 @@ _V6_IMAGES: list[str] = [
     "ALTER TABLE measurements ADD COLUMN caliper TEXT NOT NULL DEFAULT ''",
 ]
 
+# Version 6 -> 7: what a read leaves behind on the images (issue 22). ``key_images``: the images a reader marks
+# as key images of their read at one timepoint, beside the caliper slices (which are key images by themselves,
+# derived from the measurements, never stored twice). ``structured_reports``: the DICOM documents hccreview writes
+# when a reader submits a timepoint read (a TID 1500 Comprehensive SR and a Key Object Selection), kept in the
+# study file itself so they travel with it: the document's bytes, their SHA-256 (also in the audit entry, checked
+# by ``verify``) and the document it amends. Both belong to one evaluator (``reader``), filtered and gated as the
+# reader's lesions are; a document is immutable (no update, no delete: the triggers say so).
+_V7_READ_DOCUMENTS: list[str] = [
+    """CREATE TABLE key_images (
+        id INTEGER PRIMARY KEY,
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        reader TEXT NOT NULL,
+        date TEXT NOT NULL,
+        series_uid TEXT NOT NULL,
+        sop_instance_uid TEXT NOT NULL,
+        frame INTEGER NOT NULL DEFAULT 1,
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        UNIQUE (subject_id, reader, date, sop_instance_uid, frame)
+    )""",
+    "CREATE INDEX key_images_read ON key_images(subject_id, reader, date)",
+    """CREATE TABLE structured_reports (
+        sop_instance_uid TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('SR', 'KOS')),
+        subject_id TEXT NOT NULL REFERENCES subjects(subject_id),
+        reader TEXT NOT NULL,
+        date TEXT NOT NULL,
+        visit TEXT NOT NULL DEFAULT '',
+        series_uid TEXT NOT NULL,
+        predecessor_uid TEXT NOT NULL DEFAULT '',
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        document BLOB NOT NULL,
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX structured_reports_read ON structured_reports(subject_id, reader, date, kind)",
+    """CREATE TRIGGER structured_reports_immutable_update BEFORE UPDATE ON structured_reports
+       BEGIN SELECT RAISE(ABORT, 'a DICOM document hccreview wrote is immutable: amend the read instead'); END""",
+    """CREATE TRIGGER structured_reports_immutable_delete BEFORE DELETE ON structured_reports
+       BEGIN SELECT RAISE(ABORT, 'a DICOM document hccreview wrote is immutable: amend the read instead'); END""",
+]
+
 MIGRATIONS: list[list[str]] = [
     _V1,
     _V2,
@@ -514,6 +556,7 @@ MIGRATIONS: list[list[str]] = [
     _V4_EXCHANGE + _V4_TRANSFERS + _V4_QUERIES,
     _V5_ACCESS + _V5_REVIEW,
     _V6_IMAGES,
+    _V7_READ_DOCUMENTS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

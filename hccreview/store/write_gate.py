@@ -28,6 +28,7 @@ from typing import Any
 from hccreview.domain.access import (
     DECISION_TABLES,
     EVALUATOR_TABLES,
+    READ_DOCUMENT_TABLES,
     SOURCE_TABLES,
     Access,
     AccessDenied,
@@ -187,6 +188,8 @@ def check(
         )
     if table in EVALUATOR_TABLES:
         _check_evaluator(conn, access, scope, op, table, row, old, what)
+    elif table in READ_DOCUMENT_TABLES:
+        _check_read_document(conn, access, scope, op, table, row, what)
     elif table in DECISION_TABLES:
         _check_decision(conn, access, op, table, row, new, what)
     elif table in _CAPABILITY_TABLES:
@@ -224,6 +227,40 @@ def _check_evaluator(
     stored = old if old is not None else row if op == "insert" and table == "measurements" else None
     if stored is not None and _submitted(conn, table, stored):
         raise submitted_refusal(what, owner)
+
+
+def _check_read_document(
+    conn: sqlite3.Connection,
+    access: Access,
+    scope: Scope | None,
+    op: str,
+    table: str,
+    row: Mapping[str, Any],
+    what: str,
+) -> None:
+    """A key image or a DICOM document of a read: its reader's own, on an unlocked case. A key image is part of the
+    read (added or removed until the reader submits it); a document is written once the read is submitted (at
+    submission: the read it records is final) and never changed (the schema's triggers refuse it too)."""
+    if scope is not None and scope.kind == MERGE:
+        access.require(Capability.ADMINISTER)
+        acting = scope.reader
+    else:
+        access.require(Capability.READ)
+        acting = access.username
+    owner = str(row.get("reader", ""))
+    if owner != acting:
+        raise AccessDenied(f"{what}: {acting} may not change {owner}'s {table.replace('_', ' ')}; only their own")
+    subject, day = str(row.get("subject_id", "")), str(row.get("date", ""))
+    if subject and is_locked(conn, subject):
+        raise locked_refusal(access, what, subject)
+    submitted = is_submitted(conn, subject, owner, day)
+    if table == "key_images" and submitted:
+        raise submitted_refusal(what, owner)
+    if table == "structured_reports":
+        if op != "insert":
+            raise AccessDenied(f"{what}: a DICOM document hccreview wrote is immutable; amend the read instead")
+        if not submitted:
+            raise AccessDenied(f"{what}: a read's DICOM documents are written when its reader submits it")
 
 
 def _check_decision(

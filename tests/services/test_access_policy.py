@@ -38,6 +38,9 @@ PASSWORDS = {"reader1": "reader1-demo", "reader2": "reader2-demo", "adjudicator"
 ROLES = {"reader1": Role.READER, "adjudicator": Role.ADJUDICATOR, "admin": Role.ADMIN, "stat": Role.VIEWER}
 #: Functions that are not use-cases of a signed-in user (they build or inspect the session itself).
 NOT_USE_CASES = {"session.open_study", "session.create_study"}
+#: Optional parameters passed all the same: they scope a call to the case under test (without one, a function such
+#: as ``demo_images.generate`` would work on the whole study, which says nothing more about the policy).
+SCOPING = {"subject_id"}
 #: Exceptions that are a refusal with a message (the caller gave something the service rightly refuses).
 REFUSALS: tuple[type[BaseException], ...] = (
     PermissionError, ValueError, LookupError, OSError, AuthError, ExchangeError, StaleDataError,
@@ -111,13 +114,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(path, locked, unlocked, ids, dates, query_id, queue)
 
 
-def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudySession) -> dict[str, Any]:
-    """How to call a service: one recipe per parameter name (aimed at what the user may NOT touch where it can)."""
-    ids = world.ids
-    other_measurement = ids[(sid, "measurements", "reader2")]
-    stored = session.store.conn.execute("SELECT diameter_mm FROM measurements WHERE id = ?", [other_measurement])
-    now = stored.fetchone()[0]  # an undo whose "new" value is what is stored: only the gate can refuse it
-    thread = None
+_SHARED: dict[tuple[Path, str], tuple[Any, Any, Any, Any]] = {}
+
+
+def _shared(world: World, sid: str) -> tuple[Any, Any, Any, Any]:
+    """The recipe's parts that need another session (computed once per case: they do not depend on the caller)."""
+    if (world.path, sid) in _SHARED:
+        return _SHARED[(world.path, sid)]
     with open_study(world.path) as adj:
         adj.signed_in = User("adjudicator", "Adjudicator", Role.ADJUDICATOR)
         thread = queries.get_thread(adj, world.query_id[sid])
@@ -130,6 +133,24 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         empty = root / "nothing-to-import"  # inside the root (an import must be), without the drawn demo images
         empty.mkdir(parents=True, exist_ok=True)
         plan = images.preview_import(admin, empty)
+    _SHARED[(world.path, sid)] = (thread, series, instance, plan)
+    return _SHARED[(world.path, sid)]
+
+
+class _Lazy:
+    """A recipe value computed only when a function asks for it (``session.data()`` is costly)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+
+
+def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudySession) -> dict[str, Any]:
+    """How to call a service: one recipe per parameter name (aimed at what the user may NOT touch where it can)."""
+    ids = world.ids
+    other_measurement = ids[(sid, "measurements", "reader2")]
+    stored = session.store.conn.execute("SELECT diameter_mm FROM measurements WHERE id = ?", [other_measurement])
+    now = stored.fetchone()[0]  # an undo whose "new" value is what is stored: only the gate can refuse it
+    thread, series, instance, plan = _shared(world, sid)
     return {
         "subject_id": sid, "subject_ids": [sid], "reason": "checked against the images",
         "edit": Edit(Changes.of(sid, kinds={ChangeKind.MEASUREMENTS}), "measurements", other_measurement,
@@ -138,7 +159,7 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         "reader": "reader2", "out": tmp / "out.file", "path": tmp / "missing.hccr", "folder": tmp / "export",
         "text": "see the images", "title": "a question", "full_name": "New Person", "new_password": "new-password-1",
         "old_password": PASSWORDS[username], "date": world.dates[sid], "day": date.fromisoformat(world.dates[sid]),
-        "read_id": ids[(sid, "reads", "reader2")], "data": session.data(), "table": "measurements",
+        "read_id": ids[(sid, "reads", "reader2")], "data": _Lazy(session.data), "table": "measurements",
         "key": other_measurement, "values": {"diameter_mm": 5.0}, "chosen_reader": "reader1",
         "reason_code": "measurement", "role": "viewer", "active": False, "user": "reader2", "fmt": "csv",
         "thread": thread, "sources": ["adjudicated", "investigator", "computed", "reader:reader1", "reader:reader2"],
@@ -206,6 +227,9 @@ def _entry_allowed(conn: Any, user: str, role: Role, entry: dict[str, Any]) -> b
         owner = content.get("reader") if isinstance(content, dict) and "reader" in content else conn.execute(
             f"SELECT reader FROM {table} WHERE id = ?", [entry["row_key"]]).fetchone()[0]  # fmt: skip
         return owner == user and role in (Role.READER, Role.ADJUDICATOR)
+    if table in ("key_images", "structured_reports"):  # a read's key images and DICOM documents: its reader's
+        owner = json.loads(entry["new_value"] or entry["old_value"] or "{}").get("reader")
+        return owner == user and role in (Role.READER, Role.ADJUDICATOR)
     if table in ("adjudications", "adjudication_reason_codes", "readjudication_flags"):
         reopen = table == "adjudications" and entry["field"] in ("status", "signed", "reopened_reason",
                                                                    "reopened_by", "reopened_at")  # fmt: skip
@@ -236,12 +260,13 @@ def test_every_service_function_keeps_the_policy(world: World, fresh: Path, tmp_
             kwargs: dict[str, Any] = {}
             params = list(inspect.signature(function).parameters.values())[1:]
             for p in params:
-                if p.kind is p.VAR_POSITIONAL or p.default is not p.empty:
+                if p.kind is p.VAR_POSITIONAL or (p.default is not p.empty and p.name not in SCOPING):
                     continue
                 if p.name not in recipe:
                     missing.append(f"{qualified}({p.name})")
                     continue
-                kwargs[p.name] = recipe[p.name]
+                value = recipe[p.name]
+                kwargs[p.name] = value.make() if isinstance(value, _Lazy) else value
             if any(m.startswith(qualified + "(") for m in missing):
                 continue
             positional = [kwargs.pop(p.name) for p in params if p.kind is p.POSITIONAL_OR_KEYWORD and p.name in kwargs]

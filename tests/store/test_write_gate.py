@@ -190,3 +190,38 @@ def test_signed_as_helper_restores_the_previous_user(as_user) -> None:  # type: 
     with signed_as(s.store, "admin"):
         assert s.store.access.role is Role.ADMIN
     assert (s.store.access.username, s.store.access.role, s.store.user) == ("reader1", Role.READER, "reader1")
+
+
+def _key_image(sid: str, reader: str, day: str, sop: str = "1.2.826.0.1.3680043.10.1.1") -> dict[str, object]:
+    return {"subject_id": sid, "reader": reader, "date": day, "series_uid": "1.2.3", "sop_instance_uid": sop,
+            "created_at": "2026-12-08T00:00:00+00:00"}  # fmt: skip
+
+
+def _document(sid: str, reader: str, day: str, uid: str = "1.2.826.0.1.3680043.10.2.1") -> dict[str, object]:
+    return {"sop_instance_uid": uid, "kind": "SR", "subject_id": sid, "reader": reader, "date": day,
+            "series_uid": "1.2.4", "sha256": "0" * 64, "size": 3, "document": b"DCM",
+            "created_at": "2026-12-08T00:00:00+00:00"}  # fmt: skip
+
+
+def test_key_images_and_documents_are_their_readers_own(as_user) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: a read's key images and DICOM documents are its reader's (DESIGN §4b, as their lesions): added
+    by them until they submit; a document only once the read is submitted, then never changed; others see none
+    of a blinded reader's."""
+    s, other = as_user("reader1"), as_user("reader2")
+    sid = _discordant(as_user("adjudicator"))
+    day = s.store.conn.execute("SELECT max(date) FROM reads WHERE subject_id = ? AND reader = 'reader1'",
+                               [sid]).fetchone()[0]  # fmt: skip
+    _refused(other, lambda: other.store.insert("key_images", _key_image(sid, "reader1", day)), "only their own")
+    _refused(s, lambda: s.store.insert("structured_reports", _document(sid, "reader1", day)), "when its reader submits")
+    key = s.store.insert("key_images", _key_image(sid, "reader1", day))
+    assert other.store.rows("key_images") == [] and len(s.store.rows("key_images")) == 1  # blinded: not seen
+    assert len(as_user("adjudicator").store.rows("key_images")) == 1
+    reading.submit_read(s, sid, day, password=PASSWORDS["reader1"])
+    _refused(s, lambda: s.store.delete("key_images", key, reason="not key"), "submitted")
+    _refused(s, lambda: s.store.insert("key_images", _key_image(sid, "reader1", day, "1.2.9")), "submitted")
+    uid = s.store.insert("structured_reports", _document(sid, "reader1", day))
+    entry = s.store.conn.execute("SELECT new_value FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()[0]
+    assert '"sha256"' in entry and "document" not in entry  # the trail names the bytes by their hash
+    _refused(s, lambda: s.store.update("structured_reports", uid, {"visit": "C3"}, reason="x"), "immutable")
+    _refused(s, lambda: s.store.delete("structured_reports", uid, reason="x"), "immutable")
+    assert other.store.rows("structured_reports") == []
