@@ -50,6 +50,7 @@ _CHECK_WORDS = {
     "reader_packages": "merged reader packages",
     "audit_chain": "audit trail hash chain",
     "image_files": "image files",
+    "dicom_documents": "DICOM documents of submitted reads (SR, KOS)",
 }
 
 
@@ -57,8 +58,8 @@ def _study_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("study")
 
 
-@command("verify", help="check a study file: SQLite integrity, foreign keys, audit chain, image files",
-         arguments=_study_argument)  # fmt: skip
+@command("verify", arguments=_study_argument,
+         help="check a study file: integrity, references, audit chain, image files, DICOM documents")  # fmt: skip
 def _cmd_verify(args: argparse.Namespace) -> int:
     try:
         checks = verify_study(args.study)

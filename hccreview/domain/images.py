@@ -79,3 +79,9 @@ class ImageInstance:
 
 
 __all__ = ["IMAGE_ROOT_KEY", "WINDOW_PRESETS", "ImageInstance", "ImageSeries"]
+
+#: Caliper colours, one definition for the screen and the PDF: the evaluator's own (editable), a read-only view of
+#: one read, and the reads laid over it in order (the adjudicator's reader 1, reader 2, a third): bright on a grey
+#: image and apart from each other.
+OWN_COLOUR, VIEW_COLOUR = "#ffd400", "#33c7ff"
+OVERLAY_COLOURS = ("#ff4fd8", "#7dff6b", "#ff8a3d")

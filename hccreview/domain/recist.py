@@ -274,7 +274,7 @@ def node_long_axis_fallback(lesion: Lesion, m: Measurement | None) -> bool:
 
 
 def _new_lesion(news: Iterable[Measurement], rules: CriteriaRules) -> tuple[bool, str]:
-    """RECIST 1.1 §4.3.3 (new lesion ⇒ PD); mRECIST needs ≥10 mm, smaller ones are equivocal."""
+    """RECIST 1.1 §4.3.4 (new lesion ⇒ PD); mRECIST needs ≥10 mm, smaller ones are equivocal."""
     found, equivocal = [], []
     for m in news:
         if m.status in (LesionStatus.ABSENT, LesionStatus.NOT_ASSESSED):

@@ -3,11 +3,13 @@
 :func:`scan` walks a folder at any depth and reads each file's header only (``pydicom.dcmread(...,
 stop_before_pixels=True)``, ``force=False``: a file without the DICOM preamble is *not DICOM*, listed, never
 fatal). It keeps single-frame CT Image Storage and MR Image Storage (DICOM PS3.4 B.5); other SOP classes are
-listed by name, and DICOM SR documents (SOP classes ``1.2.840.10008.5.1.4.1.1.88.*``) separately, for the SR
-import of a later issue. Instances are grouped into series by Series Instance UID; a series' problems name the
-file and the attribute (mixed rows / columns / spacing / orientation, a duplicate SOP Instance UID, missing
-geometry, a transfer syntax no installed decoder handles). A series with a *blocking* problem is listed but not
-registered; a warning (an unreadable Study Date, two images at one position) does not stop it.
+listed by name, and the DICOM SR documents that may hold a TID 1500 Measurement Report (Enhanced, Comprehensive
+and Comprehensive 3D SR: :data:`SR_SOP_CLASSES`) are set aside for the SR import (``services.sr_import``); other
+SR classes (a Key Object Selection, a Basic Text SR) are other objects, listed by name. Instances are grouped into
+series by Series Instance UID; a series' problems name the file and the attribute (mixed rows / columns / spacing /
+orientation, a duplicate SOP Instance UID, missing geometry, a transfer syntax no installed decoder handles). A
+series with a *blocking* problem is listed but not registered; a warning (an unreadable Study Date, two images at
+one position) does not stop it.
 
 The attributes read, by DICOM PS3.3 module:
 
@@ -55,6 +57,7 @@ __all__ = [
     "IMAGE_SOP_CLASSES",
     "PHASES",
     "PLANE_TOLERANCE_DEG",
+    "SR_SOP_CLASSES",
     "ScanCancelled",
     "ScanProblem",
     "ScanResult",
@@ -71,8 +74,10 @@ __all__ = [
 
 #: Single-frame image storage SOP classes indexed (PS3.4 B.5): CT Image Storage, MR Image Storage.
 IMAGE_SOP_CLASSES = frozenset({"1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.4"})
-#: SOP classes of DICOM Structured Reporting documents (PS3.4 B.5: ``1.2.840.10008.5.1.4.1.1.88.x``).
-SR_PREFIX = "1.2.840.10008.5.1.4.1.1.88."
+#: The SR SOP classes a TID 1500 Measurement Report is written in (PS3.16 TID 1500: Enhanced SR, Comprehensive SR,
+#: Comprehensive 3D SR): the files the scan sets aside for the SR import.
+SR_SOP_CLASSES = frozenset({"1.2.840.10008.5.1.4.1.1.88.22", "1.2.840.10008.5.1.4.1.1.88.33",
+                            "1.2.840.10008.5.1.4.1.1.88.34"})  # fmt: skip
 #: How far (degrees) a slice normal may lie from a patient axis for the series to count as an acquisition plane.
 PLANE_TOLERANCE_DEG = 10.0
 #: Contrast phases in the order a liver protocol acquires them; the words of a description that name each. Tried in
@@ -189,7 +194,7 @@ class ScanResult:
     files: int
     series: tuple[ScannedSeries, ...]
     not_dicom: tuple[str, ...] = ()
-    structured_reports: tuple[str, ...] = ()
+    structured_reports: tuple[str, ...] = ()  # Enhanced / Comprehensive / Comprehensive 3D SR files, for the SR import
     other_objects: tuple[tuple[str, str], ...] = ()  # (path, SOP class name) of DICOM files not indexed
     problems: tuple[ScanProblem, ...] = ()  # files that could not be placed in a series
 
@@ -513,7 +518,7 @@ def scan(
         sop_class = _text(ds, "SOPClassUID") or str(
             getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", "") or ""
         )
-        if sop_class.startswith(SR_PREFIX):
+        if sop_class in SR_SOP_CLASSES:
             reports.append(rel)
         elif sop_class not in IMAGE_SOP_CLASSES:
             others.append((rel, UID(sop_class).name if sop_class else f"no {attribute('SOPClassUID')}"))

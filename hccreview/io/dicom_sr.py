@@ -15,7 +15,11 @@ reader drew. A group carries
   image. Coordinates are the stored caliper points unchanged: both hccreview and DICOM SR put (0, 0) at the
   top-left corner of the top-left pixel (PS3.3 C.18.6.1.1);
 - a value typed without (or over) a caliper is written without coordinates and marked by a qualitative evaluation
-  ``99HCCREVIEW TYPED`` *Not image-derived* whose value names the measurement.
+  ``99HCCREVIEW TYPED`` *Not image-derived* whose value names the measurement; a value measured on an image whose
+  header is not at hand (an image missing from the index) is written without coordinates and without that mark
+  (the caller names it: at submission, in the audit entry's reason);
+- a lesion first seen after the baseline (a new lesion) carries the qualitative evaluation *New finding* (SCT
+  129721008) = *Yes* (SCT 373066001).
 
 The private codes (coding scheme designator ``99HCCREVIEW``, PS3.16 §8.2 private schemes) are listed in
 :data:`PRIVATE_CODES` and in docs/images.md. The observer is the reader (Person Observer Name). An amended read is a
@@ -29,21 +33,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
 import highdicom as hd
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 from pydicom.uid import CTImageStorage, MRImageStorage
 
 from hccreview.domain.calipers import FIELD_OF_LINE, LINE_OF_FIELD, Caliper
+from hccreview.io.dicom_index import SR_SOP_CLASSES
 
 __all__ = [
     "LONG_AXIS_CODES",
     "MANUFACTURER",
+    "ORGAN_OF_SITE",
     "PRIVATE_CODES",
     "PRIVATE_SCHEME",
     "SHORT_AXIS_CODES",
@@ -56,10 +64,15 @@ __all__ = [
     "ReportRequest",
     "SRError",
     "build_measurement_report",
+    "document_bytes",
+    "document_from_bytes",
     "evidence_from_index",
     "finding_site",
+    "is_report_file",
+    "person_name",
     "read_document",
     "read_measurement_report",
+    "subject_context",
     "write_measurement_report",
 ]
 
@@ -69,8 +82,22 @@ MRECIST = hd.sr.CodedConcept("MRECIST", PRIVATE_SCHEME, "mRECIST")
 VIABLE_DIAMETER = hd.sr.CodedConcept("VIABLE", PRIVATE_SCHEME, "Viable tumour diameter")
 NOT_IMAGE_DERIVED = hd.sr.CodedConcept("TYPED", PRIVATE_SCHEME, "Not image-derived")
 RECIST11 = hd.sr.CodedConcept("126081", "DCM", "RECIST 1.1")
+LESION_STATUS = hd.sr.CodedConcept("STATUS", PRIVATE_SCHEME, "Lesion status")
+#: A lesion's status at the timepoint (``domain.records.LesionStatus``): TID 1500 has no code for RECIST's
+#: absent / too small to measure / not evaluable / unequivocal progression, so hccreview writes its own (a
+#: group's qualitative evaluation "Lesion status"), and reads them back; other writers' SRs leave it unsaid.
+STATUS_CODES: Mapping[str, hd.sr.CodedConcept] = {
+    "present": hd.sr.CodedConcept("PRESENT", PRIVATE_SCHEME, "Present"),
+    "absent": hd.sr.CodedConcept("ABSENT", PRIVATE_SCHEME, "Absent (disappeared)"),
+    "too_small": hd.sr.CodedConcept("TOOSMALL", PRIVATE_SCHEME, "Too small to measure"),
+    "not_assessed": hd.sr.CodedConcept("NE", PRIVATE_SCHEME, "Not evaluable"),
+    "unequivocal_progression": hd.sr.CodedConcept("UNEQPD", PRIVATE_SCHEME, "Unequivocal progression"),
+    "equivocal": hd.sr.CodedConcept("EQUIVOCAL", PRIVATE_SCHEME, "Equivocal"),
+}
+_STATUS_OF_CODE = {c.value: status for status, c in STATUS_CODES.items()}
 #: Every private code written, by meaning (docs/images.md repeats them).
-PRIVATE_CODES: tuple[hd.sr.CodedConcept, ...] = (MRECIST, VIABLE_DIAMETER, NOT_IMAGE_DERIVED)
+PRIVATE_CODES: tuple[hd.sr.CodedConcept, ...] = (MRECIST, VIABLE_DIAMETER, NOT_IMAGE_DERIVED, LESION_STATUS,
+                                                 *STATUS_CODES.values())  # fmt: skip
 
 #: (scheme, value) pairs read as a long / short axis: SNOMED CT and the legacy SNOMED RT (SRT) of OHIF / dcmjs.
 LONG_AXIS_CODES = frozenset({("SCT", "103339001"), ("SRT", "G-A185")})
@@ -137,6 +164,7 @@ class ReportLesion:
     is_node: bool = False
     values: Mapping[str, float] = field(default_factory=dict)  # diameter_mm / short_axis_mm / viable_mm
     calipers: tuple[Caliper, ...] = ()
+    status: str = ""  # domain.records.LesionStatus value ("" = not said)
 
 
 @dataclass(frozen=True)
@@ -144,7 +172,7 @@ class ReportRequest:
     """What one SR document says: whose read, of whom, when, and the lesions."""
 
     subject_id: str
-    observer: str  # the reader (Person Observer Name)
+    observer: str  # the reader's user name (Login Name; the Person Observer Name unless ``observer_name``)
     date: dt.date
     visit: str
     mrecist: bool
@@ -153,6 +181,13 @@ class ReportRequest:
     #: The header of every image a caliper is drawn on, by SOP Instance UID (the SR's evidence; the patient and
     #: study modules are copied from the first).
     evidence: Mapping[str, Dataset]
+    #: The reader's name as their account has it (Person Observer Name); blank: ``observer``.
+    observer_name: str = ""
+    #: The patient and study of a read no located image is referenced by (no caliper, or none in the index):
+    #: the document copies them and lists no evidence. Unused when ``evidence`` is not empty.
+    context: Dataset | None = None
+    #: Whether the read is final (submitted by its reader): Preliminary Flag FINAL, else PRELIMINARY.
+    final: bool = False
 
 
 def evidence_from_index(
@@ -164,9 +199,12 @@ def evidence_from_index(
     subject_id: str,
     study_date: dt.date | None,
     path: Path | None,
+    rows: int | None = None,
+    columns: int | None = None,
 ) -> Dataset:
     """The header of a referenced image: read from its file when present (headers only), else the index's facts
-    (a demo image not drawn yet): the SOP class from the series' modality (CT or MR Image Storage)."""
+    (a demo image not drawn yet): the SOP class from the series' modality (CT or MR Image Storage) and, when
+    given, its matrix (``rows`` / ``columns``: a Key Object Selection references an image as IMAGE only then)."""
     if path is not None and path.is_file():
         header = pydicom.dcmread(path, stop_before_pixels=True)
         if str(header.SOPInstanceUID) != sop_instance_uid:
@@ -190,12 +228,31 @@ def evidence_from_index(
     ds.StudyID = ""
     ds.AccessionNumber = ""
     ds.ReferringPhysicianName = ""
+    if rows and columns:
+        ds.Rows, ds.Columns = rows, columns
+    return ds
+
+
+def subject_context(*, subject_id: str, study_uid: str, study_date: dt.date | None) -> Dataset:
+    """The patient and study a document of a read copies when it references no image (``ReportRequest.context``):
+    the subject, and the imaging study of the timepoint when the index knows one (else a study UID the caller
+    derives from the read). Its SOP references are placeholders that the document does not keep."""
+    ds = evidence_from_index(sop_instance_uid=hd.UID(), series_uid=hd.UID(), study_uid=study_uid, modality="CT",
+                             subject_id=subject_id, study_date=study_date, path=None)  # fmt: skip
+    del ds.Modality
     return ds
 
 
 def _person_name(text: str) -> str:
     """A DICOM PN of a one-word name (a user or subject id): the family name with a trailing caret (PS3.5 6.2.1.2)."""
     return text if "^" in text else f"{text}^"
+
+
+def person_name(text: str) -> str:
+    """A DICOM PN of a name as a user account holds it: the whole text as the family name component (hccreview
+    does not guess which word is the family name), without PN delimiters, at most 64 characters (PS3.5 6.2)."""
+    clean = " ".join(text.replace("^", " ").replace("=", " ").replace("\\", " ").split())[:63]
+    return _person_name(clean)
 
 
 def _polyline(caliper: Caliper, line: str, header: Dataset) -> hd.sr.CoordinatesForMeasurement:
@@ -220,9 +277,8 @@ def _group(request: ReportRequest, lesion: ReportLesion) -> hd.sr.MeasurementsAn
         if derived:
             caliper = lines[line]
             header = request.evidence.get(caliper.sop_instance_uid)
-            if header is None:
-                raise SRError(f"lesion {lesion.lesion_id}: image {caliper.sop_instance_uid} has no header")
-            coordinates = [_polyline(caliper, line, header)]
+            # an image without a header (not in the index): the value without its line, not marked as typed
+            coordinates = [_polyline(caliper, line, header)] if header is not None else None
         else:
             typed.append(name)
         measurements.append(
@@ -237,6 +293,10 @@ def _group(request: ReportRequest, lesion: ReportLesion) -> hd.sr.MeasurementsAn
     if request.baseline and lesion.kind in ("target", "non-target"):
         category = codes.DCM.TargetLesionAtBaseline if lesion.kind == "target" else codes.DCM.NonTargetLesionAtBaseline
         evaluations.insert(0, hd.sr.QualitativeEvaluation(codes.DCM.BaselineCategory, category))
+    elif lesion.kind == "new":
+        evaluations.insert(0, hd.sr.QualitativeEvaluation(codes.SCT.NewFinding, codes.SCT.Yes))
+    if lesion.status in STATUS_CODES:
+        evaluations.append(hd.sr.QualitativeEvaluation(LESION_STATUS, STATUS_CODES[lesion.status]))
     site = finding_site(lesion.organ, is_node=lesion.is_node)
     return hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=lesion.tracking_uid, identifier=lesion.lesion_id),
@@ -255,13 +315,20 @@ def _group(request: ReportRequest, lesion: ReportLesion) -> hd.sr.MeasurementsAn
 def build_measurement_report(
     request: ReportRequest, *, previous: Sequence[Dataset] = (), series_number: int = 9100
 ) -> hd.sr.ComprehensiveSR:
-    """The TID 1500 document of ``request`` (``previous``: the documents it amends, latest first)."""
-    if not request.evidence:
+    """The TID 1500 document of ``request`` (``previous``: the documents it amends, latest first). Without
+    evidence, the document copies ``request.context``'s patient and study and lists no evidence (a read with no
+    located image: its lesions' values without lines, or no lesion at all)."""
+    evidence = list(request.evidence.values())
+    if evidence:
+        sources = evidence
+    elif request.context is not None:
+        sources = [request.context]
+    else:
         raise SRError(f"{request.subject_id} {request.date}: no image is referenced (an SR needs at least one)")
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Person,
         observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
-            name=_person_name(request.observer), login_name=request.observer
+            name=person_name(request.observer_name or request.observer), login_name=request.observer
         ),
     )
     report = hd.sr.MeasurementReport(
@@ -269,9 +336,8 @@ def build_measurement_report(
         procedure_reported=codes.SCT.ImagingProcedure,
         imaging_measurements=[_group(request, lesion) for lesion in request.lesions],
     )
-    evidence = list(request.evidence.values())
-    return hd.sr.ComprehensiveSR(
-        evidence=evidence,
+    sr = hd.sr.ComprehensiveSR(
+        evidence=sources,
         content=report[0],
         series_instance_uid=hd.UID(),
         series_number=series_number,
@@ -279,9 +345,25 @@ def build_measurement_report(
         instance_number=1,
         manufacturer=MANUFACTURER,
         is_complete=True,
+        is_final=request.final,
         previous_versions=list(previous) or None,
         series_description=f"RECIST read {request.observer} {request.visit or request.date.isoformat()}"[:64],
     )
+    if not evidence:  # the context is no evidence: highdicom lists it, the document references no instance
+        del sr.CurrentRequestedProcedureEvidenceSequence
+    return sr
+
+
+def document_bytes(document: Dataset) -> bytes:
+    """A document as the bytes of its DICOM file (Part 10, with its file meta): what is stored and hashed."""
+    buffer = BytesIO()
+    document.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def document_from_bytes(data: bytes) -> Dataset:
+    """A stored document's bytes as a dataset (the predecessor an amended read names)."""
+    return pydicom.dcmread(BytesIO(data))
 
 
 def write_measurement_report(request: ReportRequest, path: Path, *, previous: Sequence[Dataset] = ()) -> Dataset:
@@ -300,6 +382,40 @@ def read_document(path: Path) -> Dataset:
     return pydicom.dcmread(path)
 
 
+def is_report_file(path: Path) -> bool:
+    """Whether ``path`` is a DICOM file of an SR class a TID 1500 Measurement Report is written in (its header's
+    SOP Class UID only; a file that is not DICOM is not one)."""
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["SOPClassUID"])
+    except (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError, AttributeError):
+        return False
+    meta = getattr(ds, "file_meta", None)
+    sop_class = str(ds.get("SOPClassUID", "") or getattr(meta, "MediaStorageSOPClassUID", "") or "")
+    return sop_class in SR_SOP_CLASSES
+
+
+#: Concept names read from a measurement group besides the measurements: SNOMED CT and the legacy SRT of dcmjs.
+FINDING_SITE_CODES = frozenset({("SCT", "363698007"), ("SRT", "G-C0E3")})
+METHOD_CODES = frozenset({("SCT", "370129005"), ("SRT", "G-C036")})
+BASELINE_CATEGORY = ("DCM", "112016")
+#: *New finding* = *Yes* (SCT 129721008 / 373066001; legacy SRT R-42E61 / R-0038D): hccreview's mark of a new lesion.
+NEW_FINDING = ("SCT", "129721008")
+YES = ("SCT", "373066001")
+TIME_POINT, TIME_POINT_ID = ("UMLS", "C2348792"), ("DCM", "126070")
+#: The lesion kind a baseline category (DCM 112016) names.
+KIND_OF_CATEGORY: Mapping[tuple[str, str], str] = {("DCM", "112074"): "target", ("DCM", "112075"): "non-target"}
+#: hccreview's organ word of a finding site: the first organ of :data:`SITES` written with that code, and the legacy
+#: SRT topography codes old dcmjs / OHIF wrote for the same organs.
+ORGAN_OF_SITE: Mapping[tuple[str, str], str] = {
+    **{("SRT", code): organ for code, organ in (("T-62000", "liver"), ("T-28000", "lung"), ("T-C4000", "lymph node"),
+                                               ("T-11000", "bone"), ("T-B3000", "adrenal"))},
+    **{(str(c.scheme_designator), str(c.value)): organ for organ, c in reversed(list(SITES.items()))},
+}  # fmt: skip
+NODE_SITES = frozenset(k for k, organ in ORGAN_OF_SITE.items() if organ == "lymph node")
+#: The method a group names, as the study's criteria spell it.
+_METHOD_OF_CODE = {("DCM", "126081"): "RECIST 1.1", (PRIVATE_SCHEME, MRECIST.value): "mRECIST"}
+
+
 @dataclass(frozen=True)
 class ParsedMeasurement:
     """A long / short axis or viable diameter read from an SR (``points``: the line, empty when typed)."""
@@ -313,12 +429,23 @@ class ParsedMeasurement:
 
 @dataclass(frozen=True)
 class ParsedGroup:
-    """One lesion's measurement group."""
+    """One lesion's measurement group, with what recreating the lesion needs: its kind where the SR names it
+    (the baseline category: target / non-target; "" when the SR does not say), its organ in hccreview's words
+    (:data:`ORGAN_OF_SITE`; a private site's meaning is the organ's text), whether the site is a lymph node, the
+    method (RECIST 1.1 / mRECIST) and the group's time point."""
 
     lesion_id: str
     tracking_uid: str
     measurements: tuple[ParsedMeasurement, ...]
     finding_site: str = ""
+    kind: str = ""
+    organ: str = ""
+    is_node: bool = False
+    method: str = ""
+    time_point: str = ""
+    time_point_id: str = ""
+    typed: tuple[str, ...] = ()  # the fields marked *Not image-derived*
+    status: str = ""  # the lesion's status where hccreview wrote it ("" = the SR does not say)
 
     def value(self, field_name: str) -> float | None:
         return next((m.value_mm for m in self.measurements if m.field == field_name), None)
@@ -326,7 +453,11 @@ class ParsedGroup:
 
 @dataclass(frozen=True)
 class ParsedReport:
-    """What an SR says, as hccreview reads it (``skipped``: measurements it does not know, in words)."""
+    """What an SR says, as hccreview reads it (``skipped``: measurements it does not know, in words).
+
+    ``study_date``, ``clinical_trial_subject_id`` and ``clinical_trial_time_point_id`` come from the document's
+    header (the study and patient modules it copies from its images): an importer's fall-backs when the images
+    it references are not in the study."""
 
     sop_instance_uid: str
     patient_id: str
@@ -335,6 +466,10 @@ class ParsedReport:
     groups: tuple[ParsedGroup, ...]
     predecessors: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()
+    study_date: dt.date | None = None
+    clinical_trial_subject_id: str = ""
+    clinical_trial_time_point_id: str = ""
+    sop_class_uid: str = ""
 
 
 def _code_key(item: Dataset) -> tuple[str, str]:
@@ -408,9 +543,7 @@ def read_measurement_report(path: Path) -> ParsedReport:
         where = f"lesion {tracking or uid or '?'}"
         found, dropped = _measurements(group, where)
         skipped += dropped
-        sites = group.finding_sites
-        site = str(sites[0].value.meaning) if sites else ""
-        groups.append(ParsedGroup(str(tracking), uid, tuple(found), site))
+        groups.append(_parsed_group(group, str(tracking), uid, tuple(found)))
     root = list(content[0].ContentSequence) if len(content) else []
     predecessors = tuple(
         str(instance.ReferencedSOPInstanceUID)
@@ -422,8 +555,69 @@ def read_measurement_report(path: Path) -> ParsedReport:
         sop_instance_uid=str(sr.SOPInstanceUID),
         patient_id=str(sr.get("PatientID", "")),
         observer=_find_text(root, "DCM", "121008").rstrip("^"),
-        time_point=_find_text(root, "DCM", "126070") or _find_text(root, "DCM", "C2348792"),
+        time_point=_find_text(root, *TIME_POINT_ID) or _find_text(root, *TIME_POINT),
         groups=tuple(groups),
         predecessors=predecessors,
         skipped=tuple(skipped),
+        study_date=_date(str(sr.get("StudyDate", "") or "")),
+        clinical_trial_subject_id=str(sr.get("ClinicalTrialSubjectID", "") or "").strip(),
+        clinical_trial_time_point_id=str(sr.get("ClinicalTrialTimePointID", "") or "").strip(),
+        sop_class_uid=str(sr.SOPClassUID),
     )
+
+
+def _date(text: str) -> dt.date | None:
+    """A DA value (YYYYMMDD) as a date; None when it is not one."""
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def _coded(item: Dataset) -> tuple[str, str, str]:
+    """(scheme, value, meaning) of a CODE item's value."""
+    code = item.ConceptCodeSequence[0]
+    return (str(code.CodingSchemeDesignator), str(code.CodeValue), str(code.get("CodeMeaning", "")))
+
+
+def _parsed_group(
+    group: hd.sr.MeasurementsAndQualitativeEvaluations,
+    tracking: str,
+    uid: str,
+    found: tuple[ParsedMeasurement, ...],
+) -> ParsedGroup:
+    """A group's lesion facts, read from its content items (SCT and legacy SRT concept names alike)."""
+    site = ("", "", "")
+    kind = method = time_point = time_point_id = status = ""
+    typed: list[str] = []
+    for item in group[0].ContentSequence:
+        if "ConceptNameCodeSequence" not in item:
+            continue
+        key = _code_key(item)
+        if item.ValueType == "TEXT":
+            if key == TIME_POINT:
+                time_point = str(item.TextValue)
+            elif key == TIME_POINT_ID:
+                time_point_id = str(item.TextValue)
+        if item.ValueType != "CODE" or "ConceptCodeSequence" not in item:
+            continue
+        scheme, value, meaning = _coded(item)
+        if key in FINDING_SITE_CODES and not site[0]:
+            site = (scheme, value, meaning)
+        elif key in METHOD_CODES:
+            method = _METHOD_OF_CODE.get((scheme, value), meaning)
+        elif key == BASELINE_CATEGORY:
+            kind = KIND_OF_CATEGORY.get((scheme, value), "")
+        elif key == (PRIVATE_SCHEME, NOT_IMAGE_DERIVED.value) and (scheme, value) in _FIELD_OF_CODE:
+            typed.append(_FIELD_OF_CODE[(scheme, value)])
+        elif key == NEW_FINDING and (scheme, value) == YES and not kind:
+            kind = "new"
+        elif key == (PRIVATE_SCHEME, LESION_STATUS.value) and scheme == PRIVATE_SCHEME:
+            status = _STATUS_OF_CODE.get(value, "")
+    scheme, value, meaning = site
+    organ = meaning if scheme == PRIVATE_SCHEME else ORGAN_OF_SITE.get((scheme, value), meaning.lower())
+    return ParsedGroup(
+        lesion_id=tracking, tracking_uid=uid, measurements=found, finding_site=meaning, kind=kind, organ=organ,
+        is_node=(scheme, value) in NODE_SITES, method=method, time_point=time_point, time_point_id=time_point_id,
+        typed=tuple(typed), status=status,
+    )  # fmt: skip

@@ -8,7 +8,7 @@ Rules (checked against the pharmaverse ``recist/`` and ``onco/`` deliveries, see
   is ADJUDICATOR: the adjudicator's own read, as hccreview's SDTM export writes it).
 - **RS → Read**, one per ``OVRLRESP`` row: ``TRGRESP`` / ``NTRGRESP`` / ``NEWLPROG`` rows of the same subject,
   reader, date and visit give target / non-target / new lesion (Y or UNEQUIVOCAL → yes, N → no, EQUIVOCAL →
-  unknown: an equivocal new lesion is not progression until confirmed, RECIST 1.1 §4.3.3). Responses are kept
+  unknown: an equivocal new lesion is not progression until confirmed, RECIST 1.1 §4.3.4). Responses are kept
   verbatim; a code other than CR, PR, SD, NON-CR/NON-PD, PD, NE (e.g. "CHECK") is a warning ("counts as NE").
   ``RSSTAT`` NOT DONE with no result → NE. ``RSACPTFL`` Y → accepted. Partial ``RSDTC`` → last day of the period,
   ``date_imputed``, warning. A component row with no overall row is ignored with a warning.

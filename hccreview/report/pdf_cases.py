@@ -16,6 +16,7 @@ from hccreview.report import pdf_text as t
 from hccreview.report.figures import build_spider, build_timeline
 from hccreview.report.pdf_data import CasePacketInput, CaseSection, LesionLine, ReaderRead
 from hccreview.report.pdf_format import day, mm, role_words, signed_pct
+from hccreview.report.pdf_key_images import key_image_pieces
 from hccreview.report.pdf_layout import Piece
 from hccreview.report.pdf_methods import settings_pairs
 from hccreview.report.pdf_table import Cell, Column, RowStyle, key_values, table
@@ -193,6 +194,8 @@ def case_pieces(case: CaseSection, number: int, total: int) -> list[Piece]:
         pieces += t.heading("Target sum over time")
         pieces += t.figure(lambda fig: build_spider(spider, title=f"{sid}: target sum, % change from baseline",
                                                     fig=fig), 3.1)  # fmt: skip
+    if case.key_images is not None:
+        pieces += key_image_pieces(case.key_images)
     pieces += _adverse_events(case)
     pieces += t.decision_box(case.choices, subject_id=sid)
     return pieces

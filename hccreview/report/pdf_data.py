@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from hccreview.domain.adjudication_status import AdjudicationCounts
@@ -120,6 +121,54 @@ class ReaderRead:
     visits: dict[date, str] = field(default_factory=dict)
 
 
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class CaliperMarks:
+    """One reader's caliper of one lesion on a key image, in the pixel coordinates (column, row) of the panel's
+    ``pixels`` (the corner of the top-left pixel is (0, 0), as DICOM SR coordinates and ``domain.calipers``)."""
+
+    reader: str
+    lesion_id: str
+    lines: tuple[tuple[Point, Point], ...]  # long, short, viable axes
+    marker: Point | None = None
+
+
+@dataclass(frozen=True)
+class KeyImagePanel:
+    """One key image ready to draw (issue 22 item 2): greyscale pixels already windowed and cropped around the
+    lesion (uint8, rows × columns), the calipers on them, the millimetres one pixel spans (row, column) for the
+    scale bar, and the caption. ``missing`` says why there are no pixels ("image not available: <path>")."""
+
+    title: str  # "Prior (baseline)", "Current"
+    caption: str  # subject id, date and visit, series, slice location, window / level: nothing else of the header
+    pixels: np.ndarray | None
+    spacing: tuple[float, float] = (1.0, 1.0)  # mm per pixel of ``pixels``: (row, column)
+    calipers: tuple[CaliperMarks, ...] = ()
+    missing: str = ""
+
+
+@dataclass(frozen=True)
+class KeyImageRow:
+    """One target lesion (or the key images a reader marked) at one timepoint: prior and current side by side."""
+
+    heading: str
+    panels: tuple[KeyImagePanel, ...]
+
+
+@dataclass(frozen=True)
+class KeyImageSection:
+    """A case's key images: per discordant timepoint (else the last) and target lesion. ``readers``: whose
+    calipers are drawn, in colour order (the legend); ``both``: both central readers on the same panels (an
+    adjudication page), else each read's own; ``notes``: what has no key image and why."""
+
+    readers: tuple[str, ...]
+    rows: tuple[KeyImageRow, ...]
+    both: bool = False
+    notes: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class CaseSection:
     """One patient of a case packet (DESIGN §4 adjudication; issue 9 item 2)."""
@@ -140,6 +189,7 @@ class CaseSection:
     reads: list[ReaderRead]
     choices: list[str]  # the reads the decision box offers (the two central readers first)
     spider: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    key_images: KeyImageSection | None = None  # None: not gathered (the section is left out)
 
 
 @dataclass(frozen=True)
@@ -155,9 +205,13 @@ class CasePacketInput:
 
 __all__ = [
     "AdjudicationSummary",
+    "CaliperMarks",
     "CasePacketInput",
     "CaseSection",
     "CohortReportInput",
+    "KeyImagePanel",
+    "KeyImageRow",
+    "KeyImageSection",
     "LesionLine",
     "Provenance",
     "ReaderRead",

@@ -66,7 +66,7 @@ def load_case_images(session: StudySession, subject_id: str) -> CaseImages:
         for day, series in sorted(by_date.items())
     )
     instances = {s.series_uid: tuple(images.instances(session, s.series_uid)) for s in found}
-    undrawn = tuple(s.series_uid for s in demo_images.missing_series(session, subject_id))
+    undrawn = tuple(s.series_uid for s in demo_images.missing_series(session, subject_id, known=instances))
     return CaseImages(subject_id, images.image_root(session), timepoints, instances, undrawn)
 
 

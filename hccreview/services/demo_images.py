@@ -13,12 +13,12 @@ user.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from hccreview.demo import images as synthetic
 from hccreview.demo.image_index import DEMO_SOURCE
-from hccreview.domain.images import ImageSeries
+from hccreview.domain.images import ImageInstance, ImageSeries
 from hccreview.services.session import StudySession
 from hccreview.store import images as index
 from hccreview.store.database import Store
@@ -41,8 +41,14 @@ def _complete(root: Path, series: ImageSeries, paths: list[str]) -> bool:
     return all((root / p).is_file() for p in paths)
 
 
-def missing_series(session: StudySession, subject_id: str | None = None) -> list[ImageSeries]:
-    """The demo series (of one subject, or all) whose files are not drawn yet."""
+def missing_series(
+    session: StudySession,
+    subject_id: str | None = None,
+    *,
+    known: Mapping[str, Sequence[ImageInstance]] | None = None,
+) -> list[ImageSeries]:
+    """The demo series (of one subject, or all) whose files are not drawn yet. ``known``: the series' instances
+    when the caller has read them already (the Images tab has), so the index is not read twice."""
     root = _root(session)
     if root is None:
         return []
@@ -50,7 +56,9 @@ def missing_series(session: StudySession, subject_id: str | None = None) -> list
     for s in index.list_series(session.store, subject_id):
         if s.source != DEMO_SOURCE:
             continue
-        paths = [i.path for i in index.instances_of(session.store, s.series_uid)]
+        listed = known.get(s.series_uid) if known is not None else None
+        found = listed if listed is not None else index.instances_of(session.store, s.series_uid)
+        paths = [i.path for i in found]
         if not _complete(root, s, paths):
             out.append(s)
     return out

@@ -159,6 +159,12 @@ class ImportPlan:
     def new_images(self) -> int:
         return sum(len(m.series.instances) for m in self.matched)
 
+    @property
+    def structured_reports(self) -> tuple[Path, ...]:
+        """The SR documents found beside the images (Enhanced / Comprehensive / Comprehensive 3D SR): what
+        ``services.sr_import`` previews and applies after the images, so that they may reference them."""
+        return tuple(self.folder.joinpath(*rel.split("/")) for rel in self.scan.structured_reports)
+
     def path_of(self, rel: str) -> str:
         """A scanned file's path as the study stores it: relative to the image root, "/"-separated."""
         return f"{self.prefix}/{rel}" if self.prefix else rel
@@ -192,7 +198,7 @@ class ImportPlan:
         if s.not_dicom:
             out.append(f"not DICOM, ignored ({len(s.not_dicom)}): {', '.join(s.not_dicom)}")
         if s.structured_reports:
-            out.append(f"DICOM SR documents, not imported here ({len(s.structured_reports)}): "
+            out.append(f"DICOM SR documents, imported after the images ({len(s.structured_reports)}): "
                        f"{', '.join(s.structured_reports)}")  # fmt: skip
         for path, name in s.other_objects:
             out.append(f"not a single-frame CT or MR image, ignored: {path} ({name})")

@@ -3,7 +3,7 @@
 
 RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228–247): target and non-target lesions are chosen at baseline
 (§4.2) and every one of them is assessed again at each follow-up (§4.3); a lesion first seen at a follow-up is a
-*new* lesion (§4.3.3), and it is followed at the timepoints after. mRECIST (Lencioni & Llovet 2010) keeps that
+*new* lesion (§4.3.4), and it is followed at the timepoints after. mRECIST (Lencioni & Llovet 2010) keeps that
 list. An imaging core lab therefore carries the baseline list forward: :func:`start_timepoint` creates the
 reader's rows of a follow-up scan for every lesion of their list, values empty, and the reader measures them
 (typed or with a caliper: ``services.review.update_measurement``).
@@ -181,7 +181,7 @@ def add_lesion(
 ) -> EditGroup:
     """Record a lesion of the signed-in reader: the lesion (next free id of its kind: T01…, NT01…, N01…) and its
     measurement at ``date`` (status present, values empty: the reader measures it next). A target or non-target
-    is chosen at baseline (the patient's first scan), a new lesion at a later scan (RECIST 1.1 §4.2, §4.3.3).
+    is chosen at baseline (the patient's first scan), a new lesion at a later scan (RECIST 1.1 §4.2, §4.3.4).
     ValidationError names what is wrong; a locked case or a submitted timepoint is refused; nothing is written."""
     reader = _reader(session)
     try:
@@ -195,7 +195,7 @@ def add_lesion(
     baseline = dates[0]
     if lesion_kind is LesionKind.NEW and day == baseline:
         why = f"a new lesion appears after baseline ({baseline}); at baseline record target and non-target lesions"
-        raise ValidationError("kind", lesion_kind.value, why + " (RECIST 1.1 §4.3.3)")
+        raise ValidationError("kind", lesion_kind.value, why + " (RECIST 1.1 §4.3.4)")
     if lesion_kind is not LesionKind.NEW and day != baseline:
         why = f"{lesion_kind.value} lesions are chosen at baseline ({baseline}); one first seen later is a new lesion"
         raise ValidationError("kind", lesion_kind.value, why + " (RECIST 1.1 §4.2)")

@@ -327,7 +327,14 @@ def submit_read(session: StudySession, subject_id: str, date: date | str, *, pas
     """Submit the signed-in user's read of one timepoint (the password re-entered, audited). From then on the
     write gate refuses any change to that read and to the reader's measurements of that date: the read is final
     for its reader (BICR practice; 21 CFR Part 11 §11.200: a signing act re-authenticates). An adjudicator's
-    decision rests on submitted reads; a wrong password (``AuthError``) writes nothing."""
+    decision rests on submitted reads; a wrong password (``AuthError``) writes nothing.
+
+    In the same transaction the read's DICOM documents are written into the study (a TID 1500 SR and a Key Object
+    Selection: ``structured_reports.write_read_documents``; their SHA-256 in the audit trail). A document that
+    cannot be built is a :class:`ValidationError` naming the reason, and nothing is submitted; an image missing
+    from the index is no such reason (its values are written without their lines, named in the audit entry)."""
+    from hccreview.services.structured_reports import SRError, write_read_documents  # DICOM loads at submission
+
     user = _signed_in(session)
     session.access.require(Capability.READ)
     store, day = session.store, _day(date)
@@ -341,6 +348,10 @@ def submit_read(session: StudySession, subject_id: str, date: date | str, *, pas
             raise ValidationError("date", day.isoformat(), f"already submitted at {row['submitted_at']}")
         values = {"submitted_at": utc_now(), "submitted_by": user.username}
         old = store.update("reads", int(row["id"]), values, reason="read submitted (password re-entered)")
+        try:
+            write_read_documents(session, subject_id, day)
+        except SRError as exc:
+            raise ValidationError("date", day.isoformat(), f"not submitted: {exc}") from exc
     return Edit(Changes.of(subject_id, kinds={ChangeKind.READS}), "reads", int(row["id"]), old, values)
 
 

@@ -35,6 +35,7 @@ from hccreview.report.pdf_data import AdjudicationSummary, CasePacketInput, Coho
 from hccreview.services import dashboard as dash
 from hccreview.services import dashboard_tables as tables
 from hccreview.services.adjudication import QueueItem, discordance_queue, reader_performance, reason_code_counts
+from hccreview.services.demo_images import DemoImagesCancelled
 from hccreview.services.queries import listing as query_listing
 from hccreview.services.reporting_cases import UnknownPatients, case_section, select_cases
 from hccreview.services.session import StudySession
@@ -239,7 +240,10 @@ def packet_input(session: StudySession, data: StudyData, cases: str, job: _Job |
     sections = []
     for i, sid in enumerate(ids):
         job.step(0.05 + 0.35 * i / len(ids), f"case {sid}")
-        sections.append(case_section(session, sid, by_id.get(sid)))
+        try:
+            sections.append(case_section(session, sid, by_id.get(sid), cancelled=job.cancelled))
+        except DemoImagesCancelled:  # cancelled while the patient's demo images were drawn for its key images
+            raise ReportCancelled(f"case {sid}") from None
     settings = study_block(data)
     selection = cases.strip().lower() if cases.strip().lower() in ("discordant", "all") else ", ".join(ids)
     return CasePacketInput(_provenance(session, data), selection, str(data.settings.criteria), settings, sections)

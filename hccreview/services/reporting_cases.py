@@ -8,7 +8,7 @@ queue (:func:`hccreview.services.adjudication.discordance_queue`), so a packet s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from hccreview.domain import recist
@@ -19,6 +19,7 @@ from hccreview.report.pdf_format import child_pugh_variant_words, decimal, origi
 from hccreview.services.adjudication import QueueItem, decision_for
 from hccreview.services.case_extra import CaseDetail, load_case_detail
 from hccreview.services.case_timeline import timeline_assessments, timeline_origin
+from hccreview.services.packet_key_images import case_key_images
 from hccreview.services.session import StudySession
 
 __all__ = ["UnknownPatients", "case_section", "select_cases"]
@@ -166,8 +167,11 @@ def _summary(item: QueueItem | None, reads: list[ReaderRead]) -> str:
     return "Central readers agree: " + ", ".join(f"{r.reader} {r.bor_stated or '—'}" for r in central)
 
 
-def case_section(session: StudySession, subject_id: str, item: QueueItem | None) -> CaseSection:
-    """One patient's packet section (reads the store once through ``load_case_detail``)."""
+def case_section(
+    session: StudySession, subject_id: str, item: QueueItem | None, *, cancelled: Callable[[], bool] | None = None
+) -> CaseSection:
+    """One patient's packet section (reads the store once through ``load_case_detail``), with its key images
+    (``services.packet_key_images``: ``cancelled`` is polled while a demo patient's images are drawn)."""
     detail = load_case_detail(session, subject_id)
     case = detail.case
     reads = [_reader_read(detail, reader) for reader in case.readers]
@@ -193,4 +197,5 @@ def case_section(session: StudySession, subject_id: str, item: QueueItem | None)
         reads=reads,
         choices=choices + [c for c in central if c not in choices],
         spider={name: fig.spider for name, fig in detail.readers.items() if fig.spider},
+        key_images=case_key_images(session, subject_id, item, cancelled=cancelled),
     )

@@ -1,16 +1,29 @@
-"""DICOM SR out and in (issue 22 items 3–4): every visible read measured on images, as TID 1500 documents.
+"""DICOM SR out and in (issue 22 items 3–4): every read's documents, stored at submission or built for export.
 
-:func:`export_sr` writes one Comprehensive SR (``io.dicom_sr``) per evaluator × subject × timepoint that has at
-least one caliper, to ``OUT/<subject>/<evaluator>/<date>_SR.dcm``, from the session's own data (``session.data()``:
-a blinded reader exports only their own reads; the access policy decides, not this module). Every lesion measured
-at that timepoint is a measurement group: a value measured with a caliper carries its line on the source image, a
-value typed without one is written without coordinates and marked *Not image-derived* (so the document is the
-whole read, and says which values an image gives).
+**At submission** (:func:`write_read_documents`, called by ``reading.submit_read`` in the submission's own
+transaction) hccreview writes the read's documents into the study file (table ``structured_reports``, immutable;
+the audit entry of each keeps its SHA-256, which ``verify`` checks): a Comprehensive SR (TID 1500, ``io.dicom_sr``)
+with every lesion of the reader measured at that date, and a Key Object Selection (``io.dicom_kos``) of the read's
+key images (its caliper slices and the images the reader marked). Observer: the reader (their account's name and
+login); method: the study's criteria; time point: the visit. A value whose source image is not in the image index
+(a moved or unregistered image) is written without its line and named in the audit entry's reason, so a
+submission never fails for want of an image file; a read with no located image (no caliper, or no lesion at all)
+gets an SR that copies the patient and the study of that date (the index's study, else a UID derived from the
+read) and lists no evidence; a read without any located key image gets no KOS (a KOS references at least one
+object). A read submitted again after a re-opening gets new documents naming the earlier SR (Predecessor Documents
+Sequence; ``predecessor_uid``). Any other failure to build a document is an :class:`SRError` naming the reason, and
+the submission rolls back.
 
-Documents are immutable: exporting again writes nothing for a read that did not change (``unchanged``); an amended
-read becomes a new document ``<date>_SR_<n>.dcm`` whose Predecessor Documents Sequence names the latest earlier
-one. A lesion without a tracking UID yet (never measured on an image) gets a stable UUID-derived one from the study,
-subject, evaluator and lesion id, so every export names it alike (nothing is written to the study).
+**Export** (:func:`export_sr`, ``hccreview export-sr``) writes every stored document the signed-in user may see,
+byte for byte, to ``OUT/<subject>/<evaluator>/<date>_SR[_<n>].dcm`` and ``_KO[_<n>].dcm`` ("stored"), and, for the
+reads that have no stored document (never submitted in hccreview: imported reads, the investigator's, reads
+submitted before schema 7), builds an SR now from the current data when at least one value has a caliper ("built
+now"; a blinded reader gets only their own: ``session.data()`` and the store's row filter decide). Files are never
+rewritten: a document already in the folder is ``unchanged``; a stored one not yet there takes the next free
+number; a read built now that changed becomes ``<date>_SR_<n>.dcm`` naming the latest earlier file.
+
+A lesion without a tracking UID yet (never measured on an image) gets a stable UUID-derived one from the study,
+subject, evaluator and lesion id, so every document names it alike (nothing is written to the lesion).
 
 :func:`import_sr` reads an SR (hccreview's, OHIF's or dcmjs's, SCT or legacy SRT axis codes) into a preview of its
 lesions and measurements, matched to an evaluator's lesions by tracking UID, else by lesion id. Nothing is written.
@@ -18,30 +31,51 @@ lesions and measurements, matched to an evaluator's lesions by tracking UID, els
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from hccreview.domain import calipers
 from hccreview.domain.images import ImageInstance, ImageSeries
+from hccreview.domain.key_images import key_images_of_read
 from hccreview.domain.records import Criteria, Lesion, Measurement
-from hccreview.io import dicom_sr
+from hccreview.io import dicom_kos, dicom_sr
 from hccreview.io.dicom_sr import Dataset, ParsedGroup, ParsedReport, SRError
 from hccreview.services import images
 from hccreview.services.session import StudySession
+from hccreview.store import structured_reports as documents
+from hccreview.store.study_data import load_study
 
-__all__ = ["ExportedSR", "ImportedGroup", "SRError", "SRPreview", "export_sr", "import_sr", "sr_path"]
+__all__ = [
+    "BUILT_NOW",
+    "STORED",
+    "ExportedSR",
+    "ImportedGroup",
+    "ReadDocuments",
+    "SRError",
+    "SRPreview",
+    "export_sr",
+    "import_sr",
+    "sr_path",
+    "write_read_documents",
+]
 
 NEW, AMENDED, UNCHANGED = "new", "amended", "unchanged"
+STORED, BUILT_NOW = "stored", "built now"
+SR, KOS = "SR", "KOS"
+_SUFFIX = {SR: "SR", KOS: "KO"}
 
 
 @dataclass(frozen=True)
 class ExportedSR:
-    """One document of an export: where it is, its SHA-256, and whether it was written now."""
+    """One document of an export: where it is, its SHA-256, whether it was written now, and whether it is the
+    document stored at submission (``origin`` "stored") or an SR built from the current data ("built now")."""
 
     subject_id: str
     evaluator: str
@@ -49,32 +83,36 @@ class ExportedSR:
     visit: str
     path: Path
     sha256: str
-    lesions: int
+    lesions: int  # an SR's measurement groups; a KOS's referenced objects
     status: str  # new / amended (a new version naming its predecessor) / unchanged (nothing written)
     predecessor: Path | None = None
+    kind: str = SR  # SR / KOS
+    origin: str = BUILT_NOW
 
     def line(self) -> str:
         """How ``hccreview export-sr`` names it."""
         amends = f" (amends {self.predecessor.name})" if self.predecessor is not None else ""
-        what = f"{self.subject_id} {self.evaluator} {self.date}: {self.lesions} lesion(s)"
-        return f"{self.status}: {self.path} ({what}){amends}"
+        what = f"{self.lesions} lesion(s)" if self.kind == SR else f"key object selection, {self.lesions} object(s)"
+        who = f"{self.subject_id} {self.evaluator} {self.date}"
+        return f"{self.status}: {self.path} ({who}: {what}; {self.origin}){amends}"
 
 
-def sr_path(folder: Path, subject_id: str, evaluator: str, day: date, version: int = 1) -> Path:
-    """Where the ``version``-th document of a read goes: ``folder/<subject>/<evaluator>/<date>_SR[_<n>].dcm``."""
+def sr_path(folder: Path, subject_id: str, evaluator: str, day: date, version: int = 1, *, kind: str = SR) -> Path:
+    """Where the ``version``-th document of a read goes: ``folder/<subject>/<evaluator>/<date>_SR[_<n>].dcm`` (a
+    KOS: ``_KO``)."""
     suffix = "" if version == 1 else f"_{version}"
-    return folder / _safe(subject_id) / _safe(evaluator) / f"{day.isoformat()}_SR{suffix}.dcm"
+    return folder / _safe(subject_id) / _safe(evaluator) / f"{day.isoformat()}_{_SUFFIX[kind]}{suffix}.dcm"
 
 
 def _safe(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "_"
 
 
-def _versions(folder: Path, subject_id: str, evaluator: str, day: date) -> list[Path]:
+def _versions(folder: Path, subject_id: str, evaluator: str, day: date, kind: str = SR) -> list[Path]:
     """The documents already written for a read, oldest first."""
     found = []
     version = 1
-    while (path := sr_path(folder, subject_id, evaluator, day, version)).exists():
+    while (path := sr_path(folder, subject_id, evaluator, day, version, kind=kind)).exists():
         found.append(path)
         version += 1
     return found
@@ -102,17 +140,23 @@ class _Images:
         self._series: dict[str, list[ImageSeries]] = {}
         self._instances: dict[str, dict[str, ImageInstance]] = {}
 
+    def series(self, subject_id: str) -> list[ImageSeries]:
+        return self._series.setdefault(subject_id, images.series_for(self.session, subject_id))
+
     def header(self, subject_id: str, caliper: calipers.Caliper) -> Dataset:
-        series_list = self._series.setdefault(subject_id, images.series_for(self.session, subject_id))
-        series = next((s for s in series_list if s.series_uid == caliper.series_uid), None)
+        return self.image(subject_id, caliper.series_uid, caliper.sop_instance_uid)
+
+    def image(self, subject_id: str, series_uid: str, sop_instance_uid: str) -> Dataset:
+        """The header of one indexed image (:class:`SRError` naming it when the index lacks it)."""
+        series = next((s for s in self.series(subject_id) if s.series_uid == series_uid), None)
         if series is None:
-            raise SRError(f"{subject_id}: the series {caliper.series_uid} of a caliper is not in the image index")
-        if caliper.series_uid not in self._instances:
-            found = images.instances(self.session, caliper.series_uid)
-            self._instances[caliper.series_uid] = {i.sop_instance_uid: i for i in found}
-        instance = self._instances[caliper.series_uid].get(caliper.sop_instance_uid)
+            raise SRError(f"{subject_id}: the series {series_uid} of a caliper is not in the image index")
+        if series_uid not in self._instances:
+            found = images.instances(self.session, series_uid)
+            self._instances[series_uid] = {i.sop_instance_uid: i for i in found}
+        instance = self._instances[series_uid].get(sop_instance_uid)
         if instance is None:
-            raise SRError(f"{subject_id}: image {caliper.sop_instance_uid} is not in series {series.label}")
+            raise SRError(f"{subject_id}: image {sop_instance_uid} is not in series {series.label}")
         try:
             path: Path | None = images.resolve(self.session, instance)
         except images.ImagesRefused:
@@ -120,19 +164,33 @@ class _Images:
         return dicom_sr.evidence_from_index(
             sop_instance_uid=instance.sop_instance_uid, series_uid=series.series_uid, study_uid=series.study_uid,
             modality=series.modality, subject_id=subject_id, study_date=series.study_date or series.date, path=path,
+            rows=series.rows, columns=series.columns,
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Read:
+    """Whose read of whom at which timepoint a document says."""
+
+    subject_id: str
+    reader: str
+    day: date
+    visit: str
+    baseline: bool
+    mrecist: bool
+    observer_name: str = ""
 
 
 def _request(
     session: StudySession,
     rows: list[Measurement],
     lesions: dict[tuple[str, str, str], Lesion],
-    *,
-    baseline: bool,
-    mrecist: bool,
+    read: _Read,
     found: _Images,
+    unlocated: list[str] | None = None,
 ) -> dicom_sr.ReportRequest:
-    first = rows[0]
+    """The SR request of ``read`` from its measurements; an image the index lacks is an :class:`SRError`, unless
+    ``unlocated`` collects it (the value is then written without its line)."""
     evidence: dict[str, Dataset] = {}
     members = []
     for m in sorted(rows, key=lambda r: r.lesion_id):
@@ -140,7 +198,12 @@ def _request(
         drawn = calipers.parse(m.caliper)
         for c in drawn:
             if c.lines and c.sop_instance_uid not in evidence:
-                evidence[c.sop_instance_uid] = found.header(m.subject_id, c)
+                try:
+                    evidence[c.sop_instance_uid] = found.header(m.subject_id, c)
+                except SRError as exc:
+                    if unlocated is None:
+                        raise
+                    unlocated.append(f"{m.lesion_id} ({exc})")
         values = {name: float(v) for name in calipers.LINE_OF_FIELD if (v := getattr(m, name)) is not None}
         members.append(
             dicom_sr.ReportLesion(
@@ -151,14 +214,143 @@ def _request(
                 is_node=bool(lesion and lesion.is_node),
                 values=values,
                 calipers=drawn,
+                status=m.status.value,
             )
         )
     return dicom_sr.ReportRequest(
-        subject_id=first.subject_id, observer=first.reader, date=first.date, visit=first.visit, mrecist=mrecist,
-        baseline=baseline, lesions=tuple(members), evidence=evidence,
+        subject_id=read.subject_id, observer=read.reader, date=read.day, visit=read.visit, mrecist=read.mrecist,
+        baseline=read.baseline, lesions=tuple(members), evidence=evidence, observer_name=read.observer_name,
     )  # fmt: skip
 
 
+# ---------------------------------------------------------------------------------------------- at submission
+@dataclass(frozen=True)
+class ReadDocuments:
+    """The documents stored for one submitted read: the SR's and the KOS's SOP Instance UIDs (the KOS: '' when the
+    read has no key image in the index), their SHA-256, and what the audit entries' reason names."""
+
+    sr_uid: str
+    sr_sha256: str
+    kos_uid: str = ""
+    kos_sha256: str = ""
+    predecessor_uid: str = ""
+    notes: tuple[str, ...] = ()
+
+
+def _context(session: StudySession, found: _Images, subject_id: str, day: date) -> Dataset:
+    """The patient and study of a read no located image is referenced by: the indexed study of that date, else a
+    study UID derived from the study file and the read (the same for every document of that timepoint)."""
+    series = next((s for s in found.series(subject_id) if s.date == day), None)
+    if series is not None:
+        return dicom_sr.subject_context(subject_id=subject_id, study_uid=series.study_uid,
+                                        study_date=series.study_date or series.date)  # fmt: skip
+    settings = session.settings()
+    name = f"hccreview:{settings.title}:{settings.protocol}:{subject_id}:{day.isoformat()}:study"
+    return dicom_sr.subject_context(subject_id=subject_id, study_uid=f"2.25.{uuid.uuid5(uuid.NAMESPACE_URL, name).int}",
+                                    study_date=day)  # fmt: skip
+
+
+def write_read_documents(session: StudySession, subject_id: str, day: date) -> ReadDocuments:
+    """Build and store the DICOM SR and KOS of the signed-in reader's submitted read of ``subject_id`` at ``day``
+    (``reading.submit_read`` calls it in the submission's transaction). Refused (:class:`SRError`, nothing written)
+    when the read is not submitted or its documents are already written since its submission; the write gate
+    refuses anyone but the read's reader."""
+    user = session.signed_in
+    if user is None:
+        raise PermissionError("sign in first")
+    store, reader, iso = session.store, user.username, day.isoformat()
+    read_rows = store.rows("reads", "subject_id = ? AND reader = ? AND date = ?", [subject_id, reader, iso])
+    if not read_rows or not read_rows[0].get("submitted_at"):
+        raise SRError(f"{subject_id} {iso}: no submitted read of {reader}'s at this timepoint")
+    earlier = documents.document_rows(store, subject_id=subject_id, reader=reader, day=iso)
+    if earlier and str(earlier[-1]["created_at"]) >= str(read_rows[0]["submitted_at"]):
+        raise SRError(f"{subject_id} {iso}: the documents of {reader}'s read were written at its submission")
+    data = load_study(store, ("lesions", "measurements"), subject_id=subject_id)
+    mine = [m for m in data.measurements if m.reader == reader]
+    first = min((m.date for m in mine), default=day)
+    read = _Read(subject_id, reader, day, str(read_rows[0].get("visit") or ""), day <= first,
+                 data.settings.criteria is Criteria.MRECIST, user.full_name or reader)  # fmt: skip
+    latest = {str(r["kind"]): str(r["sop_instance_uid"]) for r in earlier}  # the newest of each kind
+    try:
+        built = _build(session, read, mine, data.lesions, latest.get(SR, ""))
+    except (ValueError, TypeError, AttributeError) as exc:  # highdicom's refusals of a content it cannot encode
+        if isinstance(exc, SRError):
+            raise
+        raise SRError(f"{subject_id} {iso}: the DICOM documents of the read cannot be built ({exc})") from exc
+    reason = "; ".join(["written when the read was submitted", *built.notes])
+    base = {"subject_id": subject_id, "reader": reader, "date": iso, "visit": read.visit}
+    stored: dict[str, tuple[str, str]] = {}
+    with store.transaction():
+        for kind, document in ((SR, built.sr), (KOS, built.kos)):
+            if document is None:
+                continue
+            data_bytes = dicom_sr.document_bytes(document)
+            row = {**base, "sop_instance_uid": str(document.SOPInstanceUID), "kind": kind,
+                   "series_uid": str(document.SeriesInstanceUID), "predecessor_uid": latest.get(kind, "")}  # fmt: skip
+            stored[kind] = (documents.insert_document(store, row, data_bytes, reason=reason),
+                            documents.sha256_of(data_bytes))  # fmt: skip
+    sr_uid, sr_sha = stored.get(SR, ("", ""))
+    kos_uid, kos_sha = stored.get(KOS, ("", ""))
+    return ReadDocuments(sr_uid, sr_sha, kos_uid, kos_sha, latest.get(SR, "") if sr_uid else "", built.notes)
+
+
+@dataclass(frozen=True)
+class _Built:
+    sr: Dataset | None
+    kos: Dataset | None
+    notes: tuple[str, ...]
+
+
+def _build(
+    session: StudySession, read: _Read, mine: list[Measurement], all_lesions: Sequence[Lesion], previous_uid: str
+) -> _Built:
+    """The SR (None for a read with no lesion that day: highdicom writes no empty TID 1500 report) and the KOS
+    (None without a located key image) of ``read``, and what the audit entries' reason names."""
+    found = _Images(session)
+    unlocated: list[str] = []
+    rows = [m for m in mine if m.date == read.day]
+    lesions = {(x.subject_id, x.reader, x.lesion_id): x for x in all_lesions if x.reader == read.reader}
+    request = _request(session, rows, lesions, read, found, unlocated)
+    notes = [f"without coordinates (image not in the index): {u}" for u in unlocated]
+    sr: Dataset | None = None
+    if request.lesions:
+        context = None if request.evidence else _context(session, found, read.subject_id, read.day)
+        previous = [dicom_sr.document_from_bytes(documents.document_bytes(session.store, previous_uid))] \
+            if previous_uid else []  # fmt: skip
+        sr = dicom_sr.build_measurement_report(dataclasses.replace(request, context=context, final=True),
+                                               previous=previous)  # fmt: skip
+    else:
+        notes.append("no SR: no lesion of this read at this date (a TID 1500 report holds at least one)")
+    kos, kos_notes = _key_objects(session, found, read, mine, sr)
+    return _Built(sr, kos, tuple(notes + kos_notes))
+
+
+def _key_objects(
+    session: StudySession, found: _Images, read: _Read, measurements: list[Measurement], sr: Dataset | None
+) -> tuple[Dataset | None, list[str]]:
+    """The KOS of the read's key images that the index has (None when it has none) and, in words, the key images
+    it leaves out."""
+    manual = session.store.rows("key_images", "subject_id = ? AND reader = ? AND date = ?",
+                                [read.subject_id, read.reader, read.day.isoformat()])  # fmt: skip
+    keys = key_images_of_read(measurements, manual, subject_id=read.subject_id, reader=read.reader, day=read.day)
+    headers: list[Dataset] = []
+    notes: list[str] = []
+    for key in keys:
+        try:
+            headers.append(found.image(read.subject_id, key.series_uid, key.sop_instance_uid))
+        except SRError as exc:
+            notes.append(f"key image left out of the KOS: {exc}")
+    if not headers:
+        return None, [*notes, "no KOS: no key image of this read is in the image index"]
+    where = read.visit or read.day.isoformat()
+    built = dicom_kos.build_key_object_selection(
+        headers, observer=read.reader, observer_name=read.observer_name, report=sr,
+        description=f"Key images of {read.reader}'s read of {read.subject_id} at {where}",
+    )  # fmt: skip
+    return built.document, notes + [f"key image {uid} left out of the KOS (another study)" for uid in built.left_out]
+
+
+# ---------------------------------------------------------------------------------------------- export
 def _same(a: ParsedReport, b: ParsedReport) -> bool:
     """Whether two documents say the same read (their UIDs and dates aside)."""
 
@@ -175,11 +367,15 @@ def _same(a: ParsedReport, b: ParsedReport) -> bool:
 
 
 def export_sr(session: StudySession, out_folder: str | Path, *, subjects: list[str] | None = None) -> list[ExportedSR]:
-    """Write the SR of every read the signed-in user may see that has at least one caliper (``subjects``: only
-    these); returns every document, new, amended or unchanged."""
+    """Write every stored document the signed-in user may see (byte for byte) and, for the reads without one, the
+    SR of each read with at least one caliper built now (``subjects``: only these); returns every document, new,
+    amended or unchanged."""
     folder = Path(out_folder)
-    data = session.data()
     wanted = set(subjects) if subjects is not None else None
+    stored = [r for r in documents.document_rows(session.store) if wanted is None or r["subject_id"] in wanted]
+    out = _export_stored(session, folder, stored)
+    done = {(r["subject_id"], r["reader"], r["date"]) for r in stored}
+    data = session.data()
     lesions = {(x.subject_id, x.reader, x.lesion_id): x for x in data.lesions}
     reads: dict[tuple[str, str, date], list[Measurement]] = defaultdict(list)
     first_day: dict[tuple[str, str], date] = {}
@@ -191,13 +387,40 @@ def export_sr(session: StudySession, out_folder: str | Path, *, subjects: list[s
         first_day[key] = min(first_day.get(key, m.date), m.date)
     mrecist = data.settings.criteria is Criteria.MRECIST
     found = _Images(session)
-    out: list[ExportedSR] = []
     for (sid, evaluator, day), rows in sorted(reads.items()):
-        if not any(calipers.parse(m.caliper) for m in rows):
+        if (sid, evaluator, day.isoformat()) in done or not any(calipers.parse(m.caliper) for m in rows):
             continue
-        request = _request(session, rows, lesions, baseline=day == first_day[(sid, evaluator)], mrecist=mrecist,
-                           found=found)  # fmt: skip
-        out.append(_write(folder, request))
+        read = _Read(sid, evaluator, day, rows[0].visit, day == first_day[(sid, evaluator)], mrecist)
+        out.append(_write(folder, _request(session, rows, lesions, read, found)))
+    order = {SR: 0, KOS: 1}
+    return sorted(out, key=lambda d: (d.subject_id, d.evaluator, d.date, order[d.kind], d.path.name))
+
+
+def _export_stored(session: StudySession, folder: Path, rows: list[dict[str, object]]) -> list[ExportedSR]:
+    """Write the stored documents, oldest first, each where its bytes are not yet (the next free number)."""
+    out: list[ExportedSR] = []
+    written: dict[str, Path] = {}  # SOP Instance UID -> file (the predecessor a later document names)
+    for row in rows:
+        sid, reader, kind = str(row["subject_id"]), str(row["reader"]), str(row["kind"])
+        day, digest, uid = date.fromisoformat(str(row["date"])), str(row["sha256"]), str(row["sop_instance_uid"])
+        earlier = _versions(folder, sid, reader, day, kind)
+        same = next((p for p in earlier if _sha256(p) == digest), None)
+        if same is not None:
+            target, status = same, UNCHANGED
+        else:
+            data = documents.document_bytes(session.store, uid)
+            target = sr_path(folder, sid, reader, day, len(earlier) + 1, kind=kind)
+            partial = target.with_suffix(".partial")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(data)
+            partial.rename(target)
+            status = AMENDED if row["predecessor_uid"] else NEW
+        written[uid] = target
+        predecessor = written.get(str(row["predecessor_uid"] or ""))
+        count = (len(dicom_sr.read_measurement_report(target).groups) if kind == SR
+                 else dicom_kos.referenced_objects(target))  # fmt: skip
+        out.append(ExportedSR(sid, reader, day, str(row["visit"] or ""), target, _sha256(target), count, status,
+                              predecessor, kind, STORED))  # fmt: skip
     return out
 
 

@@ -29,7 +29,7 @@ FIELD_NAMES = {"diameter_mm": "diameter", "short_axis_mm": "short axis", "viable
                "first_dose": "first dose", "kinds": "record kinds", "target_sum_mm": "target sum",
                "stated_overall": "stated response", "computed_overall": "computed response",
                "lesion_id": "lesion", "is_node": "lymph node"}  # fmt: skip
-#: A lesion's kind as the reader chooses it (RECIST 1.1 §4.2: targets and non-targets at baseline; §4.3.3: new).
+#: A lesion's kind as the reader chooses it (RECIST 1.1 §4.2: targets and non-targets at baseline; §4.3.4: new).
 LESION_KIND_NAMES = {"target": "Target lesion", "non-target": "Non-target lesion", "new": "New lesion"}
 #: Units of the measured fields.
 FIELD_UNITS = {"diameter_mm": " mm", "short_axis_mm": " mm", "viable_mm": " mm"}

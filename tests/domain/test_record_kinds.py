@@ -37,6 +37,7 @@ WORKFLOW_TABLES = {
     "record_review", "reader_packages", "reader_package_audit", "snapshot_base", "transfers",
     "readjudication_flags", "queries", "query_messages", "adjudication_reason_codes",
     "image_series", "image_instances",  # the image index (issue 21): where the pixels are, not review records
+    "key_images", "structured_reports",  # what a read leaves on the images (issue 22), not records of a kind
 }  # fmt: skip
 
 

@@ -8,11 +8,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pydicom
 import pytest
 
 from hccreview import cli
 from hccreview.services.session import open_study
-from tests.dicom_factory import SYNTAXES, write_series
+from tests.dicom_factory import SYNTAXES, SeriesFiles, write_series
 from tests.factories_central import PASSWORDS, central_study, day
 
 
@@ -152,3 +153,77 @@ def test_image_root_shows_the_index_and_re_points_a_moved_root(
     code, out, _ = _run(capsys, "image-root", study)
     assert out.splitlines() == [f"image root: {moved.resolve()}", "2 series (6 images) registered for 1 patient(s)"]
     assert _run(capsys, "verify", study)[0] == 0
+
+
+def write_sr(
+    path: Path,
+    series: SeriesFiles,
+    *,
+    when: date,
+    visit: str,
+    baseline: bool,
+    length_px: float,
+    subject_id: str = "C01",
+) -> str:
+    """A TID 1500 SR by an outside reader ('Doe^Jane') measuring the liver lesion T01 on the series' middle slice."""
+    from hccreview.domain.calipers import Caliper, Line
+    from hccreview.io import dicom_sr
+
+    header = pydicom.dcmread(series.files[1], stop_before_pixels=True)
+    spacing = (float(header.PixelSpacing[0]), float(header.PixelSpacing[1]))
+    caliper = Caliper(series.sop_uids[1], series.series_uid, spacing,
+                      lines={"long": Line((4.0, 6.0), (4.0 + length_px, 6.0))})  # fmt: skip
+    lesion = dicom_sr.ReportLesion("T01", "2.25.424242", "target", organ="liver", values=caliper.values(),
+                                   calipers=(caliper,))  # fmt: skip
+    request = dicom_sr.ReportRequest(subject_id=subject_id, observer="Doe^Jane", date=when, visit=visit, mrecist=False,
+                                     baseline=baseline, lesions=(lesion,),
+                                     evidence={series.sop_uids[1]: header})  # fmt: skip
+    return str(dicom_sr.write_measurement_report(request, path).SOPInstanceUID)
+
+
+def test_import_images_picks_up_the_srs_beside_the_images(
+    capsys: pytest.CaptureFixture[str], study: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "delivery"
+    base = write_series(root / "a", subject_id="C01", timepoint_id="BASELINE", study_date=day(0))
+    week8 = write_series(root / "b", subject_id="C01", study_date=day(1))
+    first = write_sr(root / "sr" / "baseline.dcm", base, when=day(0), visit="BASELINE", baseline=True, length_px=25)
+    second = write_sr(root / "sr" / "week8.dcm", week8, when=day(1), visit="WEEK 8", baseline=False, length_px=15)
+
+    code, out, _ = _run(capsys, "import-images", study, root)
+    lines = out.splitlines()
+    assert code == 0 and "DICOM SR documents, imported after the images (2): sr/baseline.dcm, sr/week8.dcm" in lines
+    assert "  baseline.dcm: C01 2024-01-01 BASELINE as Doe-Jane (observer Doe Jane, matched by referenced images) " \
+           "— 1 lesion(s)" in lines  # fmt: skip
+    assert "    T01 target (baseline category) liver: long axis 20 mm" in lines
+    assert "    T01 target (the study's lesion) liver: long axis 12 mm" in lines
+    assert "  C01 Doe-Jane 2024-03-04 WEEK 8: PR (target PR, non-target -, no new lesion)" in lines
+    assert lines[-1] == ("preview only: nothing was written; run again with --apply to register the matched series "
+                         "and import the SRs")  # fmt: skip
+
+    code, out, err = _run(capsys, "import-images", study, root, "--apply", "--sr-evaluator", "outside", user="admin")
+    assert code == 0, err
+    assert out.splitlines()[-2:] == [
+        f"registered 2 series (6 images) for 1 patient(s); the image root is now {root.resolve()}",
+        "SR import: 2 document(s): 1 lesion(s), 2 measurement(s), 1 read(s) written",
+    ]
+    with open_study(study) as session:
+        store = session.store
+        (lesion,) = store.rows("lesions", "reader = 'outside'")
+        sizes = [
+            (r["date"], r["diameter_mm"]) for r in store.rows("measurements", "reader = 'outside'", order_by="date")
+        ]
+        (read,) = store.rows("reads", "reader = 'outside'")
+        audit = store.conn.execute("SELECT reason FROM audit_log WHERE table_name IN ('lesions', 'measurements')")
+        notes = {row[0] for row in audit.fetchall()}
+    assert (lesion["lesion_id"], lesion["kind"], lesion["organ"], lesion["tracking_uid"]) == (
+        "T01", "target", "liver", "2.25.424242")  # fmt: skip
+    assert sizes == [("2024-01-01", 20.0), ("2024-03-04", 12.0)]
+    assert (read["date"], read["role"], read["overall"], read["entered_by"]) == ("2024-03-04", "reader", "PR", "admin")
+    assert notes >= {f"DICOM SR import as outside: SR {first} (baseline.dcm)",
+                     f"DICOM SR import as outside: SR {second} (week8.dcm)"}  # fmt: skip
+
+    code, out, _ = _run(capsys, "import-images", study, root, "--apply", "--sr-evaluator", "outside", user="admin")
+    assert code == 0 and out.splitlines()[-1] == (
+        "SR import: nothing to write (the study already holds what the SRs say; nothing was written)"
+    )

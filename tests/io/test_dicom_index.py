@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pydicom
 import pytest
 from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
@@ -215,3 +216,14 @@ def test_an_mr_series_is_indexed_like_a_ct_series(tmp_path: Path) -> None:
         files.series_uid, "MR", "1.2.840.10008.5.1.4.1.1.4",
     )  # fmt: skip
     assert (series.phase, series.patient_id, series.subject_id, series.importable) == ("arterial", "P7", "", True)
+
+
+def test_only_the_sr_classes_of_a_measurement_report_are_set_aside(tmp_path: Path) -> None:
+    """Enhanced / Comprehensive / Comprehensive 3D SR go to the SR import; a Key Object Selection is another object."""
+    write_structured_report(tmp_path / "sr.dcm")
+    kos = pydicom.dcmread(tmp_path / "sr.dcm")
+    kos.SOPClassUID = kos.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.88.59"
+    kos.save_as(tmp_path / "kos.dcm")
+    result = scan(tmp_path)
+    assert result.structured_reports == ("sr.dcm",)
+    assert result.other_objects == (("kos.dcm", "Key Object Selection Document Storage"),)

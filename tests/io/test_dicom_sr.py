@@ -75,3 +75,25 @@ def test_an_image_of_another_modality_cannot_be_referenced_without_its_file() ->
     with pytest.raises(dicom_sr.SRError, match="modality 'US' is not CT or MR"):
         dicom_sr.evidence_from_index(sop_instance_uid=IMAGE, series_uid="1.2", study_uid="1.3", modality="US",
                                      subject_id="HCC-001", study_date=None, path=None)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("organ", "words", "node"),
+    [("Liver", "liver", False), ("lymph node", "lymph node", True), ("Mediastinal mass", "Mediastinal mass", False)],
+)
+def test_a_group_reads_back_what_recreating_its_lesion_needs(tmp_path: Path, organ: str, words: str,
+                                                             node: bool) -> None:  # fmt: skip
+    """Kind (the baseline category), organ in hccreview's words, node, method, time point, the typed fields; the
+    header's Study Date for an importer's fall-back."""
+    path = tmp_path / "sr.dcm"
+    dicom_sr.write_measurement_report(_request(mrecist=True, organ=organ), path)
+    report = dicom_sr.read_measurement_report(path)
+    (group,) = report.groups
+    assert (group.kind, group.organ, group.is_node, group.method) == ("target", words, node, "mRECIST")
+    assert (group.time_point, group.time_point_id, group.typed) == ("SCREENING", "SCREENING", ("viable_mm",))
+    assert report.study_date == dt.date(2024, 1, 2) and report.sop_class_uid == "1.2.840.10008.5.1.4.1.1.88.33"
+    follow_up = tmp_path / "follow-up.dcm"
+    dicom_sr.write_measurement_report(_request(baseline=False), follow_up)
+    (later,) = dicom_sr.read_measurement_report(follow_up).groups
+    assert (later.kind, later.method) == ("", "RECIST 1.1")  # no category after baseline: the importer decides
+    assert dicom_sr.is_report_file(path) and not dicom_sr.is_report_file(tmp_path)

@@ -30,6 +30,7 @@ from hccreview.services import adjudication, auth, images, queries
 from hccreview.services.exchange import ExchangeError
 from hccreview.services.review import Edit, StaleDataError
 from hccreview.services.session import StudySession, open_study
+from hccreview.services.sr_import import SRImportPlan
 from hccreview.store.study_data import review_tables_digest
 from hccreview.store.users import AuthError, User
 
@@ -169,6 +170,9 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         "kind": "new", "organ": "liver", "lesion_id": "T01",  # services.lesions: a new lesion at a follow-up
         "series_uid": series.series_uid, "instance": instance, "plan": plan,
         "out_folder": tmp / "sr",  # services.structured_reports.export_sr
+        "paths_or_folder": tmp / "sr-in",  # services.sr_import: no such folder (refused); an empty plan to apply
+        "sr_plan": SRImportPlan(str(world.path)),
+        "sop_instance_uid": instance.sop_instance_uid, "key_id": 1,  # services.key_images (no row 1: refused)
     }  # fmt: skip
 
 

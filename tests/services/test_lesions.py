@@ -203,7 +203,7 @@ def test_a_follow_up_carries_the_baseline_list_and_the_new_lesions_seen_before(a
 
 def test_the_rules_engine_reads_the_list_the_reader_built(as_user: Any) -> None:
     """Two targets of 40 and 30 mm at baseline, 26 and 20 mm at week 8: sum 70 → 46 mm, −34.3 % ⇒ PR (RECIST 1.1
-    Table 1: ≥30 % decrease); with a new lesion at week 16 ⇒ PD (§4.3.3)."""
+    Table 1: ≥30 % decrease); with a new lesion at week 16 ⇒ PD (§4.3.4)."""
     ann = as_user("ann")
     _baseline_targets(ann)
     _measure(ann, "T01", BASELINE, 40.0)

@@ -140,3 +140,40 @@ def test_the_menu_offers_import_images_to_the_admin_only(qtbot, make_window, mon
     assert action.shortcut().toString() == "Ctrl+Alt+I"
     action.trigger()
     assert len(asked) == 1 and asked[0][1] is admin.session
+
+
+def test_srs_beside_the_images_are_previewed_as_a_named_evaluator(qtbot, parts: QtParts, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from tests.e2e.test_import_images_cli import write_sr
+
+    parts.sign_in("admin")
+    _without_demo_images(parts)
+    first = parts.session.data().subjects[0].subject_id
+    when, visit = _first_assessment(parts, first)
+    folder = tmp_path / "dicom"
+    series = write_series(folder / "ct", subject_id=first, timepoint_id=visit, study_date=when)
+    write_sr(folder / "sr" / "read.dcm", series, when=when, visit=visit, baseline=True, length_px=25,
+             subject_id=first)  # fmt: skip
+    dialog = ImportImagesDialog(parts.session, parts.runner, parts.bus, folder=str(folder))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.start()
+    qtbot.waitUntil(lambda: dialog.plan is not None, timeout=TIMEOUT)
+    assert dialog.reports.isVisible() and dialog.evaluator.placeholderText() == "each document's observer"
+    text = dialog.report_text.toPlainText().splitlines()
+    assert text[1] == (f"  read.dcm: {first} {when} {visit} as Doe-Jane (observer Doe Jane, matched by referenced "
+                       "images) — 1 lesion(s)")  # fmt: skip
+
+    dialog.evaluator.setText("outside")
+    dialog.evaluator.editingFinished.emit()  # re-planned as the evaluator typed
+    qtbot.waitUntil(lambda: dialog.sr_plan is not None and dialog.sr_plan.documents[0].evaluator == "outside",
+                    timeout=TIMEOUT)  # fmt: skip
+    qtbot.waitUntil(dialog.apply_button.isEnabled, timeout=TIMEOUT)
+    with qtbot.waitSignal(dialog.imported, timeout=TIMEOUT):
+        dialog.apply_button.click()
+    assert dialog.status.text().endswith("SR import: 1 document(s): 1 lesion(s), 1 measurement(s), 0 read(s) written.")
+    parts.runner.wait()
+    with open_study(parts.path) as session:
+        (lesion,) = session.store.rows("lesions", "reader = 'outside'")
+        (measured,) = session.store.rows("measurements", "reader = 'outside'")
+    assert (lesion["subject_id"], lesion["lesion_id"], lesion["kind"]) == (first, "T01", "target")
+    assert (measured["date"], measured["diameter_mm"]) == (when.isoformat(), 20.0)

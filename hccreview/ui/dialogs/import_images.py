@@ -6,12 +6,16 @@ progress and Cancel); the series are matched on the database lane
 (:func:`~hccreview.services.images.preview_import` with that scan). The preview lists every series — new ones
 with the patient, date and visit they match and how, unmatched ones with the reason, unchanged and changed ones —
 and a checkbox per PatientID that equals a subject id: ticking one matches the series by it (re-planned from the
-same scan). Nothing is written until *Apply*, which runs
-:func:`~hccreview.services.images.apply_import` through ``ui.operations.run_write``.
+same scan). The TID 1500 SR documents found beside the images are previewed too
+(:func:`~hccreview.services.sr_import.preview_sr_import`, against the series the import registers): their
+patient, date, lesions and problems, and the evaluator they are imported as (editable; blank: each document's
+observer). Nothing is written until *Apply*, which runs :func:`~hccreview.services.images.apply_import` and then
+:func:`~hccreview.services.sr_import.apply_sr_import` through ``ui.operations.run_write``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hccreview.domain.changes import Changes
 from hccreview.services.session import StudySession
 from hccreview.ui.bus import ChangeBus
 from hccreview.ui.dialogs.path_row import choose_folder, path_row
@@ -58,18 +63,41 @@ def scan_job(folder: Path, *, progress: Progress) -> Any:
     return scan_folder(folder, progress=progress.report, cancelled=lambda: progress.cancelled)
 
 
-def plan_job(session: StudySession, scan: Any, confirmed: frozenset[str]) -> Any:
-    """Database lane: match the scanned series to the study (writes nothing)."""
+def plan_job(session: StudySession, scan: Any, confirmed: frozenset[str], evaluator: str = "") -> Any:
+    """Database lane: match the scanned series to the study, and plan the SRs found beside them as ``evaluator``
+    (blank: each one's observer); writes nothing. Returns (image plan, SR plan or None)."""
     from hccreview.services.images import preview_import
+    from hccreview.services.sr_import import preview_sr_import
 
-    return preview_import(session, scan.folder, scan=scan, confirmed_ids=confirmed)
+    plan = preview_import(session, scan.folder, scan=scan, confirmed_ids=confirmed)
+    if not plan.structured_reports:
+        return plan, None
+    return plan, preview_sr_import(session, plan.structured_reports, evaluator=evaluator or None, images_plan=plan)
 
 
-def apply_job(session: StudySession, plan: Any, replace: tuple[str, ...]) -> Any:
-    """Database lane (through ``run_write``): register the plan."""
+@dataclass(frozen=True)
+class Imported:
+    """What Apply wrote: the images registered, then the SRs imported (None: there were none)."""
+
+    images: Any
+    reports: Any = None
+
+    @property
+    def changes(self) -> Changes:
+        return self.images.changes if self.reports is None else self.images.changes.merge(self.reports.changes)
+
+    def summary(self) -> str:
+        text = self.images.summary()
+        return text if self.reports is None else f"{text}; {self.reports.summary()}"
+
+
+def apply_job(session: StudySession, plan: Any, replace: tuple[str, ...], sr_plan: Any = None) -> Imported:
+    """Database lane (through ``run_write``): register the plan, then import its SRs."""
     from hccreview.services.images import apply_import
+    from hccreview.services.sr_import import apply_sr_import
 
-    return apply_import(session, plan, replace=replace)
+    registered = apply_import(session, plan, replace=replace)
+    return Imported(registered, None if sr_plan is None else apply_sr_import(session, sr_plan))
 
 
 def preview_rows(plan: Any) -> list[tuple[str, ...]]:
@@ -107,9 +135,6 @@ def problems_text(plan: Any) -> str:
     lines = [f"• {'' if p.blocking else 'warning: '}{p}" for p in plan.problems]
     if scan.not_dicom:
         lines.append(f"Not DICOM, ignored ({len(scan.not_dicom)}): {', '.join(scan.not_dicom)}")
-    if scan.structured_reports:
-        lines.append(f"DICOM SR documents, not imported here ({len(scan.structured_reports)}): "
-                     f"{', '.join(scan.structured_reports)}")  # fmt: skip
     lines += [f"Not a single-frame CT or MR image, ignored: {p} ({n})" for p, n in scan.other_objects]
     return "\n".join(lines)
 
@@ -119,7 +144,7 @@ class ImportImagesDialog(QDialog):
     the runner's lanes).
 
     Signals:
-        imported(object): the ImagesImported after Apply (the window's bus has already been told its Changes).
+        imported(object): the :class:`Imported` after Apply (the window's bus has already been told its Changes).
     """
 
     imported = Signal(object)
@@ -131,6 +156,7 @@ class ImportImagesDialog(QDialog):
         self.session, self.runner, self.bus = session, runner, bus
         self.scan_value: Any = None
         self.plan: Any = None
+        self.sr_plan: Any = None
         self.result_value: Any = None
         self._job: Progress | None = None
         self.setWindowTitle("Import images")
@@ -164,6 +190,18 @@ class ImportImagesDialog(QDialog):
         self.problems.setObjectName("import_images_problems")
         self.problems.setMaximumHeight(130)
         self.problems.setPlaceholderText("Problems by file and attribute, and the files left out, appear here.")
+        self.reports = QGroupBox("DICOM SR documents found beside the images")
+        self.reports.setObjectName("import_images_reports")
+        self.evaluator = QLineEdit(placeholderText="each document's observer")
+        self.evaluator.setObjectName("sr_evaluator")
+        self.evaluator.editingFinished.connect(self._replan)
+        self.report_text = QPlainTextEdit(readOnly=True)
+        self.report_text.setObjectName("import_images_sr_plan")
+        self.report_text.setMaximumHeight(150)
+        report_form = QFormLayout(self.reports)
+        report_form.addRow("Import as &evaluator:", self.evaluator)
+        report_form.addRow(self.report_text)
+        self.reports.hide()
 
         self.buttons = QDialogButtonBox()
         self.scan_button = self.buttons.addButton("&Scan", QDialogButtonBox.ButtonRole.ActionRole)
@@ -181,6 +219,7 @@ class ImportImagesDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.proposals)
         layout.addWidget(self.replace)
+        layout.addWidget(self.reports)
         layout.addWidget(QLabel("Problems and files left out:"))
         layout.addWidget(self.problems)
         layout.addWidget(self.buttons)
@@ -224,11 +263,12 @@ class ImportImagesDialog(QDialog):
     def _plan(self) -> None:
         confirmed = frozenset(pid for pid, box in self.checkboxes.items() if box.isChecked())
         self.apply_button.setEnabled(False)
-        self.runner.run(plan_job, self.session, self.scan_value, confirmed, key=PLAN_KEY, on_done=self._planned,
-                        on_error=self._refused)  # fmt: skip
+        self.runner.run(plan_job, self.session, self.scan_value, confirmed, self.evaluator.text().strip(),
+                        key=PLAN_KEY, on_done=self._planned, on_error=self._refused)  # fmt: skip
 
     # ------------------------------------------------------------------ preview
-    def _planned(self, plan: Any) -> None:
+    def _planned(self, plans: tuple[Any, Any]) -> None:
+        plan, self.sr_plan = plans
         self.plan = plan
         self._busy(False)
         self.progress.setRange(0, 100)
@@ -245,6 +285,8 @@ class ImportImagesDialog(QDialog):
         self.replace.setText(f"&Replace the {len(replaceable)} changed series (their files differ from those "
                              "registered; the old entries stay in the audit trail)")  # fmt: skip
         self.problems.setPlainText(problems_text(plan))
+        self.reports.setVisible(self.sr_plan is not None)
+        self.report_text.setPlainText("\n".join(self.sr_plan.lines()) if self.sr_plan is not None else "")
         root = f"; {plan.root} becomes the study's image root" if plan.root_is_new else ""
         self.status.setText(
             f"Preview: {len(plan.matched)} series to register ({plan.new_images} images), {len(plan.unmatched)} "
@@ -277,22 +319,27 @@ class ImportImagesDialog(QDialog):
 
     def _update_apply(self) -> None:
         ready = self.plan is not None and self._job is None and not self.runner.pending(PLAN_KEY)
-        self.apply_button.setEnabled(ready and bool(self.plan.matched or self._replace_uids()))
+        self.apply_button.setEnabled(ready and self._anything())
+
+    def _anything(self) -> bool:
+        """Whether Apply would write: series to register or replace, or SR rows to import."""
+        reports = self.sr_plan is not None and bool(self.sr_plan.writes)
+        return self.plan is not None and bool(self.plan.matched or self._replace_uids() or reports)
 
     # ------------------------------------------------------------------ apply
     def apply(self) -> bool:
         """Register the previewed series through ``run_write``; False when there is nothing to apply."""
-        if self.plan is None or not (self.plan.matched or self._replace_uids()):
+        if not self._anything():
             return False
         self._busy(True)
         self.status.setText("Registering the series…")
-        run_write(self.runner, self.bus, apply_job, self.session, self.plan, self._replace_uids(), initiator=self,
-                  on_done=self._applied, on_error=self._refused)  # fmt: skip
+        run_write(self.runner, self.bus, apply_job, self.session, self.plan, self._replace_uids(), self.sr_plan,
+                  initiator=self, on_done=self._applied, on_error=self._refused)  # fmt: skip
         return True
 
     def _applied(self, result: Any) -> None:
         self.result_value = result
-        self.plan = None
+        self.plan = self.sr_plan = None
         self._busy(False)
         self.apply_button.setEnabled(False)
         self.status.setText(result.summary()[:1].upper() + result.summary()[1:] + ".")
@@ -317,8 +364,10 @@ class ImportImagesDialog(QDialog):
 
     def _forget(self) -> None:
         """A preview is of one folder: changing it drops the scan, the plan and the PatientID choices."""
-        self.scan_value = self.plan = None
+        self.scan_value = self.plan = self.sr_plan = None
         self.table.setRowCount(0)
+        self.report_text.clear()
+        self.reports.hide()
         self.problems.clear()
         for box in self.checkboxes.values():
             box.deleteLater()

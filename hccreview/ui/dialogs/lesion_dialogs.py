@@ -2,7 +2,7 @@
 follow-up scan to start from the baseline lesions.
 
 The forms only collect the user's input; the caller passes it to ``services.lesions`` on the runner's database
-lane, which checks it again (RECIST 1.1 §4.2: targets and non-targets at baseline; §4.3.3: new lesions after it).
+lane, which checks it again (RECIST 1.1 §4.2: targets and non-targets at baseline; §4.3.4: new lesions after it).
 So the dates offered follow the kind: the baseline for a target or non-target, the later scans for a new lesion.
 """
 

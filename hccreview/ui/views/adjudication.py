@@ -2,9 +2,10 @@
 e-signature, re-opening, reader performance.
 
 Left, the discordance queue (central A vs B, or central vs investigator); right, the shown case
-(:class:`CaseComparisonView`) and a "Reader performance" tab. The adjudicator chooses a read — a discordance code
-and a reason are asked (:class:`DecisionReasonDialog`) and an :class:`AdjudicateCommand` is pushed on the window's
-undo stack — and signs (:class:`SignatureDialog`; ``adjudication.sign_adjudication`` through
+(:class:`CaseComparisonView`), the same case on the images (:class:`AdjudicationImages`, issue 22: both readers'
+calipers in two colours, the per-lesion differences) and a "Reader performance" tab. The adjudicator chooses a read
+— a discordance code and a reason are asked (:class:`DecisionReasonDialog`) and an :class:`AdjudicateCommand` is
+pushed on the window's undo stack — and signs (:class:`SignatureDialog`; ``adjudication.sign_adjudication`` through
 ``ui.operations.run_write``, which publishes its Changes; a wrong password signs nothing). After a signature the
 undo stack is cleared (a signed decision cannot be undone) and the panel says so. An admin re-opens a signed case
 with a reason.
@@ -39,6 +40,7 @@ from hccreview.ui.dialogs.signature import SignatureDialog
 from hccreview.ui.operations import run_write
 from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.adjudication_case import CaseComparisonView
+from hccreview.ui.views.adjudication_images import AdjudicationImages
 from hccreview.ui.views.adjudication_performance import ReaderPerformanceView
 from hccreview.ui.views.adjudication_queue import QueueView
 from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
@@ -51,6 +53,7 @@ RELEVANT_KINDS = frozenset({ChangeKind.ADJUDICATIONS, ChangeKind.SIGNATURES, Cha
                             ChangeKind.LESIONS, ChangeKind.BLINDING})  # fmt: skip
 ERROR_COLOUR, INFO_COLOUR = "#c62828", "#2e7d32"
 QUEUE_SHARE = 0.39  # of the panel's width, on the first show (both reads' columns fit beside it at 1366 px)
+QUEUE_SHARE_IMAGES = 0.22  # while the Images tab is shown: the images get the room (the patient column stays)
 
 
 def refusal_text(exc: BaseException) -> str:
@@ -83,7 +86,7 @@ class AdjudicationPanel(QWidget):
     counts_changed = Signal(dict)
     status_message = Signal(str)
 
-    TAB_CASE, TAB_PERFORMANCE = range(2)
+    TAB_CASE, TAB_IMAGES, TAB_PERFORMANCE = range(3)
 
     def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,6 +117,9 @@ class AdjudicationPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.case, "&Case")
+        self.images = AdjudicationImages(context, self)  # builds nothing until a case the user may see arrives
+        self.tabs.addTab(self.images, "&Images")
+        self.tabs.setTabToolTip(self.TAB_IMAGES, "Both readers' calipers on the images, the per-lesion differences")
         self.tabs.addTab(self.performance_view, "Reader &performance")
         self.exchange_view = ReaderExchangePanel(context, self)
         self.tabs.addTab(self.exchange_view, "Reader e&xchange")
@@ -137,6 +143,7 @@ class AdjudicationPanel(QWidget):
         self.case.choose_requested.connect(self.choose_reader)
         self.case.sign_requested.connect(self.sign)
         self.case.reopen_requested.connect(self.reopen)
+        self.images.status_message.connect(self.status_message)
         self.tabs.currentChanged.connect(self._tab_changed)
         self.bus.changed.connect(self._on_changed)
         self.reload()
@@ -159,7 +166,7 @@ class AdjudicationPanel(QWidget):
         if isinstance(split, list) and len(split) == 2 and all(isinstance(v, int) for v in split):
             self.splitter.setSizes(split)
             self._sized = True
-        if state.get("tab") in (self.TAB_CASE, self.TAB_PERFORMANCE):
+        if state.get("tab") in (self.TAB_CASE, self.TAB_IMAGES, self.TAB_PERFORMANCE):
             self.tabs.setCurrentIndex(state["tab"])
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -175,7 +182,10 @@ class AdjudicationPanel(QWidget):
     def _share_room(self) -> None:
         if self._sized or self.width() <= 0 or not self.isVisible():
             return
-        queue = int(self.width() * QUEUE_SHARE)
+        images = self.tabs.currentIndex() == self.TAB_IMAGES
+        queue = int(self.width() * (QUEUE_SHARE_IMAGES if images else QUEUE_SHARE))
+        if images:  # at least what the compact queue's columns need (long subject ids)
+            queue = max(queue, self.queue.needed_width())
         self._sharing = True
         self.splitter.setSizes([queue, self.width() - queue])
         self._sharing = False
@@ -243,6 +253,9 @@ class AdjudicationPanel(QWidget):
 
     def _fill_case(self, comparison: Comparison | None) -> None:
         self.comparison = comparison
+        wanted = None if self.blinded else (comparison.subject_id if comparison is not None else None)
+        if wanted != self.images.subject_id:
+            self.images.set_subject(wanted)  # loads when its tab is shown
         user = self.session.signed_in
         self.case.set_comparison(
             comparison, can_decide=can_decide(self.session), can_reopen=can_reopen(self.session),
@@ -250,6 +263,8 @@ class AdjudicationPanel(QWidget):
         )  # fmt: skip
 
     def _tab_changed(self, index: int) -> None:
+        self.queue.set_compact(index == self.TAB_IMAGES)
+        self._share_room()  # the Images tab takes more of the width (until the user sets the split)
         if index == self.TAB_PERFORMANCE and self._performance_stale:
             self._load_performance()
 

@@ -43,6 +43,10 @@ def counts_text(counts: dict[str, int]) -> str:
 REASONS_MIN = 48
 
 
+#: The columns a compact queue leaves out.
+COMPACT_HIDDEN = ("Readers", "PD dates", "Reasons")
+
+
 class QueueView(QWidget):
     """The queue table with a central / investigator toggle and the counts line.
 
@@ -86,6 +90,7 @@ class QueueView(QWidget):
         self.kind_buttons["central"].setChecked(True)
         self.counts = QLabel()
         self.counts.setObjectName("queue_counts")
+        self.counts.setWordWrap(True)  # wraps in a narrow queue rather than widening the panel (and the window)
         self.empty = QLabel()
         self.empty.setObjectName("queue_empty")
         self.empty.setWordWrap(True)
@@ -99,6 +104,19 @@ class QueueView(QWidget):
         self.buttons.idToggled.connect(self._kind_toggled)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._activated)
+
+    def set_compact(self, compact: bool) -> None:
+        """Patient, both best responses and the status only (the panel's Images tab takes the width; the visit
+        picker there says what differs), or every column."""
+        for name in COMPACT_HIDDEN:
+            self.table.setColumnHidden(self.model.HEADERS.index(name), compact)
+        self._fit_to_contents()  # a column shown again comes back at its default width: fit them all
+
+    def needed_width(self) -> int:
+        """The width that shows every visible column whole (frame and vertical scroll bar included)."""
+        frame = 2 * self.table.frameWidth()
+        bar = self.table.verticalScrollBar().sizeHint().width()
+        return self.table.horizontalHeader().length() + frame + bar + 4  # the splitter handle's margins
 
     def _fit_to_contents(self) -> None:
         self._fit_pending = False

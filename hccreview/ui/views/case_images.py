@@ -16,11 +16,12 @@ first (``ui.imaging.decoder``). The GUI thread never waits.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,10 +36,14 @@ from PySide6.QtWidgets import (
 
 from hccreview.domain import calipers, image_rules
 from hccreview.domain.calipers import Caliper
+from hccreview.domain.images import OVERLAY_COLOURS, OWN_COLOUR, VIEW_COLOUR
+from hccreview.domain.key_images import CALIPER, KeyImage
 from hccreview.domain.records import Criteria, LesionKind, Measurement
-from hccreview.services import demo_images
+from hccreview.services import demo_images, key_images
 from hccreview.services.case_extra import CaseDetail
 from hccreview.services.case_images import PRIOR_KINDS, CaseImages, load_case_images, prior_date, target_sums
+from hccreview.services.review import Edit
+from hccreview.ui.commands import ReviewEditCommand, drop_failed
 from hccreview.ui.flow_layout import FlowLayout
 from hccreview.ui.imaging.decoder import SliceDecoder
 from hccreview.ui.imaging.pane import ViewerPane
@@ -48,9 +53,6 @@ from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.image_lesions import LesionRow, LesionTable
 from hccreview.ui.workers import Progress
 
-#: Caliper colours: the evaluator's own (editable), a read-only view of them, and the other evaluators laid over.
-OWN_COLOUR, VIEW_COLOUR = "#ffd400", "#33c7ff"
-OVERLAY_COLOURS = ("#ff4fd8", "#7dff6b", "#ff8a3d")
 #: Series kept decoded at once (each about 30 MB for a demo series; the current, prior and phase panes).
 KEPT_SERIES = 4
 PRIOR_LABELS = {"baseline": "Prior: baseline", "nadir": "Prior: nadir", "previous": "Prior: previous"}
@@ -66,9 +68,12 @@ class CaseImagesTab(QWidget):
     caliper_drawn = Signal(int, object)
     status_message = Signal(str)
 
-    def __init__(self, context: PanelContext, parent: QWidget | None = None) -> None:
+    def __init__(self, context: PanelContext, parent: QWidget | None = None, *, compare: bool = False) -> None:
+        """``compare``: the adjudicator's view of two reads (issue 22) — no evaluator of its own, only the overlays,
+        no lesion list and no Measure buttons (the caller shows the per-lesion differences)."""
         super().__init__(parent)
         self.context = context
+        self.compare = compare
         self.session, self.runner = context.session, context.runner
         self.images: CaseImages | None = None
         self.detail: CaseDetail | None = None
@@ -83,6 +88,8 @@ class CaseImagesTab(QWidget):
         self._notes: list[str] = []  # the rules' findings on the caliper just drawn
         self._overlay_boxes: list[QCheckBox] = []
         self._overlay_wanted: dict[str, bool] = {}
+        self._wanted_day: tuple[str | None, date] | None = None  # show_timepoint before the images were loaded
+        self._pending_caliper: tuple[str | None, Caliper] | None = None  # show_caliper before the images loaded
 
         self.reading = ReadingView()
         self.prior_kind = QComboBox()
@@ -106,7 +113,6 @@ class CaseImagesTab(QWidget):
         for w in (self.prior_kind, self.phases, self.overlay_label):
             top.addWidget(w)
         top.addLayout(self.overlay_bar)
-        top.addWidget(self.state)
         top.addStretch(1)
         top.addWidget(self.progress)
         top.addWidget(self.cancel)
@@ -120,17 +126,26 @@ class CaseImagesTab(QWidget):
         self.jump.setToolTip("Open prior and current at the slice of the selected lesion's caliper")
         self.rules = QLabel()
         self.rules.setWordWrap(True)
-        side = QWidget()
+        self.side = side = QWidget()
         side.setMinimumWidth(400)  # lesion (thumbnail and id), kind, value, measured: each whole at 1366 px
         self.lesions.setMinimumWidth(390)
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(2, 0, 2, 0)
         side_layout.addWidget(QLabel("Lesions at the current timepoint"))
         side_layout.addWidget(self.lesions, 1)
+        self.key_image = QPushButton("&Key image")  # issue 22 item 2: mark / unmark the slice shown (K)
+        self.key_image.setCheckable(True)
+        self.key_image.clicked.connect(lambda _on: self.toggle_key_image())
+        self.key_count = QLabel()
+        self._key_read: key_images.ReadKeyImages | None = None  # the shown read's key images, once loaded
+        self._key_loaded_for: tuple[CaseDetail | None, str | None] = (None, None)  # the detail they came with
+        QShortcut(QKeySequence("K"), self, self._key_shortcut, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.reading.current.viewer.sliceChanged.connect(lambda _i: self._show_key_state())
         buttons = FlowLayout()
-        for b in (self.measure, self.viable, self.jump):
+        for b in (self.measure, self.viable, self.jump, self.key_image):
             buttons.addWidget(b)
         side_layout.addLayout(buttons)
+        side_layout.addWidget(self.key_count)
         side_layout.addWidget(self.rules)
 
         self.split = QSplitter()
@@ -139,9 +154,11 @@ class CaseImagesTab(QWidget):
         self.split.setStretchFactor(0, 4)
         self.split.setStretchFactor(1, 1)
         self.split.setSizes([960, 400])
+        side.setVisible(not compare)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addWidget(self.state)  # a line of its own (shown only with something to say): it wraps, never squeezed
         layout.addWidget(self.split, 1)
 
         self.prior_kind.activated.connect(lambda _i: self._show_prior())
@@ -217,13 +234,72 @@ class CaseImagesTab(QWidget):
             self._set_state(f"{found.subject_id}: no images registered (File ▸ Import images…).")
         else:
             self._set_state("")
-        if self.current is None and found.timepoints:
+        wanted = self._wanted_day
+        if wanted is not None and wanted[0] == found.subject_id and found.timepoints:
+            self.current = self._nearest(wanted[1], [t.date for t in found.timepoints])
+        elif self.current is None and found.timepoints:
             self.current = self._default_current(found)
         criteria = self.detail.case.criteria if self.detail is not None else ""
         self.lesions.show_viable = criteria == str(Criteria.MRECIST)
         if criteria == str(Criteria.MRECIST) and not self.phases.isChecked():
             self.phases.setChecked(True)
         self._fill_timepoints()
+        pending, self._pending_caliper = self._pending_caliper, None
+        if pending is not None and pending[0] == found.subject_id:
+            self.show_caliper(pending[1])
+
+    @staticmethod
+    def _nearest(day: date, dates: Sequence[date]) -> date:
+        """``day`` if it has images, else the nearest timepoint with images (two readers and the scan may date one
+        visit on different days)."""
+        return min(dates, key=lambda d: (abs((d - day).days), d))
+
+    def show_timepoint(self, day: date) -> None:
+        """Make ``day`` (or the nearest timepoint with images) the current timepoint: now, or once the shown
+        patient's images are loaded."""
+        self._wanted_day = (self._shown_subject(), day)
+        dates = self._dates()
+        if self._images_ready() and dates:
+            self.current = self._nearest(day, dates)
+            self._notes = []
+            self._fill_timepoints()
+
+    def show_caliper(self, caliper: Caliper) -> bool:
+        """Open the current pane at ``caliper``'s slice: its timepoint, its series, its image (the prior follows
+        by patient position). Deferred until the images are loaded; False when the slice is not among them."""
+        if not self._images_ready() or self.images is None:
+            self._pending_caliper = (self._shown_subject(), caliper)
+            return False
+        tp = next((t for t in self.images.timepoints
+                   if any(s.series_uid == caliper.series_uid for s in t.series)), None)  # fmt: skip
+        if tp is None:
+            return False
+        if tp.date != self.current:
+            self.current = tp.date
+            self._wanted_day = (self._subject, tp.date)
+            self._fill_timepoints()
+        pane = self.reading.current
+        if pane.series.currentData() != caliper.series_uid:
+            pane.set_series([(s.series_uid, s.label) for s in tp.series], caliper.series_uid)
+            self._load_series(pane, caliper.series_uid)
+        return pane.viewer.show_slice_of(caliper.sop_instance_uid)
+
+    def _shown_subject(self) -> str | None:
+        return self.detail.subject_id if self.detail is not None else None
+
+    def _images_ready(self) -> bool:
+        """The images on hand are the shown patient's (not a previous one's while the tab was hidden)."""
+        return (self.images is not None and not self._stale and self.images.subject_id == self._subject
+                and self._subject == self._shown_subject())  # fmt: skip
+
+    def overlay_colour(self, name: str) -> str | None:
+        """The colour ``name``'s calipers are laid over in (None: not an overlay here)."""
+        names = [b.text() for b in self._overlay_boxes]
+        return OVERLAY_COLOURS[names.index(name) % len(OVERLAY_COLOURS)] if name in names else None
+
+    def overlay_box(self, name: str) -> QCheckBox | None:
+        """The checkbox that shows or hides ``name``'s calipers."""
+        return next((b for b in self._overlay_boxes if b.text() == name), None)
 
     def _default_current(self, found: CaseImages) -> date:
         """The latest timepoint the evaluator has rows at (the one to read), else the latest with images."""
@@ -438,7 +514,9 @@ class CaseImagesTab(QWidget):
         for i, name in enumerate(others):
             box = QCheckBox(name)
             colour = OVERLAY_COLOURS[i % len(OVERLAY_COLOURS)]
-            box.setStyleSheet(f"QCheckBox {{ color: {colour}; font-weight: bold; }}")
+            # on a dark chip: the overlay colours are made to stand out on CT greys, not on a light window
+            box.setStyleSheet(f"QCheckBox {{ color: {colour}; font-weight: bold; background: #262626; "
+                              "padding: 1px 6px; border-radius: 3px; }")  # fmt: skip
             box.setToolTip(f"Show {name}'s calipers on the same images (read-only, {colour})")
             box.setChecked(self._overlay_wanted.get(name, True))
             box.toggled.connect(lambda on, n=name: self._overlay_toggled(n, on))
@@ -487,6 +565,7 @@ class CaseImagesTab(QWidget):
         self.jump.setEnabled(row is not None and bool(row.measurement.caliper))
         why = "" if self.editable else "Read-only: these are not your measurements, or the case is locked."
         self.measure.setToolTip(why or "Draw the selected lesion's caliper on the current image (Esc cancels)")
+        self._follow_key_images()
 
     def start_measuring(self, line: str) -> bool:
         """Draw the selected lesion's caliper: bidirectional for a target (long and short axes), the viable
@@ -550,6 +629,109 @@ class CaseImagesTab(QWidget):
                 pane.set_series([(s.series_uid, s.label) for s in tp.series], target.series_uid)
                 self._load_series(pane, target.series_uid)
             pane.viewer.show_slice_of(target.sop_instance_uid)
+
+    # ------------------------------------------------------------------ key images (issue 22 item 2)
+    def _follow_key_images(self) -> None:
+        """Load the shown read's key images again when the case was reloaded (a write landed, another patient or
+        another read is shown); the button and the count follow the slice on screen."""
+        detail, evaluator = self.detail, self.evaluator
+        if self._key_loaded_for[0] is detail and self._key_loaded_for[1] == evaluator:
+            self._show_key_state()
+            return
+        self._key_loaded_for = (detail, evaluator)
+        self._key_read = None
+        self._show_key_state()
+        if detail is None or evaluator is None:
+            return
+        self.runner.run(key_images.read_key_images, self.session, detail.subject_id, evaluator,
+                        key=f"{self._key}-keys", lane="db", on_done=self._key_images_loaded,
+                        on_error=self._key_images_failed)  # fmt: skip
+
+    def _key_images_failed(self, exc: BaseException) -> None:
+        self.key_count.setText(f"Key images could not be read: {exc}")
+
+    def _key_images_loaded(self, found: key_images.ReadKeyImages) -> None:
+        shown = self.detail.subject_id if self.detail is not None else None
+        if found.subject_id == shown and found.reader == self.evaluator:
+            self._key_read = found
+            self._show_key_state()
+
+    def _shown_slice(self) -> tuple[str, str] | None:
+        """(series, SOP instance) of the slice in the current pane, None when none is shown."""
+        viewer = self.reading.current.viewer
+        volume = viewer.volume
+        if volume is None or not 0 <= viewer.index < volume.count:
+            return None
+        return volume.series_uid, volume.sop_uid(viewer.index)
+
+    def key_image_here(self) -> KeyImage | None:
+        """The key image of the shown read at the current timepoint on the slice on screen (None: not one)."""
+        where = self._shown_slice()
+        found = self._key_read.at(self.current) if self._key_read is not None else []
+        return next((k for k in found if where is not None and k.sop_instance_uid == where[1]), None)
+
+    def _key_refusal(self, here: KeyImage | None) -> str:
+        """Why the Key image button cannot be used now ("" when it can)."""
+        if not self.editable or self.evaluator is None:
+            return "Read-only: this is not your read, or the case is locked."
+        if self._key_read is None:
+            return "Loading your key images…"
+        if self.current is None or self._shown_slice() is None:
+            return "No image is shown in the current pane."
+        if self.current in self._key_read.submitted:
+            return f"You have submitted your read of {self.current.isoformat()}: it is read-only."
+        if here is not None and here.source == CALIPER:
+            return (f"Your caliper of {', '.join(here.lesion_ids)} is on this slice: it is a key image while the "
+                    "caliper stays.")  # fmt: skip
+        return ""
+
+    def _show_key_state(self) -> None:
+        here = self.key_image_here()
+        why = self._key_refusal(here)
+        self.key_image.setEnabled(not why)
+        blocked = self.key_image.blockSignals(True)
+        self.key_image.setChecked(here is not None)
+        self.key_image.blockSignals(blocked)
+        day = self.current.isoformat() if self.current else ""
+        tip = "Unmark the slice shown as a key image" if here is not None else "Mark the slice shown as a key image"
+        self.key_image.setToolTip(why or f"{tip} of your read of {day} (K)")
+        n = len(self._key_read.at(self.current)) if self._key_read is not None else 0
+        self.key_count.setText(f"{n} key image{'' if n == 1 else 's'} at {day}" if self._key_read and day else "")
+
+    def _key_shortcut(self) -> None:
+        if self.key_image.isEnabled() and self.key_image.isVisible():
+            self.toggle_key_image()
+
+    def toggle_key_image(self) -> ReviewEditCommand | None:
+        """Mark the slice shown as a key image of the evaluator's read at the current timepoint, or unmark it: one
+        undoable edit (Ctrl+Z) through the write gate. None when the button is disabled (its tooltip says why)."""
+        here = self.key_image_here()
+        where, day, detail = self._shown_slice(), self.current, self.detail
+        if self._key_refusal(here) or where is None or day is None or detail is None:
+            self._show_key_state()
+            return None
+        sid = detail.subject_id
+        service: Callable[..., Edit]
+        if here is None:
+            service = key_images.add_key_image
+            kwargs: dict[str, Any] = {"subject_id": sid, "day": day, "series_uid": where[0],
+                                      "sop_instance_uid": where[1]}  # fmt: skip
+            text = f"Mark key image of {sid} on {day.isoformat()}"
+        else:
+            service = key_images.remove_key_image
+            kwargs = {"key_id": here.key_id, "reason": "unmarked by its reader in the Images tab"}
+            text = f"Unmark key image of {sid} on {day.isoformat()}"
+        command = ReviewEditCommand(self.session, self.runner, self.context.bus, service=service, kwargs=kwargs,
+                                    text=text, initiator=self)  # fmt: skip
+        command.on_error = lambda exc, cmd=command: self._key_refused(cmd, exc)
+        command.on_done = lambda _edit, t=text: self.status_message.emit(f"Saved: {t} (Ctrl+Z undoes)")
+        self.context.undo_stack.push(command)
+        return command
+
+    def _key_refused(self, command: ReviewEditCommand, exc: BaseException) -> None:
+        drop_failed(self.context.undo_stack, command)
+        self.status_message.emit(f"Not saved: {exc}")
+        self._show_key_state()
 
 
 __all__ = ["OVERLAY_COLOURS", "OWN_COLOUR", "VIEW_COLOUR", "CaseImagesTab"]

@@ -8,8 +8,9 @@ Child-Pugh subgroups, and the patient's own outcome — computed before the deci
 "now" equal the preview of that choice; the window checks this after every decision and says so.
 
 Keys: Right / N next case, Left / P previous, 1 / 2 choose read 1 / 2 (the discordance code and the reason
-are given live in a :class:`DecisionReasonDialog`), Esc leaves. Decisions are :class:`AdjudicateCommand` s
-on the window's undo stack
+are given live in a :class:`DecisionReasonDialog`), I toggles the reads table and the case on the images (both
+readers' calipers, the per-lesion differences in large type: :class:`AdjudicationImages`, issue 22), Esc leaves.
+Decisions are :class:`AdjudicateCommand` s on the window's undo stack
 (Ctrl+Z in the main window undoes them before sign-off); signing is done afterwards in the adjudication panel.
 Every service call runs on the runner's database lane; callbacks run on the GUI thread and only draw.
 """
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,13 +43,14 @@ from hccreview.ui.models.meeting_models import NEW_MARK, ImpactModel, ReadsSumma
 from hccreview.ui.panel_context import PanelContext
 from hccreview.ui.views.adjudication import refusal_text
 from hccreview.ui.views.adjudication_case import case_head, reads_table
+from hccreview.ui.views.adjudication_images import AdjudicationImages
 from hccreview.ui.views.adjudication_reason import DecisionReasonDialog
 
 BASE_PT = 20.0  # large type for a projector (issue 7 item 5)
 TITLE_PT = 30.0
 CHOICE_KEYS = {Qt.Key.Key_1: 1, Qt.Key.Key_2: 2, Qt.Key.Key_3: 3}
-KEY_HINT = "→ / N next · ← / P previous · 1 / 2 choose read · Esc leave"
-VIEW_KEY_HINT = "→ / N next · ← / P previous · Esc leave"  # who may not decide is not offered a choice
+KEY_HINT = "→ / N next · ← / P previous · 1 / 2 choose read · I images · Esc leave"
+VIEW_KEY_HINT = "→ / N next · ← / P previous · I images · Esc leave"  # who may not decide is not offered a choice
 
 
 def _table(model: Any, font: QFont) -> QTableView:
@@ -94,6 +97,8 @@ class MeetingModeWindow(QWidget):
         self.case: MeetingCase | None = None
         self.expected: tuple[str, str, dict[str, Any]] | None = None  # (subject, reader, preview) awaited
         self.checks: list[tuple[str, str, bool]] = []
+        self.context = context
+        self.images: AdjudicationImages | None = None  # built on the first I (never for a blinded reader)
         self.loaded = False
         self._closed = False
         font = self.font()
@@ -130,6 +135,10 @@ class MeetingModeWindow(QWidget):
         body = QHBoxLayout()
         body.addLayout(left, 5)
         body.addWidget(self.impact_table, 8)
+        reads_page = QWidget()
+        reads_page.setLayout(body)
+        self.pages = QStackedWidget()  # the reads and the figures, or the case on the images (key I)
+        self.pages.addWidget(reads_page)
         self.hint = QLabel(KEY_HINT if can_decide(self.session) else VIEW_KEY_HINT)
         self.hint.setEnabled(False)
         self.message = QLabel()
@@ -141,7 +150,7 @@ class MeetingModeWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addLayout(head)
-        layout.addLayout(body, 1)
+        layout.addWidget(self.pages, 1)
         layout.addLayout(foot)
         self.bus.changed.connect(self._on_changed)
 
@@ -186,12 +195,36 @@ class MeetingModeWindow(QWidget):
             self.step(-1)
         elif key in CHOICE_KEYS:
             self.choose(CHOICE_KEYS[Qt.Key(key)])
+        elif key == Qt.Key.Key_I:
+            self.toggle_images()
         elif key == Qt.Key.Key_Escape:
             self.close()
         else:
             super().keyPressEvent(event)
             return
         event.accept()
+
+    # ------------------------------------------------------------------ images
+    @property
+    def showing_images(self) -> bool:
+        return self.images is not None and self.pages.currentWidget() is self.images
+
+    def toggle_images(self) -> None:
+        """Between the reads table (with the figures) and the shown case on the images (key I)."""
+        if self.showing_images:
+            self.pages.setCurrentIndex(0)
+            return
+        if self.session.role is Role.READER or self.subject_id is None:
+            return  # a blinded reader has no meeting, and before the first case there is nothing to show
+        if self.images is None:
+            self.images = AdjudicationImages(self.context, self)
+            self.images.set_large_type(self.font())
+            self.images.release_keys()  # 1 / 2 / arrows stay the meeting's keys
+            self.images.status_message.connect(self._say)
+            self.pages.addWidget(self.images)
+        self.images.set_subject(self.subject_id)
+        self.pages.setCurrentWidget(self.images)
+        self.setFocus()
 
     # ------------------------------------------------------------------ stepping
     @property
@@ -214,6 +247,8 @@ class MeetingModeWindow(QWidget):
         sid = self.items[position].subject_id
         self.title.setText(sid)
         self.position_label.setText(f"case {position + 1} of {len(self.items)}")
+        if self.images is not None:
+            self.images.set_subject(sid)  # the images follow the case (loaded when shown)
         self._load(sid)
 
     def _load(self, subject_id: str) -> None:
