@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,3 +54,37 @@ def sdtm_root() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real SDTM data not present at {SHARED_DATA} (clone outside the workspace)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built-in demo study, built once per test session: copy it (``demo_copy``), never write to it."""
+    from hccreview.services.demo_study import build_demo_study
+
+    return build_demo_study(tmp_path_factory.mktemp("demo-template") / "demo.db")
+
+
+@pytest.fixture
+def demo_copy(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo study for one test."""
+    import shutil
+
+    return Path(shutil.copyfile(demo_template, tmp_path / "demo.db"))
+
+
+@pytest.fixture(scope="session")
+def sdtm_template(sdtm_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """``sdtm_template("onco")``: that real delivery imported once per test session (an import takes seconds):
+    copy it (``shutil.copyfile``) before writing. Skips, saying why, where the data is absent."""
+    from hccreview.services.importing import import_into
+
+    made: dict[str, Path] = {}
+
+    def template(name: str) -> Path:
+        if name not in made:
+            path = tmp_path_factory.mktemp(f"sdtm-{name}") / f"{name}.db"
+            import_into(path, fmt="sdtm", source=sdtm_root / name)
+            made[name] = path
+        return made[name]
+
+    return template
