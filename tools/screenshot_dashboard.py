@@ -2,7 +2,7 @@
 
     python tools/screenshot_dashboard.py [--study STUDY.db] [--out docs/screenshots/dashboard.png]
                                          [--sizes 1366x768,1920x1080] [--plot pfs] [--table response]
-                                         [--every-plot FOLDER]
+                                         [--every-plot FOLDER] [--user none] [--arm ARM]
 
 The first size is written to ``--out``; further sizes get their width appended (``dashboard-1920.png``).
 ``--every-plot FOLDER`` also saves one screenshot per plot tab (to check each by eye). Without ``--study``
@@ -40,13 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--plot", default="pfs", help="plot tab shown: pfs, os, pfs_cp, os_cp, waterfall, ...")
     parser.add_argument("--table", default="response", help="table tab shown: response, baseline, toxicity, ...")
     parser.add_argument("--every-plot", type=Path, default=None)
+    parser.add_argument("--user", default="adjudicator", help="demo account signed in; 'none' for nobody (an "
+                        "imported study without the demo accounts)")  # fmt: skip
+    parser.add_argument("--arm", default=None, help="arm shown (default: Overall)")
+    parser.add_argument("--split", type=float, default=0.4, help="share of the width for the tables")
     args = parser.parse_args(argv)
 
     folder = scratch("dashboard-shot")
     app = start_qt(folder)
     from hccreview.ui.views.dashboard import DashboardPanel
 
-    session = open_signed_in(demo_study(args.study, folder), "adjudicator")
+    session = open_signed_in(demo_study(args.study, folder), None if args.user == "none" else args.user)
     context = panel_context(session)
     panel = DashboardPanel(context)
     done: list[object] = []
@@ -56,11 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     panel.resize(*sizes[0])
     panel.show()
     wait_until(app, lambda: bool(done), "the dashboard")
+    if args.arm:
+        done.clear()
+        panel.set_arm(args.arm)
+        wait_until(app, lambda: bool(done), "the arm's figures")
     panel.table_tabs.setCurrentWidget(panel.tables[args.table])
     panel.plot_tabs.setCurrentWidget(panel.plots[args.plot])
     for i, (width, height) in enumerate(sizes):
         panel.resize(width, height)
-        panel.body.setSizes([int(width * 0.4), int(width * 0.6)])
+        panel.body.setSizes([int(width * args.split), int(width * (1 - args.split))])
         app.processEvents()
         drawn(app, panel.plots[args.plot])
         out = args.out if i == 0 else args.out.with_name(f"{args.out.stem}-{width}{args.out.suffix}")

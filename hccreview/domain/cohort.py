@@ -25,7 +25,9 @@ Cohort figures:
   functions, so ``events + censored`` = the population everywhere.
 - ``n_enrolled`` = subjects analysed; ``n_screened`` = every subject record (screen failures included).
 - Subgroups by Child-Pugh class with log-rank p across the classes that have subjects (None with < 2).
-- Toxicity: ``ctcae.toxicity_table`` over the analysis population (denominator = subjects analysed).
+- Toxicity: ``ctcae.toxicity_table`` over the analysis population (denominator = subjects analysed); beside it
+  ``lab_toxicity``: patients by worst post-baseline CTCAE v5.0 grade of their LB values per laboratory term
+  (``ctcae_labs.lab_toxicity``, labelled "laboratory (CTCAE v5.0 from LB)"), same population and denominator.
 - Reader agreement between the two central readers of each subject (percent, Cohen's kappa, discordant
   ids) and investigator-vs-central agreement (DESIGN §4 "Adjudication").
 
@@ -43,7 +45,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from hccreview.domain import cohort_memo as memo
-from hccreview.domain import ctcae
+from hccreview.domain import ctcae, ctcae_labs
 from hccreview.domain.cohort_results import (
     BOR_KEYS,
     CHILD_PUGH_CLASSES,
@@ -64,6 +66,7 @@ from hccreview.domain.cohort_results import (
     plain,
 )
 from hccreview.domain.cohort_subjects import derive_subjects, pending_pfs, subject_outcomes
+from hccreview.domain.collected import Collected, collected
 from hccreview.domain.discordance import DiscordanceResult, compare_reads, summarise
 from hccreview.domain.recist import BestResponse
 from hccreview.domain.records import StudyData
@@ -146,10 +149,13 @@ def _by_class(outcomes: Iterable[SubjectOutcome]) -> tuple[dict[str, list[Subjec
     return by_class, unknown
 
 
-def _subgroups(outcomes: list[SubjectOutcome]) -> dict[str, object]:
+def _subgroups(outcomes: list[SubjectOutcome], facts: Collected) -> dict[str, object]:
     """Per Child-Pugh class: ``n`` = the class's analysed subjects (the ORR denominator and the OS
     population), ``pending`` = those of them outside the PFS population, ``pfs.n`` = ``n - pending`` =
-    ``pfs.events + pfs.censored``; the log-rank tests use the same populations."""
+    ``pfs.events + pfs.censored``; the log-rank tests use the same populations. ``available``: the subgroup
+    dimensions the data holds (:meth:`Collected.subgroups`: arm, Child-Pugh, sex, age group, ECOG, extrahepatic
+    disease where present) — a screen offers those only; ``child_pugh_collected`` False when the study records
+    no Child-Pugh assessment (the class counts are then zeros by necessity, not findings)."""
     by_class, unknown = _by_class(outcomes)
     classes: dict[str, object] = {}
     for cls, members in by_class.items():
@@ -171,7 +177,8 @@ def _subgroups(outcomes: list[SubjectOutcome]) -> dict[str, object]:
         }
         result = logrank(groups)
         tests[which] = result.to_dict() if result else None
-    return {"child_pugh": classes, "child_pugh_unknown": unknown, "logrank": tests}
+    return {"child_pugh": classes, "child_pugh_unknown": unknown, "logrank": tests,
+            "available": list(facts.subgroups()), "child_pugh_collected": facts.child_pugh}  # fmt: skip
 
 
 def _reader_agreement(
@@ -239,6 +246,13 @@ def _toxicity(data: StudyData, analysed: set[str], n: int) -> list[dict[str, obj
     return [plain(row.to_dict()) for row in ctcae.toxicity_table(aes, n_enrolled=n)]
 
 
+def _lab_toxicity(data: StudyData, analysed: set[str], n: int) -> list[dict[str, object]]:
+    """Laboratory worst grades (``ctcae_labs.lab_toxicity``) of the analysis population, from the first dose on."""
+    first_dose = {s.subject_id: s.first_dose_date for s in data.subjects}
+    labs = [lab for lab in data.labs if lab.subject_id in analysed]
+    return [plain(row) for row in ctcae_labs.lab_toxicity(labs, first_dose, n)]
+
+
 def _study_block(data: StudyData) -> dict[str, object]:
     """Every study setting (enums as their values); ``criteria`` is "RECIST 1.1" or "mRECIST"."""
     return plain(dataclasses.asdict(data.settings))
@@ -276,7 +290,10 @@ def compute_cohort_stats(
     }
     toxicity = [dict(row) for row in memo.STUDY.get("toxicity", (data.adverse_events, frozenset(analysed), n),
                                                     lambda: _toxicity(data, analysed, n))]  # fmt: skip
+    lab_toxicity = [dict(row) for row in memo.STUDY.get("lab_toxicity", (data.labs, data.subjects, frozenset(analysed),
+                                                        n), lambda: _lab_toxicity(data, analysed, n))]  # fmt: skip
     ids = [o.subject_id for o in outcomes]
+    facts = collected(data.subjects, data.child_pugh, data.adverse_events)
     return CohortStats(
         study=_study_block(data),
         source=src,
@@ -290,9 +307,11 @@ def compute_cohort_stats(
         os=endpoint_curve(outcomes, "os", "OS"),
         dor=endpoint_curve(outcomes, "dor", "DoR"),
         baseline=baseline,
-        subgroups=_subgroups(outcomes),
+        subgroups=_subgroups(outcomes, facts),
         toxicity=toxicity,
+        lab_toxicity=lab_toxicity,
         reader_agreement=_reader_agreement(data, index, ids, origins),
         investigator_vs_central=_investigator_vs_central(data, index, ids, origins, adjudicated),
         pending=[o.subject_id for o in outcomes if o.source_status == "pending"],
+        collected=facts,
     )

@@ -14,12 +14,16 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from hccreview.domain.collected import Collected
 from hccreview.domain.endpoints import MONTH_DAYS, EndpointResult
 from hccreview.domain.plain_json import plain
 from hccreview.domain.recist import BestResponse
 from hccreview.domain.survival import CI_METHOD, KMResult
+
+if TYPE_CHECKING:  # domain.arms builds on this module (per-arm CohortStats)
+    from hccreview.domain.arms import ArmAnalysis
 
 BOR_KEYS: tuple[str, ...] = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "MISSING")
 RESPONDER = frozenset({"CR", "PR"})
@@ -225,6 +229,9 @@ class CohortStats:
     investigator_vs_central: dict[str, object] | None = None
     pending: list[str] = field(default_factory=list)
     adjudication: dict[str, object] | None = None  # decision facts from the store (services.stats), e.g. reason codes
+    collected: Collected | None = None  # what the study collects (domain.collected); None: not derived
+    lab_toxicity: list[dict[str, object]] = field(default_factory=list)  # ctcae_labs.lab_toxicity (issue 23)
+    arms: ArmAnalysis | None = None  # per-arm figures and comparisons (domain.arms.arm_analysis); None: not derived
 
     @property
     def n_enrolled(self) -> int:
@@ -291,6 +298,7 @@ class CohortStats:
             "dor": {**_km_summary(self.dor), **self._population("dor")},
             "subgroups": self.subgroups,
             "toxicity": self.toxicity,
+            "lab_toxicity": self.lab_toxicity,  # laboratory worst grades (CTCAE v5.0 from LB), beside the AEs
             "reader_agreement": self.reader_agreement,
             "investigator_vs_central": self.investigator_vs_central,
             "subjects": [s.to_dict() for s in self.subjects],
@@ -303,4 +311,12 @@ class CohortStats:
         }
         if self.adjudication is not None:
             out["adjudication"] = self.adjudication
+        if (
+            self.collected is not None
+        ):  # DESIGN §7 keeps child_pugh counts (zeros); this says whether they mean anything
+            out["collected"] = self.collected.to_dict()
+        if self.arms is not None:  # issue 23: the overall fields above keep their meaning (the whole population)
+            out["arms"] = self.arms.arms_block()
+            out["by_arm"] = self.arms.by_arm_block()
+            out["comparisons"] = [c.to_dict() for c in self.arms.comparisons]
         return plain(out)

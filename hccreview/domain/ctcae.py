@@ -201,6 +201,26 @@ def is_attributable(attribution: str) -> bool:
 # ---------------------------------------------------------------------------------------------- toxicity
 
 
+SEVERITIES: tuple[str, ...] = ("mild", "moderate", "severe")
+"""SDTM ``AESEV`` (CDISC codelist AESEV), mildest first: the intensity a delivery without CTCAE grades carries."""
+_SEVERITY_RANK = {name: i for i, name in enumerate(SEVERITIES)}
+
+
+NO_GRADE = "The data carry no CTCAE grade (severity: mild / moderate / severe)"
+"""What a toxicity table says instead of grade columns of zeros when no event carries a grade (issue 23)."""
+
+
+def carries_grades(rows: Iterable[Mapping[str, object]]) -> bool:
+    """True when any patient of the ``stats --json`` toxicity ``rows`` has a graded event of its term (a row's
+    ``any_grade`` exceeds its ``ungraded``); False for a delivery with severity only (SDTM AESEV, no AETOXGR)."""
+
+    def count(row: Mapping[str, object], key: str) -> int:
+        value = row.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    return any(count(r, "any_grade") > count(r, "ungraded") for r in rows)
+
+
 def _check_grade(ae: AdverseEvent) -> None:
     low, high = CTCAE_GRADE_RANGE
     if ae.grade is not None and not low <= ae.grade <= high:
@@ -209,13 +229,45 @@ def _check_grade(ae: AdverseEvent) -> None:
         raise ValueError(f"adverse event {ae.subject_id} #{ae.seq}: the term is empty")
 
 
+ACRONYMS: frozenset[str] = frozenset(
+    {"ALT", "AST", "GGT", "ALP", "LDH", "CPK", "CK", "INR", "ECG", "EKG", "QT", "QTC", "AV", "HIV", "HBV", "HCV",
+     "COVID-19", "CNS", "DNA", "RNA", "TSH", "ADH", "COPD", "ARDS", "PPE", "CD4", "RBC", "WBC", "ABO", "II", "III",
+     "IV", "DVT", "MRSA", "IGA", "IGE", "IGG", "IGM", "NOS"}
+)  # fmt: skip
+"""Words kept upper case when a term delivered all in capitals is put in sentence case (MedDRA spells them so)."""
+
+
+def _sentence_word(word: str, first: bool) -> str:
+    core = word.strip("()[],;:")
+    if core.upper() in ACRONYMS or (any(c.isdigit() for c in core) and any(c.isalpha() for c in core)):
+        return word.upper()
+    lower = word.lower()
+    return lower[:1].upper() + lower[1:] if first else lower
+
+
+def meddra_case(term: str) -> str:
+    """``term`` in MedDRA preferred-term capitalisation: sentence case ("PRURITUS" -> "Pruritus", "application
+    site pruritus" -> "Application site pruritus"), acronyms (:data:`ACRONYMS`, words with digits such as
+    "CD4") upper case. A term already in mixed case is kept as delivered apart from its first letter
+    ("Diarrhoea" stays, not "corrected" to CTCAE's "Diarrhea"). Whitespace is collapsed."""
+    text = " ".join(term.split())
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return text
+    if not (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
+        return text[:1].upper() + text[1:]
+    return " ".join(_sentence_word(w, i == 0) for i, w in enumerate(text.split(" ")))
+
+
 def canonical_term(term: str, table: TermTable | None = None) -> str:
-    """The CTCAE spelling of ``term``: the table's entry, else a :data:`SYNONYMS` match, else as given."""
+    """The display spelling of ``term``: the CTCAE table's entry, else a :data:`SYNONYMS` match, else
+    :func:`meddra_case` (one case convention whatever case the delivery used: "PRURITUS" and "Pruritus" are one
+    term, shown "Pruritus")."""
     text = " ".join(term.split())
     found = table.lookup(text) if table is not None else None
     if found is not None:
         return found.term
-    return SYNONYMS.get(_key(text), text)
+    return SYNONYMS.get(_key(text), meddra_case(text))
 
 
 def _worse(a: int | None, b: int | None) -> int | None:
@@ -239,7 +291,9 @@ def worst_grades(aes: Iterable[AdverseEvent], table: TermTable | None = None) ->
 
 @dataclass(frozen=True)
 class ToxicityRow:
-    """Patients (not events) with a term, by their worst grade; ``ungraded``: no grade on any event."""
+    """Patients (not events) with a term, by their worst grade; ``ungraded``: no grade on any event;
+    ``mild`` / ``moderate`` / ``severe``: patients by their worst severity (SDTM ``AESEV``) of the term, the
+    only measure of intensity when the data carry no CTCAE grade."""
 
     term: str
     soc: str
@@ -250,6 +304,9 @@ class ToxicityRow:
     attributable_grade3plus: int
     ungraded: int = 0
     n_enrolled: int = 0
+    mild: int = 0
+    moderate: int = 0
+    severe: int = 0
 
     @property
     def grade3plus(self) -> int:
@@ -271,7 +328,7 @@ class ToxicityRow:
     def to_dict(self) -> dict[str, object]:
         """The ``stats --json`` toxicity entry (DESIGN §7) plus ungraded and the two percentages."""
         names = ("term", "soc", "any_grade", "grade3", "grade4", "grade5", "attributable_grade3plus", "ungraded")
-        return plain_fields(self, (*names, "pct_any", "pct_grade3plus"))
+        return plain_fields(self, (*names, "pct_any", "pct_grade3plus", "mild", "moderate", "severe"))
 
 
 def toxicity_table(aes: Iterable[AdverseEvent], n_enrolled: int, table: TermTable | None = None) -> list[ToxicityRow]:
@@ -280,7 +337,9 @@ def toxicity_table(aes: Iterable[AdverseEvent], n_enrolled: int, table: TermTabl
     grade3 / grade4 / grade5 count patients whose worst grade of the term is exactly that grade;
     ``attributable_grade3plus`` patients with at least one attributable (possible or stronger) event of the
     term at grade >= 3; ``ungraded`` patients whose events of the term carry no grade (severity only), who
-    count in ``any_grade`` and are never given a guessed grade. SOC: the AE record's, else the table's.
+    count in ``any_grade`` and are never given a guessed grade; ``mild`` / ``moderate`` / ``severe`` patients
+    by the worst severity among their events of the term (events without one are not counted there). Terms are
+    grouped and shown as :func:`canonical_term` gives them. SOC: the AE record's, else the table's.
     """
     if n_enrolled < 0:
         raise ValueError(f"n_enrolled must be >= 0, got {n_enrolled}")
@@ -288,8 +347,12 @@ def toxicity_table(aes: Iterable[AdverseEvent], n_enrolled: int, table: TermTabl
     worst = worst_grades(aes, table)
     socs: dict[str, str] = {}
     attributable: dict[str, set[str]] = {}
+    severity: dict[tuple[str, str], int] = {}
     for ae in aes:
         name = _key(canonical_term(ae.term, table))
+        rank = _SEVERITY_RANK.get(_key(ae.severity or ""))
+        if rank is not None:
+            severity[(ae.subject_id, name)] = max(rank, severity.get((ae.subject_id, name), rank))
         if ae.soc.strip() and name not in socs:
             socs[name] = canonical_soc(ae.soc)
         if ae.grade is not None and ae.grade >= 3 and is_attributable(ae.attribution):
@@ -299,6 +362,9 @@ def toxicity_table(aes: Iterable[AdverseEvent], n_enrolled: int, table: TermTabl
     for (_, term), grade in worst.items():
         display[_key(term)] = term
         by_term.setdefault(_key(term), []).append(grade)
+    ranks: dict[str, list[int]] = {}
+    for (_, key), rank in severity.items():
+        ranks.setdefault(key, []).append(rank)
     rows = []
     for key, grades in by_term.items():
         term = display[key]
@@ -314,6 +380,9 @@ def toxicity_table(aes: Iterable[AdverseEvent], n_enrolled: int, table: TermTabl
                 attributable_grade3plus=len(attributable.get(key, ())),
                 ungraded=grades.count(None),
                 n_enrolled=n_enrolled,
+                mild=ranks.get(key, []).count(0),
+                moderate=ranks.get(key, []).count(1),
+                severe=ranks.get(key, []).count(2),
             )
         )
     return sorted(rows, key=lambda r: (-r.any_grade, r.term.casefold(), r.term))

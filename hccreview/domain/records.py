@@ -121,6 +121,7 @@ class StudySettings:
     child_pugh_variant: ChildPughVariant = ChildPughVariant.ALBUMIN_28
     discordance_pd_days: int = 0
     drug: str = ""
+    dose_frequency: str = ""  # of the planned regimen, e.g. "QD" (SDTM EXDOSFRQ); "" when not given
     readers_see_clinical_data: bool = False  # charter: central readers see cycles, AEs, labs, survival (§4b)
 
 

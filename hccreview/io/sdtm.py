@@ -15,8 +15,9 @@ and encodings in :mod:`sdtm_read`, ISO 8601 partial dates in :mod:`sdtm_dates`. 
   is an error, as is a death before birth.
 - **First dose** falls back to the earliest ``EXSTDTC`` when DM gives neither ``RFXSTDTC`` nor ``RFSTDTC``.
 - **Settings** suggested: title = TS ``TITLE``, else ``STUDYID``, else the folder name; protocol = ``STUDYID``;
-  drug = TS ``TRT``; origin = randomisation when DS has RANDOMIZED records, else first dose; criteria mRECIST
-  when RS ``RSCAT`` says so, else RECIST 1.1; confirmation 28 days, minimum SD 42 days (DESIGN §4). TS
+  drug = TS ``TRT``; dose frequency = the commonest EX ``EXDOSFRQ``, else TS ``DOSFRQ``; origin = randomisation
+  when DS has RANDOMIZED records, else first dose; criteria mRECIST when RS ``RSCAT`` says so, else RECIST 1.1;
+  confirmation 28 days, minimum SD 42 days (DESIGN §4). TS
   parameters of :data:`TS_SETTINGS` (written by hccreview's SDTM export) override these suggestions.
 - **Child-Pugh**: the LB-derived baseline components (:mod:`sdtm_clinical`), overridden component by component
   by SUPPDM Child-Pugh qualifiers where given (:mod:`sdtm_subjects`).
@@ -218,6 +219,23 @@ def _follow_up(facts: SubjectFacts, clinical: Clinical, tumour: TumourRecords, p
     return out
 
 
+def _dose_frequency(tables: dict[str, DomainTable]) -> str:
+    """The planned regimen's dosing frequency: the commonest EX ``EXDOSFRQ`` ("QD"), else the code before any
+    comment of TS ``DOSFRQ`` ("QD; 12 to 14 hours transdermal application" -> "QD"), else ""."""
+    ex = tables.get("ex")
+    if ex is not None and ex.has("EXDOSFRQ"):
+        given = ex.col("EXDOSFRQ").dropna().astype(str).str.strip()
+        given = given[given.ne("")]
+        if len(given):
+            return str(given.value_counts().index[0])
+    ts = tables.get("ts")
+    if ts is not None and ts.has("TSPARMCD") and ts.has("TSVAL"):
+        values = ts.col("TSVAL")[ts.upper("TSPARMCD").eq("DOSFRQ")].dropna()
+        if len(values):
+            return str(values.iloc[0]).split(";")[0].strip()
+    return ""
+
+
 def _settings(
     tables: dict[str, DomainTable], facts: SubjectFacts, origin: Origin, folder: Path, notes: list[str]
 ) -> dict[str, object]:
@@ -243,6 +261,9 @@ def _settings(
     }
     if drug:
         settings["drug"] = drug
+    frequency = _dose_frequency(tables)
+    if frequency:
+        settings["dose_frequency"] = frequency
     if ts is not None and ts.has("TSPARMCD") and ts.has("TSVAL"):
         for code, value in zip(ts.upper("TSPARMCD"), ts.col("TSVAL"), strict=True):
             name = TS_SETTINGS.get(str(code))

@@ -168,6 +168,8 @@ def _ts(data: StudyData) -> Rows:
     rows: Rows = [{"TSPARMCD": "TITLE", "TSPARM": "Trial Title", "TSVAL": s.title}]
     if s.drug:
         rows.append({"TSPARMCD": "TRT", "TSPARM": "Investigational Therapy or Treatment", "TSVAL": s.drug})
+    if s.dose_frequency:  # SDTM TS DOSFRQ: read back by the import when EX has no EXDOSFRQ
+        rows.append({"TSPARMCD": "DOSFRQ", "TSPARM": "Dosing Frequency", "TSVAL": s.dose_frequency})
     for code, name in TS_SETTINGS.items():
         value = getattr(s, name)
         if value is not None:

@@ -2,16 +2,22 @@
 
 Rules:
 
-- **DM → Subject**: ``USUBJID`` → subject id (required, unique); ``SITEID``, ``SEX``, ``AGE``, ``ARM``; ``BRTHDTC``
+- **DM → Subject**: ``USUBJID`` → subject id (required, unique); ``SITEID``, ``SEX``, ``AGE``; ``BRTHDTC``
   → birth date; ``RFICDTC`` (informed consent) → enrolment date; ``RFXSTDTC``, else ``RFSTDTC``, → first dose
   (else, in :mod:`hccreview.io.sdtm`, the earliest ``EXSTDTC``). Partial dates here take the first day of their
   period, with a warning. HCC baseline fields (etiology, BCLC, ECOG, ...) are not SDTM DM variables: they come
   from SUPPDM when its ``QNAM`` names them (:data:`SUPPDM_FIELDS`), else stay empty. Baseline Child-Pugh
   components stated in SUPPDM (:data:`SUPPDM_CHILD_PUGH`, as hccreview's SDTM export writes them) override the
   ones derived from LB (ascites and encephalopathy have no other SDTM home here).
-- **Screen failure** when ``ARMCD`` is SCRNFAIL or ``ARM`` is "Screen Failure", or DS has a SCREEN FAILURE record,
-  or the subject was neither randomised nor dosed (no DS RANDOMIZED, no first dose, no EX record). Screen
-  failures are listed but outside the analysis population (DESIGN §4).
+- **Arm** = the treatment actually received, ``ACTARM`` (the as-treated grouping of the safety set, ICH E9 §6.3:
+  the subjects "who received at least one dose", by the treatment they received); ``ARM`` (randomised) only where
+  the delivery has no ``ACTARM`` column. A subject whose ``ACTARMCD`` says no treatment arm (SDTMIG 3.2 DM:
+  SCRNFAIL, NOTASSGN, NOTTRT) or whose ``ACTARM`` is blank gets no arm: listed, in no arm's figures. A note says
+  how many subjects were treated otherwise than randomised (``ACTARM`` ≠ ``ARM``): the study file keeps one arm
+  per subject, the actual one (:mod:`hccreview.domain.arms`).
+- **Screen failure** when ``ARMCD`` (or ``ACTARMCD``) is SCRNFAIL or ``ARM`` is "Screen Failure", or DS has a
+  SCREEN FAILURE record, or the subject was neither randomised nor dosed (no DS RANDOMIZED, no first dose, no EX
+  record). Screen failures are listed but outside the analysis population (DESIGN §4).
 - **DS**: ``DSDECOD`` RANDOMIZED → randomisation date (``DSSTDTC``, else ``DSDTC``; the first when repeated,
   with a warning); DEATH → death date when DM ``DTHDTC`` has none (DM wins when both are given; a disagreement is
   a warning), and its ``DSTERM``, when it says more than "DEATH", the cause of death where no AE is fatal;
@@ -67,6 +73,8 @@ _DM_USED = (
     "AGE",
     "ARM",
     "ARMCD",
+    "ACTARM",
+    "ACTARMCD",
     "BRTHDTC",
     "RFICDTC",
     "RFXSTDTC",
@@ -110,7 +118,7 @@ class SubjectFacts:
 def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFacts:
     """Subjects of DM (required columns: USUBJID)."""
     facts = SubjectFacts(dm_file=dm.file)
-    note_unused_columns(dm, (*_DM_USED, "SUBJID", "RFENDTC", "RFXENDTC", "AGEU", "ACTARM", "ACTARMCD"), notes)
+    note_unused_columns(dm, (*_DM_USED, "SUBJID", "RFENDTC", "RFXENDTC", "AGEU"), notes)
     if not require_columns(dm, ("USUBJID",), problems):
         return facts
     ids = dm.col("USUBJID")
@@ -133,8 +141,12 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
     implausible = age.notna() & ~age.between(low, high)  # also catches inf
     problems.rows("warning", dm, implausible, "AGE", f"age outside {low}–{high} years; left empty")
     age = age.where(~implausible)
-    arm = dm.col("ARM")
-    screen_fail = dm.upper("ARMCD").eq("SCRNFAIL") | arm.str.upper().eq("SCREEN FAILURE")
+    arm = _actual_arm(dm, notes)
+    screen_fail = (
+        dm.upper("ARMCD").eq("SCRNFAIL")
+        | dm.upper("ACTARMCD").eq("SCRNFAIL")
+        | dm.col("ARM").str.upper().eq("SCREEN FAILURE")
+    )
     facts.study_id = str(dm.col("STUDYID").dropna().iloc[0]) if dm.col("STUDYID").notna().any() else ""
     site, sex, flagged, death_raw = dm.col("SITEID"), dm.col("SEX"), dm.upper("DTHFL").eq("Y"), dm.col("DTHDTC")
     for i in dm.frame.index[ids.notna() & ~ids.duplicated()]:
@@ -165,6 +177,31 @@ def read_dm(dm: DomainTable, problems: Problems, notes: list[str]) -> SubjectFac
         )
     )
     return facts
+
+
+#: ARMCD / ACTARMCD codes that name no treatment arm (SDTMIG 3.2 §5.2 DM assumptions 4 and 5).
+NO_ARM_CODES = frozenset({"SCRNFAIL", "NOTASSGN", "NOTTRT"})
+
+
+def _actual_arm(dm: DomainTable, notes: list[str]) -> pd.Series:
+    """Each subject's arm as treated (module docstring, **Arm**): ACTARM, else — without the column — ARM."""
+    if "ACTARM" not in dm.frame.columns:
+        return dm.col("ARM")
+    actual = dm.col("ACTARM").where(~dm.upper("ACTARMCD").isin(NO_ARM_CODES))
+    randomised = dm.col("ARM").where(~dm.upper("ARMCD").isin(NO_ARM_CODES))
+    moved = actual.notna() & randomised.notna() & actual.str.strip().ne(randomised.str.strip())
+    if moved.any():
+        first = moved.idxmax()
+        notes.append(
+            f"{dm.file}: arms as treated (ACTARM); {int(moved.sum())} subject(s) received another arm than "
+            f"randomised (ARM), e.g. {dm.col('USUBJID').at[first]}: randomised {randomised.at[first]}, "
+            f"treated {actual.at[first]}"
+        )
+    untreated = actual.isna() & randomised.notna()
+    if untreated.any():
+        notes.append(f"{dm.file}: {int(untreated.sum())} randomised subject(s) without an actual arm (ACTARM "
+                     "blank or not treated): in no arm's figures")  # fmt: skip
+    return actual
 
 
 def apply_suppdm(supp: DomainTable, facts: SubjectFacts, problems: Problems, notes: list[str]) -> None:

@@ -19,6 +19,7 @@ from typing import cast
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from hccreview.domain.ctcae import carries_grades
 from hccreview.report.cohort_figure_common import SUBJECT_PREFIX, empty_figure, new_figure, subject_gid, subject_of
 from hccreview.report.cohort_km import (
     CHILD_PUGH_COLOURS,
@@ -97,6 +98,8 @@ __all__ = [
 
 _TOX_PARTS = (("grade 1–2 / ungraded", "#9ccc65"), ("grade 3", "#ef6c00"), ("grade 4", "#c62828"),
               ("grade 5", "#000000"))  # fmt: skip
+_SEVERITY_PARTS = (("mild", "#9ccc65"), ("moderate", "#ef6c00"), ("severe", "#c62828"),
+                   ("severity not given", "#bdbdbd"))  # fmt: skip
 
 
 def build_toxicity_bars(
@@ -109,19 +112,28 @@ def build_toxicity_bars(
     figsize: tuple[float, float] = (7.0, 4.8),
 ) -> Figure:
     """Stacked horizontal bars, % of patients per CTCAE term by worst grade (the ``stats --json`` toxicity
-    rows: ``term``, ``any_grade``, ``grade3``, ``grade4``, ``grade5``), the ``top`` most frequent terms."""
+    rows: ``term``, ``any_grade``, ``grade3``, ``grade4``, ``grade5``), the ``top`` most frequent terms; by worst
+    severity (``mild`` / ``moderate`` / ``severe``) when no row carries a grade, the title saying so."""
     fig = new_figure(fig, figsize)
     shown = list(rows)[:top]
     if not shown or n_enrolled <= 0:
         return empty_figure(fig, "No adverse events recorded")
+    graded = carries_grades(shown) or carries_grades(rows)
+    parts = _TOX_PARTS if graded else _SEVERITY_PARTS
+    if not graded and title:
+        title = "Adverse events: patients by worst severity (the data carry no CTCAE grade)"
     ax = fig.add_subplot()
     ys = range(len(shown))
     for y, row in zip(ys, shown, strict=True):
         counts = cast(Mapping[str, int], row)  # a stats --json toxicity row: its counts are ints
-        g3, g4, g5 = (int(counts[k]) for k in ("grade3", "grade4", "grade5"))
-        low = int(counts["any_grade"]) - g3 - g4 - g5
+        if graded:
+            g3, g4, g5 = (int(counts[k]) for k in ("grade3", "grade4", "grade5"))
+            values: tuple[int, ...] = (int(counts["any_grade"]) - g3 - g4 - g5, g3, g4, g5)
+        else:
+            levels = [int(counts.get(k, 0)) for k in ("mild", "moderate", "severe")]
+            values = (*levels, int(counts["any_grade"]) - sum(levels))
         left = 0.0
-        for (label, colour), count in zip(_TOX_PARTS, (low, g3, g4, g5), strict=True):
+        for (label, colour), count in zip(parts, values, strict=True):
             width = 100.0 * count / n_enrolled
             if width > 0:
                 ax.barh(y, width, left=left, height=0.7, color=colour, gid=f"term:{row['term']}", label=label)
@@ -135,6 +147,6 @@ def build_toxicity_bars(
         ax.spines[spine].set_visible(False)
     if title:
         ax.set_title(title, fontsize=10)
-    handles = [Patch(color=colour, label=label) for label, colour in _TOX_PARTS]
+    handles = [Patch(color=colour, label=label) for label, colour in parts]
     ax.legend(handles=handles, fontsize=7.5, loc="lower right", frameon=False)
     return fig

@@ -175,13 +175,16 @@ def build_timeline(
     title: str | None = None,
     fig: Figure | None = None,
     figsize: tuple[float, float] = (9.0, 3.4),
+    lab_events: Sequence[tuple[date, int, str]] = (),
 ) -> Figure:
     """One horizontal chart of a patient's course; x = weeks from ``origin``.
 
     Rows: treatment cycles (one bar per cycle over its dosed days, coloured by dose, mg labelled where the
     dose changes), adverse events (a marker at onset coloured by CTCAE grade, a line to resolution, grade ≥3
     named), tumour assessments (marker and response label), follow-up (death or last contact). Progression
-    is a dashed vertical line across all rows.
+    is a dashed vertical line across all rows. ``lab_events`` ``(date, grade, label)``: laboratory values at
+    CTCAE grade >= 3 (graded from LB, not reported AEs): a downward triangle under the adverse events, coloured by
+    grade and labelled, with its own legend entry.
     """
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -226,6 +229,13 @@ def build_timeline(
         if grade and grade >= 3:
             ax.text(x0, y + 0.09, f"G{grade} {_short(a.term)}", fontsize=7, va="bottom", gid="ae-label")
         ends.append(x1)
+    for day, grade, label in sorted(lab_events):
+        x, y = _weeks(day, origin), _ROWS["Adverse events"] - 0.42
+        colour = GRADE_COLOURS.get(grade, GRADE_COLOURS[3])
+        ax.plot([x], [y], marker="v", markersize=8, color=colour, markeredgecolor="#000000", markeredgewidth=0.6,
+                linestyle="none", gid=f"lab:{grade}")  # fmt: skip
+        ax.text(x, y - 0.12, _short(label, 18), fontsize=6.5, ha="center", va="top", gid="lab-label")
+        ends.append(x)
     for day, code in sorted(assessments):
         x = _weeks(day, origin)
         colour = response_colour(code)
@@ -252,7 +262,8 @@ def build_timeline(
         ax.text(x, y + 0.2, f"last contact (week {x:.0f})", fontsize=8, ha="center", va="bottom", gid="lc-label")
         ends.append(x)
     right = max(ends) + 3
-    earliest = min([x0 for x0, _ in spans] + [_weeks(day, origin) for day, _ in assessments], default=0.0)
+    earliest = min([x0 for x0, _ in spans] + [_weeks(day, origin) for day, _ in assessments]
+                   + [_weeks(day, origin) for day, _, _ in lab_events], default=0.0)  # fmt: skip
     ax.set_xlim(min(-2.0, earliest - 1.5), right)  # room for a baseline scan dated before the origin
     ax.set_ylim(-0.6, 4.0)
     ax.set_yticks(list(_ROWS.values()), list(_ROWS))
@@ -267,6 +278,9 @@ def build_timeline(
     handles += [
         Line2D([], [], marker="o", color=GRADE_COLOURS[g], linestyle="none", label=f"G{g}") for g in range(1, 6)
     ]
+    if lab_events:
+        handles.append(Line2D([], [], marker="v", color=GRADE_COLOURS[3], markeredgecolor="#000000",
+                              linestyle="none", label="Lab G≥3 (CTCAE, LB)"))  # fmt: skip
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=8, frameon=False)
     return fig
 

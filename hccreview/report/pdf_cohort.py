@@ -15,9 +15,12 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from hccreview.domain.ctcae import NO_GRADE, carries_grades
+from hccreview.domain.ctcae_labs import LAB_SOURCE
 from hccreview.domain.sources import Source
 from hccreview.domain.survival import KMResult
 from hccreview.report import cohort_figures as cf
+from hccreview.report import pdf_arms
 from hccreview.report import pdf_text as t
 from hccreview.report.pdf_adjudication import adjudication_pieces
 from hccreview.report.pdf_data import CohortReportInput
@@ -94,7 +97,7 @@ def _title_page(inp: CohortReportInput, anchors: dict[str, int], contents: list[
     pieces += t.heading("Provenance")
     pieces += provenance_pieces(prov)
     pieces += t.heading("Criteria and settings")
-    pieces += key_values(settings_pairs(stats["study"]), size=8.0)
+    pieces += key_values(settings_pairs(stats["study"], child_pugh=_child_pugh_collected(stats)), size=8.0)
     pieces += t.heading("Contents")
     half = (len(contents) + 1) // 2
     rows: list[list[Cell]] = []
@@ -195,6 +198,15 @@ def _km_page(
     return pieces
 
 
+_CHILD_PUGH_CONTENTS = [("PFS by Child-Pugh class", "PFS by Child-Pugh class"),
+                        ("OS by Child-Pugh class", "OS by Child-Pugh class")]  # fmt: skip
+
+
+def _child_pugh_collected(stats: dict[str, Any]) -> bool:
+    """The study records a Child-Pugh assessment (``stats --json`` ``collected``; absent: assumed, as before)."""
+    return bool((stats.get("collected") or {}).get("child_pugh", True))
+
+
 def _subgroup_page(title: str, key: str, inp: CohortReportInput) -> list[Piece]:
     stats = inp.stats
     groups = stats["subgroups"]["child_pugh"]
@@ -290,6 +302,8 @@ def _toxicity(stats: dict[str, Any]) -> list[Piece]:
         return t.empty_section("Adverse events", "No adverse events recorded in the analysis population.",
                                section="Adverse events", anchor="Adverse events")  # fmt: skip
     pieces = t.title("Adverse events", section="Adverse events", anchor="Adverse events")
+    if not carries_grades(rows):
+        return pieces + _toxicity_by_severity(rows, n)
     body = []
     for r in rows:
         g3plus = r["grade3"] + r["grade4"] + r["grade5"]
@@ -303,6 +317,46 @@ def _toxicity(stats: dict[str, Any]) -> list[Piece]:
     pieces += t.note("Patients are counted once per term, at their worst grade (not events). Attributable = "
                      "possible, probable or definite relation to study treatment. Percentages of the patients "
                      "analysed.")  # fmt: skip
+    return pieces
+
+
+def _toxicity_by_severity(rows: list[dict[str, Any]], n: int) -> list[Piece]:
+    """The toxicity table of a delivery without CTCAE grades: it says so, and counts patients by their worst
+    severity (SDTM AESEV) of each term instead of printing grade columns of zeros (issue 23)."""
+    pieces = t.paragraph(f"{NO_GRADE}: patients are counted by their worst severity of each term.", size=8.0)
+    body = [[r["term"], r["soc"], count_pct(r["any_grade"], n), str(r.get("mild", 0)), str(r.get("moderate", 0)),
+             str(r.get("severe", 0))] for r in rows]  # fmt: skip
+    columns = [Column("Term", max_width=1.8), Column("System organ class", max_width=1.8),
+               Column("Patients n (%)", "right"), Column("Mild", "right"), Column("Moderate", "right"),
+               Column("Severe", "right")]  # fmt: skip
+    pieces += table(columns, body, caption=f"Table 3. Patients by worst severity per term (n = {n})", size=7.5)
+    pieces += t.note("Patients are counted once per term, at their worst severity (not events); a patient whose "
+                     "events of the term carry no severity counts under Patients only. Percentages of the patients "
+                     "analysed.")  # fmt: skip
+    return pieces
+
+
+def _lab_toxicity(stats: dict[str, Any]) -> list[Piece]:
+    """Laboratory worst grades beside the reported adverse events (issue 23): their own table, labelled with their
+    source, never merged with the AE counts; nothing when the study has no gradable laboratory value."""
+    rows = stats.get("lab_toxicity") or []
+    if not rows:
+        return []
+    n = stats["n_enrolled"]
+    body = [[r["term"], r["soc"], str(r["n_tested"]), count_pct(r["any_grade"], n), str(r["grade1"]),
+             str(r["grade2"]), str(r["grade3"]), str(r["grade4"]), count_pct(r["grade3plus"], n)]
+            for r in rows]  # fmt: skip
+    columns = [Column("CTCAE term (laboratory)", max_width=1.7), Column("System organ class", max_width=1.5),
+               Column("Tested", "right"), Column("Any grade n (%)", "right"), Column("Grade 1", "right"),
+               Column("Grade 2", "right"), Column("Grade 3", "right"), Column("Grade 4", "right"),
+               Column("Grade ≥3 n (%)", "right")]  # fmt: skip
+    caption = f"Table 3b. Laboratory toxicity, {LAB_SOURCE}: patients by worst post-baseline grade per term (n = {n})"
+    pieces = table(columns, body, caption=caption, size=7.5)
+    pieces += t.note("Graded from the laboratory values (LB), not reported adverse events: each value converted to "
+                     "the unit of the CTCAE v5.0 criteria and graded against them (ALT, AST, ALP, GGT and bilirubin "
+                     "on multiples of the baseline where it was above the ULN). Baseline = last value on or before "
+                     "the first dose; post-baseline = after it. Tested = patients with a graded post-baseline value "
+                     "of the term. Percentages of the patients analysed.")  # fmt: skip
     return pieces
 
 
@@ -320,8 +374,8 @@ def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
         ("Best overall response by read source", "Response"),
         ("Progression-free survival", "Progression-free survival"),
         ("Overall survival", "Overall survival"),
-        ("PFS by Child-Pugh class", "PFS by Child-Pugh class"),
-        ("OS by Child-Pugh class", "OS by Child-Pugh class"),
+        *([pdf_arms.CONTENTS] if inp.arms is not None else []),
+        *(_CHILD_PUGH_CONTENTS if _child_pugh_collected(stats) else []),
         ("Waterfall plot", "Waterfall"),
         ("Swimmer plot", "Swimmer"),
         ("Adverse events", "Adverse events"),
@@ -340,11 +394,15 @@ def cohort_pieces(inp: CohortReportInput) -> tuple[list[Piece], dict[str, int]]:
                        "tumour assessment (at the origin without one); see Methods")  # fmt: skip
     pieces += _km_page("Overall survival", inp.os, stats["os"], cens.get("os", {}),
                        "event = death from any cause; otherwise censored at the last date known alive")  # fmt: skip
-    pieces += _subgroup_page("PFS by Child-Pugh class", "pfs", inp)
-    pieces += _subgroup_page("OS by Child-Pugh class", "os", inp)
+    if inp.arms is not None:  # two or more arms (issue 23)
+        pieces += pdf_arms.arm_pieces(inp.arms, lambda build: t.figure(build, KM_HEIGHT, after=fit_km_to_slot))
+    if _child_pugh_collected(stats):  # a study without a Child-Pugh assessment gets no Child-Pugh pages
+        pieces += _subgroup_page("PFS by Child-Pugh class", "pfs", inp)
+        pieces += _subgroup_page("OS by Child-Pugh class", "os", inp)
     pieces += _waterfall(inp)
     pieces += swimmer_pieces(inp.swimmer)
     pieces += _toxicity(stats)
+    pieces += _lab_toxicity(stats)
     if inp.adjudication is not None:
         pieces += adjudication_pieces(inp.adjudication, stats)
     if inp.queries is not None:

@@ -56,6 +56,23 @@ class AdjudicationSummary:
 
 
 @dataclass(frozen=True)
+class ArmComparisonInput:
+    """The comparison of a study's arms (two or more; issue 23): the table the dashboard shows
+    (``services.dashboard_arms.comparison_rows``), PFS / OS curves per arm, the log-rank p across the arms per
+    endpoint, censor marks per arm; every figure from ``stats --json`` ``by_arm`` / ``comparisons``."""
+
+    reference: str
+    grouping: str
+    columns: list[str]
+    rows: list[list[str]]
+    pfs: dict[str, KMResult]
+    os: dict[str, KMResult]
+    logrank_p: dict[str, float | None]
+    censors: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    unassigned: int = 0
+
+
+@dataclass(frozen=True)
 class CohortReportInput:
     """Everything the cohort summary shows. ``stats`` is ``compute_cohort_stats(...).to_dict()``."""
 
@@ -74,6 +91,7 @@ class CohortReportInput:
     swimmer: list[SwimmerLane]
     adjudication: AdjudicationSummary | None = None
     queries: list[dict[str, Any]] | None = None  # open queries (services.queries.ListingRow.as_dict); None: omitted
+    arms: ArmComparisonInput | None = None  # with two or more arms: the comparison page (issue 23)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hccreview.domain.ctcae import carries_grades
 from hccreview.domain.sources import Source
 from hccreview.report import pdf_text as t
 from hccreview.report.pdf_format import child_pugh_variant_words, origin_words
@@ -47,8 +48,9 @@ def _between(study: dict[str, Any]) -> str:
     return f"{ne_text} and {sd_text} between"
 
 
-def settings_pairs(study: dict[str, Any]) -> list[tuple[str, str]]:
-    """The study settings as label / value pairs (title pages), in words."""
+def settings_pairs(study: dict[str, Any], *, child_pugh: bool = True) -> list[tuple[str, str]]:
+    """The study settings as label / value pairs (title pages), in words; without the Child-Pugh table variant
+    when the study records no Child-Pugh assessment (``child_pugh`` False, issue 23)."""
     return [
         ("Response criteria", str(study.get("criteria"))),
         ("Confirmation of CR / PR", f"the same or a better response ≥{study.get('confirmation_days')} days later, "
@@ -56,7 +58,7 @@ def settings_pairs(study: dict[str, Any]) -> list[tuple[str, str]]:
         ("Minimum duration of SD", f"≥{study.get('min_sd_days')} days after the origin"),
         ("Origin of time-to-event endpoints", _origin(study)),
         ("Assessment schedule", _schedule(study)),
-        ("Child-Pugh albumin points", f"{_albumin(study)} (1 / 2 / 3 points)"),
+        *([("Child-Pugh albumin points", f"{_albumin(study)} (1 / 2 / 3 points)")] if child_pugh else []),
         ("Discordant progression dates", f"differ by more than {study.get('discordance_pd_days', 0)} days"),
     ]  # fmt: skip
 
@@ -115,7 +117,10 @@ def _ci_method(stats: dict[str, Any]) -> str:
 
 
 def _statistics(stats: dict[str, Any]) -> list[str]:
-    return [
+    """The statistics bullets; the Child-Pugh one only when the study records Child-Pugh, the adverse-event one
+    by severity when the data carry no CTCAE grade (issue 23)."""
+    has = stats.get("collected") or {}
+    out = [
         "ORR = confirmed CR + PR; DCR = CR + PR + SD + NON-CR/NON-PD; the denominator is the analysis population "
         "(NE, MISSING and PENDING count as non-responders). 95% confidence intervals of proportions: exact "
         "(Clopper–Pearson).",
@@ -130,6 +135,13 @@ def _statistics(stats: dict[str, Any]) -> list[str]:
         "Adverse events: CTCAE v5.0 terms grouped by MedDRA system organ class; patients counted once per term at "
         "their worst grade; attributable = possible, probable or definite.",
     ]
+    if not has.get("child_pugh", True):
+        out = [line for line in out if not line.startswith("Child-Pugh")]
+    if not carries_grades(stats.get("toxicity") or []) and stats.get("toxicity"):
+        out[-1] = ("Adverse events: terms in MedDRA capitalisation, grouped by system organ class. The data carry no "
+                   "CTCAE grade: patients are counted once per term at their worst severity (mild / moderate / "
+                   "severe).")  # fmt: skip
+    return out
 
 
 def _review_rules(stats: dict[str, Any], has_adjudication: bool) -> list[str]:

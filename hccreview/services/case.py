@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from hccreview.domain import recist
 from hccreview.domain.child_pugh import ChildPughScore, child_pugh_score
 from hccreview.domain.cohort import SubjectOutcome, subject_outcomes
-from hccreview.domain.dosing import DoseSummary, dose_summary
+from hccreview.domain.cohort_memo import LastInputMemo
+from hccreview.domain.collected import Collected, collected
+from hccreview.domain.dosing import DoseSummary, Regimen, dose_summary, planned_regimens
 from hccreview.domain.records import (
     AdverseEvent,
     ChildPughComponents,
@@ -20,6 +22,7 @@ from hccreview.domain.records import (
     Lesion,
     Measurement,
     Read,
+    StudyData,
     Subject,
 )
 from hccreview.domain.sources import available_sources
@@ -52,6 +55,7 @@ class CaseData:
     follow_up: FollowUp | None
     review_state: str
     criteria: str
+    collected: Collected = field(default_factory=Collected.everything)  # what the study collects (issue 23)
 
     @property
     def assessment_dates(self) -> dict[str, list[date]]:
@@ -63,6 +67,19 @@ def _reader_order(readers: set[str]) -> list[str]:
     return sorted(readers, key=lambda r: (r != "investigator", r))
 
 
+_STUDY_FACTS = LastInputMemo(size=2)
+
+
+def study_facts(data: StudyData) -> tuple[Collected, dict[str, Regimen]]:
+    """What the study collects and each arm's planned regimen (``domain.collected``, ``domain.dosing``), derived
+    once per state of the study's records (reused while they are the same objects)."""
+    inputs = (data.subjects, data.child_pugh, data.adverse_events, data.cycles, data.settings)
+    return _STUDY_FACTS.get("facts", inputs, lambda: (
+        collected(data.subjects, data.child_pugh, data.adverse_events),
+        planned_regimens(data.subjects, data.cycles, data.settings),
+    ))  # fmt: skip
+
+
 def load_case(session: StudySession, subject_id: str) -> CaseData:
     """Read one patient's records and derive what the case view shows."""
     store = session.store
@@ -71,6 +88,7 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
         raise KeyError(f"no patient {subject_id!r} in this study")
     subject = data.subjects[0]
     settings = data.settings
+    facts, regimens = study_facts(session.data())
     cp = data.child_pugh[0] if data.child_pugh else None
     score, cp_error = None, None
     if cp is not None:
@@ -108,7 +126,7 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
         child_pugh_score=score,
         child_pugh_error=cp_error,
         cycles=list(data.cycles),
-        dose=dose_summary(data.cycles),
+        dose=dose_summary(data.cycles, regimen=regimens.get(subject.arm.strip())),
         adverse_events=rows_with_ids(store, "adverse_events", subject_id),
         labs=list(data.labs),
         readers=readers,
@@ -122,6 +140,7 @@ def load_case(session: StudySession, subject_id: str) -> CaseData:
         follow_up=data.follow_up[0] if data.follow_up else None,
         review_state=review_states(store).get(subject_id, "not started"),
         criteria=str(settings.criteria),
+        collected=facts,
     )
 
 

@@ -15,6 +15,7 @@ from hccreview.domain import recist
 from hccreview.domain.endpoints import origin_rule
 from hccreview.domain.records import Criteria, Lesion, LesionKind, Measurement, Response
 from hccreview.services.case import CaseData, audit_trail, load_case
+from hccreview.services.case_labs import CaseLabs, graded_labs
 from hccreview.services.session import StudySession
 
 __all__ = ["CaseDetail", "counted_field", "load_case_detail"]
@@ -45,6 +46,7 @@ class CaseDetail:
     readers: dict[str, ReaderFigures]
     confirmation_days: int
     min_sd_days: int
+    labs: CaseLabs | None = None  # graded by CTCAE v5.0 (services.case_labs); None: not derived
 
     @property
     def subject_id(self) -> str:
@@ -130,4 +132,5 @@ def load_case_detail(session: StudySession, subject_id: str) -> CaseDetail:
         readers=readers,
         confirmation_days=settings.confirmation_days,
         min_sd_days=settings.min_sd_days,
+        labs=graded_labs(subject_id, case.labs, case.subject.first_dose_date),  # none loaded: none may be seen
     )

@@ -4,7 +4,8 @@ with their responses and a caption saying whose they are.
 One choice for the case view's timeline tab and the case packet's timeline, so the PDF marks what the
 workstation shows. The responses are those of the requested source (the study's default when none: the
 adjudicated read where there is central review, else the investigator), falling back to the rules engine's
-responses computed from the first reader's measurements; the baseline is marked "BL".
+responses computed from the first reader's measurements; the baseline is marked "BL". Laboratory values at CTCAE
+v5.0 grade >= 3 (``services.case_labs``, graded from LB) are marked apart from the reported adverse events.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from hccreview.domain.records import ReadRole
 from hccreview.domain.sources import INVESTIGATOR, Source
 from hccreview.services.case_extra import CaseDetail
 
-__all__ = ["timeline_assessments", "timeline_origin"]
+__all__ = ["timeline_assessments", "timeline_lab_events", "timeline_origin"]
 
 
 def timeline_origin(detail: CaseDetail) -> date | None:
@@ -53,3 +54,16 @@ def timeline_assessments(detail: CaseDetail, source: str | None = None) -> tuple
     if figures and figures.baseline_date and figures.baseline_date not in {d for d, _ in points}:
         points.insert(0, (figures.baseline_date, "BL"))
     return sorted(points), caption or "none"
+
+
+def timeline_lab_events(detail: CaseDetail) -> list[tuple[date, int, str]]:
+    """The laboratory values at grade >= 3 to mark, one mark per date: ``(date, worst grade, label)``, the label
+    naming each test with its grade and direction ("NEUT↓ G3, PLAT↓ G4"); none for a patient without labs (or a
+    user who may not see them: the case then holds none)."""
+    by_day: dict[date, list[tuple[int, str]]] = {}
+    for v in detail.labs.severe if detail.labs is not None else []:
+        if v.date is not None and v.grade is not None:
+            arrow = "↑" if v.direction == "increased" else "↓"
+            by_day.setdefault(v.date, []).append((v.grade, f"{v.test}{arrow} G{v.grade}"))
+    return [(day, max(g for g, _ in marks), ", ".join(dict.fromkeys(t for _, t in marks)))
+            for day, marks in sorted(by_day.items())]  # fmt: skip

@@ -10,9 +10,12 @@
   baseline table, waterfall rows (best % change of the target sum, RECIST 1.1 §4.3.1, from
   ``recist.timepoint_responses`` on the lesions of the reader the source uses), swimmer lanes, Child-Pugh
   subgroup Kaplan–Meier curves, toxicity / agreement tables and adjudication progress.
-- :func:`complete_dashboard` (compute lane, pure): the best-response column of every available source and
-  the Child-Pugh subgroup curves — a second step, so that the headline figures repaint first after an edit
-  (:mod:`hccreview.services.dashboard_tables` builds the frames).
+- :func:`complete_dashboard` (compute lane, pure): the best-response column of every available source, the
+  Child-Pugh subgroup curves and, with two or more arms, the arms' comparison and curves
+  (:mod:`hccreview.services.dashboard_arms`) — a second step, so that the headline figures repaint first after an
+  edit (:mod:`hccreview.services.dashboard_tables` builds the frames).
+- ``arm``: every figure of one arm (issue 23) — the same computation on that arm's patients
+  (:func:`hccreview.domain.arms.arm_data`); None = the whole analysis population.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import pandas as pd
 
 from hccreview.domain import cohort, recist
 from hccreview.domain.access import Capability
+from hccreview.domain.arms import arm_data, study_arms
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
 from hccreview.domain.endpoints import MONTH_DAYS
@@ -35,6 +39,7 @@ from hccreview.domain.sources import available_sources, study_index
 from hccreview.domain.survival import KMResult
 from hccreview.report.cohort_figures import SwimmerLane, waterfall_order
 from hccreview.services import dashboard_tables as tables
+from hccreview.services.dashboard_arms import ArmDetails, arm_details
 from hccreview.services.dashboard_tables import AdjudicationProgress, SourceSummary, source_summary
 from hccreview.services.session import StudySession
 
@@ -112,6 +117,11 @@ class DashboardData:
     complete: bool = False
     #: :func:`censor_months` per "pfs", "os", "pfs_cp", "os_cp" (so that the window does not derive them)
     censors: dict[str, dict[str, list[float]]] = dataclasses.field(default_factory=dict)
+    #: the arm shown (None: every analysed patient) and the study's arms, reference first (``domain.arms``)
+    arm: str | None = None
+    arms: tuple[str, ...] = ()
+    #: the arms' comparison table and curves (details step; None before it or with fewer than two arms)
+    by_arm: ArmDetails | None = None
 
     def censor_months(self, endpoint: str, *, by_child_pugh: bool = False) -> dict[str, list[float]]:
         """Months of each censored subject, keyed like the KM curves ("PFS" / "OS", or the class letter);
@@ -144,16 +154,26 @@ def _check(progress: ProgressLike | None, fraction: float, text: str) -> None:
 
 
 def compute_dashboard(
-    data: StudyData, source: str | None = None, progress: ProgressLike | None = None, *, details: bool = True
+    data: StudyData,
+    source: str | None = None,
+    progress: ProgressLike | None = None,
+    *,
+    details: bool = True,
+    arm: str | None = None,
 ) -> DashboardData:
     """Derive the dashboard for ``source`` (default: the study's default source). Pure; raises ValueError for
     an unknown source and :class:`Cancelled` when ``progress.cancelled`` is set.
 
-    ``details=False`` leaves out the other sources' response columns and the Child-Pugh subgroup curves
-    (:func:`complete_dashboard` adds them): the headline figures repaint sooner after an edit.
+    ``details=False`` leaves out the other sources' response columns, the Child-Pugh subgroup curves and the arms'
+    comparison (:func:`complete_dashboard` adds them): the headline figures repaint sooner after an edit.
+    ``arm``: the figures of that arm's patients (an arm the study does not have: the whole population).
+    ``data`` stays the whole study's records (:func:`complete_dashboard` compares the arms on them).
     """
     started = time.perf_counter()
     _check(progress, 0.0, "cohort statistics")
+    arms = study_arms(data.subjects)
+    shown = arm if arm in arms else None
+    whole, data = data, (arm_data(data, shown) if shown is not None else data)
 
     def step(done: int, total: int) -> None:
         _check(progress, 0.8 * done / max(total, 1), f"cohort statistics {done}/{total}")
@@ -184,16 +204,25 @@ def compute_dashboard(
         censors={
             f"{e}{cp}": censor_months(stats, e, by_child_pugh=bool(cp)) for e in ("pfs", "os") for cp in ("", "_cp")
         },
+        arm=shown,
+        arms=arms,
     )
     if details:
         _check(progress, 0.9, "sources and subgroups")
-        out = complete_dashboard(out, data)
+        out = complete_dashboard(out, whole)
     return dataclasses.replace(out, compute_ms=1000.0 * (time.perf_counter() - started))
 
 
 def complete_dashboard(dash: DashboardData, data: StudyData) -> DashboardData:
     """``dash`` with the best-response column of every available source (and, through the adjudicated
-    source, the pending count) and the Child-Pugh subgroup curves. ``data``: the records of ``dash``."""
+    source, the pending count), the Child-Pugh subgroup curves and, with two or more arms, the arms' comparison
+    (always of the whole study, whichever arm is shown). ``data``: the whole study's records of ``dash``."""
+    by_arm = None
+    if len(dash.arms) >= 2:
+        overall = dash.stats if dash.arm is None else compute_cohort_stats(data, dash.source)
+        by_arm = arm_details(data, overall)
+    if dash.arm is not None:
+        data = arm_data(data, dash.arm)
     summaries = dict(dash.summaries)
     for src in dash.sources:
         if src not in summaries:
@@ -206,6 +235,7 @@ def complete_dashboard(dash: DashboardData, data: StudyData) -> DashboardData:
         adjudication=tables.adjudication_progress(data, dash.stats, summaries),
         pfs_by_child_pugh=pfs_cp,
         os_by_child_pugh=os_cp,
+        by_arm=by_arm,
         complete=True,
     )
 

@@ -70,7 +70,8 @@ CHUNK = 250
 #: Study files the child keeps open (and cached) at once.
 OPEN_STUDIES = 3
 #: Fields of :class:`DashboardData` that :func:`complete_dashboard` fills in.
-DETAIL_FIELDS = ("summaries", "response_table", "adjudication", "pfs_by_child_pugh", "os_by_child_pugh", "complete")
+DETAIL_FIELDS = ("summaries", "response_table", "adjudication", "pfs_by_child_pugh", "os_by_child_pugh", "by_arm",
+                 "complete")  # fmt: skip
 
 
 class DashboardProcessError(RuntimeError):
@@ -128,14 +129,15 @@ def _answer(request: tuple[Any, ...], sessions: OrderedDict[str, StudySession], 
     records)`` (the module docstring: the runner's newest-wins, carried over the pipe)."""
     op, path = request[0], request[1]
     if op == "compute":
-        _, _, client, token, source, fresh, (username, role) = request
+        _, _, client, token, source, fresh, (username, role), *rest = request
+        arm = rest[0] if rest else None  # the arm shown (issue 23); None: the whole analysis population
         started = time.perf_counter()
         session = _open(sessions, path)
         # the window's signed-in user: this process reads through the same access policy (DESIGN §4b)
         session.store.sign_as(username, None if role is None else Role(role))
         data = load_dashboard_input(session, fresh=fresh)
         load_ms = 1000.0 * (time.perf_counter() - started)
-        dash = dataclasses.replace(compute_dashboard(data, source, details=False), load_ms=load_ms)
+        dash = dataclasses.replace(compute_dashboard(data, source, details=False, arm=arm), load_ms=load_ms)
         last.pop((path, client), None)
         last[(path, client)] = (token, dash, data)
         while len(last) > 2 * OPEN_STUDIES:
@@ -338,11 +340,12 @@ def shared_process() -> DashboardProcess:
 
 class DashboardBackend(Protocol):
     """Computes the dashboard of one study. ``lane``: the runner lane :meth:`compute` and :meth:`complete`
-    must run on ("db" when they use the session's connection)."""
+    must run on ("db" when they use the session's connection). ``arm`` (given only when an arm is chosen): the
+    figures of that arm's patients (``compute_dashboard``)."""
 
     lane: str
 
-    def compute(self, source: str | None, *, fresh: bool = False) -> DashboardData: ...
+    def compute(self, source: str | None, *, fresh: bool = False, arm: str | None = None) -> DashboardData: ...
 
     def complete(self, dash: DashboardData) -> DashboardData | None: ...
 
@@ -366,12 +369,12 @@ class ProcessDashboard:
         self._tokens = 0
         self._last: tuple[DashboardData, int] | None = None
 
-    def compute(self, source: str | None, *, fresh: bool = False) -> DashboardData:
+    def compute(self, source: str | None, *, fresh: bool = False, arm: str | None = None) -> DashboardData:
         with self._lock:
             self._tokens += 1
             token = self._tokens
         who = (self.access.username, None if self.access.role is None else str(self.access.role))
-        dash = decode(self.process.call("compute", self.path, id(self), token, source, fresh, who))
+        dash = decode(self.process.call("compute", self.path, id(self), token, source, fresh, who, arm))
         with self._lock:
             if token == self._tokens:  # only the newest result can be completed
                 self._last = (dash, token)
@@ -398,11 +401,11 @@ class LocalDashboard:
         self.session = session
         self._last: tuple[DashboardData, Any] | None = None
 
-    def compute(self, source: str | None, *, fresh: bool = False) -> DashboardData:
+    def compute(self, source: str | None, *, fresh: bool = False, arm: str | None = None) -> DashboardData:
         started = time.perf_counter()
         data = load_dashboard_input(self.session, fresh=fresh)
         load_ms = 1000.0 * (time.perf_counter() - started)
-        dash = dataclasses.replace(compute_dashboard(data, source, details=False), load_ms=load_ms)
+        dash = dataclasses.replace(compute_dashboard(data, source, details=False, arm=arm), load_ms=load_ms)
         self._last = (dash, data)
         return dash
 

@@ -4,9 +4,10 @@
   statistics — the subject loop of :func:`hccreview.domain.cohort.compute_cohort_stats` itself
   (``subject_outcomes``: analysis population, origin rule, PENDING while central reads await adjudication,
   RECIST 1.1 §4.4 BOR), memoised per subject; tests check it equals ``CohortStats``.
-- :func:`response_table`, :func:`baseline_table`, :func:`toxicity_frame`, :func:`agreement_frame`: pandas
-  frames for ``ui.models.dataframe_model.DataFrameModel`` and for CSV export. Percentages are of the
-  patients analysed; proportions carry their exact (Clopper–Pearson) 95% CI as ``stats --json`` does.
+- :func:`response_table`, :func:`baseline_table`, :func:`toxicity_frame`, :func:`lab_toxicity_frame`,
+  :func:`agreement_frame`: pandas frames for ``ui.models.dataframe_model.DataFrameModel`` and for CSV export.
+  Percentages are of the patients analysed; proportions carry their exact (Clopper–Pearson) 95% CI as
+  ``stats --json`` does.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 
 from hccreview.domain.adjudication_status import AdjudicationCounts
 from hccreview.domain.cohort import BOR_KEYS, DISEASE_CONTROL, RESPONDER, CohortStats, Proportion, subject_outcomes
+from hccreview.domain.collected import Collected
+from hccreview.domain.ctcae import carries_grades
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import ADJUDICATED, Source, parse_source, study_index
 from hccreview.services.adjudication_queue import queue_counts, queue_from_data
@@ -153,7 +156,8 @@ def _text(value: object) -> str:
 
 def baseline_table(data: StudyData, stats: CohortStats) -> pd.DataFrame:
     """Baseline characteristics of the analysed patients: age median (range); sex, etiology, BCLC, ECOG,
-    Child-Pugh class (as derived for ``stats``), extrahepatic disease, prior sorafenib — counts and %."""
+    Child-Pugh class (as derived for ``stats``), extrahepatic disease, prior sorafenib — counts and %; the
+    fields the study does not collect (``stats.collected``) are left out rather than "Not recorded 100%"."""
     by_id = {s.subject_id: s for s in data.subjects}
     outcomes = stats.subjects
     people = [by_id[o.subject_id] for o in outcomes]
@@ -164,17 +168,24 @@ def baseline_table(data: StudyData, stats: CohortStats) -> pd.DataFrame:
         ["Patients analysed", "", n, 100.0 if n else None],
         ["Age, years", age, len(ages), None],
     ]
+    has = stats.collected or Collected.everything()  # a field the study does not collect gets no row (issue 23)
     rows += _categorical("Sex", [_text(s.sex) for s in people], n)
-    rows += _categorical("Etiology", [_text(s.etiology) for s in people], n)
-    bclc = [_text(s.bclc_stage) for s in people]
-    rows += _categorical("BCLC stage", bclc, n, sorted(set(bclc), key=lambda k: (k == NOT_RECORDED, k)))
-    ecog = [_text(s.ecog) for s in people]
-    rows += _categorical("ECOG", ecog, n, sorted(set(ecog), key=lambda k: (k == NOT_RECORDED, k)))
-    classes = [o.child_pugh or "Unknown" for o in outcomes]
-    rows += _categorical("Child-Pugh class", classes, n, ["A", "B", "C", "Unknown"])
-    extra = ["Yes" if s.extrahepatic else "No" if s.extrahepatic is False else NOT_RECORDED for s in people]
-    rows += _categorical("Extrahepatic disease", extra, n, ["Yes", "No", NOT_RECORDED])
-    rows += _categorical("Prior sorafenib", [_text(s.prior_sorafenib) for s in people], n)
+    if has.etiology:
+        rows += _categorical("Etiology", [_text(s.etiology) for s in people], n)
+    if has.bclc:
+        bclc = [_text(s.bclc_stage) for s in people]
+        rows += _categorical("BCLC stage", bclc, n, sorted(set(bclc), key=lambda k: (k == NOT_RECORDED, k)))
+    if has.ecog:
+        ecog = [_text(s.ecog) for s in people]
+        rows += _categorical("ECOG", ecog, n, sorted(set(ecog), key=lambda k: (k == NOT_RECORDED, k)))
+    if has.child_pugh:
+        classes = [o.child_pugh or "Unknown" for o in outcomes]
+        rows += _categorical("Child-Pugh class", classes, n, ["A", "B", "C", "Unknown"])
+    if has.extrahepatic:
+        extra = ["Yes" if s.extrahepatic else "No" if s.extrahepatic is False else NOT_RECORDED for s in people]
+        rows += _categorical("Extrahepatic disease", extra, n, ["Yes", "No", NOT_RECORDED])
+    if has.prior_sorafenib:
+        rows += _categorical("Prior sorafenib", [_text(s.prior_sorafenib) for s in people], n)
     frame = pd.DataFrame(rows, columns=["Characteristic", "Category", "n", "%"])
     frame["n"] = frame["n"].astype("Int64")
     return frame
@@ -194,10 +205,47 @@ TOXICITY_COLUMNS = {
 }
 
 
+SEVERITY_COLUMNS = {
+    "term": "Term",
+    "soc": "System organ class",
+    "any_grade": "Patients",
+    "pct_any": "Patients %",
+    "mild": "Worst severity mild",
+    "moderate": "Worst severity moderate",
+    "severe": "Worst severity severe",
+}
+
+
 def toxicity_frame(stats: CohortStats) -> pd.DataFrame:
-    """Patients by worst CTCAE grade per term (the ``stats --json`` toxicity rows), most frequent first."""
-    frame = pd.DataFrame(stats.toxicity, columns=list(TOXICITY_COLUMNS))
-    return frame.rename(columns=TOXICITY_COLUMNS)
+    """Patients by worst CTCAE grade per term (the ``stats --json`` toxicity rows), most frequent first; by
+    worst severity instead when no event carries a grade (:func:`~hccreview.domain.ctcae.carries_grades`: a
+    table of "Grade 3: 0" would be no finding, issue 23)."""
+    columns = TOXICITY_COLUMNS if carries_grades(stats.toxicity) or not stats.toxicity else SEVERITY_COLUMNS
+    frame = pd.DataFrame(stats.toxicity, columns=list(columns))
+    return frame.rename(columns=columns)
+
+
+LAB_TOXICITY_COLUMNS = {
+    "term": "Term",
+    "source": "Source",
+    "soc": "System organ class",
+    "n_tested": "Patients tested",
+    "any_grade": "Any grade",
+    "pct_any": "Any grade %",
+    "grade1": "Grade 1",
+    "grade2": "Grade 2",
+    "grade3": "Grade 3",
+    "grade4": "Grade 4",
+    "pct_grade3plus": "Grade ≥3 %",
+}
+
+
+def lab_toxicity_frame(stats: CohortStats) -> pd.DataFrame:
+    """Patients by worst post-baseline CTCAE v5.0 grade of their laboratory values per term (the ``stats --json``
+    ``lab_toxicity`` rows), each row labelled with its source ("laboratory (CTCAE v5.0 from LB)"): graded from LB,
+    beside the reported adverse events, never merged with them (issue 23)."""
+    frame = pd.DataFrame(stats.lab_toxicity, columns=list(LAB_TOXICITY_COLUMNS))
+    return frame.rename(columns=LAB_TOXICITY_COLUMNS)
 
 
 def _agreement_row(name: str, block: Mapping[str, Any] | None) -> list[object] | None:

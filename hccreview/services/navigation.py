@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from hccreview.domain.arms import arm_of
 from hccreview.domain.cohort import subject_outcomes
 from hccreview.domain.endpoints import analysis_population
 from hccreview.domain.records import StudyData
@@ -43,6 +44,7 @@ def navigator_rows(
     by_source = {src: {o.subject_id: o for o in subject_outcomes(data, src)} for src in wanted}
     discordant = {item.subject_id for item in queue_from_data(data, "central")}
     cycles = Counter(c.subject_id for c in data.cycles)
+    arms = {s.subject_id: arm_of(s) for s in data.subjects}
     rows = []
     for sid, main in by_source[default].items():
         shown = {src: outcomes[sid] for src, outcomes in by_source.items() if sid in outcomes and src in sources}
@@ -61,6 +63,7 @@ def navigator_rows(
                 review_state=states.get(sid, "not started"),
                 discordant=sid in discordant,
                 findings=finding_counts.get(sid, 0),
+                arm=arms.get(sid, ""),
             )
         )
     return rows
@@ -80,7 +83,7 @@ def first_rows(session: StudySession) -> list[PatientRow]:
     for subject in analysis_population(subjects, session.settings()):
         sid = subject.subject_id
         row = PatientRow(sid, None, None, 0, {}, {}, nan, False, nan, False, states.get(sid, "not started"),
-                         discordant=False, findings=counts.get(sid, 0), pending=True)  # fmt: skip
+                         discordant=False, findings=counts.get(sid, 0), pending=True, arm=arm_of(subject))  # fmt: skip
         rows.append(row)
     return rows
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hccreview.domain.arms import reference_arm
+
 
 @dataclass(frozen=True)
 class PatientRow:
@@ -25,6 +27,8 @@ class PatientRow:
     #: True for a row shown before the overview is derived (``navigation.first_rows``): only the patient id, the
     #: review state and the findings count are known; the other figures are placeholders, not results.
     pending: bool = False
+    #: The patient's treatment arm as treated (``domain.arms.arm_of``; "" when none or withheld from the user).
+    arm: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,13 @@ class Overview:
     @property
     def n_reviewed(self) -> int:
         return sum(r.review_state == "reviewed" for r in self.rows)
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        """The arms of the rows, reference first, then by name (``domain.arms``; issue 23's navigator filter)."""
+        names = sorted({r.arm for r in self.rows if r.arm})
+        ref = reference_arm(names)
+        return () if ref is None else (ref, *(n for n in names if n != ref))
 
     def index_of(self, subject_id: str) -> int | None:
         for i, row in enumerate(self.rows):

@@ -31,10 +31,17 @@ from hccreview.domain.cohort import plain
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import available_sources, study_index
 from hccreview.report.pdf import render_case_packet, render_cohort_summary
-from hccreview.report.pdf_data import AdjudicationSummary, CasePacketInput, CohortReportInput, Provenance
+from hccreview.report.pdf_data import (
+    AdjudicationSummary,
+    ArmComparisonInput,
+    CasePacketInput,
+    CohortReportInput,
+    Provenance,
+)
 from hccreview.services import dashboard as dash
 from hccreview.services import dashboard_tables as tables
 from hccreview.services.adjudication import QueueItem, discordance_queue, reader_performance, reason_code_counts
+from hccreview.services.dashboard_arms import details_from
 from hccreview.services.demo_images import DemoImagesCancelled
 from hccreview.services.queries import listing as query_listing
 from hccreview.services.reporting_cases import UnknownPatients, case_section, select_cases
@@ -202,6 +209,7 @@ def cohort_input(session: StudySession, data: StudyData, job: _Job | None = None
     job.step(0.3, "figures")
     waterfall, _, excluded = dash.waterfall_rows(data, stats)
     pfs_cp, os_cp = dash.child_pugh_curves(stats)
+    arms = _arms(stats)
     job.step(0.33, "adjudication summary")
     progress = tables.adjudication_progress(data, stats, summaries)
     return CohortReportInput(
@@ -220,6 +228,26 @@ def cohort_input(session: StudySession, data: StudyData, job: _Job | None = None
         swimmer=dash.swimmer_lanes(data, stats),
         adjudication=_adjudication(session, data, progress) if study_index(data).central_readers else None,
         queries=[row.as_dict() for row in query_listing(session, state="open")],
+        arms=arms,
+    )
+
+
+def _arms(stats: CohortStats) -> ArmComparisonInput | None:
+    """The comparison page's input with two or more arms (``services.dashboard_arms``: the dashboard's table and
+    curves, from the same ``domain.arms`` analysis as ``stats --json``), else None."""
+    if stats.arms is None or not stats.arms.compared or stats.arms.reference is None:
+        return None
+    details = details_from(stats.arms)
+    return ArmComparisonInput(
+        reference=stats.arms.reference,
+        grouping=details.grouping,
+        columns=list(details.comparison.columns),
+        rows=[[str(v) for v in row] for row in details.comparison.itertuples(index=False)],
+        pfs=details.pfs,
+        os=details.os,
+        logrank_p=details.logrank_p,
+        censors=details.censors,
+        unassigned=details.unassigned,
     )
 
 

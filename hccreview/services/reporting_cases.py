@@ -73,16 +73,20 @@ def _baseline(detail: CaseDetail) -> list[tuple[str, str]]:
     else:
         outcome = "not recorded"
     rdi = pct(dose.relative_dose_intensity)
+    has = case.collected  # a field the study does not collect is left out, not "—" (issue 23)
+    collected_rows = [
+        ("Etiology", s.etiology or "—", has.etiology),
+        ("BCLC stage / ECOG", f"{s.bclc_stage or '—'} / {s.ecog if s.ecog is not None else '—'}", has.bclc or has.ecog),
+        ("Child-Pugh", cp, has.child_pugh),
+        ("Extrahepatic disease", _yes_no(s.extrahepatic), has.extrahepatic),
+        ("Macrovascular invasion", _yes_no(s.macrovascular_invasion), has.macrovascular_invasion),
+        ("AFP", "—" if s.afp_ng_ml is None else f"{decimal(s.afp_ng_ml)} ng/mL", has.afp),
+        ("Prior sorafenib", s.prior_sorafenib or "—", has.prior_sorafenib),
+    ]
     return [
         ("Site", s.site or "—"),
         ("Age / sex", f"{s.age if s.age is not None else '—'} / {s.sex or '—'}"),
-        ("Etiology", s.etiology or "—"),
-        ("BCLC stage / ECOG", f"{s.bclc_stage or '—'} / {s.ecog if s.ecog is not None else '—'}"),
-        ("Child-Pugh", cp),
-        ("Extrahepatic disease", _yes_no(s.extrahepatic)),
-        ("Macrovascular invasion", _yes_no(s.macrovascular_invasion)),
-        ("AFP", "—" if s.afp_ng_ml is None else f"{decimal(s.afp_ng_ml)} ng/mL"),
-        ("Prior sorafenib", s.prior_sorafenib or "—"),
+        *[(name, value) for name, value, shown in collected_rows if shown],
         ("Origin", f"{detail.origin.isoformat() if detail.origin else '—'} ({origin_words(detail.origin_rule)})"),
         ("Treatment", f"{dose.cycles_received} cycles; {dose.reductions} reductions, {dose.delays} delays; "
                       f"relative dose intensity {rdi}"),

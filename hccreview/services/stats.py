@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from hccreview.domain.access import Capability
 from hccreview.domain.adjudication_status import AdjudicationCounts
+from hccreview.domain.arms import arm_analysis
 from hccreview.domain.cohort import CohortStats, compute_cohort_stats
+from hccreview.domain.ctcae import NO_GRADE, carries_grades
+from hccreview.domain.ctcae_labs import LAB_SOURCE
 from hccreview.domain.records import StudyData
 from hccreview.domain.sources import COMPUTED, Source, parse_source, study_index
 from hccreview.services.session import StudySession
@@ -43,9 +47,11 @@ def cohort_stats(session: StudySession, *, source: str | None = None) -> CohortS
     return replace(stats, adjudication=block) if block else stats
 
 
-def cohort_stats_from_data(data: StudyData, *, source: str | None = None) -> CohortStats:
-    """The same, on records already loaded (workers load once and compute off the GUI thread)."""
-    return compute_cohort_stats(data, source)
+def cohort_stats_from_data(data: StudyData, *, source: str | None = None, arms: bool = True) -> CohortStats:
+    """The same, on records already loaded (workers load once and compute off the GUI thread); with the
+    per-arm figures and comparisons (``domain.arms``, ``stats --json`` ``by_arm``) unless ``arms`` is False."""
+    stats = compute_cohort_stats(data, source)
+    return replace(stats, arms=arm_analysis(data, stats)) if arms else stats
 
 
 def _pct(rate: float | None) -> str:
@@ -54,6 +60,47 @@ def _pct(rate: float | None) -> str:
 
 def _months(value: float | None) -> str:
     return "NR" if value is None else f"{value:.1f}"
+
+
+def _p(value: float | None) -> str:
+    return "—" if value is None else ("<0.001" if value < 0.001 else f"{value:.3f}")
+
+
+def _arm_lines(d: dict[str, Any]) -> list[str]:
+    """The per-arm block of the text summary (two or more arms): each arm's n, ORR, PFS / OS medians, then each
+    arm against the reference (HR with 95% CI, log-rank p, ORR difference with its CI)."""
+    arms = d.get("arms") or {}
+    names = arms.get("names") or []
+    if len(names) < 2:
+        return []
+    lines = [f"By arm ({arms['grouping']}):"]
+    for name in names:
+        arm = d["by_arm"][name]
+        orr = arm["response"]["orr"]
+        lo, hi = orr["ci95"]
+        lines.append(
+            f"  {name}: n {arm['n_enrolled']}; ORR {orr['n']}/{arm['n_enrolled']} = {_pct(orr['rate'])} "
+            f"(exact 95% CI {_pct(lo)}–{_pct(hi)}); median PFS {_months(arm['pfs']['median_months'])}, "
+            f"OS {_months(arm['os']['median_months'])} months"
+        )
+    by_arm: dict[str, list[dict[str, Any]]] = {}
+    for c in d.get("comparisons") or []:
+        by_arm.setdefault(c["arm"], []).append(c)
+    for name, rows in by_arm.items():
+        lines.append(f"  {name} vs {rows[0]['reference']}:")
+        for c in rows:
+            lo, hi = c["hr_ci"]
+            hr = f"not estimable ({c['hr_note'].removeprefix('not estimable: ')})" if c["hr"] is None else (
+                f"{c['hr']:.2f} (95% CI {_ratio(lo)}–{_ratio(hi)})")  # fmt: skip
+            lines.append(f"    {c['endpoint'].upper()}: hazard ratio {hr}; log-rank p {_p(c['logrank_p'])}")
+        lo, hi = rows[0]["orr_difference_ci"]
+        lines.append(f"    ORR difference {100 * rows[0]['orr_difference']:+.1f} points "
+                     f"(95% CI {100 * lo:+.1f} to {100 * hi:+.1f}; Newcombe hybrid score)")  # fmt: skip
+    return lines
+
+
+def _ratio(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
 
 
 def format_summary(stats: CohortStats) -> str:
@@ -69,10 +116,14 @@ def format_summary(stats: CohortStats) -> str:
     if note:  # said once: the note itself begins "Provisional: ..."
         lines.append(note if note.lower().startswith("provisional") else f"Provisional: {note}")
     cp = d["baseline"]["child_pugh"]
-    lines.append(
-        f"Child-Pugh A {cp.get('A', 0)} / B {cp.get('B', 0)} / C {cp.get('C', 0)}; "
-        f"extrahepatic disease {d['baseline']['extrahepatic']}"
-    )
+    has = d.get("collected") or {}  # absent (an older result): every field counts as collected
+    baseline = [f"Child-Pugh A {cp.get('A', 0)} / B {cp.get('B', 0)} / C {cp.get('C', 0)}"] if has.get(
+        "child_pugh", True) else []  # fmt: skip
+    if has.get("extrahepatic", True):
+        baseline.append(f"extrahepatic disease {d['baseline']['extrahepatic']}")
+    if baseline:  # a study collecting neither gets no line of zeros (issue 23)
+        text = "; ".join(baseline)
+        lines.append(text[:1].upper() + text[1:])
     counts = ", ".join(f"{k} {v}" for k, v in resp["bor_counts"].items())
     lines.append(f"Best overall response (confirmed): {counts}")
     for key, label in (("orr", "ORR"), ("dcr", "DCR")):
@@ -92,6 +143,7 @@ def format_summary(stats: CohortStats) -> str:
             f"(95% CI {_months(lo)}–{_months(hi)}{'; ' + method if method else ''}); "
             f"{block['events']} events, {block['censored']} censored"
         )
+    lines += _arm_lines(d)
     adjudication = d.get("adjudication") or {}
     if adjudication.get("counts"):
         lines.append(f"Adjudication: {AdjudicationCounts.from_dict(adjudication['counts']).text}")
@@ -99,7 +151,13 @@ def format_summary(stats: CohortStats) -> str:
     if any(codes.values()):
         lines.append("Decisions by discordance reason code: " + ", ".join(f"{k} {v}" for k, v in codes.items() if v))
     tox = d["toxicity"]
-    if tox:
+    if tox and not carries_grades(tox):
+        lines.append(f"{NO_GRADE}.")
+        lines.append("Toxicity (patients by worst severity): term — any / mild / moderate / severe")
+        for row in tox[:15]:
+            lines.append(f"  {row['term']}: {row['any_grade']} / {row.get('mild', 0)} / {row.get('moderate', 0)} / "
+                         f"{row.get('severe', 0)}")  # fmt: skip
+    elif tox:
         lines.append("Toxicity (patients by worst grade): term — any / G3 / G4 / G5 / attributable G≥3")
         for row in tox[:15]:
             lines.append(
@@ -108,4 +166,9 @@ def format_summary(stats: CohortStats) -> str:
             )
         if len(tox) > 15:
             lines.append(f"  ... {len(tox) - 15} more terms (use --json)")
+    labs = d.get("lab_toxicity") or []
+    if labs:  # beside the reported AEs, never merged with them (issue 23)
+        lines.append(f"Laboratory toxicity — {LAB_SOURCE}, patients by worst post-baseline grade: "
+                     "term — tested / any / G3 / G4")  # fmt: skip
+        lines += [f"  {r['term']}: {r['n_tested']} / {r['any_grade']} / {r['grade3']} / {r['grade4']}" for r in labs]
     return "\n".join(lines)

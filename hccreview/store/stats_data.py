@@ -1,8 +1,9 @@
 """The partial study the cohort statistics read, and last-contact dates computed in SQL.
 
-``hccreview stats`` on a study that is not loaded yet need not build every record: labs, treatment cycles and
-(except for the ``computed`` source) lesions and measurements serve the statistics only through each patient's
-last contact date (``domain.contact``, OS censoring). :func:`load_stats_data` loads the other tables as
+``hccreview stats`` on a study that is not loaded yet need not build every record: treatment cycles and (except
+for the ``computed`` source) lesions and measurements serve the statistics only through each patient's last contact
+date (``domain.contact``, OS censoring); labs are read (the laboratory worst grades beside the toxicity table
+grade them, issue 23). :func:`load_stats_data` loads the other tables as
 :func:`~hccreview.store.study_data.load_study` does and asks SQLite for those dates (``MAX`` per subject) instead;
 :func:`contact_dates` equals ``domain.contact.last_contact`` over the loaded records (tested on the demo study and
 the shared SDTM data).
@@ -23,9 +24,9 @@ from hccreview.store.rows import stored_value
 #: Read in addition for the ``computed`` source (responses derived from one reader's measurements).
 COMPUTED_TABLES: tuple[str, ...] = ("lesions", "measurements")
 #: Kinds that serve the statistics only through each patient's last contact date (module docstring).
-_CONTACT_ONLY: tuple[str, ...] = ("cycles", "labs")
+_CONTACT_ONLY: tuple[str, ...] = ("cycles",)
 #: What the cohort statistics read of every study (``domain.cohort``): every other kind — the analysis population
-#: and baseline, the reads and decisions (response sources), follow-up (OS) and adverse events (toxicity).
+#: and baseline, the reads and decisions (response sources), follow-up (OS), adverse events and labs (toxicity).
 STATS_TABLES: tuple[str, ...] = tuple(
     k.table for k in RECORD_KINDS if k.table not in COMPUTED_TABLES and k.table not in _CONTACT_ONLY
 )

@@ -32,6 +32,7 @@ TAB_NEEDS: dict[str, Capability] = {
 CASE_TAB_NEEDS: dict[str, Capability] = {
     "timeline": Capability.SEE_CLINICAL,  # cycles, adverse events, progression and death on one chart
     "adverse_events": Capability.SEE_CLINICAL,
+    "labs": Capability.SEE_CLINICAL,  # laboratory values graded by CTCAE v5.0 (issue 23)
     "cycles": Capability.SEE_CLINICAL,
     "findings": Capability.SEE_OTHER_READS,  # import findings name the investigator's records and values
 }

@@ -392,8 +392,9 @@ def test_ungraded_events_count_in_any_grade_only():
         ae("02", 2, "Nausea", None, severity="MODERATE"),
         ae("03", 1, "Nausea", 3),
     ]
-    nausea = row_for(toxicity_table(aes, 10), "NAUSEA")
+    nausea = row_for(toxicity_table(aes, 10), "Nausea")  # one term, in MedDRA case whatever the delivery's
     assert (nausea.any_grade, nausea.ungraded, nausea.grade3) == (3, 2, 1)
+    assert (nausea.mild, nausea.moderate, nausea.severe) == (0, 1, 1)  # patient 02 at their worst: moderate
 
 
 def test_soc_from_record_else_table_and_synonyms_merge():
@@ -429,7 +430,7 @@ def test_to_dict_keys_and_percentages():
     d = toxicity_table(aes, 40)[0].to_dict()
     assert set(d) == {
         "term", "soc", "any_grade", "grade3", "grade4", "grade5", "attributable_grade3plus",
-        "ungraded", "pct_any", "pct_grade3plus",
+        "ungraded", "pct_any", "pct_grade3plus", "mild", "moderate", "severe",
     }  # fmt: skip
     assert (d["grade4"], d["attributable_grade3plus"], d["pct_any"], d["pct_grade3plus"]) == (1, 1, 2.5, 2.5)
 

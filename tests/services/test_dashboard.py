@@ -65,6 +65,9 @@ def test_dashboard_figures_are_stats_json(session: StudySession, data: StudyData
     # the adjudication counts are the dashboard's progress line's (one definition: domain.adjudication_status)
     assert dash.adjudication is not None
     assert printed.pop("adjudication") == {"counts": dash.adjudication.counts.to_dict()}
+    # the per-arm block (issue 23): the demo has one arm, so no comparison and no per-arm panel
+    arms = {key: printed.pop(key) for key in ("arms", "by_arm", "comparisons")}
+    assert len(arms["arms"]["names"]) == 1 and arms["comparisons"] == [] and dash.by_arm is None
     assert dash.stats.to_dict() == printed
     assert dash.complete and set(dash.summaries) == set(available_sources(data))
     orr = printed["response"]["orr"]

@@ -90,7 +90,18 @@ def test_every_place_gives_the_same_figures(
     # 1. the statistics: stats --json and the dashboard are one computation (the adjudication block aside, which
     #    the dashboard shows as its progress line)
     block = printed.pop("adjudication", {})
+    # the arms (issue 23): stats --json adds them after the overall figures; the dashboard shows them in its Arms
+    # table and per-arm curves (dash.by_arm, with two or more arms), which must give the same figures
+    arms = {key: printed.pop(key) for key in ("arms", "by_arm", "comparisons")}
     assert board == printed
+    if dash.by_arm is not None:
+        assert list(dash.by_arm.names) == arms["arms"]["names"] and len(dash.by_arm.names) >= 2
+        for key in ("pfs", "os"):
+            shown = {a: (km.n, km.events, km.median_months) for a, km in dash.by_arm.curves(key).items()}
+            assert shown == {a: (b[key]["n"], b[key]["events"], b[key]["median_months"])
+                             for a, b in arms["by_arm"].items()}  # fmt: skip
+    else:
+        assert len(arms["arms"]["names"]) < 2 and arms["comparisons"] == []
 
     # 2. who is in each analysis: pending patients are out of PFS and DoR and in nothing else
     n, pfs, os_, pending = printed["n_enrolled"], printed["pfs"], printed["os"], printed["pfs"]["excluded_pending"]

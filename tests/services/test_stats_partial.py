@@ -55,7 +55,7 @@ def test_a_fresh_session_gives_the_figures_of_the_whole_study(session: StudySess
 def test_the_partial_study_is_kept_until_a_commit(session: StudySession) -> None:
     cache = session.cache
     first = cache.stats_data()
-    assert first.labs == () and first.measurements == () and first.last_contact
+    assert first.cycles == () and first.measurements == () and first.labs and first.last_contact
     assert cache.stats_data() is first
     with_meas = cache.stats_data(computed=True)
     assert with_meas is not first and with_meas.measurements and cache.stats_data() is with_meas

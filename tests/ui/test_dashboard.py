@@ -51,6 +51,11 @@ def env(qtbot, review_study: Path) -> Iterator[Env]:  # type: ignore[no-untyped-
     session.close()
 
 
+#: stats --json fields the dashboard's headline statistics leave out: the decisions' reason codes (read from the
+#: store) and the arms (shown in the Arms table and by the arm selector, from the same ``domain.arms`` analysis).
+NOT_IN_THE_HEADLINE = ("adjudication", "arms", "by_arm", "comparisons")
+
+
 def _stats_json(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
     capsys.readouterr()
     assert cli.run(["stats", str(path), "--json", *extra]) == 0
@@ -100,7 +105,8 @@ def test_an_adjudication_updates_the_figures_which_equal_stats_json(qtbot, env: 
     printed = _stats_json(session.path, capsys)
     stats = blocker.args[0]
     # the same figures; stats --json adds the decisions' reason codes (read from the store, not a cohort figure)
-    assert stats.to_dict() == {k: v for k, v in printed.items() if k != "adjudication"}
+    # and the arms (the dashboard's Arms table and arm selector, tests/ui/test_arms_gui.py)
+    assert stats.to_dict() == {k: v for k, v in printed.items() if k not in NOT_IN_THE_HEADLINE}
     assert printed["adjudication"]["reason_codes"]["measurement"] == 1
     assert printed["response"]["pending"] == len(before.stats.pending) - 1
     orr = printed["response"]["orr"]
@@ -223,7 +229,7 @@ def test_switching_the_source_shows_that_sources_figures(qtbot, env: Env, capsys
     with qtbot.waitSignal(panel.updated, timeout=10000) as blocker:
         panel.set_source("investigator")
     printed = _stats_json(session.path, capsys, "--source", "investigator")
-    assert blocker.args[0].to_dict() == {k: v for k, v in printed.items() if k != "adjudication"}
+    assert blocker.args[0].to_dict() == {k: v for k, v in printed.items() if k not in NOT_IN_THE_HEADLINE}
     assert panel.source_combo.currentData() == "investigator"
     assert [panel.source_combo.itemData(i) for i in range(panel.source_combo.count())] == panel.data.sources
 

@@ -169,6 +169,7 @@ def test_review_and_discordant_filters_combine(models) -> None:  # type: ignore[
     assert ids(proxy) == ["P10"]
     assert proxy.filter_state() == {
         "text": "",
+        "arm": None,
         "child_pugh": "A",
         "response": None,
         "review": "not started",

@@ -18,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from hccreview.domain.ctcae import canonical_soc, meddra_case
 from hccreview.domain.record_kinds import RECORD_KINDS
 from hccreview.domain.records import AdverseEvent, Cycle
 from hccreview.report.figures import GRADE_COLOURS, readable_text
@@ -101,9 +102,9 @@ class AdverseEventsModel(RecordTableModel):
         _, ae = row
         if role == DISPLAY:
             if column == self.GRADE:
-                return f"G{ae.grade}" if ae.grade else (ae.severity or "—")
-            values = (
-                ae.term, ae.soc, "", ae.onset.isoformat() if ae.onset else "",
+                return f"G{ae.grade}" if ae.grade else (ae.severity.lower() or "—")
+            values = (  # terms and SOCs in MedDRA case whatever the delivery's (issue 23); the tooltip: as given
+                meddra_case(ae.term), canonical_soc(ae.soc), "", ae.onset.isoformat() if ae.onset else "",
                 ae.resolution.isoformat() if ae.resolution else "ongoing" if ae.onset else "", ae.attribution,
                 "yes" if ae.serious else "no", ae.action, ae.outcome,
             )  # fmt: skip
@@ -113,13 +114,15 @@ class AdverseEventsModel(RecordTableModel):
         if role == ALIGN and column == self.GRADE:
             return CENTRE
         if role == TOOLTIP:
+            if column == self.GRADE and ae.grade is None and ae.severity:
+                return f"Severity {ae.severity.lower()} (the data carry no CTCAE grade). Source data: query it."
             if column == self.GRADE:
                 meaning = GRADE_MEANING.get(ae.grade or 0, "not graded")
                 return f"CTCAE v5.0 grade {ae.grade or '—'}: {meaning}. Source data: dispute it with a query."
             if column == self.ATTRIBUTION:
                 return "Relation to the study drug (attributable = possible or stronger). Source data: read-only."
             if column in (0, 1):
-                return f"{ae.term} — {ae.soc}" if ae.soc else ae.term
+                return f"{ae.term} — {ae.soc} (as delivered)" if ae.soc else f"{ae.term} (as delivered)"
         return None
 
 

@@ -12,8 +12,9 @@ from hccreview.ui.models.navigator_model import RESPONDERS, SORT_ROLE, Index, Na
 class NavigatorFilter(QSortFilterProxyModel):
     """The navigator's filters and sort over a :class:`NavigatorModel`.
 
-    Filters (all combined): patient-id text (case-insensitive substring), Child-Pugh class, best response under
-    the model's current source (a code, or :data:`RESPONDERS` for CR or PR), review state, discordant only.
+    Filters (all combined): patient-id text (case-insensitive substring), treatment arm (as treated, issue 23),
+    Child-Pugh class, best response under the model's current source (a code, or :data:`RESPONDERS` for CR or PR),
+    review state, discordant only.
     Sorting compares :data:`SORT_ROLE` keys, so numbers sort as numbers. GUI thread only.
     """
 
@@ -22,6 +23,7 @@ class NavigatorFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
         self.setDynamicSortFilter(True)
         self._text = ""
+        self._arm: str | None = None
         self._child_pugh: str | None = None
         self._response: str | None = None
         self._review: str | None = None
@@ -35,6 +37,9 @@ class NavigatorFilter(QSortFilterProxyModel):
     # ------------------------------------------------------------------ filter setters
     def set_text(self, text: str) -> None:
         self._change("_text", text.strip().casefold())
+
+    def set_arm(self, arm: str | None) -> None:
+        self._change("_arm", arm or None)
 
     def set_child_pugh(self, cls: str | None) -> None:
         self._change("_child_pugh", cls or None)
@@ -63,6 +68,7 @@ class NavigatorFilter(QSortFilterProxyModel):
     def filter_state(self) -> dict[str, Any]:
         return {
             "text": self._text,
+            "arm": self._arm,
             "child_pugh": self._child_pugh,
             "response": self._response,
             "review": self._review,
@@ -80,6 +86,8 @@ class NavigatorFilter(QSortFilterProxyModel):
             return False
         row = model.row_at(source_row)
         if self._text and self._text not in row.subject_id.casefold():
+            return False
+        if self._arm and row.arm != self._arm:
             return False
         if self._child_pugh and (row.child_pugh or "—") != self._child_pugh:
             return False

@@ -5,6 +5,10 @@ variant used, extrahepatic disease, prior sorafenib, review state; best overall 
 (``ui.wording.best_response_text``: "PR (confirmed)", "PD", "pending"; the deciding rule as tooltip); PFS and OS in
 months with event / censoring.
 
+What the study does not collect (``domain.collected``: e.g. BCLC, AFP, Child-Pugh in a non-HCC study) is absent
+from the header, not shown as missing ("BCLC —") for every patient (issue 23); a study that collects it shows
+"—" where one patient lacks it.
+
 Access (DESIGN §4b): the caller passes the read sources the user may see (``services.reading.allowed_sources``)
 and whether they may see clinical data; without it the clinical lines (baseline disease, Child-Pugh, extrahepatic
 disease, PFS / OS) are absent, and only the allowed sources get a best-response chip.
@@ -126,27 +130,34 @@ class CaseHeader(QWidget):
         sex = {"M": "male", "F": "female"}.get(s.sex.upper(), s.sex or "sex not given")
         site = escape(s.site) if s.site.lower().startswith("site") else f"site {escape(s.site)}" if s.site else ""
         parts = [site, f"{sex}, {s.age} y" if s.age is not None else sex]
+        has = case.collected
         if clinical:
             parts += [
-                escape(s.etiology) or "etiology not given", f"BCLC {escape(s.bclc_stage) or '—'}",
-                f"ECOG {s.ecog if s.ecog is not None else '—'}",
-                f"AFP {s.afp_ng_ml:,.0f} ng/mL" if s.afp_ng_ml is not None else "AFP —", escape(s.arm) if s.arm else "",
+                (escape(s.etiology) or "etiology not given") if has.etiology else "",
+                f"BCLC {escape(s.bclc_stage) or '—'}" if has.bclc else "",
+                f"ECOG {s.ecog if s.ecog is not None else '—'}" if has.ecog else "",
+                (f"AFP {s.afp_ng_ml:,.0f} ng/mL" if s.afp_ng_ml is not None else "AFP —") if has.afp else "",
+                escape(s.arm) if s.arm else "",
             ]  # fmt: skip
         parts.append("<b>screen failure</b>" if s.screen_failure else "")
         self.baseline.setText(" · ".join(p for p in parts if p))
         self.state.setText(case.review_state)
         self.state.setStyleSheet(chip_style(_STATE_COLOURS.get(case.review_state, "#9e9e9e")))
         self.state.setToolTip("Your review state of this patient")
-        self.child_pugh.setVisible(clinical)
-        self.child_pugh.setText(self._child_pugh_text(detail) if clinical else "")
+        show_cp = clinical and has.child_pugh
+        self.child_pugh.setVisible(show_cp)
+        self.child_pugh.setText(self._child_pugh_text(detail) if show_cp else "")
         if clinical:
-            sorafenib = escape(s.prior_sorafenib) or "not recorded"
             origin = f"{detail.origin.isoformat()} ({escape(words(detail.origin_rule))})" if detail.origin else "none"
-            self.disease.setText(
-                f"Extrahepatic disease: <b>{_yes_no(s.extrahepatic)}</b> · macrovascular invasion: "
-                f"{_yes_no(s.macrovascular_invasion)} · prior sorafenib: {sorafenib} · criteria: "
-                f"{escape(case.criteria)} · origin: {origin}"
-            )
+            disease = [
+                f"Extrahepatic disease: <b>{_yes_no(s.extrahepatic)}</b>" if has.extrahepatic else "",
+                f"macrovascular invasion: {_yes_no(s.macrovascular_invasion)}" if has.macrovascular_invasion else "",
+                f"prior sorafenib: {escape(s.prior_sorafenib) or 'not recorded'}" if has.prior_sorafenib else "",
+                f"criteria: {escape(case.criteria)}",
+                f"origin: {origin}",
+            ]
+            text = " · ".join(p for p in disease if p)
+            self.disease.setText(text[:1].upper() + text[1:])
         else:
             self.disease.setText(f"Criteria: {escape(case.criteria)}")
         self._show_chips([(src, o) for src, o in shown_sources(detail) if src in allowed])

@@ -1,7 +1,8 @@
 """The case view's timeline tab: the patient's course on one chart (``report.figures.build_timeline``).
 
-Cycles by dose level, adverse events by CTCAE grade, tumour assessments with their responses, progression,
-death or last contact, in weeks from the analysis origin. Which assessments are marked, and the caption saying
+Cycles by dose level, adverse events by CTCAE grade, laboratory values at CTCAE grade >= 3 (graded from LB, their
+own marker), tumour assessments with their responses, progression, death or last contact, in weeks from the
+analysis origin. Which assessments are marked, and the caption saying
 whose they are, is :mod:`hccreview.services.case_timeline`'s choice (the case packet's too). The case view passes
 the source to use when the study's default is one the user may not see (a blinded reader: their own reads); the
 tab itself is only part of the case view for users who may see clinical data.
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from hccreview.domain.sources import Source
 from hccreview.report.figures import build_timeline
 from hccreview.services.case_extra import CaseDetail
-from hccreview.services.case_timeline import timeline_assessments, timeline_origin
+from hccreview.services.case_timeline import timeline_assessments, timeline_lab_events, timeline_origin
 from hccreview.ui.plots import FigureHost
 
 
@@ -83,6 +84,7 @@ class CaseTimeline(QWidget):
             death=death,
             last_contact=None if death else (fu.last_known_alive if fu else None),
             planned_days=case.dose.planned_days,
+            lab_events=timeline_lab_events(detail),
         )
         whose = Source.parse(source).label() if source else "the default source"
         self.caption.setText(f"Weeks from the origin {origin.isoformat()}; tumour assessments: {caption}; "

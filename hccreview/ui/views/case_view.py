@@ -56,6 +56,7 @@ from hccreview.ui.views.case_cycles import CaseCycles
 from hccreview.ui.views.case_findings import CaseFindings
 from hccreview.ui.views.case_header import CaseHeader, chip_style
 from hccreview.ui.views.case_images import CaseImagesTab
+from hccreview.ui.views.case_labs import CaseLabsTab
 from hccreview.ui.views.case_queries import CaseQueries
 from hccreview.ui.views.case_review_status import CaseReviewStatus
 from hccreview.ui.views.case_timeline import CaseTimeline
@@ -67,8 +68,8 @@ from hccreview.ui.wording import field_label, value_text
 ERROR_COLOUR = "#c62828"
 #: The tab titles without their counts (the counts follow the shown patient), in the tabs' order.
 TAB_TITLES = {"timeline": "Ti&meline", "tumour": "&Tumour assessments", "images": "&Images",
-              "adverse_events": "&Adverse events",
-              "cycles": "C&ycles", "findings": "Fi&ndings", "audit": "A&udit trail", "queries": "&Queries"}  # fmt: skip
+              "adverse_events": "&Adverse events", "labs": "La&bs",
+              "cycles": "C&ycles", "findings": "Fi&ndings", "audit": "A&udit", "queries": "&Queries"}  # fmt: skip
 NO_REASON = "Not saved — a change to a recorded value needs a reason (audited); nothing was written."
 
 
@@ -158,6 +159,7 @@ class CaseView(QWidget):
                                             refused=self._edit_refused)  # fmt: skip
         self.images = CaseImagesTab(context, self)  # issue 21: read on the images
         self.adverse_events = CaseAdverseEvents(self)
+        self.labs = CaseLabsTab(self)  # issue 23: graded laboratory values
         self.cycles = CaseCycles(self)
         self.findings = CaseFindings(self)
         self.audit = CaseAudit(self)
@@ -166,7 +168,8 @@ class CaseView(QWidget):
         self.tabs.setDocumentMode(True)
         self.panels: dict[str, QWidget] = {
             "timeline": self.timeline, "tumour": self.tumour, "images": self.images,
-            "adverse_events": self.adverse_events, "cycles": self.cycles, "findings": self.findings,
+            "adverse_events": self.adverse_events, "labs": self.labs, "cycles": self.cycles,
+            "findings": self.findings,
             "audit": self.audit, "queries": self.queries,
         }  # fmt: skip
         self._tips = {
@@ -174,6 +177,7 @@ class CaseView(QWidget):
             "tumour": "Lesion × timepoint grid, responses, spider plot (Alt+T)",
             "images": "Read on the images: prior beside current, calipers that are the grid's values (Alt+I)",
             "adverse_events": "CTCAE grades (source data: a disagreement is raised as a query) (Alt+A)",
+            "labs": "Laboratory tests over time: CTCAE v5.0 grade, range flag, unit converted (Alt+B)",
             "cycles": "Treatment cycles and dose intensity (Alt+Y)",
             "findings": "Rules-engine and import findings (Alt+N)",
             "audit": "Every change to this patient's data that you may see (Alt+U)",
@@ -330,8 +334,9 @@ class CaseView(QWidget):
         if self.shows("images"):
             self._fill_images(detail, own)
         self.lesion_actions.set_case(detail.subject_id if detail is not None else None, timepoints)
-        tables: dict[str, _DetailTab] = {"adverse_events": self.adverse_events, "cycles": self.cycles,
-                                         "findings": self.findings, "audit": self.audit}  # fmt: skip
+        tables: dict[str, _DetailTab] = {"adverse_events": self.adverse_events, "labs": self.labs,
+                                         "cycles": self.cycles, "findings": self.findings,
+                                         "audit": self.audit}  # fmt: skip
         for name, tab in tables.items():
             if self.shows(name):
                 tab.set_detail(detail)
@@ -373,6 +378,13 @@ class CaseView(QWidget):
             index, base = self.tab_index(name), TAB_TITLES[name]
             if index >= 0:
                 self.tabs.setTabText(index, f"{base} ({counts[name]})" if name in counts else base)
+        index, severe = self.tab_index("labs"), self.labs.severe_count  # the badge: values at grade >= 3
+        if index >= 0:
+            self.tabs.setTabText(
+                index, f"{TAB_TITLES['labs']} ⚠" if severe else TAB_TITLES["labs"]
+            )  # the count: tooltip
+            self.tabs.setTabToolTip(index, f"{severe} laboratory value(s) of CTCAE grade ≥3" if severe
+                                    else "Laboratory values with their CTCAE v5.0 grades")  # fmt: skip
 
     def _load_failed(self, subject: str, exc: BaseException) -> None:
         if subject != self._wanted:

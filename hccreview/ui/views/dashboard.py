@@ -17,6 +17,7 @@ that stopped: the next update starts a new one) shows a message above it and nev
 
 from __future__ import annotations
 
+import functools
 import time
 import traceback
 from collections.abc import Callable
@@ -38,6 +39,8 @@ from PySide6.QtWidgets import (
 )
 
 from hccreview.domain.changes import Changes
+from hccreview.domain.ctcae import NO_GRADE, carries_grades
+from hccreview.domain.ctcae_labs import LAB_SOURCE
 from hccreview.domain.sources import Source
 from hccreview.domain.survival import KMResult
 from hccreview.report import cohort_figures as cf
@@ -48,6 +51,7 @@ from hccreview.services.dashboard_process import (
     LocalDashboard,
     ProcessDashboard,
 )
+from hccreview.services.dashboard_tables import lab_toxicity_frame
 from hccreview.ui import heap
 from hccreview.ui.models.dataframe_model import DataFrameModel
 from hccreview.ui.panel_context import PanelContext
@@ -68,8 +72,11 @@ DEBOUNCE_MS = 150
 MIN_GAP_MS = 30
 PLOTS = (("pfs", "Progression-free survival", "PFS"), ("os", "Overall survival", "OS"),
          ("pfs_cp", "PFS by Child-Pugh class", "PFS × Child-Pugh"), ("os_cp", "OS by Child-Pugh class",
-         "OS × Child-Pugh"), ("waterfall", "Waterfall", "Waterfall"), ("swimmer", "Swimmer plot", "Swimmer"),
+         "OS × Child-Pugh"), ("pfs_arm", "PFS by arm", "PFS × arm"), ("os_arm", "OS by arm", "OS × arm"),
+         ("waterfall", "Waterfall", "Waterfall"), ("swimmer", "Swimmer plot", "Swimmer"),
          ("toxicity", "Adverse events", "Adverse events"))  # fmt: skip
+#: The arm combo's first entry: every analysed patient (issue 23).
+OVERALL = "Overall"
 
 
 def _pct(x: float) -> str:
@@ -121,6 +128,7 @@ class DashboardPanel(QWidget):
         self.last_recompute_ms: float | None = None
         self.last_timings: dict[str, float] = {}
         self._source: str | None = None
+        self._arm: str | None = None  # the arm shown (issue 23); None: every analysed patient
         self._fresh = False  # the next load drops the session's cache (Refresh)
         self._since: float | None = None  # when the oldest change not yet shown arrived (latency)
         self._busy = False
@@ -137,6 +145,14 @@ class DashboardPanel(QWidget):
         self.source_combo.setToolTip("Read source of the best overall responses and PFS")
         self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.source_combo.activated.connect(lambda _: self.set_source(self.source_combo.currentData()))
+        self.arm_combo = QComboBox()  # issue 23: shown with two or more arms only
+        self.arm_combo.setObjectName("dashboard_arm")
+        self.arm_combo.setToolTip("Treatment arm whose patients the figures cover (as treated); Overall = all")
+        self.arm_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.arm_combo.activated.connect(lambda _: self.set_arm(self.arm_combo.currentData()))
+        self.arm_label = QLabel("Arm:")
+        self.arm_label.hide()
+        self.arm_combo.hide()
         self.updating_label = QLabel("Updating…")
         self.updating_label.setObjectName("dashboard_updating")
         self.updating_label.setStyleSheet("color: palette(highlight); font-weight: bold;")
@@ -154,6 +170,8 @@ class DashboardPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Source:"))
         top.addWidget(self.source_combo)
+        top.addWidget(self.arm_label)
+        top.addWidget(self.arm_combo)
         top.addWidget(self.updating_label)
         top.addStretch(1)
         top.addWidget(self.status_label)
@@ -174,14 +192,19 @@ class DashboardPanel(QWidget):
             "response": StatsTable("response", "Response by source", ResponseTableModel(parent=self)),
             "baseline": StatsTable("baseline", "Baseline characteristics", DataFrameModel(parent=self)),
             "toxicity": StatsTable("toxicity", "Toxicity", DataFrameModel(parent=self), sortable=True),
+            "lab_toxicity": StatsTable("lab_toxicity", "Laboratory toxicity", DataFrameModel(parent=self),
+                                       sortable=True),  # issue 23: CTCAE v5.0 grades from LB, beside the AEs
             "agreement": StatsTable("agreement", "Reader agreement", DataFrameModel(decimals={"Cohen's κ": 2},
                                                                                      parent=self)),
+            "arms": StatsTable("arms", "Arms compared", DataFrameModel(parent=self)),  # issue 23, two or more arms
         }  # fmt: skip
         self.table_tabs = QTabWidget()
         self.table_tabs.setObjectName("dashboard_table_tabs")
-        for name, label in (("response", "Response"), ("baseline", "Baseline"), ("toxicity", "Toxicity"),
+        for name, label in (("response", "Response"), ("arms", "Arms"), ("baseline", "Baseline"),
+                            ("toxicity", "Toxicity"), ("lab_toxicity", "Lab toxicity"),
                             ("agreement", "Agreement")):  # fmt: skip
             self.table_tabs.addTab(self.tables[name], label)
+        self.table_tabs.setTabVisible(self.table_tabs.indexOf(self.tables["arms"]), False)
         self.table_tabs.addTab(DiscordanceReasons(self.context, self), "Reasons")  # issue 12
         # every page is Exportable (a StatsTable, the reasons table, a DashboardCanvas)
         self.table_tabs.setCornerWidget(self._export_button(lambda: cast(Exportable, self.table_tabs.currentWidget())))
@@ -194,6 +217,8 @@ class DashboardPanel(QWidget):
             canvas.paint_failed.connect(self._show_error)
             self.plots[name] = canvas
             self.plot_tabs.addTab(canvas, tab)
+        for key in ("pfs_arm", "os_arm"):  # shown with two or more arms (issue 23)
+            self.plot_tabs.setTabVisible(self.plot_tabs.indexOf(self.plots[key]), False)
         self.plot_tabs.setCornerWidget(self._export_button(lambda: cast(Exportable, self.plot_tabs.currentWidget())))
 
         self.body = QSplitter(Qt.Orientation.Horizontal)
@@ -239,6 +264,21 @@ class DashboardPanel(QWidget):
     def busy(self) -> bool:
         """A recompute is running."""
         return self._busy
+
+    @property
+    def arm(self) -> str | None:
+        """The arm whose patients the figures cover (None: every analysed patient)."""
+        return self._arm
+
+    def set_arm(self, arm: str | None) -> None:
+        """Show the figures of ``arm``'s patients (None or "": every analysed patient), recomputed in the
+        statistics process like every other figure."""
+        arm = arm or None
+        if arm == self._arm:
+            return
+        self._arm = arm
+        self._since = time.perf_counter()
+        self._start()
 
     def set_source(self, source: str) -> None:
         """Show the figures under ``source`` (``adjudicated``, ``investigator``, ``computed``, ``reader:NAME``)."""
@@ -302,7 +342,9 @@ class DashboardPanel(QWidget):
         fresh, self._fresh = self._fresh, False
         self._set_busy(True)
         backend = self.backend
-        self.runner.run(backend.compute, self._source, fresh=fresh, key=COMPUTE_KEY, lane=backend.lane,
+        # a backend is asked for an arm only when one is chosen
+        job = functools.partial(backend.compute, arm=self._arm) if self._arm else backend.compute
+        self.runner.run(job, self._source, fresh=fresh, key=COMPUTE_KEY, lane=backend.lane,
                         priority=WRITE_PRIORITY, on_done=self._computed, on_error=self._failed)  # fmt: skip
 
     def _owed(self) -> bool:
@@ -348,6 +390,7 @@ class DashboardPanel(QWidget):
             self.tables["response"].set_frame(dash.response_table)
             self._show_adjudication(dash)
             self._paint_subgroups(dash)
+            self._show_arm_comparison(dash)
         except Exception as exc:
             self._failed(exc)
             return
@@ -383,12 +426,39 @@ class DashboardPanel(QWidget):
         self._set_busy(False)
         self.error_label.hide()
         self._fill_sources(dash)
+        self._fill_arms(dash)
         self._show_summary(dash)
         self._show_adjudication(dash)
         for name, frame in (("response", dash.response_table), ("baseline", dash.baseline_table),
                             ("toxicity", dash.toxicity_table), ("agreement", dash.agreement_table)):  # fmt: skip
             self.tables[name].set_frame(frame)
+        self._show_lab_toxicity(dash)
+        self._show_collected(dash)
         self._paint_main(dash)
+
+    def _show_lab_toxicity(self, dash: DashboardData) -> None:
+        """The laboratory worst grades beside the reported AEs (issue 23), their source said on every row and in
+        the tab's tooltip; the tab is hidden when the study has no gradable laboratory value."""
+        frame = lab_toxicity_frame(dash.stats)
+        table = self.tables["lab_toxicity"]
+        table.set_frame(frame)
+        index = self.table_tabs.indexOf(table)
+        self.table_tabs.setTabVisible(index, not frame.empty)
+        note = (f"Patients by worst post-baseline CTCAE v5.0 grade of their laboratory values — {LAB_SOURCE}, "
+                "not reported adverse events. Percentages of the patients analysed.")  # fmt: skip
+        self.table_tabs.setTabToolTip(index, note)
+        table.setToolTip(note)
+
+    def _show_collected(self, dash: DashboardData) -> None:
+        """Offer only what the study collects (issue 23): no Child-Pugh plot tabs without a Child-Pugh
+        assessment in the data; a toxicity table without CTCAE grades says it counts severity instead."""
+        has = dash.stats.collected
+        for key in ("pfs_cp", "os_cp"):
+            self.plot_tabs.setTabVisible(self.plot_tabs.indexOf(self.plots[key]), has is None or has.child_pugh)
+        graded = carries_grades(dash.stats.toxicity) or not dash.stats.toxicity
+        note = "" if graded else f"{NO_GRADE}: patients are counted by their worst severity of each term."
+        self.table_tabs.setTabToolTip(self.table_tabs.indexOf(self.tables["toxicity"]), note)
+        self.tables["toxicity"].setToolTip(note)
 
     def _fill_sources(self, dash: DashboardData) -> None:
         combo = self.source_combo
@@ -401,9 +471,52 @@ class DashboardPanel(QWidget):
             combo.blockSignals(False)
         combo.setCurrentIndex(max(0, combo.findData(dash.source)))
 
+    def _fill_arms(self, dash: DashboardData) -> None:
+        """The arm combo: Overall, then each arm (reference first); hidden with fewer than two arms."""
+        combo = self.arm_combo
+        several = len(dash.arms) >= 2
+        wanted = [None, *dash.arms] if several else []
+        if [combo.itemData(i) for i in range(combo.count())] != wanted:
+            combo.blockSignals(True)
+            combo.clear()
+            for arm in wanted:
+                combo.addItem(arm or OVERALL, arm)
+            combo.blockSignals(False)
+        if several:
+            combo.setCurrentIndex(max(0, combo.findData(dash.arm)) if dash.arm else 0)
+        self._arm = dash.arm
+        self.arm_label.setVisible(several)
+        combo.setVisible(several)
+
+    def _show_arm_comparison(self, dash: DashboardData) -> None:
+        """With two or more arms: the Arms table (medians, HR and log-rank p per endpoint; ORR and its difference)
+        and the PFS / OS curves per arm with the log-rank p across the arms; else those tabs are hidden."""
+        details = dash.by_arm
+        shown = details is not None and details.compared
+        self.table_tabs.setTabVisible(self.table_tabs.indexOf(self.tables["arms"]), shown)
+        for key in ("pfs_arm", "os_arm"):
+            self.plot_tabs.setTabVisible(self.plot_tabs.indexOf(self.plots[key]), shown)
+        if details is None or not shown:
+            return
+        self.tables["arms"].set_frame(details.comparison)
+        note = (f"Each arm against the reference ({details.reference}); arms {details.grouping}. HR: Cox model on the "
+                "arm alone (lifelines), log-rank p per pair; ORR difference: Newcombe hybrid score 95% CI. The "
+                "comparison covers the whole study whichever arm is shown. Not estimable: an arm has no event, or the "
+                "Cox fit has no finite estimate.")  # fmt: skip
+        self.tables["arms"].setToolTip(note)
+        self.table_tabs.setTabToolTip(self.table_tabs.indexOf(self.tables["arms"]), note)
+        for key, title in (("pfs", "PFS by arm"), ("os", "OS by arm")):
+            curves, p, censors = details.curves(key), details.logrank_p.get(key), details.censors.get(key, {})
+
+            def paint(host: FigureHost, curves=curves, title=title, p=p, censors=censors) -> None:
+                host.draw_with(cf.build_km, curves, title, show_ci=False, logrank_p=p, censor_times=censors)
+                cf.recolour_risk_table(host.figure)
+
+            self.plots[f"{key}_arm"].request(paint)
+
     def _show_summary(self, dash: DashboardData) -> None:
         s = dash.stats
-        parts = [f"<b>{s.n_enrolled}</b> patients analysed"]
+        parts = [f"<b>{s.n_enrolled}</b> patients analysed" + (f" in <b>{dash.arm}</b>" if dash.arm else "")]
         for key, name in (("orr", "ORR"), ("dcr", "DCR")):
             p = getattr(s, key)
             ci = f"{_pct(p.ci95[0])}–{_pct(p.ci95[1])}"

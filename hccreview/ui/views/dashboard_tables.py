@@ -20,7 +20,7 @@ DIFFERS_BRUSH = QBrush(QColor("#ffe0a3"))
 #: The widest a column starts (px): longer texts elide, whole in the cell's tooltip (issue 19).
 COLUMN_MAX = 170
 #: Tables with more numeric columns than a pane beside a plot can show; they scroll sideways by design.
-WIDE_TABLES = frozenset({"toxicity"})
+WIDE_TABLES = frozenset({"toxicity", "lab_toxicity", "arms"})
 DIFFERS_TEXT = QBrush(QColor("#000000"))
 
 

@@ -76,6 +76,11 @@ class NavigatorPanel(QWidget):
         self.text_filter.setObjectName("navigator_text_filter")
         classes = [("All CP", None), ("CP A", "A"), ("CP B", "B"), ("CP C", "C")]
         self.cp_filter = _combo("Child-Pugh class at baseline", classes)
+        self.arm_filter = _combo("Treatment arm (as treated)", [("All arms", None)])  # issue 23: two or more arms
+        self.arm_filter.setObjectName("navigator_arm_filter")
+        self.arm_filter.hide()
+        self._clinical = True  # the user may see clinical data (the arm among it)
+        self._wanted_arm: str | None = None  # a restored arm filter, applied once the arms are known
         responses = [("All BOR", None), ("CR or PR", RESPONDERS)] + [(response_text(r), r) for r in RESPONSE_ORDER]
         self.response_filter = _combo("Best overall response under the shown source", responses)
         self.review_filter = _combo("Review state", [("All states", None)] + [(s, s) for s in REVIEW_STATES])
@@ -120,6 +125,7 @@ class NavigatorPanel(QWidget):
 
         row1 = QHBoxLayout()
         row1.addWidget(self.text_filter, 1)
+        row1.addWidget(self.arm_filter)  # beside the search (which shrinks), not widening the row of filters
         row1.addWidget(self.discordant_only)
         row2 = QHBoxLayout()
         for widget in (self.cp_filter, self.response_filter, self.review_filter):
@@ -135,6 +141,7 @@ class NavigatorPanel(QWidget):
 
         self.text_filter.textChanged.connect(self.proxy.set_text)
         self.cp_filter.currentIndexChanged.connect(lambda: self.proxy.set_child_pugh(self.cp_filter.currentData()))
+        self.arm_filter.currentIndexChanged.connect(lambda: self.proxy.set_arm(self.arm_filter.currentData()))
         self.response_filter.currentIndexChanged.connect(
             lambda: self.proxy.set_response(self.response_filter.currentData())
         )
@@ -170,6 +177,8 @@ class NavigatorPanel(QWidget):
         self.cp_filter.setVisible(access.may(Capability.SEE_CLINICAL))
         if not access.may(Capability.SEE_CLINICAL):
             self.cp_filter.setCurrentIndex(0)
+        self._clinical = access.may(Capability.SEE_CLINICAL)
+        self._show_arm_filter()
         self.select_subject(self._current)
 
     # ------------------------------------------------------------------ data in
@@ -179,6 +188,7 @@ class NavigatorPanel(QWidget):
         first_load = self.stack.currentWidget() is self.loading
         wanted = self._current or prefer
         self.model.set_overview(overview, source)
+        self._fill_arms(overview.arms)
         self.stack.setCurrentWidget(self.table)
         if not self._complete and not (overview.rows and overview.rows[0].pending):
             self._complete = True
@@ -188,6 +198,29 @@ class NavigatorPanel(QWidget):
         if first_load:  # after the selection, or the view's focus-in would pick the first row itself
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # keyboard-first: J / K work at once
         self._update_count()
+
+    def _fill_arms(self, arms: tuple[str, ...]) -> None:
+        """The arm filter's items: All arms, then each arm (reference first); shown with two or more arms only.
+        The chosen arm stays chosen while it exists (else: all arms)."""
+        combo = self.arm_filter
+        wanted = [None, *arms]
+        if [combo.itemData(i) for i in range(combo.count())] != wanted:
+            keep = self._wanted_arm or combo.currentData()
+            with QSignalBlocker(combo):
+                combo.clear()
+                for arm in wanted:
+                    combo.addItem(arm or "All arms", arm)
+                combo.setCurrentIndex(max(0, combo.findData(keep)) if keep else 0)
+            self.proxy.set_arm(combo.currentData())
+        if len(arms) >= 2:
+            self._wanted_arm = None
+        self._show_arm_filter()
+
+    def _show_arm_filter(self) -> None:
+        several = self.arm_filter.count() > 2 and self._clinical
+        self.arm_filter.setVisible(several)
+        if not several and self.arm_filter.currentIndex() != 0:
+            self.arm_filter.setCurrentIndex(0)
 
     def show_pending(self, rows: Sequence[PatientRow], *, prefer: str | None = None) -> None:
         """Show the patients before their overview is derived (``navigation.first_rows``) and select one, as
@@ -330,6 +363,9 @@ class NavigatorPanel(QWidget):
             self.table.horizontalHeader().restoreState(header)
         state = settings.panel_state(PANEL)
         self.text_filter.setText(str(state.get("text") or ""))
+        self._wanted_arm = state.get("arm") if isinstance(state.get("arm"), str) else None
+        if self._wanted_arm and self.arm_filter.findData(self._wanted_arm) > 0:
+            self.arm_filter.setCurrentIndex(self.arm_filter.findData(self._wanted_arm))
         for combo, key in (
             (self.cp_filter, "child_pugh"),
             (self.response_filter, "response"),
@@ -343,7 +379,8 @@ class NavigatorPanel(QWidget):
         with QSignalBlocker(self.text_filter):
             self.text_filter.clear()
         self.proxy.set_text("")
-        for combo in (self.cp_filter, self.response_filter, self.review_filter):
+        self._wanted_arm = None
+        for combo in (self.arm_filter, self.cp_filter, self.response_filter, self.review_filter):
             combo.setCurrentIndex(0)
         self.discordant_only.setChecked(False)
 
