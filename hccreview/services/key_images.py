@@ -17,6 +17,7 @@ from hccreview.domain.access import AccessDenied, Capability
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.key_images import KeyImage, key_images_of_read
 from hccreview.domain.records import Measurement
+from hccreview.services.lesions import own_reader, scan_day
 from hccreview.services.review import Edit, ValidationError
 from hccreview.services.session import StudySession
 from hccreview.store import images as image_index
@@ -40,24 +41,6 @@ class ReadKeyImages:
     def at(self, day: date | None) -> list[KeyImage]:
         """The key images of the read at ``day``."""
         return [k for k in self.images if k.date == day]
-
-
-def _reader(session: StudySession) -> str:
-    """The signed-in user whose own read is marked (a reader, or an adjudicator's own read)."""
-    session.access.require(Capability.READ)
-    name = session.access.username
-    if name is None:
-        raise PermissionError("sign in first")
-    return name
-
-
-def _day(value: date | str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise ValidationError("day", value, "a full date YYYY-MM-DD is required") from None
 
 
 def _changes(subject_id: str) -> Changes:
@@ -90,8 +73,8 @@ def add_key_image(
     """Mark the slice as a key image of the signed-in reader's read of ``subject_id`` at ``day`` (``note``: why).
     A slice already marked, or carrying a caliper of that read, is a key image already: ValidationError says so
     and nothing is written. Refused on another reader's read, a submitted read or a locked case."""
-    reader = _reader(session)
-    when = _day(day)
+    reader = own_reader(session)
+    when = scan_day(day, "day")
     _check_slice(session, subject_id, series_uid, sop_instance_uid)
     _refuse_early(session, "insert", subject_id, reader, when)
     if any(k.sop_instance_uid == sop_instance_uid for k in _of_read(session, subject_id, reader, when)):
@@ -105,7 +88,7 @@ def add_key_image(
 def remove_key_image(session: StudySession, key_id: int, *, reason: str) -> Edit:
     """Unmark a key image the signed-in reader marked (a caliper slice stays one while its caliper does: remove
     the caliper instead). The row is kept whole in the audit trail with ``reason``."""
-    reader = _reader(session)
+    reader = own_reader(session)
     try:
         row = rows.get(session.store, int(key_id))
     except KeyError:

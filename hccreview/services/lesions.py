@@ -69,8 +69,9 @@ class ReaderTimepoints:
         return self.scan_dates[1:]
 
 
-def _reader(session: StudySession) -> str:
-    """The signed-in user whose own lesion list this is (a reader, or an adjudicator's own read)."""
+def own_reader(session: StudySession) -> str:
+    """The signed-in user whose own read this is (a reader, or an adjudicator's own read): their lesion list, their
+    key images (``services.key_images``)."""
     session.access.require(Capability.READ)
     name = session.access.username
     if name is None:
@@ -78,13 +79,14 @@ def _reader(session: StudySession) -> str:
     return name
 
 
-def _day(value: date | str) -> date:
+def scan_day(value: date | str, field: str = "date") -> date:
+    """``value`` as a date (ValidationError naming ``field`` for anything but a full ISO date)."""
     if isinstance(value, date):
         return value
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValidationError("date", value, "a full date YYYY-MM-DD is required") from None
+        raise ValidationError(field, value, "a full date YYYY-MM-DD is required") from None
 
 
 def _scan_dates(session: StudySession, subject_id: str) -> list[date]:
@@ -97,7 +99,7 @@ def _scan_dates(session: StudySession, subject_id: str) -> list[date]:
 
 def _scan_date(session: StudySession, subject_id: str, value: date | str) -> tuple[date, list[date]]:
     """The date as a scan date of the patient, and all of them (ValidationError when it is none)."""
-    day = _day(value)
+    day = scan_day(value)
     dates = _scan_dates(session, subject_id)
     if day not in dates:
         raise ValidationError("date", day.isoformat(), f"not a scan date of {subject_id}")
@@ -157,7 +159,7 @@ def _missing(lesions: list[dict[str, Any]], ms: list[dict[str, Any]], day: date)
 def reader_timepoints(session: StudySession, subject_id: str) -> ReaderTimepoints:
     """The patient's scan dates for the signed-in reader's own list: baseline, follow-ups, the dates they have
     rows at and those :func:`start_timepoint` would fill (what the tumour tab offers)."""
-    reader = _reader(session)
+    reader = own_reader(session)
     dates = _scan_dates(session, subject_id)
     lesions = _own(session, "lesions", subject_id, reader)
     ms = _own(session, "measurements", subject_id, reader)
@@ -183,7 +185,7 @@ def add_lesion(
     measurement at ``date`` (status present, values empty: the reader measures it next). A target or non-target
     is chosen at baseline (the patient's first scan), a new lesion at a later scan (RECIST 1.1 §4.2, §4.3.4).
     ValidationError names what is wrong; a locked case or a submitted timepoint is refused; nothing is written."""
-    reader = _reader(session)
+    reader = own_reader(session)
     try:
         lesion_kind = LesionKind(str(getattr(kind, "value", kind)).strip().lower())
     except ValueError:
@@ -224,7 +226,7 @@ def start_timepoint(session: StudySession, *, subject_id: str, date: date | str,
 
     ValidationError for a date that is not a follow-up scan of the patient, or a reader without baseline lesions.
     """
-    reader = _reader(session)
+    reader = own_reader(session)
     day, dates = _scan_date(session, subject_id, date)
     if day == dates[0]:
         raise ValidationError("date", day.isoformat(), f"the baseline of {subject_id}: record its lesions with "
@@ -256,7 +258,7 @@ def remove_lesion(session: StudySession, *, subject_id: str, lesion_id: str, rea
     the lesion last). A lesion with a recorded value needs a ``reason``; one without any may go without (the audit
     trail then says so). A lesion that came with the study's data (an import, the demo build) is not removed here:
     its rows are the delivery's."""
-    reader = _reader(session)
+    reader = own_reader(session)
     _scan_dates(session, subject_id)  # the patient exists
     found = [x for x in _own(session, "lesions", subject_id, reader) if x["lesion_id"] == lesion_id]
     if not found:
