@@ -251,9 +251,13 @@ def _series_json(s: ScannedSeries) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------- access
-def _require_admin(session: StudySession, what: str, *, writes: bool = True) -> None:
-    """Say why before the write gate refuses: registering images is an import, the admin's (DESIGN §4b). The
-    unsigned system context may preview (it sees everything) and writes only a study without accounts."""
+IMPORT_WHY = "registering images is an import, which is the admin's"
+
+
+def require_admin(session: StudySession, what: str, *, why: str = IMPORT_WHY, writes: bool = True) -> None:
+    """Say why before the write gate refuses an import (``why``: what makes it the admin's; DESIGN §4b: imports
+    are the admin's). The unsigned system context may preview (it sees everything) and writes only a study
+    without accounts."""
     access = session.access
     if access.is_system:
         if writes and session.store.rows("users"):
@@ -261,8 +265,7 @@ def _require_admin(session: StudySession, what: str, *, writes: bool = True) -> 
                                "nothing was written")  # fmt: skip
         return
     if not access.may(Capability.ADMINISTER):
-        raise AccessDenied(f"{access.who} may not {what}: registering images is an import, which is the admin's "
-                           "(the study's access policy); nothing was written")  # fmt: skip
+        raise AccessDenied(f"{access.who} may not {what}: {why} (the study's access policy); nothing was written")
 
 
 # ---------------------------------------------------------------------------------------------- matching
@@ -376,7 +379,7 @@ def check_folder(session: StudySession, folder: str | Path) -> Path:
     """The folder to import, resolved, once it is known to be importable here (a folder, inside the image root,
     the user the admin or the system context): checked before a long scan. :class:`ImagesRefused` or
     ``AccessDenied`` saying why not."""
-    _require_admin(session, "import images", writes=False)
+    require_admin(session, "import images", writes=False)
     path = Path(folder).expanduser().resolve()
     if not path.is_dir():
         raise ImagesRefused(f"{path}: not a folder; nothing was written")
@@ -517,7 +520,7 @@ def apply_import(session: StudySession, plan: ImportPlan, *, replace: Iterable[s
     """Register the plan's matched series, and replace the changed series whose UIDs are in ``replace`` (the
     user's confirmation), in one transaction; nothing is written when nothing is new. The admin's only;
     :class:`ImagesRefused` when the study's images changed since the preview (preview again)."""
-    _require_admin(session, "import images")
+    require_admin(session, "import images")
     wanted = set(replace)
     replaceable = {c.series.series_uid: c for c in plan.changed if c.match is not None}
     unknown = sorted(wanted - set(replaceable))
@@ -586,7 +589,7 @@ def summary_of_index(session: StudySession) -> str:
 def set_image_root(session: StudySession, path: str | Path, *, reason: str) -> RootChanged:
     """Re-point the image root to ``path`` (the folder moved), audited with ``reason``. Refused when none of the
     registered files is under it; the missing ones are named in the result otherwise."""
-    _require_admin(session, "re-point the image root")
+    require_admin(session, "re-point the image root")
     if not reason.strip():
         raise ImagesRefused("re-pointing the image root needs a reason (it is audited); nothing was written")
     new = Path(path).expanduser().resolve()

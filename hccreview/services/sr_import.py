@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 from hccreview.domain import calipers, recist
-from hccreview.domain.access import AccessDenied, Capability
 from hccreview.domain.calipers import Caliper, Line
 from hccreview.domain.changes import ChangeKind, Changes
 from hccreview.domain.records import Lesion, Measurement, ReadRole, Role
@@ -216,18 +215,8 @@ class SRImportPlan:
 
 
 # ---------------------------------------------------------------------------------------------- access
-def _require_admin(session: StudySession, what: str, *, writes: bool) -> None:
-    """An SR import writes another evaluator's rows: the admin's, as a reader package's merge is. The unsigned
-    system context previews, and writes only a study without accounts."""
-    access = session.access
-    if access.is_system:
-        if writes and session.store.rows("users"):
-            raise AccessDenied(f"{session.path.name} has user accounts: sign in as an admin to {what}; "
-                               "nothing was written")  # fmt: skip
-        return
-    if not access.may(Capability.ADMINISTER):
-        raise AccessDenied(f"{access.who} may not {what}: an SR import writes an evaluator's lesions and reads, "
-                           "which is the admin's (the study's access policy); nothing was written")  # fmt: skip
+#: Why an SR import is the admin's (the refusal says it).
+SR_WHY = "an SR import writes an evaluator's lesions and reads, which is the admin's"
 
 
 # ---------------------------------------------------------------------------------------------- the images
@@ -598,7 +587,7 @@ def preview_sr_import(
     """Read the SR documents (files, or those under a folder) and plan their import as ``evaluator`` (default:
     each document's observer as a key); ``images_plan``: an image import of the same folder, applied first, whose
     series the SRs may reference. Writes nothing (module docstring). The admin's."""
-    _require_admin(session, "import DICOM SR documents", writes=False)
+    images.require_admin(session, "import DICOM SR documents", why=SR_WHY, writes=False)
     parsed: list[tuple[Path, ParsedReport]] = []
     unreadable: list[tuple[str, str]] = []
     for path in _files(paths_or_folder):
@@ -631,7 +620,7 @@ def apply_sr_import(session: StudySession, sr_plan: SRImportPlan) -> SRImported:
     """Write ``sr_plan`` in one transaction (module docstring); nothing when nothing is new. The admin's;
     :class:`SRImportRefused` (nothing written) when the study changed since the preview so that the import would
     write otherwise, or when an image it relies on was not registered meanwhile."""
-    _require_admin(session, "import DICOM SR documents", writes=True)
+    images.require_admin(session, "import DICOM SR documents", why=SR_WHY)
     if not sr_plan.writes:
         return SRImported(Changes())
     store = session.store

@@ -170,6 +170,7 @@ def _arguments(world: World, sid: str, username: str, tmp: Path, session: StudyS
         "kind": "new", "organ": "liver", "lesion_id": "T01",  # services.lesions: a new lesion at a follow-up
         "series_uid": series.series_uid, "instance": instance, "plan": plan,
         "out_folder": tmp / "sr",  # services.structured_reports.export_sr
+        "what": "import images",  # services.images.require_admin (the imports' own check)
         "paths_or_folder": tmp / "sr-in",  # services.sr_import: no such folder (refused); an empty plan to apply
         "sr_plan": SRImportPlan(str(world.path)),
         "sop_instance_uid": instance.sop_instance_uid, "key_id": 1,  # services.key_images (no row 1: refused)
